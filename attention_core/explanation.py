@@ -1,0 +1,27 @@
+"""What running a model returns: its output and the attention maps behind it."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .record import AttentionMap, _jsonable
+
+
+@dataclass
+class Explanation:
+    """One model run: ``output`` (text, or a dict such as label + probabilities) and its ``maps``."""
+
+    model: str
+    output: Any
+    maps: list[AttentionMap]
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``{"model", "output", "maps": [...], "notices"}``."""
+        return {"model": self.model, "output": _jsonable(self.output),
+                "maps": [m.to_dict() for m in self.maps], "notices": list(self.notices)}
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Serialise to a JSON string."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)

@@ -1,0 +1,88 @@
+"""Validation of user input shared by the CLI and the dashboard: one clear error, never a traceback."""
+from __future__ import annotations
+
+import io
+import os
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+MAX_TEXT_CHARS = 2000          # longer text is cut (and the caller is told)
+MAX_IMAGE_BYTES = 20 * 2 ** 20  # uploads above this are refused before decoding
+MAX_IMAGE_PIXELS = 40_000_000  # a larger header is refused: decompression-bomb guard
+MAX_IMAGE_SIDE = 1024          # accepted images are downscaled to this longest side
+
+
+class InputError(ValueError):
+    """Bad user input; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """Cleaned text plus whether it was cut to the limit."""
+
+    text: str
+    truncated: bool
+    original_chars: int
+
+
+def clean_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> TextInput:
+    """NFC-normalise, drop control characters, refuse empty text, cut to ``max_chars``."""
+    if not isinstance(text, str):
+        raise InputError("text input must be a string")
+    text = unicodedata.normalize("NFC", text)
+    # Control and format characters (bidi overrides, NUL...) carry no words and break layouts.
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    kept = kept.strip()
+    if not kept:
+        raise InputError("the text is empty: type or paste at least one word")
+    truncated = len(kept) > max_chars
+    return TextInput(kept[:max_chars].rstrip() if truncated else kept, truncated, len(kept))
+
+
+def load_image(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int = MAX_IMAGE_BYTES,
+               max_pixels: int = MAX_IMAGE_PIXELS, max_side: int = MAX_IMAGE_SIDE) -> Image.Image:
+    """Open an image safely → RGB PIL image no larger than ``max_side``; raise :class:`InputError` otherwise."""
+    data = _read_bytes(source, max_bytes)
+    if not data:
+        raise InputError("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size       # header only: nothing decoded yet
+            if width * height > max_pixels:
+                raise InputError(f"the image is too large ({width}×{height} pixels; limit "
+                                 f"{max_pixels // 1_000_000} megapixels)")
+            image.draft("RGB", (max_side, max_side))  # JPEG: decode at reduced scale
+            image.load()
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError("the image is too large to decode safely") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise InputError("this file is not a readable image (PNG, JPEG or WebP expected)") from None
+    image = image.convert("RGB")
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side))
+    return image
+
+
+def _read_bytes(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes + 1`` bytes from a path, bytes or file object."""
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            with open(source, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read {os.fspath(source)!r}: {exc.strerror or exc}") from None
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"the file is larger than {max_bytes // 2 ** 20} MB")
+    return data
