@@ -29,6 +29,7 @@ class ModelSpec:
     family: str = ""     # groups models compared side by side (e.g. "bible-en-fr")
     shipped: bool = True  # False: needs a Hugging Face download or cache
     available: Callable[[], bool] | None = None  # cheap check, e.g. "is it in the local HF cache?"
+    samples: tuple[str, ...] = ()  # example inputs for the dashboard (texts, or image file paths)
 
     def is_available(self) -> bool:
         """True when the model can be loaded on this machine without a network."""
