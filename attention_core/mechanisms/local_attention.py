@@ -13,8 +13,8 @@ Three alignments, keyed by name:
 Positions outside the sequence (or masked) and outside the window get weight exactly 0.
 
 Cost: the windowed alignments never build a ``[Tq, Tk]`` score matrix. They loop over the
-``2D + 2`` slots of each query's window, gathering one key per query per slot, so time and memory grow
-with ``Tq · D``, not ``Tq · Tk`` (:meth:`LocalAttention.banded`). ``forward`` scatters the band into
+``2D + 2`` slots of each query's window, gathering those keys for a chunk of queries at a time, so time
+grows with ``Tq · D`` and memory with the chunk × ``D``, never with ``Tq · Tk`` (:meth:`LocalAttention.banded`). ``forward`` scatters the band into
 a dense ``[B, Tq, Tk]`` map for views; pass ``dense=False`` to keep the banded form for long inputs.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .masking import masked_softmax
 from .scores import make_score
 
 ALIGNMENTS = ("monotonic", "predictive", "predictive-topk")
+_CHUNK_ELEMENTS = 2 ** 19  # gathered-key elements per chunk of queries (~2 MB in float32)
 
 
 class Band(NamedTuple):
@@ -93,31 +94,33 @@ class LocalAttention(nn.Module):
         start = torch.floor(p).long() - self.width                        # [B, Tq]
         q = self.score.project_queries(query)
         k = self.score.project_keys(keys)
-        scores, valid, idx_list = [], [], []
-        for j in range(slots):
-            idx = start + j                                               # [B, Tq]
-            inside = (idx >= 0) & (idx < tk) & ((idx.to(p.dtype) - p).abs() <= self.width)
-            safe = idx.clamp(0, tk - 1)
-            if mask is not None:
-                inside = inside & torch.gather(mask.bool(), 1, safe)
-            k_j = torch.gather(k, 1, safe[..., None].expand(-1, -1, k.shape[-1]))   # [B, Tq, e]
-            scores.append(self.score.gathered(q, k_j))
-            valid.append(inside)
-            idx_list.append(safe)
-        score_band = torch.stack(scores, -1)                              # [B, Tq, W]
-        valid_band = torch.stack(valid, -1)
-        weights = masked_softmax(score_band, valid_band)
-        if self.alignment == "predictive":
-            offsets = torch.arange(slots, device=query.device, dtype=p.dtype)
-            pos = start.to(p.dtype)[..., None] + offsets                  # [B, Tq, W]
-            weights = weights * self.gaussian(pos, p[..., None])
-            if self.renormalize:
-                weights = weights / weights.sum(-1, keepdim=True).clamp_min(1e-12)
-        context = keys.new_zeros(batch, tq, keys.shape[-1])
-        for j, idx in enumerate(idx_list):
-            v_j = torch.gather(keys, 1, idx[..., None].expand(-1, -1, keys.shape[-1]))
-            context = context + weights[..., j:j + 1] * v_j
-        return Band(context, weights, start, p)
+        # Queries are processed in chunks so the gathered keys [B, chunk, W, e] stay a few MB whatever
+        # the source length: memory follows the window, not Tk.
+        chunk = max(1, _CHUNK_ELEMENTS // (batch * slots * max(k.shape[-1], keys.shape[-1])))
+        offsets = torch.arange(slots, device=query.device)
+        row_base = (torch.arange(batch, device=query.device) * tk)[:, None, None]
+        flat_k, flat_v = k.reshape(batch * tk, -1), keys.reshape(batch * tk, -1)
+        flat_mask = None if mask is None else mask.bool().reshape(-1)
+        weight_chunks, context_chunks = [], []
+        for c0 in range(0, tq, chunk):
+            c1 = min(tq, c0 + chunk)
+            idx = start[:, c0:c1, None] + offsets                         # [B, c, W]
+            p_c = p[:, c0:c1, None]
+            inside = (idx >= 0) & (idx < tk) & ((idx.to(p.dtype) - p_c).abs() <= self.width)
+            rows = (idx.clamp(0, tk - 1) + row_base).reshape(-1)
+            if flat_mask is not None:
+                inside = inside & flat_mask[rows].view_as(idx)
+            k_w = flat_k[rows].view(*idx.shape, -1)                       # [B, c, W, e]
+            scores = self.score.gathered(q[:, c0:c1, None, :], k_w)       # [B, c, W]
+            weights = masked_softmax(scores, inside)
+            if self.alignment == "predictive":
+                weights = weights * self.gaussian(idx.to(p.dtype), p_c)
+                if self.renormalize:
+                    weights = weights / weights.sum(-1, keepdim=True).clamp_min(1e-12)
+            v_w = k_w if k is keys else flat_v[rows].view(*idx.shape, -1)
+            context_chunks.append(torch.einsum("bcw,bcwd->bcd", weights, v_w))
+            weight_chunks.append(weights)
+        return Band(torch.cat(context_chunks, 1), torch.cat(weight_chunks, 1), start, p)
 
     # -- dense path --------------------------------------------------------------------------
     def _topk(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None,

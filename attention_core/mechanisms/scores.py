@@ -49,8 +49,8 @@ class Score(nn.Module):
         return torch.bmm(q, k.transpose(1, 2))
 
     def gathered(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-        """Projected ``q [B, Tq, e]``, ``k [B, Tq, e]`` (one key per query) → scores ``[B, Tq]``."""
-        return (q * k).sum(-1)
+        """Projected ``q [B, Tq, 1, e]`` against its own keys ``k [B, Tq, W, e]`` → scores ``[B, Tq, W]`` (broadcasting)."""
+        return torch.matmul(k, q.transpose(-1, -2)).squeeze(-1)  # a batched GEMV, no [.., W, e] temporary
 
 
 def _require_same(query_dim: int, key_dim: int, name: str) -> None:
@@ -119,5 +119,5 @@ class ConcatScore(Score):
         return self.v_a(torch.tanh(q[:, :, None, :] + k[:, None, :, :])).squeeze(-1)
 
     def gathered(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-        """``[B, Tq]`` scores for one key per query."""
+        """``[B, Tq, W]`` scores of each query against its own ``W`` keys (broadcasting)."""
         return self.v_a(torch.tanh(q + k)).squeeze(-1)

@@ -1,0 +1,12 @@
+"""The benchmark script runs and prints its table (no timing is asserted here)."""
+from benchmarks import mechanisms as bench
+
+
+def test_every_mechanism_builds_and_measures_at_a_small_size():
+    rows = []
+    for name in bench.MECHANISMS:
+        result = bench.measure_one(name, 64, "cpu", min_seconds=0.0)
+        assert result["ms"] > 0 and result["peak_mb"] >= 0
+        rows.append({"device": "cpu", "mechanism": name, "S": 64, **result})
+    text = bench.table(rows)
+    assert "| local-p:banded |" in text and "global scaled_dot / SDPA math" in text
