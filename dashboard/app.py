@@ -1,6 +1,37 @@
-"""Attention Atlas dashboard entry point (placeholder until the pages land)."""
-import streamlit as st
+"""Attention Atlas dashboard: ``streamlit run dashboard/app.py``."""
+from __future__ import annotations
 
-st.set_page_config(page_title="Attention Atlas", layout="wide")
-st.title("Attention Atlas")
-st.write("See what each attention mechanism attends to.")
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # so `streamlit run dashboard/app.py` works without installing the package
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.common import LARGE_FONT_KEY, large_fonts  # noqa: E402
+
+st.set_page_config(page_title="Attention Atlas", page_icon="🧭", layout="wide")
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/home.py", title="Home", icon="🧭", default=True),
+        st.Page("pages/translate.py", title="Translate", icon="🔤"),
+        st.Page("pages/caption.py", title="Caption", icon="🖼️"),
+        st.Page("pages/document.py", title="Document", icon="📄"),
+        st.Page("pages/hops.py", title="Self-attention hops", icon="🔁"),
+        st.Page("pages/transformers.py", title="Transformers", icon="🤖"),
+        st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    ],
+    "Teach": [st.Page("pages/classroom.py", title="Classroom", icon="🎓")],
+}
+
+with st.sidebar:
+    st.toggle("Presentation mode (large fonts)", key=LARGE_FONT_KEY,
+              help="Bigger text and figure labels for projectors and classrooms.")
+if large_fonts():
+    st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem !important; }"
+            " h1 { font-size: 3rem !important; } h2, h3 { font-size: 2rem !important; }</style>")
+
+st.navigation(PAGES).run()

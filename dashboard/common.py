@@ -1,0 +1,111 @@
+"""Streamlit pieces shared by the pages: model access, figures, exports, sanity panel, compare basket."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from attention_core import AttentionMap, Explanation
+from attention_core.inputs import InputError
+from attention_core.models import ModelSpec, list_models, load_model
+from attention_core.stats import sanity_checks
+
+LARGE_FONT_KEY = "large_fonts"
+COMPARE_KEY = "compare_maps"
+
+
+# -- models -----------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Loading model…")
+def model(model_id: str) -> Any:
+    """The loaded model, once per server process and shared by every browser session."""
+    return load_model(model_id)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _explain_cached(model_id: str, inp: Any, options: tuple[tuple[str, Any], ...]) -> Explanation:
+    return model(model_id).explain(inp, **dict(options))
+
+
+def explain(model_id: str, inp: Any, **options: Any) -> tuple[Explanation | None, str | None]:
+    """Run a model (results cached per input) → ``(explanation, None)`` or ``(None, one-line error)``."""
+    try:
+        return _explain_cached(model_id, inp, tuple(sorted(options.items()))), None
+    except InputError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a model failure must not take the page down
+        return None, f"{model_id} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def models_for(task: str | None = None, family: str | None = None) -> list[ModelSpec]:
+    """Registered specs for a task/family."""
+    return list_models(task=task, family=family)
+
+
+def families(task: str) -> list[str]:
+    """Families of a task in registration order."""
+    seen: dict[str, None] = {}
+    for spec in list_models(task=task):
+        seen.setdefault(spec.family, None)
+    return list(seen)
+
+
+# -- presentation --------------------------------------------------------------------------------
+def large_fonts() -> bool:
+    """True when the presentation (large fonts) mode is on."""
+    return bool(st.session_state.get(LARGE_FONT_KEY, False))
+
+
+def show_figure(fig: go.Figure, key: str) -> None:
+    """Draw a figure full width; the toolbar's camera saves a 2× PNG named after ``key``."""
+    if large_fonts():
+        fig.update_layout(font=dict(size=18), title_font=dict(size=22))
+    st.plotly_chart(fig, key=key, width="stretch",
+                    config={"displaylogo": False,
+                            "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}})
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of ``text``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:80] or "attention"
+
+
+def export_buttons(amap: AttentionMap, fig: go.Figure | None, key: str) -> None:
+    """CSV and JSON of the map, HTML of the figure (built only when clicked), and add-to-compare."""
+    name = slug(key)
+    cols = st.columns(4)
+    cols[0].download_button("CSV", data=lambda: amap.to_long_frame().to_csv(index=False),
+                            file_name=f"{name}.csv", mime="text/csv", key=f"{key}-csv", on_click="ignore")
+    cols[1].download_button("JSON", data=lambda: amap.to_json(indent=1), file_name=f"{name}.json",
+                            mime="application/json", key=f"{key}-json", on_click="ignore")
+    if fig is not None:
+        cols[2].download_button("HTML", data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+                                file_name=f"{name}.html", mime="text/html", key=f"{key}-html",
+                                on_click="ignore")
+    if cols[3].button("＋ Compare", key=f"{key}-cmp", help="Add this map to the Compare page"):
+        add_to_compare(amap, key)
+        st.toast(f"Added “{amap.title}” to Compare")
+
+
+def sanity_panel(amap: AttentionMap) -> None:
+    """One caption line: the checks a reader can trust, ✓ or ✗."""
+    checks = sanity_checks(amap)
+    st.caption(" · ".join(f"{'✓' if ok else '✗'} {name}" for name, ok in checks.items()))
+
+
+def add_to_compare(amap: AttentionMap, key: str) -> None:
+    """Keep a map (as its JSON record) in this browser session's compare basket."""
+    basket = st.session_state.setdefault(COMPARE_KEY, {})
+    basket[key] = amap.to_dict()
+
+
+def compare_basket() -> dict[str, AttentionMap]:
+    """The maps added to Compare in this session."""
+    return {k: AttentionMap.from_dict(v) for k, v in st.session_state.get(COMPARE_KEY, {}).items()}
+
+
+def show_notices(result: Explanation) -> None:
+    """Model notices (input cut, out-of-domain warnings) as info boxes."""
+    for note in result.notices:
+        st.info(note)

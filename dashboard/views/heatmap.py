@@ -1,0 +1,69 @@
+"""Heatmap of one AttentionMap, with the local-attention window and centre drawn on it."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from attention_core.record import AttentionMap
+
+from .labels import safe
+
+COLORSCALE = "Blues"
+
+
+def shared_zmax(maps: list[AttentionMap]) -> float:
+    """One colour-scale top for several maps, so the same colour means the same weight everywhere."""
+    return float(max((m.weights.max() for m in maps), default=1.0)) or 1.0
+
+
+def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool = True,
+            height: int | None = None, title: str | None = None, show_scale: bool = True,
+            row_name: str = "query", col_name: str = "key") -> go.Figure:
+    """Rows = queries (top to bottom), columns = keys; hover gives both labels and the weight.
+
+    Positions (not labels) index the axes, so repeated tokens keep their own rows and columns.
+    """
+    rows, cols = amap.shape
+    qs, ks = [safe(q) for q in amap.queries], [safe(k) for k in amap.keys]
+    custom = np.empty((rows, cols, 2), dtype=object)
+    custom[..., 0] = np.array(qs, dtype=object)[:, None]
+    custom[..., 1] = np.array(ks, dtype=object)[None, :]
+    fig = go.Figure(go.Heatmap(
+        z=amap.weights, x=np.arange(cols), y=np.arange(rows), customdata=custom,
+        zmin=0.0, zmax=zmax if zmax is not None else float(amap.weights.max() or 1.0),
+        colorscale=COLORSCALE, showscale=show_scale, xgap=1, ygap=1,
+        colorbar=dict(title="weight", thickness=12),
+        hovertemplate=(f"{row_name}: %{{customdata[0]}}<br>{col_name}: %{{customdata[1]}}"
+                       "<br>weight: %{z:.3f}<extra></extra>"),
+    ))
+    width = amap.meta.get("width")
+    if show_window and amap.centers is not None and width is not None:
+        _draw_window(fig, np.asarray(amap.centers), int(width), cols)
+    fig.update_layout(
+        title=dict(text=safe(title if title is not None else amap.title, 80), font=dict(size=14)),
+        height=height or int(min(900, 140 + 22 * rows)), margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(tickmode="array", tickvals=list(range(cols)), ticktext=ks, side="top",
+                   tickangle=-60 if cols > 6 else 0, showgrid=False),
+        yaxis=dict(tickmode="array", tickvals=list(range(rows)), ticktext=qs, autorange="reversed",
+                   showgrid=False),
+        plot_bgcolor="white", showlegend=False,
+    )
+    return fig
+
+
+def _draw_window(fig: go.Figure, centers: np.ndarray, width: int, cols: int) -> None:
+    """Outline each row's window [p_t − D, p_t + D] (clipped to the sequence) and mark p_t."""
+    rows = np.arange(len(centers))
+    lo = np.clip(np.ceil(centers - width), 0, cols - 1) - 0.5
+    hi = np.clip(np.floor(centers + width), 0, cols - 1) + 0.5
+    xs, ys = [], []
+    for edge in (lo, hi):
+        for r, x in zip(rows, edge):   # a vertical tick per row edge keeps windows readable
+            xs += [x, x, None]
+            ys += [r - 0.5, r + 0.5, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#e4572e", width=2),
+                             hoverinfo="skip", name="window"))
+    fig.add_trace(go.Scatter(x=centers, y=rows, mode="markers",
+                             marker=dict(symbol="diamond", size=8, color="#e4572e",
+                                         line=dict(color="white", width=1)),
+                             hovertemplate="p<sub>t</sub> = %{x:.2f}<extra></extra>", name="p_t"))

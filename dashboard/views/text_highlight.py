@@ -1,0 +1,43 @@
+"""Yang et al.'s view of a hierarchical attention network: words and sentences coloured by weight."""
+from __future__ import annotations
+
+import html
+
+from attention_core.record import AttentionMap
+
+
+def _split(maps: list[AttentionMap]) -> tuple[AttentionMap, list[AttentionMap]]:
+    sentence = next(m for m in maps if m.level == "sentence")
+    words = [m for m in maps if m.level == "word"]
+    return sentence, words
+
+
+def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weighted") -> str:
+    """HTML: each sentence with a red bar of its sentence weight, each word shaded by its word weight.
+
+    ``word_scale="sentence-weighted"`` shades words by α_sentence·√α_word as the paper's figure does
+    (so words of unimportant sentences fade); ``"raw"`` shades by the word weight alone. All user text
+    is HTML-escaped here.
+    """
+    sentence_map, word_maps = _split(maps)
+    s_weights = sentence_map.weights[0]
+    s_top = float(s_weights.max() or 1)
+    parts = ['<div style="line-height:1.9;font-size:1.0em">']
+    for i, wmap in enumerate(word_maps):
+        sw = float(s_weights[i]) if i < len(s_weights) else 0.0
+        ww = wmap.weights[0]
+        shade = ww * (sw / s_top) ** 0.5 if word_scale == "sentence-weighted" else ww
+        top = float(shade.max() or 1)
+        words = []
+        for token, raw, value in zip(wmap.keys, ww, shade):
+            alpha = value / top
+            words.append(f'<span title="word weight {raw:.3f}" style="background:rgba(220,50,47,{alpha:.2f});'
+                         f'padding:1px 2px;border-radius:3px">{html.escape(token)}</span>')
+        bar = sw / s_top
+        parts.append(
+            f'<div style="display:flex;align-items:flex-start;margin:4px 0">'
+            f'<div title="sentence weight {sw:.3f}" style="flex:0 0 14px;min-height:1.6em;margin-right:8px;'
+            f'background:rgba(38,139,210,{bar:.2f});border:1px solid #268bd2"></div>'
+            f'<div><span style="color:#586e75;font-size:0.8em">{sw:.2f}</span> {" ".join(words)}</div></div>')
+    parts.append("</div>")
+    return "".join(parts)
