@@ -38,6 +38,22 @@ def explain(model_id: str, inp: Any, **options: Any) -> tuple[Explanation | None
         return None, f"{model_id} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _explain_image_cached(model_id: str, data: bytes) -> Explanation:
+    from attention_core.inputs import load_image
+    return model(model_id).explain(load_image(data))
+
+
+def explain_image(model_id: str, data: bytes) -> tuple[Explanation | None, str | None]:
+    """Like :func:`explain` for an uploaded image's bytes (decoded safely inside the cache)."""
+    try:
+        return _explain_image_cached(model_id, data), None
+    except InputError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a model failure must not take the page down
+        return None, f"{model_id} failed: {type(exc).__name__}"
+
+
 def models_for(task: str | None = None, family: str | None = None) -> list[ModelSpec]:
     """Registered specs for a task/family."""
     return list_models(task=task, family=family)
@@ -109,3 +125,46 @@ def show_notices(result: Explanation) -> None:
     """Model notices (input cut, out-of-domain warnings) as info boxes."""
     for note in result.notices:
         st.info(note)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown (and HTML angle brackets) so user or model text shows literally in st.markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def text_input_block(label: str, samples: tuple[str, ...], key: str, default: str = "",
+                     height: int = 100) -> str:
+    """A sample picker plus an editable text area; returns the raw text (validated by the caller)."""
+    text_key, sample_key = f"{key}-text", f"{key}-sample"
+    options = ["✏️ my own text"] + list(samples)
+
+    def use_sample() -> None:  # picking a sample replaces the text; typing afterwards keeps the edits
+        if st.session_state[sample_key] != options[0]:
+            st.session_state[text_key] = st.session_state[sample_key]
+
+    if text_key not in st.session_state:
+        st.session_state[text_key] = samples[0] if samples else default
+    st.selectbox("Start from a sample", options, index=1 if samples else 0, key=sample_key,
+                 on_change=use_sample)
+    return st.text_area(label, key=text_key, height=height)
+
+
+def head_choice(maps: list[AttentionMap], key: str) -> AttentionMap | None:
+    """One map to draw: the only map, or (multi-head models) the chosen layer and head or their mean."""
+    if not maps:
+        return None
+    if all(m.head is None for m in maps):
+        return maps[0]
+    layers = sorted({m.layer for m in maps if m.layer is not None})
+    c1, c2 = st.columns(2)
+    layer = c1.selectbox("Layer", layers, index=len(layers) - 1, key=f"{key}-layer")
+    in_layer = [m for m in maps if m.layer == layer]
+    heads = ["mean"] + sorted(m.head for m in in_layer)
+    head = c2.selectbox("Head", heads, key=f"{key}-head")
+    if head == "mean":
+        from attention_core.aggregate import mean_over_heads
+        return mean_over_heads(in_layer)
+    return next(m for m in in_layer if m.head == head)

@@ -1,0 +1,96 @@
+"""Caption: soft and hard attention of the Show-Attend-Tell decoders over the image, word by word."""
+from pathlib import Path
+
+import streamlit as st
+
+from attention_core.inputs import MAX_IMAGE_BYTES, load_image
+from dashboard.common import (explain_image, export_buttons, md_escape, models_for, sanity_panel, show_figure,
+                              show_notices)
+from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
+
+st.title("🖼️ Caption")
+st.caption("A caption decoder looks at a 7 × 7 grid of image regions before writing each word. "
+           "Soft attention blends all regions; hard attention picks one region (its map is the "
+           "distribution it picked from).")
+
+captioners = [s for s in models_for("captioning") if s.is_available()]
+classifiers = [s for s in models_for("image-classification") if s.is_available()]
+if not captioners and not classifiers:
+    st.warning("No image models are installed.")
+    st.stop()
+samples = sorted({p for s in captioners + classifiers for p in s.samples})
+
+c1, c2 = st.columns(2)
+upload = c1.file_uploader("Upload an image (PNG, JPEG, WebP)", type=["png", "jpg", "jpeg", "webp"])
+sample = c2.selectbox("…or pick a sample", samples, format_func=lambda p: Path(p).stem,
+                      disabled=upload is not None)
+if upload is not None:
+    data, name = upload.getvalue(), upload.name
+elif sample:
+    data, name = Path(sample).read_bytes(), Path(sample).name
+else:
+    st.stop()
+if len(data) > MAX_IMAGE_BYTES:
+    st.error(f"The file is larger than {MAX_IMAGE_BYTES // 2 ** 20} MB.")
+    st.stop()
+try:
+    image = load_image(data)
+except ValueError as exc:
+    st.error(f"{name}: {exc}")
+    st.stop()
+
+mode = st.radio("Show", ["one word at a time", "all words (small multiples)", "coverage Σ α"],
+                horizontal=True)
+results = {}
+for spec in captioners:
+    result, error = explain_image(spec.id, data)
+    if error:
+        st.error(error)
+    else:
+        results[spec.id] = result
+if results:
+    maps = {mid: r.maps[0] for mid, r in results.items() if r.maps}
+    zmax = shared_zmax(list(maps.values()))
+    for col, (model_id, result) in zip(st.columns(len(results)), results.items()):
+        with col:
+            amap = maps.get(model_id)
+            st.markdown(f"#### {md_escape(amap.meta.get('label', model_id) if amap else model_id)}")
+            st.markdown(f"**Caption:** {md_escape(str(result.output))}")
+            if amap is None:
+                continue
+            if mode.startswith("one word"):
+                step = st.slider("Word", 1, amap.shape[0], 1, key=f"{model_id}-word",
+                                 help="Step through the caption") - 1
+                fig = image_overlay(image, amap, step, zmax=zmax)
+            elif mode.startswith("all"):
+                fig = word_strip(image, amap, zmax=zmax, columns=4)
+            else:
+                cov = coverage(amap)
+                fig = image_overlay(image, cov, 0)
+            show_figure(fig, key=f"caption-{model_id}")
+            sanity_panel(amap)
+            export_buttons(amap, fig, key=f"caption-{model_id}")
+    for result in list(results.values())[:1]:
+        show_notices(result)
+
+for spec in classifiers:
+    st.divider()
+    st.subheader("What the image encoder sees (ImageNet classes)")
+    st.caption("For photos: where EfficientNet-Lite0's evidence for its top ImageNet classes lies "
+               "(a class activation map — not attention, but the same grid the captioners attend over).")
+    result, error = explain_image(spec.id, data)
+    if error:
+        st.error(error)
+        continue
+    amap = result.maps[0]
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        top = result.output.get("top", []) if isinstance(result.output, dict) else []
+        st.dataframe({"class": [t[0] for t in top], "probability": [round(float(t[1]), 3) for t in top]},
+                     hide_index=True)
+        row = st.radio("Class", range(amap.shape[0]), format_func=lambda i: amap.queries[i],
+                       key="imagenet-class")
+    with c2:
+        fig = image_overlay(image, amap, row)
+        show_figure(fig, key="imagenet-cam")
+        export_buttons(amap, fig, key="imagenet-cam")

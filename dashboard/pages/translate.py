@@ -1,0 +1,81 @@
+"""Translate: every translation model's output and source × target attention, side by side."""
+import streamlit as st
+
+from attention_core.inputs import InputError, clean_text
+from dashboard.common import (explain, export_buttons, families, head_choice, md_escape, models_for,
+                              sanity_panel, show_figure, show_notices, text_input_block)
+from dashboard.views import alignment_lines, heatmap, shared_zmax
+
+FAMILY_LABELS = {
+    "bible-en-fr": "Bible verses, English → French",
+    "dates-en-fr": "Dates, English → French (alignment known)",
+    "hf-translation": "Hugging Face MarianMT (cross-attention)",
+}
+
+st.title("🔤 Translate")
+st.caption("One English sentence through every mechanism. Rows are the French tokens the model generated, "
+           "columns the English source tokens; each row shows where the model looked to write that token.")
+
+task_families = families("translation")
+if not task_families:
+    st.warning("No translation models are installed.")
+    st.stop()
+family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True)
+specs = models_for("translation", family)
+missing = [s for s in specs if not s.is_available()]
+specs = [s for s in specs if s.is_available()]
+if missing:
+    st.info("Not on this machine: " + "; ".join(f"**{s.id}** — {s.description}" for s in missing))
+if not specs:
+    st.stop()
+
+raw = text_input_block("English sentence", specs[0].samples, key=f"translate-{family}",
+                       default="In the beginning God created the heavens and the earth.")
+c1, c2, c3, c4 = st.columns([1.2, 1, 1, 2])
+beam = c1.radio("Decoding", [1, 4], format_func=lambda k: "greedy" if k == 1 else f"beam ({k})",
+                horizontal=True)
+as_lines = c2.toggle("Alignment lines", help="Draw each map as lines between the two sentences")
+shared = c3.toggle("Shared colour scale", value=True, help="Same colour = same weight in every map")
+chosen = c4.multiselect("Mechanisms", [s.id for s in specs], default=[s.id for s in specs],
+                        format_func=lambda i: i.split("/", 1)[-1])
+
+try:
+    cleaned = clean_text(raw)
+except InputError as exc:
+    st.error(str(exc))
+    st.stop()
+if cleaned.truncated:
+    st.info(f"The text was cut to {len(cleaned.text)} characters (from {cleaned.original_chars}).")
+
+results = {}
+for model_id in chosen:
+    result, error = explain(model_id, cleaned.text, beam=beam)
+    if error:
+        st.error(error)
+    else:
+        results[model_id] = result
+if not results:
+    st.stop()
+
+shown = {mid: head_choice(r.maps, key=f"tr-{mid}") for mid, r in results.items()}
+zmax = shared_zmax([m for m in shown.values() if m is not None]) if shared else None
+per_row = 1 if as_lines else 2
+ids = list(results)
+for start in range(0, len(ids), per_row):
+    for col, model_id in zip(st.columns(per_row), ids[start:start + per_row]):
+        with col:
+            result, amap = results[model_id], shown[model_id]
+            st.markdown(f"#### {md_escape(amap.meta.get('label', model_id) if amap else model_id)}")
+            st.markdown(f"**→** {md_escape(str(result.output))}")
+            show_notices(result)
+            if amap is None:
+                continue
+            fig = alignment_lines(amap) if as_lines else heatmap(amap, zmax=zmax, row_name="target",
+                                                                 col_name="source")
+            show_figure(fig, key=f"{model_id}-{'lines' if as_lines else 'map'}")
+            sanity_panel(amap)
+            export_buttons(amap, fig, key=f"translate-{model_id}")
+if any(m is not None and m.centers is not None for m in shown.values()):
+    st.caption("Local maps: red ticks bound the window [p_t − D, p_t + D] (clipped to the sentence), "
+               "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "
+               "so its rows sum to at most 1.")
