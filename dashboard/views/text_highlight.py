@@ -22,12 +22,17 @@ def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weigh
     sentence_map, word_maps = _split(maps)
     s_weights = sentence_map.weights[0]
     s_top = float(s_weights.max() or 1)
+    weighted = word_scale == "sentence-weighted"
+    shades = [m.weights[0] * (float(s_weights[i]) / s_top) ** 0.5 if weighted else m.weights[0]
+              for i, m in enumerate(word_maps)]
+    # Weighted shades share one scale across the document (so unimportant sentences fade);
+    # raw word weights are scaled within their own sentence.
+    doc_top = max((float(s.max()) for s in shades if s.size), default=1.0) or 1.0
     parts = ['<div style="line-height:1.9;font-size:1.0em">']
-    for i, wmap in enumerate(word_maps):
+    for i, (wmap, shade) in enumerate(zip(word_maps, shades)):
         sw = float(s_weights[i]) if i < len(s_weights) else 0.0
         ww = wmap.weights[0]
-        shade = ww * (sw / s_top) ** 0.5 if word_scale == "sentence-weighted" else ww
-        top = float(shade.max() or 1)
+        top = doc_top if weighted else float(shade.max() or 1)
         words = []
         for token, raw, value in zip(wmap.keys, ww, shade):
             alpha = value / top

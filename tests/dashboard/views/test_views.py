@@ -1,0 +1,81 @@
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from attention_core import AttentionMap
+from dashboard.views import (alignment_lines, coverage, document_html, heatmap, hop_overlap, hop_rows,
+                             image_overlay, shared_zmax, word_strip)
+from dashboard.views.hops import overlap_matrix
+
+
+def _local_map():
+    w = np.array([[0.6, 0.4, 0, 0, 0], [0, 0.3, 0.5, 0.2, 0], [0, 0, 0, 0.5, 0.5]])
+    return AttentionMap("local-m", ["le", "le", "<b>x</b>"], ["the", "the", "cat", "&", "</s>"], w,
+                        centers=[0.0, 2.0, 4.0], meta={"width": 1, "label": "Local-m"})
+
+
+def test_heatmap_keeps_repeated_tokens_apart_and_escapes_labels():
+    fig = heatmap(_local_map())
+    hm = fig.data[0]
+    assert list(hm.x) == [0, 1, 2, 3, 4] and list(fig.layout.xaxis.ticktext)[:2] == ["the", "the"]
+    assert fig.layout.yaxis.ticktext[2] == "&lt;b&gt;x&lt;/b&gt;"
+    assert fig.layout.xaxis.ticktext[3] == "&amp;"
+    assert hm.customdata[1][2][1] == "cat"
+
+
+def test_local_maps_draw_window_and_centres():
+    fig = heatmap(_local_map())
+    names = [t.name for t in fig.data]
+    assert "window" in names and "p_t" in names
+    centres = next(t for t in fig.data if t.name == "p_t")
+    assert list(centres.x) == [0.0, 2.0, 4.0]
+    window = next(t for t in fig.data if t.name == "window")
+    xs = [x for x in window.x if x is not None]
+    assert min(xs) == -0.5 and max(xs) == 4.5          # clipped to the sentence at both ends
+    assert len(heatmap(_local_map(), show_window=False).data) == 1
+
+
+def test_shared_scale():
+    a = _local_map()
+    b = AttentionMap("dot", ["x"], ["y", "z"], np.array([[0.9, 0.1]]))
+    assert shared_zmax([a, b]) == 0.9
+    assert heatmap(a, zmax=0.9).data[0].zmax == 0.9
+
+
+def test_alignment_lines_one_segment_per_weight_above_threshold():
+    amap = _local_map()
+    fig = alignment_lines(amap, threshold=0.25)
+    segments = sum(len([x for x in t.x if x is None]) for t in fig.data if t.mode == "lines")
+    assert segments == int((amap.weights >= 0.25).sum())
+
+
+def test_image_overlay_word_strip_and_coverage():
+    img = Image.new("RGB", (300, 200), "white")
+    w = np.random.default_rng(0).dirichlet(np.ones(4), size=3)
+    amap = AttentionMap("soft", ["a", "cat", "<end>"], ["r0c0", "r0c1", "r1c0", "r1c1"], w, grid=(2, 2))
+    fig = image_overlay(img, amap, 1)
+    assert isinstance(fig.data[0], go.Image) and np.allclose(np.asarray(fig.data[1].z), w[1].reshape(2, 2))
+    strip = word_strip(img, amap, columns=2)
+    assert sum(isinstance(t, go.Heatmap) for t in strip.data) == 3
+    cov = coverage(amap)
+    np.testing.assert_allclose(cov.weights[0], w.sum(0))
+
+
+def test_hops_overlap_is_a_at():
+    a = np.array([[1.0, 0, 0], [0.5, 0.5, 0]])
+    amap = AttentionMap("structured", ["hop 1", "hop 2"], ["a", "b", "c"], a)
+    np.testing.assert_allclose(overlap_matrix(amap), [[1.0, 0.5], [0.5, 0.5]])
+    assert np.allclose(np.asarray(hop_overlap(amap).data[0].z), overlap_matrix(amap))
+    assert hop_rows(amap).data[0].z.shape == (2, 3)
+
+
+def test_document_html_escapes_user_text_and_scales_by_sentence_weight():
+    maps = [AttentionMap("han", ["document"], ["<script>alert(1)</script>", "ok"], np.array([[0.8, 0.2]]),
+                         level="sentence"),
+            AttentionMap("han", ["sentence 1"], ["<script>alert(1)</script>", "😀"], np.array([[0.5, 0.5]]),
+                         level="word"),
+            AttentionMap("han", ["sentence 2"], ["ok"], np.array([[1.0]]), level="word")]
+    out = document_html(maps)
+    assert "<script>" not in out and "&lt;script&gt;" in out and "😀" in out
+    assert "rgba(220,50,47,0.50)" in document_html(maps, word_scale="sentence-weighted")  # 1·√(0.2/0.8)
+    assert out.count("sentence weight") == 2
