@@ -72,10 +72,11 @@ def test_hops_overlap_is_a_at():
 def test_document_html_escapes_user_text_and_scales_by_sentence_weight():
     maps = [AttentionMap("han", ["document"], ["<script>alert(1)</script>", "ok"], np.array([[0.8, 0.2]]),
                          level="sentence"),
-            AttentionMap("han", ["sentence 1"], ["<script>alert(1)</script>", "😀"], np.array([[0.5, 0.5]]),
+            AttentionMap("han", ["sentence 1"], ["<script>alert(1)</script>", "😀"], np.array([[0.9, 0.1]]),
                          level="word"),
             AttentionMap("han", ["sentence 2"], ["ok"], np.array([[1.0]]), level="word")]
     out = document_html(maps)
     assert "<script>" not in out and "&lt;script&gt;" in out and "😀" in out
-    assert "rgba(220,50,47,0.50)" in document_html(maps, word_scale="sentence-weighted")  # 1·√(0.2/0.8)
+    assert "rgba(220,50,47,0.56)" in out  # sentence 2: 1·√(0.2/0.8) = 0.5 against the top 0.9
+    assert document_html(maps, word_scale="raw").count("rgba(220,50,47,1.00)") == 2
     assert out.count("sentence weight") == 2
