@@ -12,19 +12,19 @@ import streamlit as st  # noqa: E402
 
 from dashboard.common import LARGE_FONT_KEY, large_fonts  # noqa: E402
 
-st.set_page_config(page_title="Attention Atlas", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Attention Atlas", page_icon=":material/explore:", layout="wide")
 
 PAGES = {
     "Explore": [
-        st.Page("pages/home.py", title="Home", icon="🧭", default=True),
-        st.Page("pages/translate.py", title="Translate", icon="🔤"),
-        st.Page("pages/caption.py", title="Caption", icon="🖼️"),
-        st.Page("pages/document.py", title="Document", icon="📄"),
-        st.Page("pages/hops.py", title="Self-attention hops", icon="🔁"),
-        st.Page("pages/transformers.py", title="Transformers", icon="🤖"),
-        st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+        st.Page("pages/home.py", title="Home", icon=":material/explore:", default=True),
+        st.Page("pages/translate.py", title="Translate", icon=":material/translate:"),
+        st.Page("pages/caption.py", title="Caption", icon=":material/image:"),
+        st.Page("pages/document.py", title="Document", icon=":material/article:"),
+        st.Page("pages/hops.py", title="Self-attention hops", icon=":material/layers:"),
+        st.Page("pages/transformers.py", title="Transformers", icon=":material/hub:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     ],
-    "Teach": [st.Page("pages/classroom.py", title="Classroom", icon="🎓")],
+    "Teach": [st.Page("pages/classroom.py", title="Classroom", icon=":material/school:")],
 }
 
 with st.sidebar:

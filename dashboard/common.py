@@ -139,7 +139,7 @@ def text_input_block(label: str, samples: tuple[str, ...], key: str, default: st
                      height: int = 100) -> str:
     """A sample picker plus an editable text area; returns the raw text (validated by the caller)."""
     text_key, sample_key = f"{key}-text", f"{key}-sample"
-    options = ["✏️ my own text"] + list(samples)
+    options = ["(my own text)"] + list(samples)
 
     def use_sample() -> None:  # picking a sample replaces the text; typing afterwards keeps the edits
         if st.session_state[sample_key] != options[0]:

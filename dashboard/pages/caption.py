@@ -8,7 +8,7 @@ from dashboard.common import (explain_image, export_buttons, md_escape, models_f
                               show_notices)
 from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
 
-st.title("🖼️ Caption")
+st.title("Caption")
 st.caption("A caption decoder looks at a 7 × 7 grid of image regions before writing each word. "
            "Soft attention blends all regions; hard attention picks one region (its map is the "
            "distribution it picked from).")

@@ -8,7 +8,7 @@ from attention_core.stats import summary_table
 from dashboard.common import COMPARE_KEY, add_to_compare, compare_basket, show_figure
 from dashboard.views import heatmap, shared_zmax
 
-st.title("⚖️ Compare")
+st.title("Compare")
 st.caption("Maps you add with “＋ Compare” on any page (or upload as JSON) are drawn here on one colour "
            "scale, with statistics: mean row entropy (how spread attention is), the largest weight, row sums "
            "and, for local maps, the share of weight inside the window.")

@@ -8,7 +8,7 @@ from dashboard.common import (explain, export_buttons, md_escape, models_for, sh
 from dashboard.views import document_html
 from dashboard.views.labels import safe
 
-st.title("📄 Document")
+st.title("Document")
 st.caption("A hierarchical attention network (Yang et al. 2016) reads words inside each sentence, then "
            "sentences inside the document. Blue bars: sentence weight. Red shading: word weight.")
 

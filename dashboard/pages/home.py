@@ -4,7 +4,7 @@ import streamlit as st
 
 from attention_core.models import list_models
 
-st.title("🧭 Attention Atlas")
+st.title("Attention Atlas")
 st.markdown(
     "Paste a sentence or upload an image and **see what each attention mechanism attends to** — "
     "side by side, on one colour scale. Every model here is small, was trained in this project on "
@@ -12,17 +12,17 @@ st.markdown(
 c1, c2, c3 = st.columns(3)
 with c1:
     st.subheader("Compare mechanisms")
-    st.page_link("pages/translate.py", label="Translate: 7 mechanisms on one sentence", icon="🔤")
-    st.page_link("pages/caption.py", label="Caption: soft vs hard attention on an image", icon="🖼️")
-    st.page_link("pages/compare.py", label="Compare any maps + statistics", icon="⚖️")
+    st.page_link("pages/translate.py", label="Translate: 7 mechanisms on one sentence", icon=":material/translate:")
+    st.page_link("pages/caption.py", label="Caption: soft vs hard attention on an image", icon=":material/image:")
+    st.page_link("pages/compare.py", label="Compare any maps + statistics", icon=":material/compare:")
 with c2:
     st.subheader("Look inside")
-    st.page_link("pages/document.py", label="Document: word and sentence attention (HAN)", icon="📄")
-    st.page_link("pages/hops.py", label="Self-attention hops and their overlap", icon="🔁")
-    st.page_link("pages/transformers.py", label="Transformers: heads and layers of MiniLM", icon="🤖")
+    st.page_link("pages/document.py", label="Document: word and sentence attention (HAN)", icon=":material/article:")
+    st.page_link("pages/hops.py", label="Self-attention hops and their overlap", icon=":material/layers:")
+    st.page_link("pages/transformers.py", label="Transformers: heads and layers of MiniLM", icon=":material/hub:")
 with c3:
     st.subheader("Teach")
-    st.page_link("pages/classroom.py", label="Classroom: attention computed step by step", icon="🎓")
+    st.page_link("pages/classroom.py", label="Classroom: attention computed step by step", icon=":material/school:")
     st.caption("Tip: the sidebar's presentation mode enlarges text for projectors.")
 
 st.subheader("Models on this machine")

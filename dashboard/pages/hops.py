@@ -6,7 +6,7 @@ from dashboard.common import (explain, export_buttons, md_escape, models_for, sa
                               show_notices, text_input_block)
 from dashboard.views import hop_overlap, hop_rows, shared_zmax
 
-st.title("🔁 Self-attention hops")
+st.title("Self-attention hops")
 st.caption("A structured self-attentive sentence embedding (Lin et al. 2017) reads the sentence with r "
            "hops, each a distribution over tokens. The penalty ‖AAᵀ − I‖²_F pushes hops to look at "
            "different things; compare the models trained with and without it.")

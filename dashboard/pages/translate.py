@@ -12,7 +12,7 @@ FAMILY_LABELS = {
     "hf-translation": "Hugging Face MarianMT (cross-attention)",
 }
 
-st.title("🔤 Translate")
+st.title("Translate")
 st.caption("One English sentence through every mechanism. Rows are the French tokens the model generated, "
            "columns the English source tokens; each row shows where the model looked to write that token.")
 
