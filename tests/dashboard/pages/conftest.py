@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def open_page():
+    """Open a dashboard page in AppTest: ``at = open_page("pages/translate.py")``."""
+    def _open(page: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+    return _open
+
+
+def widget(at: AppTest, kind: str, label: str):
+    """The first widget of ``kind`` whose label is ``label``."""
+    for w in getattr(at, kind):
+        if w.label == label:
+            return w
+    raise LookupError(f"no {kind} labelled {label!r}: {[w.label for w in getattr(at, kind)]}")
+
+
+def charts(at: AppTest) -> list:
+    """Plotly figures on the page, as parsed JSON specs."""
+    import json
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
