@@ -41,7 +41,7 @@ def _cmd_models(as_json: bool) -> int:
     width = max(len(r["id"]) for r in rows)
     print(f"{'id':<{width}}  {'task':<24} {'mechanism':<18} description")
     for r in rows:
-        flag = "" if r["available"] else "  [not installed: needs a Hugging Face download]"
+        flag = "" if r["available"] else "  [not available on this machine]"
         print(f"{r['id']:<{width}}  {r['task']:<24} {r['mechanism']:<18} {r['description']}{flag}")
     return 0
 

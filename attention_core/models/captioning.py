@@ -1,0 +1,169 @@
+"""Show, Attend and Tell (Xu et al. 2015): an LSTM caption decoder with soft or hard attention over regions.
+
+Registered models: ``caption/soft`` and ``caption/hard`` (trained on composed scenes of clothing items
+and digits) and ``imagenet/efficientnet-lite0`` (for photos: where the encoder's evidence for its top
+ImageNet classes lies — a class activation map, not attention).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+from torch import nn
+
+from ..checkpoint import WEIGHTS_DIR, load_checkpoint
+from ..device import resolve_device
+from ..explanation import Explanation
+from ..mechanisms import HardImageAttention, SoftImageAttention
+from ..record import AttentionMap
+from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
+from .registry import ModelSpec, register_model
+
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+MAX_WORDS = 30
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
+DOMAIN_NOTICE = ("This captioner was trained on composed scenes of clothing items and handwritten digits on a "
+                 "dark background; on photos its captions are meaningless — see the ImageNet evidence view.")
+ATTENTIONS = {"soft": SoftImageAttention, "hard": HardImageAttention}
+
+
+class CaptionDecoder(nn.Module):
+    """LSTM decoder: β-gated attention context, deep output, initial state from the mean region."""
+
+    def __init__(self, vocab_size: int, attention: str, feature_dim: int = FEATURES, dim: int = 256,
+                 emb: int = 64, attn: int = 256) -> None:
+        super().__init__()
+        self.kind = attention
+        self.project = nn.Linear(feature_dim, dim)          # regions → decoder width, once per image
+        self.init_h, self.init_c = nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.attention = ATTENTIONS[attention](dim, dim, attn)
+        self.gate = nn.Linear(dim, 1)                        # β_t = σ(f_β(h_{t−1}))
+        self.lstm = nn.LSTMCell(emb + dim, dim)
+        self.out_h, self.out_z = nn.Linear(dim, emb), nn.Linear(dim, emb)
+        self.out = nn.Linear(emb, vocab_size)                # L_o(E y + L_h h + L_z z)
+        self.drop = nn.Dropout(0.3)
+
+    def start(self, features: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """``features [B, R, 1280]`` → projected regions ``[B, R, d]`` and the initial ``(h, c)``."""
+        regions = torch.tanh(self.project(features))
+        mean = regions.mean(1)
+        return regions, (torch.tanh(self.init_h(mean)), torch.tanh(self.init_c(mean)))
+
+    def step(self, regions: torch.Tensor, prev: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor],
+             sample: bool | None = None, soft_context: bool = False, generator: torch.Generator | None = None,
+             ) -> dict[str, torch.Tensor]:
+        """One word: ``prev [B]`` → logits ``[B, V]``, α ``[B, R]``, new state, and (hard) the chosen region."""
+        h, c = state
+        out: dict[str, torch.Tensor] = {}
+        if self.kind == "hard":
+            context, alpha, choice = self.attention(regions, h, sample=sample, generator=generator,
+                                                    return_choice=True)
+            if soft_context:   # Xu et al.: half the time train with the expected context
+                context = torch.bmm(alpha[:, None], regions)[:, 0]
+            out["choice"] = choice
+        else:
+            context, alpha = self.attention(regions, h)
+        beta = torch.sigmoid(self.gate(h))
+        z = beta * context
+        emb = self.embed(prev)
+        h, c = self.lstm(torch.cat([emb, z], -1), (h, c))
+        logits = self.out(self.drop(emb + self.out_h(h) + self.out_z(z)))
+        out.update(logits=logits, alpha=alpha, beta=beta[:, 0], h=h, c=c)
+        return out
+
+
+class Captioner:
+    """A loaded captioner: image → caption and one attention row per generated word."""
+
+    def __init__(self, model_id: str, attention: str, device: str = "auto") -> None:
+        self.model_id, self.kind = model_id, attention
+        self.device = resolve_device(device)
+        folder = WEIGHTS_DIR / "captioning" / attention
+        state, config = load_checkpoint(folder, device=self.device)
+        self.words: list[str] = json.loads((WEIGHTS_DIR / "captioning" / "vocab.json").read_text())
+        self.model = CaptionDecoder(len(self.words), attention, **config["model"]).to(self.device).eval()
+        self.model.load_state_dict(state)
+        encoder(str(self.device))   # load the shared image encoder now, not on the first request
+
+    @torch.no_grad()
+    def caption_features(self, features: torch.Tensor, seed: int | None = None,
+                         ) -> tuple[list[int], torch.Tensor, list[float]]:
+        """Greedy decoding from ``features [1, R, 1280]`` → word ids (with EOS), α ``[T, R]``, β per word."""
+        regions, state = self.model.start(features.to(self.device))
+        prev = torch.tensor([BOS], device=self.device)
+        gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else None
+        ids, alphas, betas = [], [], []
+        for _ in range(MAX_WORDS):
+            out = self.model.step(regions, prev, state, sample=seed is not None, generator=gen)
+            token = int(out["logits"].argmax(-1))
+            ids.append(token)
+            alphas.append(out["alpha"][0].cpu())
+            betas.append(float(out["beta"][0]))
+            if token == EOS:
+                break
+            prev, state = torch.tensor([token], device=self.device), (out["h"], out["c"])
+        return ids, torch.stack(alphas), betas
+
+    def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
+        """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling."""
+        features = region_features(preprocess(inp)[None], str(self.device))
+        ids, alphas, betas = self.caption_features(features, seed)
+        words = [self.words[i] for i in ids]
+        caption = " ".join(w for w in words if w != "</s>").replace(" ,", ",")
+        label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \
+            else f"Hard attention (sampled, seed {seed})"
+        amap = AttentionMap(self.kind, words, region_labels(), alphas.numpy(), grid=GRID,
+                            meta={"model": self.model_id, "label": label, "image_size": [224, 224],
+                                  "beta": betas})
+        return Explanation(self.model_id, caption, [amap], [DOMAIN_NOTICE])
+
+
+class ImageNetEvidence:
+    """EfficientNet-Lite0's top ImageNet classes and, per class, its evidence on the 7 × 7 grid (CAM)."""
+
+    def __init__(self, model_id: str, device: str = "auto", top: int = 5) -> None:
+        self.model_id, self.top = model_id, top
+        self.device = resolve_device(device)
+        self.net = encoder(str(self.device))
+        self.classes = imagenet_classes()
+
+    @torch.no_grad()
+    def explain(self, inp: Image.Image, **_: Any) -> Explanation:
+        """Top classes with probabilities; rows = classes, columns = regions (positive evidence, rows sum to 1)."""
+        regions = region_features(preprocess(inp)[None], str(self.device))[0]          # [49, 1280]
+        fc = self.net._fc
+        # The head is global average pooling then a linear layer, so each logit is exactly the mean over
+        # regions of w_c · f(region) plus the bias: that per-region term is the class activation map.
+        cam = regions @ fc.weight.T                                                    # [49, 1000]
+        probs = torch.softmax(cam.mean(0) + fc.bias, -1)
+        top = probs.topk(self.top)
+        rows = cam[:, top.indices].T.clamp(min=0)
+        rows = rows / rows.sum(-1, keepdim=True).clamp_min(1e-12)
+        names = [self.classes[i] for i in top.indices.tolist()]
+        amap = AttentionMap("class-evidence", names, region_labels(), rows.cpu().numpy(), grid=GRID,
+                            meta={"model": self.model_id, "label": "ImageNet evidence (CAM)",
+                                  "note": "class activation map (positive part, normalised): not attention",
+                                  "probabilities": top.values.tolist()})
+        output = {"top": [[n, float(p)] for n, p in zip(names, top.values.tolist())]}
+        return Explanation(self.model_id, output, [amap])
+
+
+def _samples() -> tuple[str, ...]:
+    return tuple(str(p) for p in sorted(SAMPLES_DIR.glob("*.*")) if p.suffix in {".png", ".jpg", ".jpeg", ".webp"})
+
+
+for _kind, _desc in [("soft", "Show, Attend and Tell with soft (deterministic) attention — composed scenes"),
+                     ("hard", "Show, Attend and Tell with hard (stochastic) attention — composed scenes")]:
+    register_model(ModelSpec(
+        id=f"caption/{_kind}", task="captioning", mechanism=_kind, family="caption-scenes", input_kind="image",
+        description=_desc, loader=lambda k=_kind: Captioner(f"caption/{k}", k),
+        available=(WEIGHTS_DIR / "captioning" / _kind / "model.safetensors").exists, samples=_samples()))
+register_model(ModelSpec(
+    id="imagenet/efficientnet-lite0", task="image-classification", mechanism="class-evidence",
+    family="imagenet", input_kind="image", loader=lambda: ImageNetEvidence("imagenet/efficientnet-lite0"),
+    description="EfficientNet-Lite0 ImageNet classes with class activation maps (for photos)",
+    samples=_samples()))

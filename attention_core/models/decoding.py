@@ -1,0 +1,89 @@
+"""Greedy and beam decoding for :class:`Seq2Seq`, keeping the attention row of every generated token."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .seq2seq import BOS, EOS, Seq2Seq
+
+
+@dataclass
+class Hypothesis:
+    """A decoded sequence: token ids (ending with EOS unless cut), log-prob, one attention row per token."""
+
+    tokens: list[int]
+    score: float = 0.0
+    weights: list[torch.Tensor] = field(default_factory=list)   # each [S]
+    centers: list[float] = field(default_factory=list)
+
+
+@torch.no_grad()
+def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_len: int = 80,
+                 ) -> list[Hypothesis]:
+    """Greedy decoding of a batch ``src [B, S]`` → one hypothesis per sentence."""
+    enc = model.encode(src, lengths)
+    batch = src.shape[0]
+    prev = torch.full((batch,), BOS, dtype=torch.long, device=src.device)
+    state = enc.init
+    hyps = [Hypothesis([]) for _ in range(batch)]
+    done = torch.zeros(batch, dtype=torch.bool, device=src.device)
+    for t in range(max_len):
+        out = model.step(prev, state, enc, t)
+        score, token = out.logprobs.max(-1)
+        for b in torch.nonzero(~done).flatten().tolist():
+            hyp = hyps[b]
+            hyp.tokens.append(int(token[b]))
+            hyp.score += float(score[b])
+            hyp.weights.append(out.weights[b].cpu())
+            if out.centers is not None:
+                hyp.centers.append(float(out.centers[b]))
+        done |= token == EOS
+        if bool(done.all()):
+            break
+        prev, state = token, out.state
+    return hyps
+
+
+@torch.no_grad()
+def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 4,
+                max_len: int = 80, length_penalty: float = 1.0) -> Hypothesis:
+    """Beam search for one sentence ``src [1, S]``; scores are normalised by length**length_penalty."""
+    enc = model.encode(src, lengths)
+    beams = [Hypothesis([])]
+    state = enc.init
+    finished: list[Hypothesis] = []
+    for t in range(max_len):
+        k = len(beams)
+        enc_k = type(enc)(enc.keys.expand(k, -1, -1), enc.mask.expand(k, -1), enc.init)
+        prev = torch.tensor([h.tokens[-1] if h.tokens else BOS for h in beams], device=src.device)
+        out = model.step(prev, state, enc_k, t)
+        totals = torch.tensor([h.score for h in beams], device=src.device)[:, None] + out.logprobs
+        top = totals.flatten().topk(min(beam * 2, totals.numel()))
+        new_beams, new_states = [], []
+        vocab = out.logprobs.shape[1]
+        for value, index in zip(top.values.tolist(), top.indices.tolist()):
+            src_beam, token = divmod(index, vocab)
+            parent = beams[src_beam]
+            hyp = Hypothesis(parent.tokens + [token], value, parent.weights + [out.weights[src_beam].cpu()],
+                             parent.centers + ([float(out.centers[src_beam])] if out.centers is not None else []))
+            if token == EOS:
+                finished.append(hyp)
+            else:
+                new_beams.append(hyp)
+                new_states.append(out.state[src_beam])
+            if len(new_beams) == beam:
+                break
+        if len(finished) >= beam or not new_beams:
+            break
+        # A finished hypothesis that beats every live one (even before normalising) cannot be overtaken.
+        best_done = max((_norm(h, length_penalty) for h in finished), default=float("-inf"))
+        if best_done > max(h.score for h in new_beams):
+            break
+        beams, state = new_beams, torch.stack(new_states)
+    pool = finished or beams
+    return max(pool, key=lambda h: _norm(h, length_penalty))
+
+
+def _norm(hyp: Hypothesis, alpha: float) -> float:
+    return hyp.score / max(len(hyp.tokens), 1) ** alpha

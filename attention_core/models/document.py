@@ -1,0 +1,156 @@
+"""Hierarchical attention network (Yang et al. 2016) and a flat baseline for BBC News topics."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from ..checkpoint import WEIGHTS_DIR, load_checkpoint
+from ..device import resolve_device
+from ..explanation import Explanation
+from ..mechanisms import HierarchicalAttention
+from ..record import AttentionMap
+from .registry import ModelSpec, register_model
+from .text_vocab import PAD, Vocab, sentences, words
+
+MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice)
+
+
+def bigru(module: nn.GRU, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Run a batch-first GRU over padded ``x [N, T, d]`` respecting ``mask [N, T]`` (empty rows → zeros)."""
+    lengths = mask.sum(-1).clamp(min=1).cpu()
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, _ = module(packed)
+    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    return out * mask[..., None]
+
+
+class SentenceEncoder(nn.Module):
+    """Bidirectional GRU over the sentence vectors, masked (used between HAN's two attention levels)."""
+
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.gru = nn.GRU(dim, hidden, batch_first=True, bidirectional=True)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``x [B, S, d]``, ``mask [B, S]`` → ``[B, S, 2·hidden]``."""
+        return bigru(self.gru, x, mask)
+
+
+class HANClassifier(nn.Module):
+    """Word BiGRU → word attention → sentence BiGRU → sentence attention → linear classifier."""
+
+    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48, attn: int = 64) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.word_gru = nn.GRU(emb, hidden, batch_first=True, bidirectional=True)
+        self.han = HierarchicalAttention(2 * hidden, 2 * hidden, attn, SentenceEncoder(2 * hidden, hidden))
+        self.classifier = nn.Linear(2 * hidden, classes)
+        self.drop = nn.Dropout(0.3)
+
+    def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``ids [B, S, W]`` → logits ``[B, C]``, word weights ``[B, S, W]``, sentence weights ``[B, S]``."""
+        batch, sents, wlen = ids.shape
+        mask = ids != PAD
+        flat = ids.reshape(batch * sents, wlen)
+        states = bigru(self.word_gru, self.drop(self.embed(flat)), mask.reshape(batch * sents, wlen))
+        doc, word_w, sent_w = self.han(states.reshape(batch, sents, wlen, -1), mask)
+        return self.classifier(self.drop(doc)), word_w, sent_w
+
+
+class FlatClassifier(nn.Module):
+    """Baseline without attention: one BiGRU over the whole document, mean-pooled."""
+
+    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.gru = nn.GRU(emb, hidden, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, classes)
+        self.drop = nn.Dropout(0.3)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """``ids [B, S, W]`` (flattened in reading order) → logits ``[B, C]``."""
+        flat = ids.reshape(ids.shape[0], -1)
+        mask = flat != PAD
+        states = bigru(self.gru, self.drop(self.embed(flat)), mask)
+        pooled = states.sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return self.classifier(self.drop(pooled))
+
+
+def document_ids(text: str, vocab: Vocab) -> tuple[torch.Tensor, list[list[str]], list[str], bool]:
+    """Split and cap a document → ids ``[1, S, W]``, shown words per sentence, sentence texts, whether cut."""
+    sents = sentences(text)
+    cut = len(sents) > MAX_SENTENCES
+    shown, kept = [], []
+    for s in sents[:MAX_SENTENCES]:
+        ws = words(s)
+        if not ws:
+            continue
+        cut |= len(ws) > MAX_WORDS
+        shown.append(ws[:MAX_WORDS])
+        kept.append(s)
+    if not shown:
+        shown, kept = [["<empty>"]], [""]
+    width = max(len(ws) for ws in shown)
+    ids = torch.full((1, len(shown), width), PAD, dtype=torch.long)
+    for i, ws in enumerate(shown):
+        ids[0, i, :len(ws)] = torch.tensor(vocab.ids(ws))
+    return ids, shown, kept, cut
+
+
+class DocumentClassifier:
+    """A loaded HAN (or flat baseline): document text → topic and attention maps."""
+
+    def __init__(self, model_id: str, kind: str, device: str = "auto") -> None:
+        self.model_id, self.kind = model_id, kind
+        self.device = resolve_device(device)
+        folder = WEIGHTS_DIR / f"document-{kind}"
+        state, config = load_checkpoint(folder, device=self.device)
+        self.vocab = Vocab.load(folder / "vocab.json")
+        self.labels: list[str] = config["labels"]
+        cls = HANClassifier if kind == "han" else FlatClassifier
+        self.model = cls(len(self.vocab), len(self.labels), **config["model"]).to(self.device).eval()
+        self.model.load_state_dict(state)
+
+    @torch.no_grad()
+    def explain(self, inp: str, **_: Any) -> Explanation:
+        """Classify ``inp``; HAN adds one sentence-level map and one word-level map per sentence."""
+        ids, shown, kept, cut = document_ids(inp, self.vocab)
+        ids = ids.to(self.device)
+        out = self.model(ids)
+        logits = out[0] if isinstance(out, tuple) else out
+        probs = torch.softmax(logits[0], -1).cpu()
+        output = {"label": self.labels[int(probs.argmax())],
+                  "probabilities": {l: float(p) for l, p in zip(self.labels, probs)}}
+        notices = [f"The document was cut to {MAX_SENTENCES} sentences of at most {MAX_WORDS} words."] if cut else []
+        if self.kind != "han":
+            return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
+        _, word_w, sent_w = out
+        base = {"model": self.model_id}
+        maps = [AttentionMap("hierarchical", ["document"],
+                             [s if len(s) <= 60 else s[:59] + "…" for s in kept], sent_w[0].cpu().numpy(),
+                             level="sentence", meta={**base, "label": "HAN sentence attention", "sentences": kept})]
+        for i, ws in enumerate(shown):
+            maps.append(AttentionMap("hierarchical", [f"sentence {i + 1}"], ws, word_w[0, i, :len(ws)].cpu().numpy(),
+                                     level="word", meta={**base, "label": f"HAN word attention · sentence {i + 1}",
+                                                         "sentence": i}))
+        return Explanation(self.model_id, output, maps, notices)
+
+
+def _samples() -> tuple[str, ...]:
+    path = WEIGHTS_DIR / "document-han" / "samples.json"
+    return tuple(json.loads(path.read_text())) if path.exists() else ()
+
+
+for _kind, _mech, _desc in [
+    ("han", "hierarchical", "Hierarchical attention network (word + sentence attention) — BBC News topics"),
+    ("flat", "none (mean-pooled BiGRU)", "Baseline without attention (BiGRU, mean-pooled) — BBC News topics"),
+]:
+    register_model(ModelSpec(
+        id=f"document/{_kind}", task="document-classification", mechanism=_mech, family="bbc-news",
+        description=_desc, input_kind="text",
+        loader=lambda k=_kind: DocumentClassifier(f"document/{k}", k),
+        available=(WEIGHTS_DIR / f"document-{_kind}" / "model.safetensors").exists, samples=_samples()))

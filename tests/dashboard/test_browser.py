@@ -1,0 +1,94 @@
+"""End to end: the dashboard served on localhost, driven in headless Chromium (Debian's) with Playwright."""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from .server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+OUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+# page path → what must be drawn there once the page has run
+PAGES = {
+    "": "text=Attention Atlas",
+    "translate": ".js-plotly-plot",
+    "caption": ".js-plotly-plot",
+    "document": ".js-plotly-plot",
+    "hops": ".js-plotly-plot",
+    "transformers": ".js-plotly-plot",
+    "compare": "text=Nothing to compare yet",
+    "classroom": ".js-plotly-plot",
+}
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    OUT.mkdir(parents=True, exist_ok=True)
+    with dashboard_server() as url, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield url, page, errors
+        browser.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_draws(browser_page, path):
+    url, page, errors = browser_page
+    page.goto(f"{url}/{path}")
+    wait_for_idle(page, timeout_ms=180_000)
+    page.wait_for_selector(PAGES[path], timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(OUT / f"{path or 'home'}.png"), full_page=True)
+    assert not errors, errors
+
+
+def _png(color) -> bytes:
+    buf = io.BytesIO()
+    img = Image.new("RGB", (320, 240), "white")
+    img.paste(Image.new("RGB", (100, 100), color), (30, 40))
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_caption_upload_draws_attention_and_rejects_a_fake_image(browser_page, tmp_path):
+    url, page, _ = browser_page
+    page.goto(f"{url}/caption")
+    wait_for_idle(page, timeout_ms=180_000)
+    real = tmp_path / "square.png"
+    real.write_bytes(_png("black"))
+    page.locator("input[type=file]").first.set_input_files(str(real))
+    wait_for_idle(page, timeout_ms=120_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    assert page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot .imagelayer").count() > 0
+    page.screenshot(path=str(OUT / "caption-upload.png"), full_page=True)
+    fake = tmp_path / "notes.png"
+    fake.write_text("this is not an image")
+    page.locator("input[type=file]").first.set_input_files(str(fake))
+    wait_for_idle(page, timeout_ms=60_000)
+    page.wait_for_selector("text=not a readable image", timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(OUT / "caption-bad-upload.png"), full_page=True)
+
+
+def test_translate_heatmap_hover_layer_and_empty_text(browser_page):
+    url, page, _ = browser_page
+    page.goto(f"{url}/translate")
+    wait_for_idle(page, timeout_ms=180_000)
+    assert page.locator(".js-plotly-plot").count() >= 2
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 1
+    area = page.locator("textarea").first
+    area.fill("")
+    area.press("Control+Enter")
+    wait_for_idle(page)
+    page.wait_for_selector("text=the text is empty", timeout=30_000)
+    page.screenshot(path=str(OUT / "translate-empty.png"), full_page=True)
