@@ -1,0 +1,66 @@
+"""Shipped captioners (soft, hard) and the ImageNet evidence view."""
+import io
+
+import numpy as np
+import pytest
+import sacrebleu
+from PIL import Image
+
+from attention_core.inputs import InputError, load_image
+from attention_core.models import load_model
+
+BLEU_FLOOR = {"soft": 30.0, "hard": 20.0}   # a little under the model card (docs/models.md)
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    from demos.data.scenes import make_scenes
+    return make_scenes("test", 30, 1001)     # the first 30 held-out scenes of the card's evaluation
+
+
+@pytest.mark.parametrize("kind", ["soft", "hard"])
+def test_captioner_rows_per_word_grid_and_bleu(kind, scenes):
+    model = load_model(f"caption/{kind}")
+    result = model.explain(scenes[0]["image"])
+    amap = result.maps[0]
+    assert amap.grid == (7, 7) and amap.shape == (len(amap.queries), 49)
+    assert amap.queries[-1] == "</s>"
+    np.testing.assert_allclose(amap.weights.sum(1), 1.0, atol=1e-5)
+    assert "trained on composed scenes" in result.notices[0]
+    hyps = [model.explain(s["image"]).output.replace(",", " ,") for s in scenes]
+    bleu = sacrebleu.corpus_bleu(hyps, [[s["caption"] for s in scenes]], tokenize="none").score
+    assert bleu >= BLEU_FLOOR[kind]
+
+
+def test_hard_attention_context_is_one_region_and_sampling_is_seeded(scenes):
+    import torch
+    model = load_model("caption/hard")
+    from attention_core.models.image_encoder import preprocess, region_features
+    feats = region_features(preprocess(scenes[1]["image"])[None], "cpu")
+    regions, state = model.model.start(feats)
+    out = model.model.step(regions, torch.tensor([1]), state, sample=False)
+    choice = int(out["choice"][0])
+    assert choice == int(out["alpha"][0].argmax())
+    a = model.explain(scenes[1]["image"], seed=3).maps[0].weights
+    b = model.explain(scenes[1]["image"], seed=3).maps[0].weights
+    np.testing.assert_array_equal(a, b)
+
+
+def test_imagenet_evidence_on_a_photo():
+    from skimage import data
+    model = load_model("imagenet/efficientnet-lite0")
+    result = model.explain(Image.fromarray(data.chelsea()))
+    names = [n for n, _ in result.output["top"]]
+    assert any("cat" in n for n in names[:3]), names
+    amap = result.maps[0]
+    assert amap.grid == (7, 7) and amap.queries == names
+    np.testing.assert_allclose(amap.weights.sum(1), 1.0, atol=1e-5)
+
+
+def test_non_images_are_refused_before_the_model():
+    with pytest.raises(InputError):
+        load_image(b"GIF89a not really")
+    buf = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(buf, format="PNG")
+    with pytest.raises(InputError):
+        load_image(buf.getvalue()[:-20])

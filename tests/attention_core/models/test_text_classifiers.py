@@ -1,0 +1,77 @@
+"""Shipped document (HAN, flat) and sentence (Lin et al.) classifiers."""
+import numpy as np
+import pytest
+
+from attention_core.mechanisms import frobenius_penalty
+from attention_core.models import load_model
+
+# Floors a little under the model card's numbers (docs/models.md).
+HAN_FLOOR, FLAT_FLOOR, LIN_FLOOR = 0.80, 0.70, 0.62
+
+
+@pytest.fixture(scope="module")
+def bbc_slice():
+    from demos.data.bbc import load_articles, split
+    return split(load_articles(), seed=0)["test"][:60]
+
+
+@pytest.fixture(scope="module")
+def rt_slice():
+    from demos.data.rotten_tomatoes import load_snippets, split
+    return split(load_snippets(), seed=0)["test"][:300]
+
+
+def test_han_weights_are_distributions_and_accuracy_holds(bbc_slice):
+    model = load_model("document/han")
+    result = model.explain(bbc_slice[0][0])
+    sentence = [m for m in result.maps if m.level == "sentence"]
+    words = [m for m in result.maps if m.level == "word"]
+    assert len(sentence) == 1 and len(words) == sentence[0].shape[1]
+    np.testing.assert_allclose(sentence[0].weights.sum(), 1.0, atol=1e-5)
+    for m in words:
+        np.testing.assert_allclose(m.weights.sum(), 1.0, atol=1e-5)
+    assert abs(sum(result.output["probabilities"].values()) - 1) < 1e-5
+    acc = np.mean([model.explain(t).output["label"] == y for t, y in bbc_slice])
+    assert acc >= HAN_FLOOR
+
+
+def test_flat_baseline_accuracy_holds_and_has_no_maps(bbc_slice):
+    model = load_model("document/flat")
+    assert model.explain(bbc_slice[0][0]).maps == []
+    acc = np.mean([model.explain(t).output["label"] == y for t, y in bbc_slice])
+    assert acc >= FLAT_FLOOR
+
+
+def test_han_keeps_user_text_as_is_and_cuts_long_documents():
+    model = load_model("document/han")
+    result = model.explain("<b>Bold</b> claims 😀 about مرحبا markets. Shares fell.")
+    labels = [k for m in result.maps if m.level == "word" for k in m.keys]
+    assert "<" in labels and "😀" in labels and "مرحبا" in labels
+    long = model.explain(". ".join(["The match was won"] * 80))
+    assert long.notices and len([m for m in long.maps if m.level == "word"]) == 30
+
+
+@pytest.mark.parametrize("model_id", ["sentence/lin", "sentence/lin-nopenalty"])
+def test_lin_hops_and_penalty(model_id, rt_slice):
+    model = load_model(model_id)
+    result = model.explain("A gorgeous, witty, seductive movie.")
+    amap = result.maps[0]
+    assert amap.queries == [f"hop {i + 1}" for i in range(amap.shape[0])]
+    np.testing.assert_allclose(amap.weights.sum(1), 1.0, atol=1e-5)
+    import torch
+    expected = float(frobenius_penalty(torch.tensor(amap.weights[None])))
+    assert abs(result.output["penalty"] - expected) < 1e-4 and amap.meta["penalty"] == result.output["penalty"]
+    acc = np.mean([model.explain(t).output["label"] == y for t, y in rt_slice])
+    assert acc >= LIN_FLOOR
+
+
+def test_penalty_makes_hops_less_redundant(rt_slice):
+    def mean_offdiag(model_id):
+        model = load_model(model_id)
+        vals = []
+        for text, _ in rt_slice[:100]:
+            a = model.explain(text).maps[0].weights
+            aat = a @ a.T
+            vals.append((aat.sum() - np.trace(aat)) / (len(a) * (len(a) - 1)))
+        return float(np.mean(vals))
+    assert mean_offdiag("sentence/lin") < mean_offdiag("sentence/lin-nopenalty")
