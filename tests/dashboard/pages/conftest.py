@@ -31,3 +31,14 @@ def charts(at: AppTest) -> list:
     """Plotly figures on the page, as parsed JSON specs."""
     import json
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(data) -> list:
+    """A Plotly JSON array as a list (plotly encodes numpy arrays as base64 typed arrays)."""
+    import base64
+
+    import numpy as np
+    if isinstance(data, dict) and "bdata" in data:
+        arr = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        return arr.reshape(data["shape"]).tolist() if "shape" in data else arr.tolist()
+    return list(data)

@@ -1,0 +1,83 @@
+import numpy as np
+
+from .conftest import charts, values
+
+
+def _step(at, i):
+    at.session_state["lesson_step"] = i
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_every_step_renders_and_next_moves_forward(open_page):
+    at = open_page("pages/classroom.py")
+    for i in range(7):
+        _step(at, i)
+    _step(at, 0)
+    next(b for b in at.button if b.label == "Next ▶").click()
+    at.run()
+    assert at.session_state["lesson_step"] == 1
+
+
+def test_softmax_weights_sum_to_one_and_temperature_sharpens_them(open_page):
+    at = open_page("pages/classroom.py")
+    _step(at, 2)
+    table = at.dataframe[-1].value
+    assert abs(table["weight α"].sum() - 1) < 1e-3
+    before = table["weight α"].max()
+    at.slider(key="lesson_temp").set_value(0.2)
+    at.run()
+    after = at.dataframe[-1].value["weight α"].max()
+    assert after > before
+
+
+def test_score_function_changes_the_scores(open_page):
+    at = open_page("pages/classroom.py")
+    _step(at, 1)
+    dot = list(at.dataframe[-1].value["score"])
+    at.radio(key="lesson_score").set_value("scaled_dot")
+    at.run()
+    scaled = list(at.dataframe[-1].value["score"])
+    np.testing.assert_allclose(np.array(scaled) * np.sqrt(2), dot, atol=2e-3)   # the default vectors are 2-D
+
+
+def test_local_window_follows_d(open_page):
+    at = open_page("pages/classroom.py")
+    _step(at, 4)
+    def nonzero_final(fig):
+        final = next(t for t in fig["data"] if t.get("name") == "final weight")
+        return sum(1 for v in values(final["y"]) if v > 0)
+    narrow = nonzero_final(charts(at)[0])
+    at.slider(key="lesson_D").set_value(4)
+    at.run()
+    assert nonzero_final(charts(at)[0]) > narrow          # local-m: the window widens with D
+
+
+def test_hops_penalty_grows_when_hops_are_alike(open_page):
+    at = open_page("pages/classroom.py")
+    _step(at, 5)
+    low = float(at.metric[0].value)
+    at.slider(key="lesson_same").set_value(1.0)
+    at.run()
+    assert float(at.metric[0].value) > low
+
+
+def test_bad_example_gives_an_error_and_the_lesson_goes_on(open_page):
+    at = open_page("pages/classroom.py")
+    at.text_input(key="lesson_words").set_value(" ".join(["word"] * 40))
+    at.run()
+    assert any("between 1 and 12 words" in e.value for e in at.error)
+    _step(at, 2)
+    assert abs(at.dataframe[-1].value["weight α"].sum() - 1) < 1e-3
+    at.text_input(key="lesson_words").set_value("   ")
+    at.run()
+    assert any("between 1 and 12 words" in e.value for e in at.error) and not at.exception
+
+
+def test_hierarchy_escapes_user_text(open_page):
+    at = open_page("pages/classroom.py")
+    _step(at, 6)
+    at.text_area(key="lesson_doc").set_value("<script>alert(1)</script> hi\nsecond line")
+    at.run()
+    html = at.get("html")[0].proto.body
+    assert "<script>" not in html and "&lt;script&gt;" in html
