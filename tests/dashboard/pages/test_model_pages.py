@@ -1,0 +1,102 @@
+"""AppTests of the pages that run the shipped models: widgets change the output, bad input gives a message."""
+import io
+
+from PIL import Image
+
+from .conftest import charts, widget
+
+
+def _png(size=(200, 150), mode="RGB") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, 255).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _text(at):
+    return at.text_area[0]
+
+
+def test_translate_side_by_side_lines_and_bad_input(open_page):
+    at = open_page("pages/translate.py")
+    figs = charts(at)
+    assert len(figs) == 7 and all(f["data"][0]["type"] == "heatmap" for f in figs)
+    assert len({f["data"][0]["zmax"] for f in figs}) == 1                      # one shared scale
+    local = [f for f in figs if any(t.get("name") == "p_t" for t in f["data"])]
+    assert len(local) == 3                                                     # local-m, local-p, top-k
+    outputs = [m.value for m in at.markdown if m.value.startswith("**→**")]
+    _text(at).set_value("The Lord is my shepherd.")
+    at.run()
+    assert [m.value for m in at.markdown if m.value.startswith("**→**")] != outputs
+    widget(at, "toggle", "Alignment lines").set_value(True)
+    at.run()
+    assert all(f["data"][0]["type"] == "scatter" for f in charts(at))
+    _text(at).set_value("   ")
+    at.run()
+    assert any("empty" in e.value for e in at.error) and not at.exception
+    _text(at).set_value("Ünïcödé 😀 日本語 مرحبا " * 300)
+    at.run()
+    assert not at.exception and any("cut" in i.value for i in at.info)
+
+
+def test_translate_dates_family_and_beam(open_page):
+    at = open_page("pages/translate.py")
+    widget(at, "radio", "Task").set_value("dates-en-fr")
+    at.run()
+    widget(at, "radio", "Decoding").set_value(4)
+    at.run()
+    assert not at.exception and len(charts(at)) == 7
+
+
+def test_caption_sample_upload_and_bad_files(open_page):
+    at = open_page("pages/caption.py")
+    assert len(charts(at)) >= 3                      # soft, hard, ImageNet evidence
+    widget(at, "radio", "Show").set_value("all words (small multiples)")
+    at.run()
+    strip = charts(at)[0]
+    assert sum(1 for t in strip["data"] if t["type"] == "heatmap") > 3
+    at.file_uploader[0].set_value(("photo.png", _png(), "image/png"))
+    at.run()
+    assert not at.exception and len(charts(at)) >= 3
+    at.file_uploader[0].set_value(("notes.png", b"definitely not an image", "image/png"))
+    at.run()
+    assert any("not a readable image" in e.value for e in at.error) and not at.exception
+    at.file_uploader[0].set_value(("bomb.png", _png((9000, 6000), "1"), "image/png"))
+    at.run()
+    assert any("too large" in e.value for e in at.error) and not at.exception
+
+
+def test_document_label_bars_highlight_and_bad_upload(open_page):
+    at = open_page("pages/document.py")
+    assert at.metric[0].value in {"business", "entertainment", "politics", "sport", "tech"}
+    html = at.get("html")[0].proto.body
+    widget(at, "radio", "Word shading").set_value("raw")
+    at.run()
+    assert at.get("html")[0].proto.body != html
+    _text(at).set_value("<script>alert('x')</script> The striker scored twice as United won the cup final.")
+    at.run()
+    body = at.get("html")[0].proto.body
+    assert "<script>" not in body and "&lt;script&gt;" in body and at.metric[0].value == "sport"
+    at.file_uploader[0].set_value(("doc.txt", "\xff\xfe\x00bad".encode("latin-1"), "text/plain"))
+    at.run()
+    assert any("not UTF-8" in e.value for e in at.error) and not at.exception
+
+
+def test_hops_two_models_with_penalty(open_page):
+    at = open_page("pages/hops.py")
+    assert len(charts(at)) == 4                      # hop rows + overlap, for each model
+    penalties = [m.value for m in at.metric if m.label.startswith("Penalty")]
+    _text(at).set_value("Dull, lifeless and far too long.")
+    at.run()
+    assert [m.value for m in at.metric if m.label.startswith("Penalty")] != penalties
+
+
+def test_transformers_views(open_page):
+    at = open_page("pages/transformers.py")
+    head = charts(at)[0]
+    assert sum(1 for t in head["data"] if t["type"] == "heatmap") == 12
+    widget(at, "radio", "View").set_value("model view: layers × heads")
+    at.run()
+    assert sum(1 for t in charts(at)[0]["data"] if t["type"] == "heatmap") == 72
+    widget(at, "radio", "View").set_value("rollout across layers")
+    at.run()
+    assert not at.exception and len(charts(at)) == 1
