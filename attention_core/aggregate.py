@@ -63,8 +63,13 @@ def merge_pieces(amap: AttentionMap, row_groups: list[list[int]], col_groups: li
     """Merge word pieces into words: columns of a group are **summed** (attention received by the word),
     rows of a group are **averaged** (a word attends like the mean of its pieces); rows still sum as before."""
     w = amap.weights
-    cols = np.stack([w[:, g].sum(1) for g in col_groups], 1)
-    rows = np.stack([cols[g].mean(0) for g in row_groups], 0)
+    col_sum = np.zeros((w.shape[1], len(col_groups)))
+    for j, g in enumerate(col_groups):
+        col_sum[g, j] = 1.0
+    row_mean = np.zeros((len(row_groups), w.shape[0]))
+    for i, g in enumerate(row_groups):
+        row_mean[i, g] = 1.0 / len(g)
+    rows = row_mean @ w @ col_sum
     return AttentionMap(amap.mechanism, row_labels, col_labels, rows, layer=amap.layer, head=amap.head,
                         meta={**amap.meta, "merged": "word pieces merged: columns summed, rows averaged"})
 

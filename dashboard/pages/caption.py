@@ -4,8 +4,8 @@ from pathlib import Path
 import streamlit as st
 
 from attention_core.inputs import MAX_IMAGE_BYTES, load_image
-from dashboard.common import (explain_image, export_buttons, md_escape, models_for, sanity_panel, show_figure,
-                              show_notices)
+from dashboard.common import (explain_image, export_buttons, head_choice, md_escape, models_for, sanity_panel,
+                              show_figure, show_notices)
 from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
 
 st.title("Caption")
@@ -49,7 +49,7 @@ for spec in captioners:
     else:
         results[spec.id] = result
 if results:
-    maps = {mid: r.maps[0] for mid, r in results.items() if r.maps}
+    maps = {mid: head_choice(r.maps, key=f"cap-{mid}") for mid, r in results.items() if r.maps}
     zmax = shared_zmax(list(maps.values()))
     for col, (model_id, result) in zip(st.columns(len(results)), results.items()):
         with col:

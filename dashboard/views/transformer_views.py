@@ -1,6 +1,7 @@
 """Multi-head views: all heads of one layer, and the layers × heads model view (Plotly, no Streamlit)."""
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -10,18 +11,30 @@ from attention_core.record import AttentionMap
 from .labels import safe
 
 
+def _token_pairs(amap: AttentionMap) -> np.ndarray:
+    """``[rows, cols, 2]`` escaped (query, key) labels for hover text."""
+    custom = np.empty((*amap.shape, 2), dtype=object)
+    custom[..., 0] = np.array([safe(q) for q in amap.queries], dtype=object)[:, None]
+    custom[..., 1] = np.array([safe(k) for k in amap.keys], dtype=object)[None, :]
+    return custom
+
+
 def _grid_figure(cells: list[AttentionMap | None], rows: int, cols: int, titles: list[str], cell_px: int,
-                 show_ticks: bool) -> go.Figure:
+                 token_hover: bool) -> go.Figure:
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.012,
-                        vertical_spacing=0.04 if show_ticks else 0.02)
+                        vertical_spacing=0.04 if token_hover else 0.02)
+    pairs = None
     for i, amap in enumerate(cells):
         if amap is None:
             continue
-        fig.add_trace(go.Heatmap(
-            z=amap.weights, zmin=0, zmax=1, colorscale="Blues", showscale=False,
-            customdata=[[[safe(q), safe(k)] for k in amap.keys] for q in amap.queries],
-            hovertemplate=f"{safe(amap.title)}<br>%{{customdata[0]}} → %{{customdata[1]}}: %{{z:.3f}}<extra></extra>"),
-            row=i // cols + 1, col=i % cols + 1)
+        if token_hover:   # the tokens are the same for every head: build the hover labels once
+            pairs = _token_pairs(amap) if pairs is None or pairs.shape[:2] != amap.shape else pairs
+            extra = dict(customdata=pairs, hovertemplate=f"{safe(amap.title)}<br>%{{customdata[0]}} → "
+                                                         "%{customdata[1]}: %{z:.3f}<extra></extra>")
+        else:             # thumbnails: positions only, so 72 maps stay light to send and draw
+            extra = dict(hovertemplate=f"{safe(amap.title)}<br>row %{{y}} → column %{{x}}: %{{z:.3f}}<extra></extra>")
+        fig.add_trace(go.Heatmap(z=amap.weights, zmin=0, zmax=1, colorscale="Blues", showscale=False, **extra),
+                      row=i // cols + 1, col=i % cols + 1)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
     fig.update_layout(height=40 + rows * cell_px, margin=dict(l=5, r=5, t=30, b=5))
