@@ -6,6 +6,7 @@ as a data file (read-only) and never imported.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sqlite3
 import zlib
 from pathlib import Path
@@ -21,9 +22,14 @@ def database_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "bible.db"
 
 
+# Louis Segond prefixes ~7 % of verses with its own chapter:verse number where its numbering differs
+# from the English one, e.g. "(7:27) Si tu refuses..." — not part of the text, so it is removed.
+VERSE_REF = re.compile(r"^\s*\(\d+:\d+\)\s*")
+
+
 def _clean(text: str) -> str:
     # The WEB writes apostrophes as backticks; collapse stray whitespace.
-    return " ".join(text.replace("`", "'").split())
+    return " ".join(VERSE_REF.sub("", text).replace("`", "'").split())
 
 
 def load_pairs(max_words: int = 20) -> list[tuple[str, str, str]]:

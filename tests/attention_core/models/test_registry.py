@@ -1,0 +1,46 @@
+import threading
+import time
+
+import pytest
+
+from attention_core.models import registry
+from attention_core.models.registry import ModelSpec, list_models, load_model
+
+
+def test_every_shipped_model_is_listed_with_task_and_mechanism():
+    ids = {s.id for s in list_models()}
+    expected = {f"{fam}/{m}" for fam in ("bible-en-fr", "dates-en-fr") for m in
+                ("bahdanau", "luong-dot", "luong-general", "luong-concat", "local-m", "local-p", "local-p-topk")}
+    expected |= {"caption/soft", "caption/hard", "imagenet/efficientnet-lite0", "document/han", "document/flat",
+                 "sentence/lin", "sentence/lin-nopenalty", "transformer/minilm-l6"}
+    assert expected <= ids
+    for spec in list_models():
+        assert spec.task and spec.mechanism and spec.description
+        if spec.shipped:
+            assert spec.is_available(), f"{spec.id}: shipped weights are missing"
+
+
+def test_concurrent_sessions_load_a_model_once(monkeypatch):
+    calls = []
+
+    def slow_loader():
+        calls.append(1)
+        time.sleep(0.2)
+        return object()
+
+    spec = ModelSpec("test/slow", "encoder", "dot", "test", "text", slow_loader)
+    monkeypatch.setitem(registry.MODELS, spec.id, spec)
+    monkeypatch.delitem(registry._LOADED, spec.id, raising=False)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(load_model("test/slow"))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len({id(r) for r in results}) == 1
+
+
+def test_duplicate_ids_are_refused():
+    spec = list_models()[0]
+    with pytest.raises(ValueError, match="twice"):
+        registry.register_model(spec)
