@@ -72,11 +72,33 @@ def sizes() -> str:
     return "\n".join(rows)
 
 
+TABLES = {"translation": translation_table, "classifiers": classifier_tables, "captioning": captioning_table,
+          "sizes": sizes}
+
+
+def update(path: Path) -> None:
+    """Replace each ``<!-- table:NAME -->`` … ``<!-- /table -->`` block of ``path`` with a fresh table."""
+    text = path.read_text()
+    for name, make in TABLES.items():
+        start, end = f"<!-- table:{name} -->", "<!-- /table -->"
+        if start in text:
+            head, rest = text.split(start, 1)
+            _, tail = rest.split(end, 1)
+            text = f"{head}{start}\n{make()}\n{end}{tail}"
+    path.write_text(text)
+
+
 def main() -> None:
-    """Print every table."""
-    for title, table in (("Translation", translation_table()), ("Classifiers", classifier_tables()),
-                         ("Captioning", captioning_table()), ("Sizes", sizes())):
-        print(f"### {title}\n\n{table}\n")
+    """Print every table, or with ``--update FILE`` rewrite the tables inside a model-card page."""
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--update", type=Path, help="a Markdown file with <!-- table:NAME --> markers")
+    args = parser.parse_args()
+    if args.update:
+        update(args.update)
+        return
+    for name, make in TABLES.items():
+        print(f"### {name}\n\n{make()}\n")
 
 
 if __name__ == "__main__":
