@@ -33,8 +33,13 @@ def _inputs(S: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _build(name: str, S: int, device: torch.device) -> Callable[[], object]:
     """A zero-argument forward call for mechanism ``name`` at length ``S``."""
-    from attention_core.mechanisms import (GlobalAttention, HierarchicalAttention, LocalAttention,
-                                           SoftImageAttention, StructuredSelfAttention)
+    from attention_core.mechanisms import (
+        GlobalAttention,
+        HierarchicalAttention,
+        LocalAttention,
+        SoftImageAttention,
+        StructuredSelfAttention,
+    )
     q, k = _inputs(S, device)
     if name.startswith("global-"):
         m = GlobalAttention(DIM, DIM, score=name.split("-", 1)[1]).to(device)

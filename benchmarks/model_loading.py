@@ -29,6 +29,7 @@ print(json.dumps({{"imports (s)": t1 - t0, "load (s)": t2 - t1, "first explain (
 def main() -> None:
     """Print one row per available model."""
     import pandas as pd
+
     from attention_core.models import list_models
     rows = []
     for spec in list_models():

@@ -135,6 +135,19 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def checked_text(raw: str) -> str:
+    """Validated user text; an empty text stops the page with one error line, a cut one adds a notice."""
+    from attention_core.inputs import clean_text
+    try:
+        cleaned = clean_text(raw)
+    except InputError as exc:
+        st.error(str(exc))
+        st.stop()
+    if cleaned.truncated:
+        st.info(f"The text was cut to {len(cleaned.text)} characters (from {cleaned.original_chars}).")
+    return cleaned.text
+
+
 def text_input_block(label: str, samples: tuple[str, ...], key: str, default: str = "",
                      height: int = 100) -> str:
     """A sample picker plus an editable text area; returns the raw text (validated by the caller)."""

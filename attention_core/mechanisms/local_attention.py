@@ -19,7 +19,6 @@ a dense ``[B, Tq, Tk]`` map for views; pass ``dense=False`` to keep the banded f
 """
 from __future__ import annotations
 
-
 from typing import NamedTuple
 
 import torch

@@ -16,8 +16,7 @@ from ..device import resolve_device
 from ..explanation import Explanation
 from ..inputs import InputError
 from .registry import ModelSpec, register_model
-from .transformers_adapters import (cross_attention_maps, generated_cross_attention, self_attention_maps,
-                                    word_groups)
+from .transformers_adapters import cross_attention_maps, generated_cross_attention, self_attention_maps, word_groups
 
 MAX_TOKENS = 128   # longer inputs are cut on the server (with a notice): 72 maps of 512² do not draw well
 

@@ -4,8 +4,16 @@ from pathlib import Path
 import streamlit as st
 
 from attention_core.inputs import MAX_IMAGE_BYTES, load_image
-from dashboard.common import (explain_image, export_buttons, head_choice, md_escape, models_for, sanity_panel,
-                              show_figure, show_notices)
+from dashboard.common import (
+    explain_image,
+    export_buttons,
+    head_choice,
+    md_escape,
+    models_for,
+    sanity_panel,
+    show_figure,
+    show_notices,
+)
 from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
 
 st.title("Caption")

@@ -7,8 +7,14 @@ import streamlit as st
 import torch
 
 from attention_core import AttentionMap
-from attention_core.mechanisms import (GlobalAttention, HierarchicalAttention, LocalAttention,
-                                       StructuredSelfAttention, frobenius_penalty, masked_softmax)
+from attention_core.mechanisms import (
+    GlobalAttention,
+    HierarchicalAttention,
+    LocalAttention,
+    StructuredSelfAttention,
+    frobenius_penalty,
+    masked_softmax,
+)
 from dashboard.common import show_figure
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window

@@ -2,9 +2,16 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from attention_core.inputs import InputError, clean_text
-from dashboard.common import (explain, export_buttons, md_escape, models_for, show_figure, show_notices,
-                              text_input_block)
+from dashboard.common import (
+    checked_text,
+    explain,
+    export_buttons,
+    md_escape,
+    models_for,
+    show_figure,
+    show_notices,
+    text_input_block,
+)
 from dashboard.views import document_html
 from dashboard.views.labels import safe
 
@@ -32,15 +39,9 @@ else:
 shade = st.radio("Word shading", ["sentence-weighted", "raw"], horizontal=True,
                  help="sentence-weighted: α_sentence·√α_word, as in the paper's figure; raw: α_word alone")
 
-try:
-    cleaned = clean_text(raw)
-except InputError as exc:
-    st.error(str(exc))
-    st.stop()
-if cleaned.truncated:
-    st.info(f"The text was cut to {len(cleaned.text)} characters (from {cleaned.original_chars}).")
+text = checked_text(raw)
 
-result, error = explain(spec.id, cleaned.text)
+result, error = explain(spec.id, text)
 if error:
     st.error(error)
     st.stop()
@@ -56,7 +57,7 @@ with c1:
                       title="Class probabilities", yaxis=dict(autorange="reversed"))
     show_figure(bar, key="doc-probs")
     for base in baselines:
-        b_result, b_error = explain(base.id, cleaned.text)
+        b_result, b_error = explain(base.id, text)
         if b_result is not None and isinstance(b_result.output, dict):
             st.caption(f"Baseline without attention ({md_escape(base.mechanism)}): "
                        f"**{md_escape(str(b_result.output.get('label')))}**")

@@ -1,9 +1,17 @@
 """Self-attention hops: Lin et al.'s r rows of attention over a sentence and their overlap A Aᵀ."""
 import streamlit as st
 
-from attention_core.inputs import InputError, clean_text
-from dashboard.common import (explain, export_buttons, md_escape, models_for, sanity_panel, show_figure,
-                              show_notices, text_input_block)
+from dashboard.common import (
+    checked_text,
+    explain,
+    export_buttons,
+    md_escape,
+    models_for,
+    sanity_panel,
+    show_figure,
+    show_notices,
+    text_input_block,
+)
 from dashboard.views import hop_overlap, hop_rows, shared_zmax
 
 st.title("Self-attention hops")
@@ -17,17 +25,11 @@ if not specs:
     st.stop()
 raw = text_input_block("Sentence", specs[0].samples, key="hops")
 chosen = st.multiselect("Models", [s.id for s in specs], default=[s.id for s in specs])
-try:
-    cleaned = clean_text(raw)
-except InputError as exc:
-    st.error(str(exc))
-    st.stop()
-if cleaned.truncated:
-    st.info(f"The text was cut to {len(cleaned.text)} characters (from {cleaned.original_chars}).")
+text = checked_text(raw)
 
 results = {}
 for model_id in chosen:
-    result, error = explain(model_id, cleaned.text)
+    result, error = explain(model_id, text)
     if error:
         st.error(error)
     elif result.maps:

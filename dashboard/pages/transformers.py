@@ -2,9 +2,16 @@
 import streamlit as st
 
 from attention_core.aggregate import drop_tokens, mean_over_heads, rollout
-from attention_core.inputs import InputError, clean_text
-from dashboard.common import (explain, export_buttons, models_for, sanity_panel, show_figure, show_notices,
-                              text_input_block)
+from dashboard.common import (
+    checked_text,
+    explain,
+    export_buttons,
+    models_for,
+    sanity_panel,
+    show_figure,
+    show_notices,
+    text_input_block,
+)
 from dashboard.views import heatmap
 from dashboard.views.transformer_views import head_view, model_view
 
@@ -29,13 +36,9 @@ merge = c1.toggle("Merge word pieces into words", value=True,
 hide_special = c2.toggle("Hide [CLS] and [SEP]", help="Rows renormalised over the remaining tokens")
 view = c3.radio("View", ["one layer: all heads", "model view: layers × heads", "one head",
                          "mean over heads", "rollout across layers"], index=0)
-try:
-    cleaned = clean_text(raw)
-except InputError as exc:
-    st.error(str(exc))
-    st.stop()
+text = checked_text(raw)
 
-result, error = explain(spec.id, cleaned.text, merge_words=merge)
+result, error = explain(spec.id, text, merge_words=merge)
 if error:
     st.error(error)
     st.stop()

@@ -1,9 +1,19 @@
 """Translate: every translation model's output and source × target attention, side by side."""
 import streamlit as st
 
-from attention_core.inputs import InputError, clean_text
-from dashboard.common import (explain, export_buttons, families, head_choice, md_escape, models_for,
-                              sanity_panel, show_figure, show_notices, text_input_block)
+from dashboard.common import (
+    checked_text,
+    explain,
+    export_buttons,
+    families,
+    head_choice,
+    md_escape,
+    models_for,
+    sanity_panel,
+    show_figure,
+    show_notices,
+    text_input_block,
+)
 from dashboard.views import alignment_lines, heatmap, shared_zmax
 
 FAMILY_LABELS = {
@@ -39,17 +49,11 @@ shared = c3.toggle("Shared colour scale", value=True, help="Same colour = same w
 chosen = c4.multiselect("Mechanisms", [s.id for s in specs], default=[s.id for s in specs],
                         format_func=lambda i: i.split("/", 1)[-1])
 
-try:
-    cleaned = clean_text(raw)
-except InputError as exc:
-    st.error(str(exc))
-    st.stop()
-if cleaned.truncated:
-    st.info(f"The text was cut to {len(cleaned.text)} characters (from {cleaned.original_chars}).")
+text = checked_text(raw)
 
 results = {}
 for model_id in chosen:
-    result, error = explain(model_id, cleaned.text, beam=beam)
+    result, error = explain(model_id, text, beam=beam)
     if error:
         st.error(error)
     else:

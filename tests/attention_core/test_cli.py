@@ -1,9 +1,7 @@
-import io
 import json
 
 import pytest
 import torch
-from PIL import Image
 
 from attention_core import Explanation, maps_from_tensor
 from attention_core.cli import main

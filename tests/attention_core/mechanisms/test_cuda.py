@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from attention_core.mechanisms import (HierarchicalAttention, SoftImageAttention,
-                                       StructuredSelfAttention)
+from attention_core.mechanisms import HierarchicalAttention, SoftImageAttention, StructuredSelfAttention
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 

@@ -93,7 +93,7 @@ def test_marian_cross_attention_has_one_row_per_generated_token():
 
 
 def test_vision_encoder_decoder_cross_attention_over_patches():
-    from transformers import GPT2Config, ViTConfig, VisionEncoderDecoderConfig, VisionEncoderDecoderModel
+    from transformers import GPT2Config, VisionEncoderDecoderConfig, VisionEncoderDecoderModel, ViTConfig
     torch.manual_seed(0)
     enc = ViTConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
                     image_size=32, patch_size=8)

@@ -3,8 +3,17 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from attention_core import AttentionMap
-from dashboard.views import (alignment_lines, coverage, document_html, heatmap, hop_overlap, hop_rows,
-                             image_overlay, shared_zmax, word_strip)
+from dashboard.views import (
+    alignment_lines,
+    coverage,
+    document_html,
+    heatmap,
+    hop_overlap,
+    hop_rows,
+    image_overlay,
+    shared_zmax,
+    word_strip,
+)
 from dashboard.views.hops import overlap_matrix
 
 
