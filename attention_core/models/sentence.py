@@ -66,7 +66,7 @@ class SentenceClassifier:
         penalty = float(frobenius_penalty(A))
         output = {"label": self.labels[int(probs.argmax())],
                   "probabilities": {l: float(p) for l, p in zip(self.labels, probs)}, "penalty": penalty}
-        label = "Self-attentive (penalty ×1)" if self.coef else "Self-attentive (no penalty)"
+        label = f"Self-attentive (penalty ×{self.coef:g})" if self.coef else "Self-attentive (no penalty)"
         amap = AttentionMap("structured-self-attention", [f"hop {i + 1}" for i in range(A.shape[1])], ws,
                             A[0].cpu().numpy(), meta={"model": self.model_id, "label": label,
                                                       "penalty": penalty, "hops": int(A.shape[1]),
@@ -81,7 +81,7 @@ def _samples() -> tuple[str, ...]:
 
 
 for _id, _folder, _desc in [
-    ("sentence/lin", "sentence-lin", "Structured self-attention, r hops, trained with the ‖AAᵀ−I‖² penalty — Rotten Tomatoes"),
+    ("sentence/lin", "sentence-lin", "Structured self-attention, 4 hops, trained with the ‖AAᵀ−I‖²_F penalty (×0.3) — Rotten Tomatoes"),
     ("sentence/lin-nopenalty", "sentence-lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
 ]:
     register_model(ModelSpec(

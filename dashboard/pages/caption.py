@@ -26,7 +26,9 @@ classifiers = [s for s in models_for("image-classification") if s.is_available()
 if not captioners and not classifiers:
     st.warning("No image models are installed.")
     st.stop()
-samples = sorted({p for s in captioners + classifiers for p in s.samples})
+# Composed scenes first: they are what the captioners understand; photos are for the ImageNet view.
+samples = sorted({p for s in captioners + classifiers for p in s.samples},
+                 key=lambda p: (not Path(p).name.startswith("scene"), p))
 
 c1, c2 = st.columns(2)
 upload = c1.file_uploader("Upload an image (PNG, JPEG, WebP)", type=["png", "jpg", "jpeg", "webp"])
