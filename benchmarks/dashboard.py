@@ -34,13 +34,13 @@ class PageCase:
 
 
 CASES = [
-    PageCase("pages/translate.py", "translate", "toggle", "Shared colour scale", (False, True)),
-    PageCase("pages/caption.py", "caption", "radio", "Show",
+    PageCase("app_pages/translate.py", "translate", "toggle", "Shared colour scale", (False, True)),
+    PageCase("app_pages/caption.py", "caption", "radio", "Show",
              ("all words (small multiples)", "one word at a time")),
-    PageCase("pages/document.py", "document", "radio", "Word shading", ("raw", "sentence-weighted")),
-    PageCase("pages/hops.py", "hops", "toggle", "Presentation mode (large fonts)", (True, False)),
-    PageCase("pages/transformers.py", "transformers", "toggle", "Presentation mode (large fonts)", (True, False)),
-    PageCase("pages/classroom.py", "classroom", "toggle", "Presentation mode (large fonts)", (True, False)),
+    PageCase("app_pages/document.py", "document", "radio", "Word shading", ("raw", "sentence-weighted")),
+    PageCase("app_pages/hops.py", "hops", "toggle", "Presentation mode (large fonts)", (True, False)),
+    PageCase("app_pages/transformers.py", "transformers", "toggle", "Presentation mode (large fonts)", (True, False)),
+    PageCase("app_pages/classroom.py", "classroom", "toggle", "Presentation mode (large fonts)", (True, False)),
 ]
 
 

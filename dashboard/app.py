@@ -16,15 +16,15 @@ st.set_page_config(page_title="Attention Atlas", page_icon=":material/explore:",
 
 PAGES = {
     "Explore": [
-        st.Page("pages/home.py", title="Home", icon=":material/explore:", default=True),
-        st.Page("pages/translate.py", title="Translate", icon=":material/translate:"),
-        st.Page("pages/caption.py", title="Caption", icon=":material/image:"),
-        st.Page("pages/document.py", title="Document", icon=":material/article:"),
-        st.Page("pages/hops.py", title="Self-attention hops", icon=":material/layers:"),
-        st.Page("pages/transformers.py", title="Transformers", icon=":material/hub:"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("app_pages/home.py", title="Home", icon=":material/explore:", default=True),
+        st.Page("app_pages/translate.py", title="Translate", icon=":material/translate:"),
+        st.Page("app_pages/caption.py", title="Caption", icon=":material/image:"),
+        st.Page("app_pages/document.py", title="Document", icon=":material/article:"),
+        st.Page("app_pages/hops.py", title="Self-attention hops", icon=":material/layers:"),
+        st.Page("app_pages/transformers.py", title="Transformers", icon=":material/hub:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
     ],
-    "Teach": [st.Page("pages/classroom.py", title="Classroom", icon=":material/school:")],
+    "Teach": [st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:")],
 }
 
 with st.sidebar:

@@ -99,7 +99,7 @@ def export_buttons(amap: AttentionMap, fig: go.Figure | None, key: str) -> None:
         cols[2].download_button("HTML", data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
                                 file_name=f"{name}.html", mime="text/html", key=f"{key}-html",
                                 on_click="ignore")
-    if cols[3].button("＋ Compare", key=f"{key}-cmp", help="Add this map to the Compare page"):
+    if cols[3].button("Compare", icon=":material/add:", key=f"{key}-cmp", help="Add this map to the Compare page"):
         add_to_compare(amap, key)
         st.toast(f"Added “{amap.title}” to Compare")
 
@@ -148,6 +148,12 @@ def checked_text(raw: str) -> str:
     return cleaned.text
 
 
+def _short(text: str, limit: int = 90) -> str:
+    """One line of at most ``limit`` characters (for option labels)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def text_input_block(label: str, samples: tuple[str, ...], key: str, default: str = "",
                      height: int = 100) -> str:
     """A sample picker plus an editable text area; returns the raw text (validated by the caller)."""
@@ -161,7 +167,7 @@ def text_input_block(label: str, samples: tuple[str, ...], key: str, default: st
     if text_key not in st.session_state:
         st.session_state[text_key] = samples[0] if samples else default
     st.selectbox("Start from a sample", options, index=1 if samples else 0, key=sample_key,
-                 on_change=use_sample)
+                 on_change=use_sample, format_func=_short)
     return st.text_area(label, key=text_key, height=height)
 
 

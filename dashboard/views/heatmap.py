@@ -39,9 +39,14 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
     width = amap.meta.get("width")
     if show_window and amap.centers is not None and width is not None:
         _draw_window(fig, np.asarray(amap.centers), int(width), cols)
+    # Key labels sit above the map (source along the top, as in the papers' figures); leave room for
+    # them under the title.
+    label_room = 6 * min(max((len(k) for k in ks), default=1), 14) if cols > 6 else 18
     fig.update_layout(
-        title=dict(text=safe(title if title is not None else amap.title, 80), font=dict(size=14)),
-        height=height or int(min(900, 140 + 22 * rows)), margin=dict(l=10, r=10, t=40, b=10),
+        title=dict(text=safe(title if title is not None else amap.title, 80), font=dict(size=14),
+                   y=1.0, yanchor="top", yref="container", pad=dict(t=8)),
+        height=height or int(min(900, 120 + label_room + 22 * rows)),
+        margin=dict(l=10, r=10, t=36 + label_room, b=10),
         xaxis=dict(tickmode="array", tickvals=list(range(cols)), ticktext=ks, side="top",
                    tickangle=-60 if cols > 6 else 0, showgrid=False),
         yaxis=dict(tickmode="array", tickvals=list(range(rows)), ticktext=qs, autorange="reversed",

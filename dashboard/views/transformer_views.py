@@ -37,6 +37,15 @@ def _grid_figure(cells: list[AttentionMap | None], rows: int, cols: int, titles:
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
+    first = next((c for c in cells if c is not None), None)
+    if token_hover and first is not None:   # tokens along the left column and the bottom row
+        qs, ks = [safe(q, 12) for q in first.queries], [safe(k, 12) for k in first.keys]
+        for r in range(1, rows + 1):
+            fig.update_yaxes(showticklabels=True, tickmode="array", tickvals=list(range(len(qs))), ticktext=qs,
+                             tickfont_size=9, row=r, col=1)
+        for c in range(1, cols + 1):
+            fig.update_xaxes(showticklabels=True, tickmode="array", tickvals=list(range(len(ks))), ticktext=ks,
+                             tickangle=-60, tickfont_size=9, row=rows, col=c)
     fig.update_layout(height=40 + rows * cell_px, margin=dict(l=5, r=5, t=30, b=5))
     fig.update_annotations(font_size=10)
     return fig
@@ -46,7 +55,7 @@ def head_view(maps: list[AttentionMap], layer: int, columns: int = 4) -> go.Figu
     """Every head of ``layer`` as a small token × token heatmap (one colour scale, 0–1)."""
     heads = sorted((m for m in maps if m.layer == layer), key=lambda m: m.head or 0)
     rows = (len(heads) + columns - 1) // columns
-    return _grid_figure(list(heads), rows, columns, [f"head {m.head}" for m in heads], 230, True)
+    return _grid_figure(list(heads), rows, columns, [f"head {m.head}" for m in heads], 250, True)
 
 
 def model_view(maps: list[AttentionMap]) -> go.Figure:

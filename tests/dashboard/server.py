@@ -58,12 +58,19 @@ def dashboard_server(timeout: float = 90.0) -> Iterator[str]:
             proc.kill()
 
 
-def wait_for_idle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has drawn the page and finished running the script."""
-    # The status widget (running icon + Stop) exists only while the script runs; the main block has
-    # elements once the page has been drawn. Both must hold twice in a row, 250 ms apart.
-    check = ("() => !document.querySelector(\"[data-testid='stStatusWidget']\") && "
-             "document.querySelectorAll(\"[data-testid='stMainBlockContainer'] [data-testid]\").length > 0")
-    for _ in range(2):
-        page.wait_for_function(check, timeout=timeout_ms, polling=100)
-        page.wait_for_timeout(250)
+def wait_for_idle(page, timeout_ms: int = 60_000, quiet_ms: int = 1500) -> None:
+    """Wait until the page has a title and Streamlit has shown no running indicator for ``quiet_ms``."""
+    # Streamlit shows its status widget (running icon + Stop) only a moment after a run starts, so one
+    # look is not enough: the page must stay quiet for a while.
+    busy = ("() => !!document.querySelector(\"[data-testid='stStatusWidget']\") || "
+            "!document.querySelector(\"[data-testid='stMainBlockContainer'] h1\")")
+    start = quiet_since = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if page.evaluate(busy):
+            quiet_since = now
+        elif (now - quiet_since) * 1000 >= quiet_ms:
+            return
+        if (now - start) * 1000 > timeout_ms:
+            raise TimeoutError("the dashboard page did not finish running")
+        page.wait_for_timeout(100)

@@ -8,7 +8,7 @@ APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
 
 @pytest.fixture
 def open_page():
-    """Open a dashboard page in AppTest: ``at = open_page("pages/translate.py")``."""
+    """Open a dashboard page in AppTest: ``at = open_page("app_pages/translate.py")``."""
     def _open(page: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()

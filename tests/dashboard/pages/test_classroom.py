@@ -10,7 +10,7 @@ def _step(at, i):
 
 
 def test_every_step_renders_and_next_moves_forward(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     for i in range(7):
         _step(at, i)
     _step(at, 0)
@@ -20,7 +20,7 @@ def test_every_step_renders_and_next_moves_forward(open_page):
 
 
 def test_softmax_weights_sum_to_one_and_temperature_sharpens_them(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     _step(at, 2)
     table = at.dataframe[-1].value
     assert abs(table["weight α"].sum() - 1) < 1e-3
@@ -32,7 +32,7 @@ def test_softmax_weights_sum_to_one_and_temperature_sharpens_them(open_page):
 
 
 def test_score_function_changes_the_scores(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     _step(at, 1)
     dot = list(at.dataframe[-1].value["score"])
     at.radio(key="lesson_score").set_value("scaled_dot")
@@ -42,7 +42,7 @@ def test_score_function_changes_the_scores(open_page):
 
 
 def test_local_window_follows_d(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     _step(at, 4)
     def nonzero_final(fig):
         final = next(t for t in fig["data"] if t.get("name") == "final weight")
@@ -54,7 +54,7 @@ def test_local_window_follows_d(open_page):
 
 
 def test_hops_penalty_grows_when_hops_are_alike(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     _step(at, 5)
     low = float(at.metric[0].value)
     at.slider(key="lesson_same").set_value(1.0)
@@ -63,7 +63,7 @@ def test_hops_penalty_grows_when_hops_are_alike(open_page):
 
 
 def test_bad_example_gives_an_error_and_the_lesson_goes_on(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     at.text_input(key="lesson_words").set_value(" ".join(["word"] * 40))
     at.run()
     assert any("between 1 and 12 words" in e.value for e in at.error)
@@ -75,7 +75,7 @@ def test_bad_example_gives_an_error_and_the_lesson_goes_on(open_page):
 
 
 def test_hierarchy_escapes_user_text(open_page):
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     _step(at, 6)
     at.text_area(key="lesson_doc").set_value("<script>alert(1)</script> hi\nsecond line")
     at.run()

@@ -14,12 +14,12 @@ def _upload(at, *files):
 
 
 def test_empty_basket_says_what_to_do(open_page):
-    at = open_page("pages/compare.py")
+    at = open_page("app_pages/compare.py")
     assert any("Nothing to compare" in i.value for i in at.info)
 
 
 def test_uploaded_maps_are_drawn_on_one_scale_with_statistics(open_page):
-    at = open_page("pages/compare.py")
+    at = open_page("app_pages/compare.py")
     a = AttentionMap("dot", ["x", "y"], ["a", "b", "c"], np.array([[0.2, 0.3, 0.5], [1.0, 0, 0]]))
     b = AttentionMap("local-m", ["x"], ["a", "b"], np.array([[0.6, 0.4]]), centers=[0.0], meta={"width": 1})
     _upload(at, ("a.json", a.to_json().encode(), "application/json"),
@@ -36,7 +36,7 @@ def test_uploaded_maps_are_drawn_on_one_scale_with_statistics(open_page):
 
 
 def test_a_bad_json_file_gives_one_error_and_the_page_keeps_working(open_page):
-    at = open_page("pages/compare.py")
+    at = open_page("app_pages/compare.py")
     _upload(at, ("bad.json", b"{not json", "application/json"),
             ("wrong.json", json.dumps({"mechanism": "x"}).encode(), "application/json"))
     assert len(at.error) == 2 and all("not an AttentionMap JSON" in e.value for e in at.error)

@@ -17,7 +17,7 @@ def _text(at):
 
 
 def test_translate_side_by_side_lines_and_bad_input(open_page):
-    at = open_page("pages/translate.py")
+    at = open_page("app_pages/translate.py")
     figs = charts(at)
     assert len(figs) == 7 and all(f["data"][0]["type"] == "heatmap" for f in figs)
     assert len({f["data"][0]["zmax"] for f in figs}) == 1                      # one shared scale
@@ -39,7 +39,7 @@ def test_translate_side_by_side_lines_and_bad_input(open_page):
 
 
 def test_translate_dates_family_and_beam(open_page):
-    at = open_page("pages/translate.py")
+    at = open_page("app_pages/translate.py")
     widget(at, "radio", "Task").set_value("dates-en-fr")
     at.run()
     widget(at, "radio", "Decoding").set_value(4)
@@ -48,7 +48,7 @@ def test_translate_dates_family_and_beam(open_page):
 
 
 def test_caption_sample_upload_and_bad_files(open_page):
-    at = open_page("pages/caption.py")
+    at = open_page("app_pages/caption.py")
     assert len(charts(at)) >= 3                      # soft, hard, ImageNet evidence
     widget(at, "radio", "Show").set_value("all words (small multiples)")
     at.run()
@@ -66,7 +66,7 @@ def test_caption_sample_upload_and_bad_files(open_page):
 
 
 def test_document_label_bars_highlight_and_bad_upload(open_page):
-    at = open_page("pages/document.py")
+    at = open_page("app_pages/document.py")
     assert at.metric[0].value in {"business", "entertainment", "politics", "sport", "tech"}
     html = at.get("html")[0].proto.body
     widget(at, "radio", "Word shading").set_value("raw")
@@ -83,7 +83,7 @@ def test_document_label_bars_highlight_and_bad_upload(open_page):
 
 
 def test_hops_two_models_with_penalty(open_page):
-    at = open_page("pages/hops.py")
+    at = open_page("app_pages/hops.py")
     assert len(charts(at)) == 4                      # hop rows + overlap, for each model
     penalties = [m.value for m in at.metric if m.label.startswith("Penalty")]
     _text(at).set_value("Dull, lifeless and far too long.")
@@ -92,7 +92,7 @@ def test_hops_two_models_with_penalty(open_page):
 
 
 def test_transformers_views(open_page):
-    at = open_page("pages/transformers.py")
+    at = open_page("app_pages/transformers.py")
     head = charts(at)[0]
     assert sum(1 for t in head["data"] if t["type"] == "heatmap") == 12
     widget(at, "radio", "View").set_value("model view: layers × heads")

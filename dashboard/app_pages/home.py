@@ -12,17 +12,17 @@ st.markdown(
 c1, c2, c3 = st.columns(3)
 with c1:
     st.subheader("Compare mechanisms")
-    st.page_link("pages/translate.py", label="Translate: 7 mechanisms on one sentence", icon=":material/translate:")
-    st.page_link("pages/caption.py", label="Caption: soft vs hard attention on an image", icon=":material/image:")
-    st.page_link("pages/compare.py", label="Compare any maps + statistics", icon=":material/compare:")
+    st.page_link("app_pages/translate.py", label="Translate: 7 mechanisms on one sentence", icon=":material/translate:")
+    st.page_link("app_pages/caption.py", label="Caption: soft vs hard attention on an image", icon=":material/image:")
+    st.page_link("app_pages/compare.py", label="Compare any maps + statistics", icon=":material/compare:")
 with c2:
     st.subheader("Look inside")
-    st.page_link("pages/document.py", label="Document: word and sentence attention (HAN)", icon=":material/article:")
-    st.page_link("pages/hops.py", label="Self-attention hops and their overlap", icon=":material/layers:")
-    st.page_link("pages/transformers.py", label="Transformers: heads and layers of MiniLM", icon=":material/hub:")
+    st.page_link("app_pages/document.py", label="Document: word and sentence attention (HAN)", icon=":material/article:")
+    st.page_link("app_pages/hops.py", label="Self-attention hops and their overlap", icon=":material/layers:")
+    st.page_link("app_pages/transformers.py", label="Transformers: heads and layers of MiniLM", icon=":material/hub:")
 with c3:
     st.subheader("Teach")
-    st.page_link("pages/classroom.py", label="Classroom: attention computed step by step", icon=":material/school:")
+    st.page_link("app_pages/classroom.py", label="Classroom: attention computed step by step", icon=":material/school:")
     st.caption("Tip: the sidebar's presentation mode enlarges text for projectors.")
 
 st.subheader("Models on this machine")

@@ -16,7 +16,7 @@ from dashboard.views import hop_overlap, hop_rows, shared_zmax
 
 st.title("Self-attention hops")
 st.caption("A structured self-attentive sentence embedding (Lin et al. 2017) reads the sentence with r "
-           "hops, each a distribution over tokens. The penalty ‖AAᵀ − I‖²_F pushes hops to look at "
+           "hops, each a distribution over tokens. The penalty ‖AAᵀ − I‖² (squared Frobenius norm) pushes hops to look at "
            "different things; compare the models trained with and without it.")
 
 specs = [s for s in models_for("sentence-classification") if s.is_available()]
@@ -46,7 +46,7 @@ for model_id, result in results.items():
         c1.metric("Probability", f"{max(probs.values()):.2f}")
     penalty = amap.meta.get("penalty", output.get("penalty"))
     if penalty is not None:
-        c2.metric("Penalty ‖AAᵀ − I‖²_F", f"{float(penalty):.3f}")
+        c2.metric("Penalty ‖AAᵀ − I‖² (Frobenius)", f"{float(penalty):.3f}")
     show_notices(result)
     left, right = st.columns([3, 2])
     with left:

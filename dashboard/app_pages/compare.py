@@ -9,7 +9,7 @@ from dashboard.common import COMPARE_KEY, add_to_compare, compare_basket, show_f
 from dashboard.views import heatmap, shared_zmax
 
 st.title("Compare")
-st.caption("Maps you add with “＋ Compare” on any page (or upload as JSON) are drawn here on one colour "
+st.caption("Maps you add with “+ Compare” on any page (or upload as JSON) are drawn here on one colour "
            "scale, with statistics: mean row entropy (how spread attention is), the largest weight, row sums "
            "and, for local maps, the share of weight inside the window.")
 
@@ -24,7 +24,7 @@ with st.expander("Upload AttentionMap JSON files (exported from any page)"):
 
 basket = compare_basket()
 if not basket:
-    st.info("Nothing to compare yet: press “＋ Compare” under any map on the other pages.")
+    st.info("Nothing to compare yet: press “+ Compare” under any map on the other pages.")
     st.stop()
 keys = st.multiselect("Maps", list(basket), default=list(basket), format_func=lambda k: basket[k].title)
 if st.button("Clear all"):
