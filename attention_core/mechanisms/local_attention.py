@@ -127,16 +127,18 @@ class LocalAttention(nn.Module):
         tk = keys.shape[1]
         p = self.centers(query, mask, tk, positions)
         scores = self.score.dense(self.score.project_queries(query), self.score.project_keys(keys))
-        content = masked_softmax(scores, None if mask is None else mask[:, None, :])   # over all s
+        if mask is not None:
+            scores = scores.masked_fill(~mask[:, None, :].bool(), float("-inf"))
         s = torch.arange(tk, device=query.device, dtype=p.dtype)
-        product = content * self.gaussian(s[None, None, :], p[..., None])
+        # log(content softmax over all s × Gaussian): working in logs keeps the renormalised top-k
+        # weights exact even when the products underflow (a centre far from every strong position).
+        log_product = torch.log_softmax(scores, -1) - (s[None, None, :] - p[..., None]) ** 2 / (2 * self.sigma ** 2)
         k = min(self.top_k, tk)
-        keep_idx = product.topk(k, dim=-1).indices
-        keep = torch.zeros_like(product, dtype=torch.bool).scatter_(-1, keep_idx, True)
+        keep_idx = log_product.topk(k, dim=-1).indices
+        keep = torch.zeros_like(log_product, dtype=torch.bool).scatter_(-1, keep_idx, True)
         if mask is not None:
             keep = keep & mask[:, None, :].bool()
-        kept = product * keep
-        weights = kept / kept.sum(-1, keepdim=True).clamp_min(1e-12)
+        weights = masked_softmax(log_product, keep)   # = product / Σ_kept product, renormalised
         return torch.bmm(weights, keys), weights, p
 
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None = None,

@@ -118,6 +118,18 @@ def test_topk_keeps_exactly_k_and_renormalises():
     assert torch.all(w[1, :, 6:] == 0)
 
 
+def test_topk_stays_normalised_when_the_centre_is_far_from_every_strong_key():
+    attn = LocalAttention(DIM, DIM, width=1, alignment="predictive-topk", top_k=2).double()
+    with torch.no_grad():
+        attn.v_p.weight.fill_(50.0)          # p_t → S: the Gaussian is ~1e-30 at the start of the source
+    q = torch.ones(1, 3, DIM, dtype=torch.float64)
+    k = torch.zeros(1, 40, DIM, dtype=torch.float64)
+    k[0, 0] = 20.0                            # content puts almost all weight on position 0
+    _, w = attn(q, k)
+    torch.testing.assert_close(w.sum(-1), torch.ones(1, 3, dtype=torch.float64))
+    assert torch.all((w > 0).sum(-1) == 2)
+
+
 def test_banded_path_equals_dense_and_has_window_width_slots():
     attn = LocalAttention(DIM, DIM, width=D, alignment="predictive").double()
     q, k = _inputs(6)
