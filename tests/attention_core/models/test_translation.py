@@ -9,9 +9,16 @@ from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
 from attention_core.models.translation import heldout
 
 MECHANISMS = list(MECHANISM_LABELS)
-# Floors a little under the model card's numbers (docs/models.md), on the shipped held-out slices.
-BLEU_FLOOR = {m: 1.0 for m in MECHANISMS}
-AER_CEILING = {m: 0.95 for m in MECHANISMS}
+# Regression guards a little under the numbers measured on the shipped held-out slices (40 verses: BLEU
+# 8.5, 6.9, 3.2, 8.7, 6.4, 3.1, 4.4; 100 dates: AER 0.00, 0.66, 1.00, 0.31, 0.75, 0.78, 0.69).
+BLEU_FLOOR = {"bahdanau": 6.5, "luong-dot": 5.0, "luong-general": 2.0, "luong-concat": 6.5, "local-m": 4.5,
+              "local-p": 2.0, "local-p-topk": 3.0}
+AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.72, "luong-general": 1.0, "luong-concat": 0.36, "local-m": 0.81,
+               "local-p": 0.84, "local-p-topk": 0.75}
+# Exact-match floors on the 100 held-out dates (measured on all 600: 1.00 except general 0.95, local-p 0.90,
+# top-k 0.34) — the AER of luong-general cannot rise above its 1.0, so its translations are checked too.
+EXACT_FLOOR = {"bahdanau": 0.95, "luong-dot": 0.95, "luong-general": 0.85, "luong-concat": 0.95, "local-m": 0.95,
+               "local-p": 0.8, "local-p-topk": 0.2}
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -49,6 +56,8 @@ def test_dates_model_alignment_error_rate_stays_under_its_ceiling(mechanism):
             pred = {(ti, int(w[0, ti].argmax())) for ti, _ in links}
             hits, predicted, gold = hits + len(pred & links), predicted + len(pred), gold + len(links)
     assert 1 - 2 * hits / (predicted + gold) <= AER_CEILING[mechanism]
+    exact = [model.explain(ex["source"]).output == ex["target"] for ex in heldout("dates-en-fr")]
+    assert sum(exact) / len(exact) >= EXACT_FLOOR[mechanism]
 
 
 def test_teacher_forced_attention_equals_step_by_step_attention():
