@@ -9,7 +9,7 @@ from PIL import Image
 from attention_core.inputs import InputError, load_image
 from attention_core.models import load_model
 
-BLEU_FLOOR = {"soft": 30.0, "hard": 20.0}   # a little under the model card (docs/models.md)
+BLEU_FLOOR = {"soft": 70.0, "hard": 70.0}   # measured on this 30-scene slice: 79.8 and 80.2
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,6 @@ def test_non_images_are_refused_before_the_model():
     with pytest.raises(InputError):
         load_image(b"GIF89a not really")
     buf = io.BytesIO()
-    Image.new("RGB", (10, 10)).save(buf, format="PNG")
+    Image.new("RGB", (64, 64)).save(buf, format="PNG")
     with pytest.raises(InputError):
-        load_image(buf.getvalue()[:-20])
+        load_image(buf.getvalue()[: len(buf.getvalue()) // 2])   # a PNG cut in half
