@@ -25,7 +25,7 @@ PAGES = {
     "hops": ".js-plotly-plot",
     "transformers": ".js-plotly-plot",
     "compare": "text=Nothing to compare yet",
-    "classroom": ".js-plotly-plot",
+    "classroom": "text=Step 1 · The example",
 }
 
 
