@@ -127,10 +127,12 @@ def browser_times(repeats: int = 5) -> list[dict[str, object]]:
             wait_for_idle(page, timeout_ms=180_000)
             first = (time.perf_counter() - t0) * 1000
             times = []
-            for _ in range(repeats):
+            for i in range(repeats):
                 before = len(finished)
+                # a toggle flips when its label is clicked; a radio needs the option itself
+                target = case.values[i % 2] if case.kind == "radio" else case.label
                 t0 = time.perf_counter()
-                page.get_by_text(case.label, exact=True).first.click()
+                page.get_by_text(str(target), exact=True).first.click()
                 deadline = time.perf_counter() + 30
                 while len(finished) == before and time.perf_counter() < deadline:
                     page.wait_for_timeout(5)
