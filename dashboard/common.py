@@ -1,9 +1,13 @@
 """Streamlit pieces shared by the pages: model access, figures, exports, sanity panel, compare basket."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
-from typing import Any
+from typing import Any, Callable
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -67,6 +71,36 @@ def families(task: str) -> list[str]:
     return list(seen)
 
 
+# -- figures -------------------------------------------------------------------------------------
+def fingerprint(*parts: AttentionMap | bytes | str) -> str:
+    """A content hash of maps (weights, labels, centres, meta) and raw inputs, for figure-cache keys."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, AttentionMap):
+            # the weights as raw bytes: serialising 72 transformer maps to JSON would cost more than drawing
+            fields = {f.name: getattr(part, f.name) for f in dataclasses.fields(part) if f.name != "weights"}
+            h.update(np.ascontiguousarray(part.weights).tobytes())
+            h.update(json.dumps(fields, sort_keys=True, default=str).encode())
+        elif isinstance(part, bytes):
+            h.update(part)
+        else:
+            h.update(str(part).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def cached_figure(key: tuple, build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """``build(*args, **kwargs)`` once per ``key`` (shared across sessions): building and validating a
+    Plotly figure costs ~10 ms, so reruns that redraw unchanged maps reuse it. Never mutate the result;
+    ``key`` must name everything the figure depends on."""
+    return _figure(key, lambda: build(*args, **kwargs))
+
+
 # -- presentation --------------------------------------------------------------------------------
 def large_fonts() -> bool:
     """True when the presentation (large fonts) mode is on."""
@@ -76,6 +110,7 @@ def large_fonts() -> bool:
 def show_figure(fig: go.Figure, key: str) -> None:
     """Draw a figure full width; the toolbar's camera saves a 2× PNG named after ``key``."""
     if large_fonts():
+        fig = go.Figure(fig)  # a copy: the figure may be shared through cached_figure
         fig.update_layout(font=dict(size=18), title_font=dict(size=22))
     st.plotly_chart(fig, key=key, width="stretch",
                     config={"displaylogo": False,

@@ -5,8 +5,10 @@ import streamlit as st
 
 from attention_core.inputs import MAX_IMAGE_BYTES, load_image
 from dashboard.common import (
+    cached_figure,
     explain_image,
     export_buttons,
+    fingerprint,
     head_choice,
     md_escape,
     models_for,
@@ -49,6 +51,7 @@ except ValueError as exc:
     st.error(f"{name}: {exc}")
     st.stop()
 
+image_key = fingerprint(data)
 mode = st.radio("Show", ["one word at a time", "all words (small multiples)", "coverage Σ α"],
                 horizontal=True)
 results = {}
@@ -71,12 +74,15 @@ if results:
             if mode.startswith("one word"):
                 step = st.slider("Word", 1, amap.shape[0], 1, key=f"{model_id}-word",
                                  help="Step through the caption") - 1
-                fig = image_overlay(image, amap, step, zmax=zmax)
+                fig = cached_figure(("overlay", image_key, fingerprint(amap), step, zmax),
+                                    image_overlay, image, amap, step, zmax=zmax)
             elif mode.startswith("all"):
-                fig = word_strip(image, amap, zmax=zmax, columns=4)
+                fig = cached_figure(("strip", image_key, fingerprint(amap), zmax),
+                                    word_strip, image, amap, zmax=zmax, columns=4)
             else:
                 cov = coverage(amap)
-                fig = image_overlay(image, cov, 0)
+                fig = cached_figure(("overlay", image_key, fingerprint(cov), 0, None),
+                                    image_overlay, image, cov, 0)
             show_figure(fig, key=f"caption-{model_id}")
             sanity_panel(amap)
             export_buttons(amap, fig, key=f"caption-{model_id}")
@@ -101,6 +107,7 @@ for spec in classifiers:
         row = st.radio("Class", range(amap.shape[0]), format_func=lambda i: amap.queries[i],
                        key="imagenet-class")
     with c2:
-        fig = image_overlay(image, amap, row)
+        fig = cached_figure(("overlay", image_key, fingerprint(amap), row, None),
+                            image_overlay, image, amap, row)
         show_figure(fig, key="imagenet-cam")
         export_buttons(amap, fig, key="imagenet-cam")

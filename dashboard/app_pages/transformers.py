@@ -3,9 +3,11 @@ import streamlit as st
 
 from attention_core.aggregate import drop_tokens, mean_over_heads, rollout
 from dashboard.common import (
+    cached_figure,
     checked_text,
     explain,
     export_buttons,
+    fingerprint,
     models_for,
     sanity_panel,
     show_figure,
@@ -50,11 +52,12 @@ layers = sorted({m.layer for m in maps})
 heads = sorted({m.head for m in maps})
 
 if view.startswith("model view"):
-    show_figure(model_view(maps), key="tf-model-view")
+    show_figure(cached_figure(("model_view", fingerprint(*maps)), model_view, maps),
+                key="tf-model-view")
     st.caption("All 6 × 12 maps on one 0–1 colour scale; hover for tokens and weights.")
 elif view.startswith("rollout"):
     amap = rollout(maps)
-    fig = heatmap(amap, zmax=1.0)
+    fig = cached_figure(("heatmap", fingerprint(amap), 1.0), heatmap, amap, zmax=1.0)
     show_figure(fig, key="tf-rollout")
     sanity_panel(amap)
     export_buttons(amap, fig, key="transformers-rollout")
@@ -62,14 +65,15 @@ else:
     layer = st.select_slider("Layer", layers, value=layers[-1])
     in_layer = [m for m in maps if m.layer == layer]
     if view.startswith("one layer"):
-        show_figure(head_view(in_layer, layer), key="tf-head-view")
+        show_figure(cached_figure(("head_view", fingerprint(*in_layer)), head_view, in_layer, layer),
+                    key="tf-head-view")
     else:
         if view == "one head":
             head = st.select_slider("Head", heads, value=heads[0])
             amap = next(m for m in in_layer if m.head == head)
         else:
             amap = mean_over_heads(in_layer)
-        fig = heatmap(amap, zmax=1.0)
+        fig = cached_figure(("heatmap", fingerprint(amap), 1.0), heatmap, amap, zmax=1.0)
         show_figure(fig, key="tf-one")
         sanity_panel(amap)
         export_buttons(amap, fig, key=f"transformers-{amap.title}")

@@ -2,10 +2,12 @@
 import streamlit as st
 
 from dashboard.common import (
+    cached_figure,
     checked_text,
     explain,
     export_buttons,
     families,
+    fingerprint,
     head_choice,
     md_escape,
     models_for,
@@ -74,8 +76,11 @@ for start in range(0, len(ids), per_row):
             show_notices(result)
             if amap is None:
                 continue
-            fig = alignment_lines(amap) if as_lines else heatmap(amap, zmax=zmax, row_name="target",
-                                                                 col_name="source")
+            if as_lines:
+                fig = cached_figure(("lines", fingerprint(amap)), alignment_lines, amap)
+            else:
+                fig = cached_figure(("heatmap", "target×source", fingerprint(amap), zmax),
+                                    heatmap, amap, zmax=zmax, row_name="target", col_name="source")
             show_figure(fig, key=f"{model_id}-{'lines' if as_lines else 'map'}")
             sanity_panel(amap)
             export_buttons(amap, fig, key=f"translate-{model_id}")

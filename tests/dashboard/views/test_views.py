@@ -1,3 +1,6 @@
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
@@ -62,8 +65,16 @@ def test_image_overlay_word_strip_and_coverage():
     img = Image.new("RGB", (300, 200), "white")
     w = np.random.default_rng(0).dirichlet(np.ones(4), size=3)
     amap = AttentionMap("soft", ["a", "cat", "<end>"], ["r0c0", "r0c1", "r1c0", "r1c1"], w, grid=(2, 2))
+    img.paste((200, 30, 30), (0, 0, 150, 100))  # red top-left quarter
     fig = image_overlay(img, amap, 1)
     assert isinstance(fig.data[0], go.Image) and np.allclose(np.asarray(fig.data[1].z), w[1].reshape(2, 2))
+    # the picture travels as an embedded JPEG (not 150k numbers) and decodes to the model's square view
+    uri = fig.data[0].source
+    assert uri.startswith("data:image/jpeg;base64,")
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    assert shown.shape == (224, 224, 3)
+    assert shown[50, 50, 0] > 150 and shown[50, 50, 1] < 80 and shown[180, 180].min() > 200
+    assert len(fig.to_json()) < 30_000
     strip = word_strip(img, amap, columns=2)
     assert sum(isinstance(t, go.Heatmap) for t in strip.data) == 3
     cov = coverage(amap)
