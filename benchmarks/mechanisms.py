@@ -5,7 +5,8 @@
 
 Each (mechanism, length) runs in a fresh subprocess so that CPU peak memory can be read as the growth of
 the process's maximum resident set during one forward pass (CUDA: ``max_memory_allocated``). Times are the
-median of several forward passes after that one. Shapes: batch 1, S queries over S keys, d = 64 (self-
+median of several forward passes after that one. The target ratios (global vs SDPA's math path; global vs
+banded local) are timed again with both calls interleaved in one process. Shapes: batch 1, S queries over S keys, d = 64 (self-
 alignment, the case where dense attention is quadratic); image attention has 16 queries over S regions.
 """
 from __future__ import annotations
@@ -104,9 +105,31 @@ def measure_one(name: str, S: int, device_name: str, min_seconds: float = 0.3) -
     return {"ms": statistics.median(times), "peak_mb": max(peak, 0.0)}
 
 
-def _run_subprocess(name: str, S: int, device: str) -> dict[str, float] | None:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.mechanisms", "--one", name, str(S), device],
-                         capture_output=True, text=True)
+def measure_pair(a: str, b: str, S: int, device_name: str, min_seconds: float = 1.0) -> dict[str, float]:
+    """Time ratio a / b from interleaved calls in one process (each median over the same period), so
+    that machine noise between separate processes does not move the ratio."""
+    device = torch.device(device_name)
+    torch.manual_seed(0)
+    with torch.inference_mode():
+        fns = {a: _build(a, S, device), b: _build(b, S, device)}
+        times: dict[str, list[float]] = {a: [], b: []}
+        for fn in fns.values():  # warm-up
+            fn()
+        start = time.perf_counter()
+        while len(times[a]) < 5 or (time.perf_counter() - start < min_seconds and len(times[a]) < 100):
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                fn()
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                times[name].append((time.perf_counter() - t0) * 1000)
+    ma, mb = statistics.median(times[a]), statistics.median(times[b])
+    return {"a_ms": ma, "b_ms": mb, "ratio": ma / mb}
+
+
+def _run_subprocess(name: str, S: int, device: str, pair_with: str | None = None) -> dict[str, float] | None:
+    args = ["--pair", name, pair_with, str(S), device] if pair_with else ["--one", name, str(S), device]
+    out = subprocess.run([sys.executable, "-m", "benchmarks.mechanisms", *args], capture_output=True, text=True)
     if out.returncode != 0:
         print(f"  {name} S={S} failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
@@ -129,7 +152,21 @@ def run(sizes: list[int], devices: list[str], mechanisms: list[str]) -> list[dic
     return rows
 
 
-def table(rows: list[dict[str, object]]) -> str:
+def pairs(sizes: list[int], devices: list[str]) -> list[dict[str, object]]:
+    """The target ratios, each timed interleaved in one process: global vs SDPA math at every length,
+    global vs banded local at the longest."""
+    wanted = [("global-scaled_dot", "sdpa-math", s) for s in sizes]
+    wanted += [("global-general", local, max(sizes)) for local in ("local-m:banded", "local-p:banded")]
+    out = []
+    for device in devices:
+        for a, b, S in wanted:
+            result = _run_subprocess(a, S, device, pair_with=b)
+            if result:
+                out.append({"device": device, "a": a, "b": b, "S": S, **result})
+    return out
+
+
+def table(rows: list[dict[str, object]], paired: list[dict[str, object]] | None = None) -> str:
     """Markdown table: one line per mechanism, time and memory per length, plus the target ratios."""
     import pandas as pd
     frame = pd.DataFrame(rows)
@@ -149,18 +186,19 @@ def table(rows: list[dict[str, object]]) -> str:
                 cells.append("–" if pd.isna(t) else f"{t:.2f} ms / {m:.1f} MB")
             lines.append(f"| {mech} | " + " | ".join(cells) + " |")
         lines.append("")
-        for s in sizes:
-            get = lambda mech, col: part[(part.mechanism == mech) & (part.S == s)][col]
-            g, sm = get("global-scaled_dot", "ms"), get("sdpa-math", "ms")
-            if len(g) and len(sm):
-                lines.append(f"- S={s}: global scaled_dot / SDPA math time = {g.iloc[0] / sm.iloc[0]:.2f}×")
-        s = max(sizes)
-        for local in ("local-m:banded", "local-p:banded"):
-            gt, lt = get("global-general", "ms"), get(local, "ms")
-            gm, lm = get("global-general", "peak_mb"), get(local, "peak_mb")
-            if len(gt) and len(lt):
-                lines.append(f"- S={s}, D={WIDTH}: global general / {local} = {gt.iloc[0] / lt.iloc[0]:.1f}× time, "
-                             f"{gm.iloc[0] / max(lm.iloc[0], 0.1):.1f}× memory")
+        def get(mech: str, size: int, col: str, part=part) -> float | None:
+            cell = part[(part.mechanism == mech) & (part.S == size)][col]
+            return float(cell.iloc[0]) if len(cell) else None
+
+        lines.append("Target ratios, timed interleaved in one process (memory from the table above):\n")
+        for r in (paired or []):
+            if r["device"] != device:
+                continue
+            text = f"- S={r['S']}: {r['a']} / {r['b']} time = {r['ratio']:.2f}× ({r['a_ms']:.2f} / {r['b_ms']:.2f} ms)"
+            ma, mb = get(str(r["a"]), int(r["S"]), "peak_mb"), get(str(r["b"]), int(r["S"]), "peak_mb")
+            if r["b"] != "sdpa-math" and ma is not None and mb is not None:
+                text += f", memory = {ma / max(mb, 0.1):.1f}×"
+            lines.append(text)
     return "\n".join(lines)
 
 
@@ -168,6 +206,7 @@ def main() -> None:
     """Command line: run the sweep and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", nargs=3, metavar=("MECHANISM", "S", "DEVICE"), help=argparse.SUPPRESS)
+    parser.add_argument("--pair", nargs=4, metavar=("A", "B", "S", "DEVICE"), help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 2048, 8192])
     parser.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
     parser.add_argument("--mechanisms", nargs="+", default=MECHANISMS)
@@ -176,11 +215,15 @@ def main() -> None:
         name, S, device = args.one
         print(json.dumps(measure_one(name, int(S), device)))
         return
+    if args.pair:
+        a, b, S, device = args.pair
+        print(json.dumps(measure_pair(a, b, int(S), device)))
+        return
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     if args.device != "all":
         devices = [args.device]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, devices {devices}", file=sys.stderr)
-    print(table(run(args.sizes, devices, args.mechanisms)))
+    print(table(run(args.sizes, devices, args.mechanisms), pairs(args.sizes, devices)))
 
 
 if __name__ == "__main__":
