@@ -33,7 +33,7 @@ ATTENTIONS: dict[str, Callable[[int, int], nn.Module]] = {
                                                top_k=2 * d + 1),
 }
 MECHANISM_LABELS = {
-    "bahdanau": "Bahdanau (additive, s_{t-1})", "luong-dot": "Luong global · dot",
+    "bahdanau": "Bahdanau (additive, sₜ₋₁)", "luong-dot": "Luong global · dot",
     "luong-general": "Luong global · general", "luong-concat": "Luong global · concat",
     "local-m": "Luong local-m", "local-p": "Luong local-p (Gaussian)",
     "local-p-topk": "Local-p top-k (completely predictive)",

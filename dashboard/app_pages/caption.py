@@ -18,6 +18,8 @@ from dashboard.common import (
 )
 from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
 
+FUNCTION_WORDS = {"a", "an", "the", "and", "at", "on", "in", "of", "to", "is", "<start>", "<s>"}
+
 st.title("Caption")
 st.caption("A caption decoder looks at a 7 × 7 grid of image regions before writing each word. "
            "Soft attention blends all regions; hard attention picks one region (its map is the "
@@ -72,7 +74,9 @@ if results:
             if amap is None:
                 continue
             if mode.startswith("one word"):
-                step = st.slider("Word", 1, amap.shape[0], 1, key=f"{model_id}-word",
+                # open on the first word that names something: "a" and "the" attend diffusely
+                first = next((i for i, q in enumerate(amap.queries) if q.lower() not in FUNCTION_WORDS), 0)
+                step = st.slider("Word", 1, amap.shape[0], first + 1, key=f"{model_id}-word",
                                  help="Step through the caption") - 1
                 fig = cached_figure(("overlay", image_key, fingerprint(amap), step, zmax),
                                     image_overlay, image, amap, step, zmax=zmax)

@@ -17,7 +17,7 @@ from attention_core.mechanisms import (
 )
 from dashboard.common import show_figure
 from dashboard.views import document_html, heatmap, hop_overlap
-from dashboard.views.lesson import arrows_2d, bars, local_window
+from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
 STEPS = ["1 · The example", "2 · Scores", "3 · Softmax", "4 · Context vector", "5 · Local attention",
          "6 · Hops", "7 · Hierarchy"]
@@ -96,7 +96,15 @@ if step == 0:
     st.markdown("Attention answers one question: **which source words matter for what I am doing now?** "
                 "Open the example above to change the words, their vectors or the query, then press "
                 "**Next** to compute attention step by step.")
-    st.dataframe(pd.DataFrame(vectors, index=words, columns=[f"d{i + 1}" for i in range(dim)]).round(2))
+    left, right = st.columns([3, 2])
+    with left:
+        show_figure(vectors_2d(vectors, query, words), key="lesson-vectors")
+    with right:
+        st.markdown("Each word is a point in space; words with similar meaning point in similar directions. "
+                    "The **query** (red) is what the model is looking for right now. Attention will "
+                    "favour the words whose vectors agree with the query.")
+        if dim > 2:
+            st.caption(f"Drawn: the first two of {dim} dimensions.")
 
 elif step in (1, 2, 3):
     score_name = st.radio("Score function", ["dot", "scaled_dot", "general", "concat"], horizontal=True,

@@ -5,7 +5,7 @@ import streamlit as st
 
 from attention_core import AttentionMap
 from attention_core.stats import summary_table
-from dashboard.common import COMPARE_KEY, add_to_compare, compare_basket, show_figure
+from dashboard.common import COMPARE_KEY, add_to_compare, compare_basket, explain, models_for, show_figure
 from dashboard.views import heatmap, shared_zmax
 
 st.title("Compare")
@@ -22,9 +22,21 @@ with st.expander("Upload AttentionMap JSON files (exported from any page)"):
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             st.error(f"{f.name}: not an AttentionMap JSON ({str(exc).splitlines()[0][:120]})")
 
+EXAMPLE_DATE = "Monday, November 23, 2026"
+dates_models = [s for s in models_for("translation", "dates-en-fr") if s.is_available()]
+
 basket = compare_basket()
 if not basket:
-    st.info("Nothing to compare yet: press “+ Compare” under any map on the other pages.")
+    st.info("Nothing to compare yet: press “+ Compare” under any map on the other pages — or start from "
+            "an example.")
+    if dates_models and st.button(f"Example: every mechanism on “{EXAMPLE_DATE}” (dates, English → French)"):
+        for spec in dates_models:
+            result, error = explain(spec.id, EXAMPLE_DATE)
+            if error:
+                st.error(error)
+            elif result.maps:
+                add_to_compare(result.maps[0], f"example-{spec.id}")
+        st.rerun()
     st.stop()
 keys = st.multiselect("Maps", list(basket), default=list(basket), format_func=lambda k: basket[k].title)
 if st.button("Clear all"):

@@ -5,6 +5,7 @@ import base64
 import io
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from PIL import Image
 from plotly.subplots import make_subplots
@@ -14,6 +15,9 @@ from attention_core.record import AttentionMap
 from .labels import safe
 
 VIEW_SIZE = 224
+# Inferno starts at "#000004", one of the placeholder colours Streamlit's Plotly theme swaps for its own
+# palette (it drew near-zero attention pink); pure black keeps the scale's meaning.
+OVERLAY_SCALE = ["#000000" if c.lower() == "#000004" else c for c in plotly.colors.sequential.Inferno]
 
 
 def _square(image: Image.Image, size: int = VIEW_SIZE) -> np.ndarray:
@@ -39,7 +43,7 @@ def _overlay_traces(uri: str, cells: np.ndarray, zmax: float, opacity: float,
     return [
         go.Image(source=uri, hoverinfo="skip"),
         go.Heatmap(z=cells, x0=step_x / 2, dx=step_x, y0=step_y / 2, dy=step_y, zmin=0, zmax=zmax,
-                   colorscale="Inferno", opacity=opacity, zsmooth="best", showscale=show_scale,
+                   colorscale=OVERLAY_SCALE, opacity=opacity, zsmooth="best", showscale=show_scale,
                    colorbar=dict(title="α", thickness=10),
                    hovertemplate="region row %{y:.0f}px, col %{x:.0f}px<br>α = %{z:.3f}<extra></extra>"),
     ]

@@ -18,6 +18,23 @@ def bars(values: np.ndarray, labels: list[str], title: str, color: str = "#268bd
     return fig
 
 
+def vectors_2d(vectors: np.ndarray, query: np.ndarray, labels: list[str]) -> go.Figure:
+    """The word vectors (blue) and the query (red) as arrows from the origin, first two dimensions."""
+    fig = go.Figure()
+    for v, label in zip(vectors, labels):
+        fig.add_trace(go.Scatter(x=[0, v[0]], y=[0, v[1]], mode="lines+markers+text",
+                                 line=dict(color="#268bd2", width=3), text=["", safe(label)],
+                                 textposition="top center", hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=[0, query[0]], y=[0, query[1]], mode="lines+markers+text",
+                             line=dict(color="#dc322f", width=5, dash="dot"), text=["", "query"],
+                             textposition="bottom center", hoverinfo="skip", showlegend=False))
+    span = float(np.abs(np.vstack([vectors[:, :2], query[None, :2]])).max() or 1) * 1.3
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), title="Words and the query as vectors",
+                      xaxis=dict(range=[-span, span], zeroline=True, title="d1"),
+                      yaxis=dict(range=[-span, span], scaleanchor="x", zeroline=True, title="d2"))
+    return fig
+
+
 def arrows_2d(vectors: np.ndarray, weights: np.ndarray, context: np.ndarray, labels: list[str]) -> go.Figure:
     """2-D word vectors as arrows (opacity = weight) and the context vector Σ wᵢ vᵢ in red."""
     fig = go.Figure()

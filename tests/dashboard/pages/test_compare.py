@@ -18,6 +18,19 @@ def test_empty_basket_says_what_to_do(open_page):
     assert any("Nothing to compare" in i.value for i in at.info)
 
 
+def test_the_example_fills_the_basket_with_every_dates_mechanism(open_page):
+    at = open_page("app_pages/compare.py")
+    next(b for b in at.button if b.label.startswith("Example")).click()
+    at.run()
+    assert not at.exception
+    figs = charts(at)
+    assert len(figs) == 7
+    table = at.dataframe[0].value
+    assert len(table) == 7 and (table["max weight"] > 0).all()
+    # the local maps carry their windows, so the window share is reported for them
+    assert table["share inside window"].notna().sum() == 3
+
+
 def test_uploaded_maps_are_drawn_on_one_scale_with_statistics(open_page):
     at = open_page("app_pages/compare.py")
     a = AttentionMap("dot", ["x", "y"], ["a", "b", "c"], np.array([[0.2, 0.3, 0.5], [1.0, 0, 0]]))

@@ -75,6 +75,9 @@ def test_image_overlay_word_strip_and_coverage():
     assert shown.shape == (224, 224, 3)
     assert shown[50, 50, 0] > 150 and shown[50, 50, 1] < 80 and shown[180, 180].min() > 200
     assert len(fig.to_json()) < 30_000
+    # no colour may collide with Streamlit's theme placeholders (#000001–#000030), which it repaints
+    colours = [c for _, c in fig.data[1].colorscale]
+    assert colours[0] == "#000000" and not any(c.startswith("#0000") and c != "#000000" for c in colours)
     strip = word_strip(img, amap, columns=2)
     assert sum(isinstance(t, go.Heatmap) for t in strip.data) == 3
     cov = coverage(amap)
@@ -100,3 +103,13 @@ def test_document_html_escapes_user_text_and_scales_by_sentence_weight():
     assert "rgba(220,50,47,0.56)" in out  # sentence 2: 1·√(0.2/0.8) = 0.5 against the top 0.9
     assert document_html(maps, word_scale="raw").count("rgba(220,50,47,1.00)") == 2
     assert out.count("sentence weight") == 2
+
+
+def test_lesson_vectors_draw_every_word_and_the_query():
+    from dashboard.views.lesson import vectors_2d
+    vectors = np.array([[1.0, 0.5, 9.0], [-0.3, 0.8, 9.0]])
+    query = np.array([0.2, -0.7, 9.0])
+    fig = vectors_2d(vectors, query, ["cat", "<b>mat</b>"])
+    ends = [(t.x[1], t.y[1]) for t in fig.data]
+    assert ends == [(1.0, 0.5), (-0.3, 0.8), (0.2, -0.7)]   # first two dimensions only
+    assert fig.data[-1].text[1] == "query" and "<b>" not in fig.data[1].text[1]
