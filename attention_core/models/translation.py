@@ -46,11 +46,18 @@ class Translator:
         self.model_id, self.family, self.mechanism = model_id, family, mechanism
         self.device = resolve_device(device)
         self.tok = tokenizer(family)
+        # the Bible vocabulary is SentencePiece-style (▁ marks a word start); the dates one is whole words
+        self.subword = any(piece.startswith("▁") for piece in self.tok.get_vocab())
         state, config = load_checkpoint(WEIGHTS_DIR / family / mechanism, device=self.device)
         self.config = config
         self.model = Seq2Seq(self.tok.get_vocab_size(), mechanism, **config["model"]).to(self.device)
         self.model.load_state_dict(state)
         self.model.eval()
+
+    def label(self, token_id: int) -> str:
+        """A token's row/column label: subword pieces marked as word-initial or not; whole words as they are."""
+        token = self.tok.id_to_token(token_id)
+        return piece_label(token) if self.subword else token
 
     def encode(self, text: str) -> tuple[list[int], bool]:
         """Source ids ending with EOS, and whether the text was cut to :data:`MAX_SOURCE_TOKENS`."""
@@ -89,9 +96,8 @@ class Translator:
                 meta["topk"] = True
                 meta["top_k"] = attn.top_k
         amap = AttentionMap(
-            mechanism=self.mechanism, queries=[piece_label(self.tok.id_to_token(t)) for t in hyp.tokens],
-            keys=[piece_label(self.tok.id_to_token(t)) for t in ids], weights=weights, centers=centers,
-            meta=meta)
+            mechanism=self.mechanism, queries=[self.label(t) for t in hyp.tokens],
+            keys=[self.label(t) for t in ids], weights=weights, centers=centers, meta=meta)
         notices = [f"The input was cut to its first {MAX_SOURCE_TOKENS} subword tokens."] if cut else []
         return Explanation(self.model_id, text, [amap], notices)
 

@@ -26,8 +26,8 @@ def vectors_2d(vectors: np.ndarray, query: np.ndarray, labels: list[str]) -> go.
                                  line=dict(color="#268bd2", width=3), text=["", safe(label)],
                                  textposition="top center", hoverinfo="skip", showlegend=False))
     fig.add_trace(go.Scatter(x=[0, query[0]], y=[0, query[1]], mode="lines+markers+text",
-                             line=dict(color="#dc322f", width=5, dash="dot"), text=["", "query"],
-                             textposition="bottom center", hoverinfo="skip", showlegend=False))
+                             line=dict(color="#dc322f", width=5, dash="dot"), text=["", "<b>query</b>"],
+                             textposition="middle right", textfont=dict(color="#dc322f"), hoverinfo="skip", showlegend=False))
     span = float(np.abs(np.vstack([vectors[:, :2], query[None, :2]])).max() or 1) * 1.3
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), title="Words and the query as vectors",
                       xaxis=dict(range=[-span, span], zeroline=True, title="d1"),

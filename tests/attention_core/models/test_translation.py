@@ -98,3 +98,11 @@ def test_local_p_content_weights_divide_out_the_gaussian():
     live = torch.tensor(amap.weights).sum(1) > 0
     torch.testing.assert_close(content.sum(1)[live], torch.ones(int(live.sum()), dtype=content.dtype),
                                rtol=1e-4, atol=1e-4)
+
+
+def test_labels_mark_subword_pieces_only_where_the_vocabulary_has_them():
+    from attention_core.models import load_model
+    dates = load_model("dates-en-fr/bahdanau").explain("Monday, November 23, 2026").maps[0]
+    assert dates.keys[:3] == ["Monday", ",", "November"]
+    bible = load_model("bible-en-fr/bahdanau").explain("In the beginning God created").maps[0]
+    assert bible.keys[0] == "in" and any(k.startswith("·") for k in bible.keys)

@@ -45,6 +45,10 @@ def test_local_maps_draw_window_and_centres():
     xs = [x for x in window.x if x is not None]
     assert min(xs) == -0.5 and max(xs) == 4.5          # clipped to the sentence at both ends
     assert len(heatmap(_local_map(), show_window=False).data) == 1
+    # top-k keeps its best positions anywhere: the centres are drawn, no window bounds
+    topk = _local_map()
+    topk.meta["topk"] = True
+    assert [t.name for t in heatmap(topk).data[1:]] == ["p_t"]
 
 
 def test_shared_scale():
@@ -112,4 +116,4 @@ def test_lesson_vectors_draw_every_word_and_the_query():
     fig = vectors_2d(vectors, query, ["cat", "<b>mat</b>"])
     ends = [(t.x[1], t.y[1]) for t in fig.data]
     assert ends == [(1.0, 0.5), (-0.3, 0.8), (0.2, -0.7)]   # first two dimensions only
-    assert fig.data[-1].text[1] == "query" and "<b>" not in fig.data[1].text[1]
+    assert fig.data[-1].text[1] == "<b>query</b>" and "<b>" not in fig.data[1].text[1]
