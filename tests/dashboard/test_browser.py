@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,30 @@ def test_translate_heatmap_hover_layer_and_empty_text(browser_page):
     wait_for_idle(page)
     page.wait_for_selector("text=the text is empty", timeout=30_000)
     page.screenshot(path=str(OUT / "translate-empty.png"), full_page=True)
+
+
+def test_two_sessions_at_once_share_the_models_and_keep_their_own_inputs(browser_page):
+    url, page, _ = browser_page
+    other_context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = other_context.new_page()
+    try:
+        texts = {page: "And God said, Let there be light.", other: "The king sent his servants to the city."}
+        for p in texts:
+            p.goto(f"{url}/translate")
+        for p in texts:
+            wait_for_idle(p, timeout_ms=180_000)
+        for p, text in texts.items():   # both sessions rerun at the same time on the shared, cached models
+            area = p.locator("textarea").first
+            area.fill(text)
+            area.press("Control+Enter")
+        outputs = {}
+        for p, text in texts.items():
+            wait_for_idle(p, timeout_ms=180_000)
+            assert p.locator("textarea").first.input_value() == text
+            assert p.locator('[data-testid="stException"]').count() == 0
+            assert p.locator(".js-plotly-plot .heatmaplayer").count() >= 7
+            outputs[p] = p.get_by_text(re.compile(r"^→ ")).first.inner_text()   # the first translation
+        assert outputs[page] != outputs[other]
+        other.screenshot(path=str(OUT / "translate-second-session.png"))
+    finally:
+        other_context.close()
