@@ -31,7 +31,11 @@ with st.sidebar:
     st.toggle("Presentation mode (large fonts)", key=LARGE_FONT_KEY,
               help="Bigger text and figure labels for projectors and classrooms.")
 if large_fonts():
+    # a heading's text sits in a span with Streamlit's own class, which the body rule would shrink to body
+    # size; "h1 [class*='st-']" is more specific than "[class*='st-']", so headings keep their scale
     st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem !important; }"
-            " h1 { font-size: 3rem !important; } h2, h3 { font-size: 2rem !important; }</style>")
+            " h1, h1 [class*='st-'] { font-size: 3rem !important; }"
+            " h2, h2 [class*='st-'], h3, h3 [class*='st-'] { font-size: 2rem !important; }"
+            " h4, h4 [class*='st-'] { font-size: 1.6rem !important; }</style>")
 
 st.navigation(PAGES).run()

@@ -15,7 +15,7 @@ from attention_core.mechanisms import (
     frobenius_penalty,
     masked_softmax,
 )
-from dashboard.common import show_figure
+from dashboard.common import large_fonts, show_figure
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
@@ -70,7 +70,7 @@ st.title("Classroom")
 st.caption("Attention, computed live by the same library the models use. Edit the example, then walk "
            "through the steps. Turn on presentation mode in the sidebar for a projector.")
 st.session_state.setdefault("lesson_step", 0)
-nav = st.columns([1, 6, 1])
+nav = st.columns([2, 6, 2] if large_fonts() else [1, 6, 1])
 if nav[0].button("◀ Previous", disabled=st.session_state["lesson_step"] == 0):
     st.session_state["lesson_step"] -= 1
 if nav[2].button("Next ▶", disabled=st.session_state["lesson_step"] == len(STEPS) - 1):
@@ -185,8 +185,10 @@ elif step == 4:
         w, center = w[0, 0].numpy(), float(p[0, 0])
         gauss = attn.gaussian(torch.arange(length, dtype=torch.float64), torch.tensor(center)).numpy()
         content = np.where(w > 0, w / gauss, 0) if alignment == "predictive" else w
+        # top-k may keep positions anywhere (the whole sentence is shaded), weighted by the same Gaussian
         figs.append(local_window(content, w, gauss if alignment != "monotonic" else None, center,
-                                 width if alignment != "predictive-topk" else length, f"{title}: p_t = {center:.2f}"))
+                                 width if alignment != "predictive-topk" else length, f"{title}: p_t = {center:.2f}",
+                                 sigma=float(attn.sigma)))
     for fig, col, key in zip(figs, st.columns(3), ["lesson-local-m", "lesson-local-p", "lesson-topk"]):
         with col:
             show_figure(fig, key=key)

@@ -54,8 +54,9 @@ def arrows_2d(vectors: np.ndarray, weights: np.ndarray, context: np.ndarray, lab
 
 
 def local_window(content: np.ndarray, final: np.ndarray, gaussian: np.ndarray | None, center: float,
-                 width: int, title: str) -> go.Figure:
-    """Content weights, the Gaussian and the final weights over positions, with the window shaded."""
+                 width: int, title: str, sigma: float | None = None) -> go.Figure:
+    """Content weights, the Gaussian (σ = ``sigma``, default D/2) and the final weights over positions,
+    with the window [p_t − width, p_t + width] shaded."""
     s = np.arange(len(final))
     fig = go.Figure()
     lo, hi = max(center - width, -0.5), min(center + width, len(final) - 0.5)
@@ -64,11 +65,11 @@ def local_window(content: np.ndarray, final: np.ndarray, gaussian: np.ndarray | 
     fig.add_trace(go.Bar(x=s, y=final, name="final weight", marker_color="#268bd2"))
     if gaussian is not None:
         fine = np.linspace(0, len(final) - 1, 200)
-        sigma = max(width / 2, 1e-3)
+        sigma = max(width / 2 if sigma is None else sigma, 1e-3)
         fig.add_trace(go.Scatter(x=fine, y=np.exp(-(fine - center) ** 2 / (2 * sigma ** 2)), mode="lines",
                                  name="Gaussian exp(−(s−p)²/2σ²)", line=dict(color="#e4572e", dash="dash")))
     fig.add_vline(x=center, line=dict(color="#e4572e", width=2))
-    fig.update_layout(title=title, barmode="overlay", height=320, margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(title=title, barmode="overlay", height=360, margin=dict(l=10, r=10, t=40, b=10),
                       xaxis=dict(title="source position s", dtick=1), yaxis=dict(range=[0, 1.05]),
-                      legend=dict(orientation="h", y=-0.3))
+                      legend=dict(orientation="h", y=-0.45))
     return fig

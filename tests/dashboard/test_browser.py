@@ -120,3 +120,24 @@ def test_two_sessions_at_once_share_the_models_and_keep_their_own_inputs(browser
         other.screenshot(path=str(OUT / "translate-second-session.png"))
     finally:
         other_context.close()
+
+
+def test_presentation_mode_enlarges_text_and_keeps_headings_larger(browser_page):
+    url, page, _ = browser_page
+    page.goto(f"{url}/classroom")
+    wait_for_idle(page, timeout_ms=180_000)
+
+    def sizes() -> tuple[float, float]:
+        size = "e => parseFloat(getComputedStyle(e).fontSize)"
+        return (page.locator("h1 span").first.evaluate(size),
+                page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(size))
+
+    title_before, body_before = sizes()
+    page.get_by_text("Presentation mode (large fonts)", exact=True).click()
+    wait_for_idle(page)
+    page.wait_for_timeout(300)
+    title_after, body_after = sizes()
+    assert body_after > body_before * 1.1
+    assert title_after > 1.8 * body_after
+    page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
+    wait_for_idle(page)

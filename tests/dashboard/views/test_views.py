@@ -117,3 +117,14 @@ def test_lesson_vectors_draw_every_word_and_the_query():
     ends = [(t.x[1], t.y[1]) for t in fig.data]
     assert ends == [(1.0, 0.5), (-0.3, 0.8), (0.2, -0.7)]   # first two dimensions only
     assert fig.data[-1].text[1] == "<b>query</b>" and "<b>" not in fig.data[1].text[1]
+
+
+def test_lesson_gaussian_uses_sigma_not_the_shaded_span():
+    from dashboard.views.lesson import local_window
+    w = np.zeros(14)
+    w[5] = 1.0
+    fig = local_window(w, w, np.ones(14), center=5.0, width=14, title="top-k", sigma=1.0)
+    curve = next(t for t in fig.data if t.type == "scatter")
+    x, y = np.asarray(curve.x), np.asarray(curve.y)
+    i = int(np.argmin(np.abs(x - 6.0)))
+    assert abs(y[i] - np.exp(-((x[i] - 5.0) ** 2) / 2)) < 1e-9 and y[np.argmin(np.abs(x - 13))] < 1e-6
