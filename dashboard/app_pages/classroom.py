@@ -213,6 +213,8 @@ elif step == 5:
     penalty = float(frobenius_penalty(A))
     amap = AttentionMap("structured", [f"hop {i + 1}" for i in range(hops)], words, A[0].numpy())
     st.metric("Penalty ‖AAᵀ − I‖²_F", f"{penalty:.3f}")
+    st.caption("W_s1 and W_s2 here are fixed random matrices (the slider makes the hops' rows of W_s2 alike); "
+               "the hops of a trained model, with and without the penalty, are on the Self-attention hops page.")
     left, right = st.columns([3, 2])
     with left:
         show_figure(heatmap(amap, zmax=1.0, title="A: one row per hop", row_name="hop", col_name="word"),
