@@ -52,13 +52,13 @@ def _widget(at, case: PageCase):
     raise LookupError(f"{case.page}: no {case.kind} labelled {case.label!r}")
 
 
-def apptest_times(repeats: int = 7) -> list[dict[str, object]]:
+def apptest_times(cases: list[PageCase], repeats: int = 7) -> list[dict[str, object]]:
     """Per page: first render and median rerun (ms) through Streamlit's AppTest."""
     from streamlit.testing.v1 import AppTest
     rows = []
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    for case in CASES:
+    for case in cases:
         t0 = time.perf_counter()
         at.switch_page(case.page)
         at.run()
@@ -87,7 +87,7 @@ def cold_start_ms() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def browser_times(repeats: int = 5) -> list[dict[str, object]]:
+def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, object]]:
     """Per page in headless Chromium: time to drawn page, and median click → script-finished time."""
     from playwright.sync_api import sync_playwright
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -128,7 +128,7 @@ def browser_times(repeats: int = 5) -> list[dict[str, object]]:
         rows.append({"page": "home (cold: first visit)", "via": "browser",
                      "first render (ms)": (time.perf_counter() - t0) * 1000, "rerun median (ms)": None,
                      "note": f"server up in {server_ms:.0f} ms"})
-        for case in CASES:
+        for case in cases:
             t0 = time.perf_counter()
             page.goto(f"{url}/{case.url}")
             wait_for_idle(page, timeout_ms=180_000)
@@ -163,14 +163,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--pages", nargs="*", help="only these pages (e.g. translate caption)")
     args = parser.parse_args()
-    if args.pages:
-        CASES[:] = [c for c in CASES if c.url in args.pages]
+    cases = [c for c in CASES if not args.pages or c.url in args.pages]
     rows: list[dict[str, object]] = [{"page": "home (cold start, fresh process)", "via": "AppTest",
                                       "first render (ms)": cold_start_ms(), "rerun median (ms)": None,
                                       "note": "imports + first run"}]
-    rows += apptest_times(args.repeats)
+    rows += apptest_times(cases, args.repeats)
     if not args.no_browser:
-        rows += browser_times(args.repeats + 2)
+        rows += browser_times(cases, args.repeats + 2)
     frame = pd.DataFrame(rows)
     print(frame.to_markdown(index=False, floatfmt=".0f"))
 

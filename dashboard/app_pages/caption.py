@@ -18,7 +18,7 @@ from dashboard.common import (
 )
 from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
 
-FUNCTION_WORDS = {"a", "an", "the", "and", "at", "on", "in", "of", "to", "is", "<start>", "<s>"}
+FUNCTION_WORDS = {"a", "an", "the", "and", "at", "on", "in", "of", "to", "is"}
 
 st.title("Caption")
 st.caption("A caption decoder looks at a 7 × 7 grid of image regions before writing each word. "

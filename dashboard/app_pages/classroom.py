@@ -186,9 +186,9 @@ elif step == 4:
         gauss = attn.gaussian(torch.arange(length, dtype=torch.float64), torch.tensor(center)).numpy()
         content = np.where(w > 0, w / gauss, 0) if alignment == "predictive" else w
         # top-k may keep positions anywhere (the whole sentence is shaded), weighted by the same Gaussian
-        figs.append(local_window(content, w, gauss if alignment != "monotonic" else None, center,
-                                 width if alignment != "predictive-topk" else length, f"{title}: p_t = {center:.2f}",
-                                 sigma=float(attn.sigma)))
+        figs.append(local_window(content, w, center, width if alignment != "predictive-topk" else length,
+                                 f"{title}: p_t = {center:.2f}",
+                                 sigma=None if alignment == "monotonic" else float(attn.sigma)))
     for fig, col, key in zip(figs, st.columns(3), ["lesson-local-m", "lesson-local-p", "lesson-topk"]):
         with col:
             show_figure(fig, key=key)

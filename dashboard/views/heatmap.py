@@ -38,8 +38,10 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
     ))
     width = amap.meta.get("width")
     if show_window and amap.centers is not None and width is not None:
-        # top-k keeps the k best positions anywhere, so only its centres are drawn, not a window
-        _draw_window(fig, np.asarray(amap.centers), int(width), cols, bounds=not amap.meta.get("topk"))
+        centers = np.asarray(amap.centers)
+        if not amap.meta.get("topk"):   # top-k keeps the k best positions anywhere: it has no window
+            _draw_window(fig, centers, int(width), cols)
+        _draw_centers(fig, centers)
     # Key labels sit above the map (source along the top, as in the papers' figures); leave room for
     # them under the title.
     label_room = 6 * min(max((len(k) for k in ks), default=1), 14) if cols > 6 else 18
@@ -57,12 +59,9 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
     return fig
 
 
-def _draw_window(fig: go.Figure, centers: np.ndarray, width: int, cols: int, bounds: bool = True) -> None:
-    """Outline each row's window [p_t − D, p_t + D] (clipped to the sequence) and mark p_t."""
+def _draw_window(fig: go.Figure, centers: np.ndarray, width: int, cols: int) -> None:
+    """Outline each row's window [p_t − D, p_t + D] (clipped to the sequence)."""
     rows = np.arange(len(centers))
-    if not bounds:
-        _draw_centers(fig, centers, rows)
-        return
     lo = np.clip(np.ceil(centers - width), 0, cols - 1) - 0.5
     hi = np.clip(np.floor(centers + width), 0, cols - 1) + 0.5
     xs, ys = [], []
@@ -72,11 +71,11 @@ def _draw_window(fig: go.Figure, centers: np.ndarray, width: int, cols: int, bou
             ys += [r - 0.5, r + 0.5, None]
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#e4572e", width=2),
                              hoverinfo="skip", name="window"))
-    _draw_centers(fig, centers, rows)
 
 
-def _draw_centers(fig: go.Figure, centers: np.ndarray, rows: np.ndarray) -> None:
-    fig.add_trace(go.Scatter(x=centers, y=rows, mode="markers",
+def _draw_centers(fig: go.Figure, centers: np.ndarray) -> None:
+    """Mark each row's centre p_t."""
+    fig.add_trace(go.Scatter(x=centers, y=np.arange(len(centers)), mode="markers",
                              marker=dict(symbol="diamond", size=8, color="#e4572e",
                                          line=dict(color="white", width=1)),
                              hovertemplate="p<sub>t</sub> = %{x:.2f}<extra></extra>", name="p_t"))

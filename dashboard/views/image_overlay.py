@@ -37,9 +37,9 @@ def _grid(weights: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
 
 
 def _overlay_traces(uri: str, cells: np.ndarray, zmax: float, opacity: float,
-                    show_scale: bool, size: int = VIEW_SIZE) -> list[go.BaseTraceType]:
+                    show_scale: bool) -> list[go.BaseTraceType]:
     h, w = cells.shape
-    step_y, step_x = size / h, size / w
+    step_y, step_x = VIEW_SIZE / h, VIEW_SIZE / w
     return [
         go.Image(source=uri, hoverinfo="skip"),
         go.Heatmap(z=cells, x0=step_x / 2, dx=step_x, y0=step_y / 2, dy=step_y, zmin=0, zmax=zmax,

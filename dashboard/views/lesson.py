@@ -53,19 +53,19 @@ def arrows_2d(vectors: np.ndarray, weights: np.ndarray, context: np.ndarray, lab
     return fig
 
 
-def local_window(content: np.ndarray, final: np.ndarray, gaussian: np.ndarray | None, center: float,
-                 width: int, title: str, sigma: float | None = None) -> go.Figure:
-    """Content weights, the Gaussian (σ = ``sigma``, default D/2) and the final weights over positions,
-    with the window [p_t − width, p_t + width] shaded."""
+def local_window(content: np.ndarray, final: np.ndarray, center: float, width: int, title: str,
+                 sigma: float | None = None) -> go.Figure:
+    """Content weights, the final weights over positions and, when ``sigma`` is given, the Gaussian
+    exp(−(s − p_t)²/2σ²), with the window [p_t − width, p_t + width] shaded."""
     s = np.arange(len(final))
     fig = go.Figure()
     lo, hi = max(center - width, -0.5), min(center + width, len(final) - 0.5)
     fig.add_vrect(x0=lo, x1=hi, fillcolor="rgba(228,87,46,0.12)", line_width=0)
     fig.add_trace(go.Bar(x=s, y=content, name="content softmax (window)", marker_color="rgba(38,139,210,0.45)"))
     fig.add_trace(go.Bar(x=s, y=final, name="final weight", marker_color="#268bd2"))
-    if gaussian is not None:
+    if sigma is not None:
         fine = np.linspace(0, len(final) - 1, 200)
-        sigma = max(width / 2 if sigma is None else sigma, 1e-3)
+        sigma = max(sigma, 1e-3)
         fig.add_trace(go.Scatter(x=fine, y=np.exp(-(fine - center) ** 2 / (2 * sigma ** 2)), mode="lines",
                                  name="Gaussian exp(−(s−p)²/2σ²)", line=dict(color="#e4572e", dash="dash")))
     fig.add_vline(x=center, line=dict(color="#e4572e", width=2))

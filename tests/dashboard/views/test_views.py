@@ -123,7 +123,7 @@ def test_lesson_gaussian_uses_sigma_not_the_shaded_span():
     from dashboard.views.lesson import local_window
     w = np.zeros(14)
     w[5] = 1.0
-    fig = local_window(w, w, np.ones(14), center=5.0, width=14, title="top-k", sigma=1.0)
+    fig = local_window(w, w, center=5.0, width=14, title="top-k", sigma=1.0)
     curve = next(t for t in fig.data if t.type == "scatter")
     x, y = np.asarray(curve.x), np.asarray(curve.y)
     i = int(np.argmin(np.abs(x - 6.0)))
