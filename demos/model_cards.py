@@ -38,12 +38,12 @@ def classifier_tables() -> str:
     """HAN vs flat accuracy; Lin with vs without penalty and hop redundancy."""
     out = ["| model | test accuracy (221 articles) | valid accuracy | train time | params |", "|---|---|---|---|---|"]
     for kind, name in (("han", "HAN (word + sentence attention)"), ("flat", "flat BiGRU, mean-pooled")):
-        m = _load(WEIGHTS_DIR / f"document-{kind}" / "metrics.json") or {}
+        m = _load(WEIGHTS_DIR / "document" / kind / "metrics.json") or {}
         out.append(f"| {name} | {m.get('test_accuracy', float('nan')):.3f} | {m.get('valid_accuracy', float('nan')):.3f} | "
                    f"{m.get('train_seconds', 0) / 60:.1f} min | {m.get('params', 0) / 1e6:.2f} M |")
     out += ["", "| model | test accuracy (1,280 snippets) | mean off-diagonal of AAᵀ ↓ | mean ‖AAᵀ−I‖²_F | train time |",
             "|---|---|---|---|---|"]
-    for folder, name in (("sentence-lin", "with penalty (coef 0.3)"), ("sentence-lin-nopenalty", "without penalty")):
+    for folder, name in (("sentence/lin", "with penalty (coef 0.3)"), ("sentence/lin-nopenalty", "without penalty")):
         m = _load(WEIGHTS_DIR / folder / "metrics.json") or {}
         out.append(f"| {name} | {m.get('test_accuracy', float('nan')):.3f} | "
                    f"{m.get('test_mean_offdiag_AAT', float('nan')):.3f} | {m.get('test_mean_penalty', float('nan')):.3f} | "
@@ -56,7 +56,7 @@ def captioning_table() -> str:
     out = ["| attention | BLEU-4 | exact match | α mass inside the named object's box | uniform-attention baseline | train time |",
            "|---|---|---|---|---|---|"]
     for kind in ("soft", "hard"):
-        m = _load(WEIGHTS_DIR / "captioning" / kind / "metrics.json") or {}
+        m = _load(WEIGHTS_DIR / "caption" / kind / "metrics.json") or {}
         out.append(f"| {kind} | {m.get('bleu4', float('nan')):.1f} | {m.get('exact_match', float('nan')):.3f} | "
                    f"{m.get('box_attention_share', float('nan')):.3f} | {m.get('uniform_box_share', float('nan')):.3f} | "
                    f"{m.get('train_seconds', 0) / 60:.1f} min |")

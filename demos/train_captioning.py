@@ -150,7 +150,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     dev = resolve_device(device)
     train_data = scene_data("train", train_scenes, seed, cache, dev)
     test_data = scene_data("test", test_scenes, seed + 1000, cache, dev)
-    folder = out / "captioning"
+    folder = out / "caption"
     folder.mkdir(parents=True, exist_ok=True)
     vocab_path = folder / "vocab.json"
     if vocab_path.exists():

@@ -79,7 +79,7 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
                "train_docs": len(data["train"]), "test_docs": len(data["test"]), "seed": seed, **stats,
                "valid_accuracy": accuracy(model, data["valid"], dev),
                "test_accuracy": accuracy(model, data["test"], dev)}
-    folder = out / f"document-{kind}"
+    folder = out / "document" / kind
     save_checkpoint(model.cpu(), {"model": CONFIG[kind], "labels": list(TOPICS)}, folder)
     vocab.save(folder / "vocab.json")
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

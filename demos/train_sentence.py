@@ -80,7 +80,7 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
                "valid_accuracy": evaluate(model, data["valid"], dev)["accuracy"],
                "test_accuracy": test["accuracy"], "test_mean_offdiag_AAT": test["mean_offdiag_AAT"],
                "test_mean_penalty": test["mean_penalty"]}
-    folder = out / ("sentence-lin" if coef else "sentence-lin-nopenalty")
+    folder = out / ("sentence/lin" if coef else "sentence/lin-nopenalty")
     save_checkpoint(model.cpu(), {"model": CONFIG, "labels": list(LABELS), "penalty_coef": coef}, folder)
     vocab.save(folder / "vocab.json")
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

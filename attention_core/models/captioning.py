@@ -82,9 +82,9 @@ class Captioner:
     def __init__(self, model_id: str, attention: str, device: str = "auto") -> None:
         self.model_id, self.kind = model_id, attention
         self.device = resolve_device(device)
-        folder = WEIGHTS_DIR / "captioning" / attention
+        folder = WEIGHTS_DIR / "caption" / attention
         state, config = load_checkpoint(folder, device=self.device)
-        self.words: list[str] = json.loads((WEIGHTS_DIR / "captioning" / "vocab.json").read_text())
+        self.words: list[str] = json.loads((WEIGHTS_DIR / "caption" / "vocab.json").read_text())
         self.model = CaptionDecoder(len(self.words), attention, **config["model"]).to(self.device).eval()
         self.model.load_state_dict(state)
         encoder(str(self.device))   # load the shared image encoder now, not on the first request
@@ -161,7 +161,7 @@ for _kind, _desc in [("soft", "Show, Attend and Tell with soft (deterministic) a
     register_model(ModelSpec(
         id=f"caption/{_kind}", task="captioning", mechanism=_kind, family="caption-scenes", input_kind="image",
         description=_desc, loader=lambda k=_kind: Captioner(f"caption/{k}", k),
-        available=(WEIGHTS_DIR / "captioning" / _kind / "model.safetensors").exists, samples=_samples()))
+        available=(WEIGHTS_DIR / "caption" / _kind / "model.safetensors").exists, samples=_samples()))
 register_model(ModelSpec(
     id="imagenet/efficientnet-lite0", task="image-classification", mechanism="class-evidence",
     family="imagenet", input_kind="image", loader=lambda: ImageNetEvidence("imagenet/efficientnet-lite0"),

@@ -107,7 +107,7 @@ class DocumentClassifier:
     def __init__(self, model_id: str, kind: str, device: str = "auto") -> None:
         self.model_id, self.kind = model_id, kind
         self.device = resolve_device(device)
-        folder = WEIGHTS_DIR / f"document-{kind}"
+        folder = WEIGHTS_DIR / "document" / kind
         state, config = load_checkpoint(folder, device=self.device)
         self.vocab = Vocab.load(folder / "vocab.json")
         self.labels: list[str] = config["labels"]
@@ -141,7 +141,7 @@ class DocumentClassifier:
 
 
 def _samples() -> tuple[str, ...]:
-    path = WEIGHTS_DIR / "document-han" / "samples.json"
+    path = WEIGHTS_DIR / "document" / "han" / "samples.json"
     return tuple(json.loads(path.read_text())) if path.exists() else ()
 
 
@@ -153,4 +153,4 @@ for _kind, _mech, _desc in [
         id=f"document/{_kind}", task="document-classification", mechanism=_mech, family="bbc-news",
         description=_desc, input_kind="text",
         loader=lambda k=_kind: DocumentClassifier(f"document/{k}", k),
-        available=(WEIGHTS_DIR / f"document-{_kind}" / "model.safetensors").exists, samples=_samples()))
+        available=(WEIGHTS_DIR / "document" / _kind / "model.safetensors").exists, samples=_samples()))

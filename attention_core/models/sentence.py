@@ -76,13 +76,13 @@ class SentenceClassifier:
 
 
 def _samples() -> tuple[str, ...]:
-    path = WEIGHTS_DIR / "sentence-lin" / "samples.json"
+    path = WEIGHTS_DIR / "sentence/lin" / "samples.json"
     return tuple(json.loads(path.read_text())) if path.exists() else ()
 
 
 for _id, _folder, _desc in [
-    ("sentence/lin", "sentence-lin", "Structured self-attention, 4 hops, trained with the ‖AAᵀ−I‖²_F penalty (×0.3) — Rotten Tomatoes"),
-    ("sentence/lin-nopenalty", "sentence-lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
+    ("sentence/lin", "sentence/lin", "Structured self-attention, 4 hops, trained with the ‖AAᵀ−I‖²_F penalty (×0.3) — Rotten Tomatoes"),
+    ("sentence/lin-nopenalty", "sentence/lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
 ]:
     register_model(ModelSpec(
         id=_id, task="sentence-classification", mechanism="structured", family="rotten-tomatoes",

@@ -22,14 +22,14 @@ def test_train_translation_dates_and_bible(tmp_path):
 def test_train_document_han(tmp_path):
     from demos.train_document import run
     m = run("han", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=40, device="cpu")
-    assert 0 <= m["test_accuracy"] <= 1 and (tmp_path / "document-han" / "vocab.json").exists()
+    assert 0 <= m["test_accuracy"] <= 1 and (tmp_path / "document" / "han" / "vocab.json").exists()
 
 
 def test_train_sentence_with_penalty(tmp_path):
     from demos.train_sentence import run
     m = run(1.0, tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=200, device="cpu")
     assert m["test_mean_offdiag_AAT"] >= 0 and m["test_mean_penalty"] >= 0
-    saved = json.loads((tmp_path / "sentence-lin" / "config.json").read_text())
+    saved = json.loads((tmp_path / "sentence" / "lin" / "config.json").read_text())
     assert saved["penalty_coef"] == 1.0
 
 
@@ -38,4 +38,4 @@ def test_train_captioning_hard(tmp_path):
     m = run("hard", tmp_path, train_scenes=32, test_scenes=8, max_minutes=1, epochs=1, seed=0, threads=1,
             cache=tmp_path / "cache", device="cpu")
     assert m["steps"] == 1 and 0 <= m["bleu4"] <= 100
-    assert (tmp_path / "captioning" / "hard" / "model.safetensors").exists()
+    assert (tmp_path / "caption" / "hard" / "model.safetensors").exists()
