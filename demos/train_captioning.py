@@ -22,6 +22,7 @@ from tqdm import tqdm
 from attention_core.checkpoint import WEIGHTS_DIR, save_checkpoint
 from attention_core.device import resolve_device
 from attention_core.models.captioning import BOS, EOS, PAD, UNK, CaptionDecoder, Captioner
+from attention_core.models.special_tokens import SPECIALS
 from attention_core.models.image_encoder import preprocess, region_features
 from demos.data.scenes import make_scenes
 
@@ -157,7 +158,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
         words = json.loads(vocab_path.read_text())
     else:   # shared by both captioners
         seen = sorted({w for c in train_data["captions"] for w in c.split()})
-        words = ["<pad>", "<s>", "</s>", "<unk>"] + seen
+        words = list(SPECIALS) + seen
         vocab_path.write_text(json.dumps(words))
     index = {w: i for i, w in enumerate(words)}
     model = CaptionDecoder(len(words), attention, **CONFIG).to(dev)

@@ -26,7 +26,7 @@ from attention_core.device import resolve_device
 from attention_core.models.decoding import greedy_batch
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 
-SPECIALS = ["<pad>", "<unk>", "<s>", "</s>"]
+from attention_core.models.special_tokens import SPECIALS  # noqa: E402
 TASKS = {
     "bible": {"family": "bible-en-fr", "model": {"emb": 128, "hidden": 160, "width": 3}, "batch": 64},
     "dates": {"family": "dates-en-fr", "model": {"emb": 32, "hidden": 64, "width": 1}, "batch": 64},
@@ -40,7 +40,7 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
         tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
         tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Metaspace(), pre_tokenizers.Punctuation()])
         tok.decoder = decoders.Metaspace()
-        tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS,
+        tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIALS),
                                                            min_frequency=2, show_progress=False))
     else:
         tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
@@ -48,7 +48,7 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
             pre_tokenizers.WhitespaceSplit(),
             pre_tokenizers.Split(Regex(r"\w+\.?|[^\w\s]"), behavior="isolated")])
         tok.decoder = decoders.WordPiece(prefix="##", cleanup=False)   # joins words with spaces
-        tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=SPECIALS, show_progress=False))
+        tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=list(SPECIALS), show_progress=False))
     return tok
 
 

@@ -2,7 +2,9 @@
 # Importing a model module registers its models; this order is the listing order.
 from . import translation  # noqa: F401  (isort: skip)
 from . import captioning, document, sentence, hf_models  # noqa: F401  (isort: skip)
-from .registry import MODELS, Explainer, ModelSpec, explain, get_spec, list_models, load_model, register_model
+from .base import ShippedExplainer, register, weights_folder
+from .registry import (MODELS, Explainer, ModelLoadError, ModelSpec, explain, get_spec, list_models, load_model,
+                       register_model)
 
-__all__ = ["MODELS", "Explainer", "ModelSpec", "explain", "get_spec", "list_models", "load_model",
-           "register_model"]
+__all__ = ["MODELS", "Explainer", "ModelLoadError", "ModelSpec", "ShippedExplainer", "explain", "get_spec",
+           "list_models", "load_model", "register", "register_model", "weights_folder"]

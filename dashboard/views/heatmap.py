@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from attention_core.stats import has_window
+
 from attention_core.record import AttentionMap
 
 from .labels import safe
@@ -36,11 +38,10 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
         hovertemplate=(f"{row_name}: %{{customdata[0]}}<br>{col_name}: %{{customdata[1]}}"
                        "<br>weight: %{z:.3f}<extra></extra>"),
     ))
-    width = amap.meta.get("width")
-    if show_window and amap.centers is not None and width is not None:
+    if show_window and amap.centers is not None:
         centers = np.asarray(amap.centers)
-        if not amap.meta.get("topk"):   # top-k keeps the k best positions anywhere: it has no window
-            _draw_window(fig, centers, int(width), cols)
+        if has_window(amap):   # top-k keeps the k best positions anywhere: it has no window
+            _draw_window(fig, centers, amap.window, cols)
         _draw_centers(fig, centers)
     # Key labels sit above the map (source along the top, as in the papers' figures); leave room for
     # them under the title.
