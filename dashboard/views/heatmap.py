@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from attention_core.stats import has_window
-
 from attention_core.record import AttentionMap
+from attention_core.stats import has_window
 
 from .labels import safe
 
@@ -15,7 +14,7 @@ COLORSCALE = "Blues"
 
 def shared_zmax(maps: list[AttentionMap]) -> float:
     """One colour-scale top for several maps, so the same colour means the same weight everywhere."""
-    return float(max((m.weights.max() for m in maps), default=1.0)) or 1.0
+    return float(max((m.weights.max() for m in maps if m.weights.size), default=1.0)) or 1.0
 
 
 def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool = True,

@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from attention_core import AttentionMap
+from attention_core.aggregate import coverage
 from dashboard.views import (
     alignment_lines,
-    coverage,
     document_html,
     heatmap,
     hop_overlap,

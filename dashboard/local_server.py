@@ -1,4 +1,4 @@
-"""Start the dashboard on a free localhost port for browser tests and benchmarks."""
+"""Start the dashboard on a free localhost port (browser tests, benchmarks, load tests) and wait in Chromium."""
 from __future__ import annotations
 
 import contextlib
