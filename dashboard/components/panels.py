@@ -10,7 +10,8 @@ from PIL import Image
 from attention_core import AttentionMap
 from attention_core.aggregate import mean_over_heads
 from attention_core.stats import sanity_checks
-from dashboard.views import heatmap, image_overlay, word_strip
+from dashboard.views import image_overlay, word_strip
+from dashboard.views.select import default_view
 
 from .exports import export_buttons
 from .figures import figure_of, show_figure
@@ -26,16 +27,21 @@ def sanity_panel(amap: AttentionMap) -> None:
 
 
 def map_panel(amap: AttentionMap, key: str, *, view: Callable[..., go.Figure] | None = None,
-              image: Image.Image | None = None, **options: Any) -> go.Figure:
+              image: Image.Image | None = None, row: int = 0, **options: Any) -> go.Figure:
     """Draw ``amap`` (figure cached by content), then its sanity line and export buttons; returns the figure.
 
-    The view follows the record: regions on a grid with an ``image`` → the image overlay (pass ``row``);
-    otherwise a heatmap. ``view`` overrides it; views that draw on the image take ``(image, amap)``.
+    The view follows the record (:func:`dashboard.views.select.default_view`): regions on a grid with an
+    ``image`` → the image overlay (of ``row``), a sentence-level map → bars, otherwise a heatmap. ``view``
+    overrides it; views that draw on the image take ``(image, amap)``.
     """
     if view is None:
-        view = image_overlay if amap.grid is not None and image is not None else heatmap
-    args = (image, amap) if view in IMAGE_VIEWS else (amap,)
-    fig = figure_of(view, *args, **options)
+        view = default_view(amap, has_image=image is not None)
+    if view is image_overlay:
+        fig = figure_of(view, image, amap, row, **options)
+    elif view in IMAGE_VIEWS:
+        fig = figure_of(view, image, amap, **options)
+    else:
+        fig = figure_of(view, amap, **options)
     show_figure(fig, key=f"{key}-fig")
     sanity_panel(amap)
     export_buttons(amap, fig, key=key)

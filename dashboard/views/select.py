@@ -7,17 +7,20 @@ import plotly.graph_objects as go
 
 from attention_core.record import AttentionMap
 
+from .document_views import sentence_bars
 from .heatmap import heatmap
-from .image_overlay import word_strip
+from .image_overlay import image_overlay
 from .transformer_views import model_view
 
-# one map → figure; keyed by name so a page (or a user) can ask for a view explicitly
-MAP_VIEWS: dict[str, Callable[..., go.Figure]] = {"heatmap": heatmap, "image": word_strip}
 
-
-def map_view(amap: AttentionMap, has_image: bool = False) -> str:
-    """The view for one map: regions on a grid over an image → ``image``; anything else → ``heatmap``."""
-    return "image" if amap.grid is not None and has_image else "heatmap"
+def default_view(amap: AttentionMap, has_image: bool = False) -> Callable[..., go.Figure]:
+    """The view one map asks for: regions on a grid (with the image at hand) → the image overlay; a
+    sentence-level map → sentence bars; anything else → a heatmap (with the local window when set)."""
+    if amap.grid is not None and has_image:
+        return image_overlay
+    if amap.level == "sentence" and amap.shape[0] == 1:
+        return sentence_bars
+    return heatmap
 
 
 def layout(maps: list[AttentionMap]) -> str:
