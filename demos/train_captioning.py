@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from attention_core.checkpoint import WEIGHTS_DIR, save_checkpoint
 from attention_core.device import resolve_device
+from attention_core.models import get_spec
 from attention_core.models.captioning import BOS, EOS, PAD, UNK, CaptionDecoder, Captioner
 from attention_core.models.special_tokens import SPECIALS
 from attention_core.models.image_encoder import preprocess, region_features
@@ -164,7 +165,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     model = CaptionDecoder(len(words), attention, **CONFIG).to(dev)
     stats = train(model, train_data, index, max_minutes, epochs, seed, dev)
     save_checkpoint(model.cpu(), {"model": CONFIG, "attention": attention}, folder / attention)
-    captioner = Captioner(f"caption/{attention}", attention, device="cpu") if out == WEIGHTS_DIR else None
+    captioner = Captioner(get_spec(f"caption/{attention}"), device="cpu") if out == WEIGHTS_DIR else None
     if captioner is None:   # evaluate the in-memory model when writing elsewhere (tests, experiments)
         captioner = Captioner.__new__(Captioner)
         captioner.model_id, captioner.kind, captioner.device = f"caption/{attention}", attention, torch.device("cpu")
