@@ -23,6 +23,7 @@ PAGES = {
         st.Page("app_pages/hops.py", title="Self-attention hops", icon=":material/layers:"),
         st.Page("app_pages/transformers.py", title="Transformers", icon=":material/hub:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("app_pages/dataset.py", title="Dataset atlas", icon=":material/dataset:"),
     ],
     "Teach": [st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:")],
 }

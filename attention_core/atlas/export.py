@@ -28,6 +28,7 @@ from .rows import SCHEMA, SCHEMA_VERSION, explanation_rows, rows_table
 MANIFEST = "atlas.json"
 COMPRESSION = "zstd"
 ROWS_PER_FILE = 20_000   # Ray: gather small blocks into files of at least this many map rows
+ROWS_PER_GROUP = 5_000   # local: buffer this many map rows per Parquet row group (a row group has fixed overhead)
 
 
 @dataclass
@@ -100,16 +101,22 @@ def export_local(model_id: str, examples: Iterable[Example], out: Path, *, datas
     if on_progress is None:
         from tqdm import tqdm
         bar = tqdm(total=total, unit="example", desc=f"export {model_id}")
+    pending: list[pa.Table] = []
     with pq.ParquetWriter(out / "part-0.parquet", SCHEMA, compression=COMPRESSION) as writer:
         for chunk in _batches(examples, batch_size):
             table = extractor(_records_table(chunk))
-            writer.write_table(table)
+            pending.append(table)
             maps += table.num_rows
             done += len(chunk)
+            if sum(t.num_rows for t in pending) >= ROWS_PER_GROUP:   # bounded: a few thousand rows
+                writer.write_table(pa.concat_tables(pending))
+                pending = []
             if bar is not None:
                 bar.update(len(chunk))
             else:
                 on_progress(done, total)
+        if pending:
+            writer.write_table(pa.concat_tables(pending))
     if bar is not None:
         bar.close()
     return maps

@@ -15,6 +15,7 @@ with c1:
     st.page_link("app_pages/translate.py", label="Translate: 7 mechanisms on one sentence", icon=":material/translate:")
     st.page_link("app_pages/caption.py", label="Caption: soft vs hard attention on an image", icon=":material/image:")
     st.page_link("app_pages/compare.py", label="Compare any maps + statistics", icon=":material/compare:")
+    st.page_link("app_pages/dataset.py", label="Dataset atlas: attention over a whole corpus", icon=":material/dataset:")
 with c2:
     st.subheader("Look inside")
     st.page_link("app_pages/document.py", label="Document: word and sentence attention (HAN)", icon=":material/article:")

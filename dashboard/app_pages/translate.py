@@ -32,7 +32,8 @@ task_families = families("translation")
 if not task_families:
     st.warning("No translation models are installed.")
     st.stop()
-family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True)
+family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True,
+                  key="translate-family")
 specs = models_for("translation", family)
 missing = [s for s in specs if not s.is_available()]
 specs = [s for s in specs if s.is_available()]
