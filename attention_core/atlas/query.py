@@ -168,9 +168,8 @@ def translation_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def example_rows(con: duckdb.DuckDBPyConnection, model: str, example_index: int) -> list[dict[str, Any]]:
     """Every exported row (map) of one example, in map order, as dicts."""
-    frame = con.execute("SELECT * FROM maps WHERE model = ? AND example_index = ? ORDER BY map_index",
-                        [model, example_index]).arrow()
-    return frame.to_pylist() if hasattr(frame, "to_pylist") else frame.read_all().to_pylist()
+    return con.sql("SELECT * FROM maps WHERE model = ? AND example_index = ? ORDER BY map_index",
+                   params=[model, example_index]).to_arrow_table().to_pylist()
 
 
 def example_maps(con: duckdb.DuckDBPyConnection, model: str, example_index: int) -> list[AttentionMap | None]:

@@ -69,7 +69,8 @@ def shipped_collections() -> dict[str, tuple[str, ...]]:
     groups: dict[str, list[str]] = {}
     for folder, info in q.shipped_exports().items():
         groups.setdefault(info.family, []).append(str(folder))
-    return {FAMILY_LABELS.get(f, f): tuple(v) for f, v in groups.items()}
+    known = [f for f in FAMILY_LABELS if f in groups] + sorted(f for f in groups if f not in FAMILY_LABELS)
+    return {FAMILY_LABELS.get(f, f): tuple(groups[f]) for f in known}
 
 
 def compute_form() -> tuple[str, ...] | None:
@@ -129,7 +130,10 @@ if source == "Shipped exports":
     if not collections:
         st.warning("No shipped exports found: run `python -m attention_core.atlas.ship`.")
         st.stop()
-    name = st.selectbox("Export", list(collections), key="atlas-collection")
+    names = list(collections)
+    wanted = st.query_params.get("export")   # e.g. ?export=dates-en-fr opens that family's export
+    start = next((i for i, n in enumerate(names) if wanted and FAMILY_LABELS.get(wanted) == n), 0)
+    name = st.selectbox("Export", names, index=start, key="atlas-collection")
     folders = collections[name]
 else:
     folders = compute_form()

@@ -16,8 +16,7 @@ def head_distance_figure(labels: Sequence[str], distance: np.ndarray, examples: 
         z=distance, x=list(labels), y=list(labels), colorscale="Viridis", zmin=0.0,
         colorbar=dict(title="JS distance", thickness=12),
         hovertemplate="%{y} vs %{x}<br>mean JS distance %{z:.3f}<extra></extra>"))
-    fig.update_layout(title=f"Head similarity: mean Jensen–Shannon distance over {examples} inputs "
-                            "(heads ordered by average-linkage clustering)",
+    fig.update_layout(title=f"Mean Jensen–Shannon distance between heads · {examples} inputs · clustered",
                       height=760, margin=dict(l=10, r=10, t=50, b=10),
                       xaxis=dict(tickfont=dict(size=8), tickangle=-90), yaxis=dict(tickfont=dict(size=8),
                                                                                    autorange="reversed"))
