@@ -146,6 +146,7 @@ def _date_tags(tokens: list[str], date: dt.date, fmt: str, locale: str) -> list[
 
 
 def _dates_test(seed: int = 1, train: int = 12000, test: int = 600) -> Iterator[tuple[str, str, None, str, Any]]:
+    _package_dir("babel", "pip install babel")
     from babel.dates import format_date
     rng = random.Random(seed)
     start, days = dt.date(1900, 1, 1), (dt.date(2099, 12, 31) - dt.date(1900, 1, 1)).days

@@ -2,6 +2,7 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -204,7 +205,9 @@ def pick_example(frame: pd.DataFrame, key: str, label: str = "Example") -> tuple
     if frame.empty:
         return None
     options = list(zip(frame["model"], frame["example_index"].astype(int)))
-    return st.selectbox(label, options, key=key,
+    # start on an input whose full maps are stored (drawn at once) when the export kept only some
+    start = int(np.argmax(frame["stored"].to_numpy())) if "stored" in frame else 0
+    return st.selectbox(label, options, index=start, key=key,
                         format_func=lambda o: f"{o[0].split('/')[-1]} · example {o[1]}")
 
 

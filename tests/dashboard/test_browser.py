@@ -26,6 +26,7 @@ PAGES = {
     "hops": ".js-plotly-plot",
     "transformers": ".js-plotly-plot",
     "compare": "text=Nothing to compare yet",
+    "dataset": "text=Most-attended words per class",
     "classroom": "text=Step 1 · The example",
 }
 
