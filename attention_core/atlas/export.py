@@ -144,7 +144,12 @@ def start_ray(address: str | None = None, workers: int = 2) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     if address:
-        ray.init(address=address, log_to_driver=False)
+        # the cluster's nodes need the dependencies (requirements.txt); this package itself (code, weights,
+        # ~40 MB) is shipped with the job, so the workers run exactly this checkout
+        package = str(Path(__file__).resolve().parents[1])
+        ray.init(address=address, log_to_driver=False,
+                 runtime_env={"py_modules": [package], "env_vars": {"HF_HUB_OFFLINE": "1"},
+                              "excludes": ["__pycache__", "atlas/exports"]})
     else:
         ray.init(num_cpus=workers + 1, include_dashboard=False, log_to_driver=False)
 

@@ -67,9 +67,11 @@ def class_words(con: duckdb.DuckDBPyConnection, model: str, by: str = "predictio
 
     Each word occurrence scores its weight × the number of words in its map row ("lift": 1 = the share a
     uniform row would give it), averaged over its occurrences and, for several hops, over hops. A frequent
-    word cannot win on count alone; ``min_count`` drops words seen too rarely to trust. ``by`` groups by
-    the model's ``prediction`` or the gold ``label``.
-    Columns: class, rank, word, occurrences, lift, mean_weight.
+    word cannot win on count alone; ``min_count`` drops words seen too rarely to trust. ``specificity`` is
+    the word's lift in this class ÷ its lift over the whole corpus (> 1: attended more in this class).
+    ``by`` groups by the model's ``prediction`` or the gold ``label``; words are ranked by lift
+    (specificity alone would rank rare near-zero-weight words, a ratio of two small numbers).
+    Columns: class, rank, word, occurrences, lift, specificity, mean_weight.
     """
     if by not in ("prediction", "label"):
         raise ValueError("by must be 'prediction' or 'label'")
@@ -82,14 +84,18 @@ def class_words(con: duckdb.DuckDBPyConnection, model: str, by: str = "predictio
                   AND (level IS NULL OR level = 'word')
         ), words AS (
             SELECT class, lower(keys[i % cols + 1]) AS word, w, w * cols AS lift, i < cols AS first_row
-            FROM cells
-        ), scored AS (
+            FROM cells WHERE regexp_matches(keys[i % cols + 1], '\\w')
+        ), corpus AS (
+            SELECT word, avg(lift) AS corpus_lift FROM words GROUP BY word
+        ), per_class AS (
             SELECT class, word, count(*) FILTER (WHERE first_row) AS occurrences,
                    avg(lift) AS lift, avg(w) AS mean_weight
-            FROM words WHERE regexp_matches(word, '\\w') GROUP BY class, word
+            FROM words GROUP BY class, word
+        ), scored AS (
+            SELECT *, lift / corpus_lift AS specificity FROM per_class JOIN corpus USING (word)
         )
         SELECT class, row_number() OVER (PARTITION BY class ORDER BY lift DESC, word) AS rank,
-               word, occurrences, lift, mean_weight
+               word, occurrences, lift, specificity, mean_weight
         FROM scored WHERE occurrences >= ?
         QUALIFY rank <= ? ORDER BY class, rank""", [model, min_count, top]).df()
 

@@ -231,7 +231,8 @@ if classifiers:
     st.header("Most-attended words per class")
     st.caption("Each occurrence scores its weight × the number of words in its row — its **lift** over a "
                "uniform share (1 = average attention) — averaged over its occurrences (and hops). Frequent "
-               "words cannot win on count alone; words seen fewer than the minimum count are left out.")
+               "words cannot win on count alone; words seen fewer than the minimum count are left out. "
+               "**Specificity** = lift in this class ÷ lift over the whole corpus.")
     c1, c2, c3 = st.columns(3)
     model = c1.selectbox("Model", classifiers, key="atlas-words-model")
     by = c2.radio("Group by", ["prediction", "label"], horizontal=True, key="atlas-words-by",
@@ -245,11 +246,11 @@ if classifiers:
         classes = list(dict.fromkeys(words["class"]))
         for start in range(0, len(classes), 3):
             for col, cls in zip(st.columns(3), classes[start:start + 3]):
-                part = words[words["class"] == cls][["word", "lift", "occurrences", "mean_weight"]]
+                part = words[words["class"] == cls][["word", "lift", "specificity", "occurrences"]]
                 col.markdown(f"**{md_escape(str(cls))}**")
                 col.dataframe(part, hide_index=True, width="stretch",
                               column_config={"lift": st.column_config.NumberColumn(format="%.2f"),
-                                             "mean_weight": st.column_config.NumberColumn(format="%.3f")})
+                                             "specificity": st.column_config.NumberColumn(format="%.2f")})
         with st.expander("Examples of this model"):
             rows = summary[summary["model"] == model]
             count = int(rows["examples"].iloc[0])

@@ -41,6 +41,7 @@ def test_class_words_are_frequency_normalised(classifier_export):
     words = q.class_words(con, "toy/clf", by="label", min_count=2, top=3)
     pos = words[words["class"] == "pos"]
     assert pos["word"].iloc[0] == "great" and pos["lift"].iloc[0] == pytest.approx(2.0)
+    assert pos["specificity"].iloc[0] == pytest.approx(1.0)            # "great" is only in "pos"
     the = pos[pos["word"] == "the"]
     assert the["occurrences"].iloc[0] == 12 and the["lift"].iloc[0] < pos["lift"].iloc[0]
     assert "masterpiece" not in set(words["word"])             # below the minimum count
