@@ -147,9 +147,13 @@ def start_ray(address: str | None = None, workers: int = 2) -> None:
         # the cluster's nodes need the dependencies (requirements.txt); this package itself (code, weights,
         # ~40 MB) is shipped with the job, so the workers run exactly this checkout
         package = str(Path(__file__).resolve().parents[1])
-        ray.init(address=address, log_to_driver=False,
-                 runtime_env={"py_modules": [package], "env_vars": {"HF_HUB_OFFLINE": "1"},
-                              "excludes": ["__pycache__", "atlas/exports"]})
+        try:
+            ray.init(address=address, log_to_driver=False,
+                     runtime_env={"py_modules": [package], "env_vars": {"HF_HUB_OFFLINE": "1"},
+                                  "excludes": ["__pycache__", "atlas/exports"]})
+        except (ConnectionError, RuntimeError) as exc:
+            raise InputError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]} "
+                             "(a cluster with token authentication needs RAY_AUTH_TOKEN set)") from None
     else:
         ray.init(num_cpus=workers + 1, include_dashboard=False, log_to_driver=False)
 
