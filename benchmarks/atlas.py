@@ -28,6 +28,7 @@ RUNS = [
     ("HAN · BBC test split", "document/han", "bbc-test", None, "ray", 1),
     ("HAN · BBC test split", "document/han", "bbc-test", None, "ray", 2),
     ("MiniLM · 250 RT sentences", "transformer/minilm-l6", "rt-test", 250, "local", 1),
+    ("MiniLM · 250 RT sentences", "transformer/minilm-l6", "rt-test", 250, "ray", 2),
     ("MiniLM · 1,000 RT sentences", "transformer/minilm-l6", "rt-test", 1000, "local", 1),
     ("MiniLM · 1,000 RT sentences", "transformer/minilm-l6", "rt-test", 1000, "ray", 1),
     ("MiniLM · 1,000 RT sentences", "transformer/minilm-l6", "rt-test", 1000, "ray", 2),
