@@ -1,4 +1,4 @@
-"""``python -m attention_core``: list models and explain one input from the command line."""
+"""``python -m attention_core``: list models, explain one input, export a dataset's maps to Parquet."""
 from __future__ import annotations
 
 import argparse
@@ -23,7 +23,37 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--text", help="input text")
     source.add_argument("--image", help="path to an image (PNG, JPEG, WebP)")
     exp.add_argument("--json", action="store_true", help="print JSON")
+    _add_export(sub)
     return parser
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    from .atlas.datasets import NAMED
+    ex = sub.add_parser("export", help="run a model over a dataset and write one Parquet row per attention map")
+    ex.add_argument("--model", required=True, help="model id (see `models`)")
+    ex.add_argument("--dataset", required=True,
+                    help=f"a name ({', '.join(NAMED)}), a .txt/.csv/.jsonl file or a folder of images")
+    ex.add_argument("--out", required=True, help="output folder (Parquet files + atlas.json)")
+    ex.add_argument("--limit", type=int, help="first N examples only")
+    ex.add_argument("--engine", choices=["ray", "local"], help="default: ray when installed, else local")
+    ex.add_argument("--address", help="Ray cluster address (e.g. auto or ray://head:10001); default: a local Ray")
+    ex.add_argument("--workers", type=int, default=2, help="model actors on Ray (default 2)")
+    ex.add_argument("--batch-size", type=int, default=8, help="examples per batch (default 8)")
+    ex.add_argument("--keep-weights", type=int, help="store full weights for the first N examples only")
+    ex.add_argument("--overwrite", action="store_true", help="replace an export already in --out")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .atlas.export import export
+    try:
+        info = export(args.model, args.dataset, args.out, limit=args.limit, engine=args.engine,
+                      batch_size=args.batch_size, workers=args.workers, address=args.address,
+                      keep_weights=args.keep_weights, overwrite=args.overwrite)
+    except InputError as exc:
+        return _fail(str(exc))
+    print(f"{info.maps} maps from {info.examples} examples of {info.dataset} by {info.model} "
+          f"({info.engine}, {info.seconds:.1f} s) → {args.out}")
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -91,4 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command == "models":
         return _cmd_models(args.json)
+    if args.command == "export":
+        return _cmd_export(args)
     return _cmd_explain(args)

@@ -30,7 +30,8 @@ task_families = families(Task.TRANSLATION)
 if not task_families:
     st.warning("No translation models are installed.")
     st.stop()
-family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True)
+family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True,
+                  key="translate-family")
 specs, missing = available(Task.TRANSLATION, family)
 unavailable_notice(missing)
 if not specs:
