@@ -53,7 +53,10 @@ def sanity_checks(amap: AttentionMap, tol: float = 1e-4) -> dict[str, bool]:
     live = sums > tol  # rows with no real key (e.g. padding) are all zero by design
     checks = {"weights ≥ 0": bool((w >= -tol).all())}
     if sub_stochastic:
-        checks["rows sum ≤ 1 (Gaussian-scaled)"] = bool((sums <= 1 + tol).all())
+        # the flag may name its reason (e.g. "[CLS] column dropped"); True means Luong's Gaussian scaling
+        reason = amap.meta["rows_sum_at_most_one"]
+        reason = reason if isinstance(reason, str) else "Gaussian-scaled"
+        checks[f"rows sum ≤ 1 ({reason})"] = bool((sums <= 1 + tol).all())
     else:
         checks["rows sum to 1"] = bool(np.allclose(sums[live], 1.0, atol=tol)) and bool(live.any())
     width = amap.meta.get("width")
