@@ -22,6 +22,7 @@ PAGES = {
         st.Page("app_pages/document.py", title="Document", icon=":material/article:"),
         st.Page("app_pages/hops.py", title="Self-attention hops", icon=":material/layers:"),
         st.Page("app_pages/transformers.py", title="Transformers", icon=":material/hub:"),
+        st.Page("app_pages/vision.py", title="Vision transformer", icon=":material/visibility:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
     ],
     "Teach": [st.Page("app_pages/classroom.py", title="Classroom", icon=":material/school:")],

@@ -77,10 +77,13 @@ class VisionTransformerAttention:
         return tuple(a[0].float() for a in out.attentions)
 
     def explain(self, inp: Image.Image, size: int = DEFAULT_SIZE,
-                query_patch: Sequence[int] | None = None, **_: Any) -> Explanation:
-        """[CLS] maps per layer × head, per-layer means and the rollout; with ``query_patch=(row, col)``
-        also that patch's row per layer × head and per layer."""
+                query_patch: Sequence[int] | None = None, rollout_start: int = 0, **_: Any) -> Explanation:
+        """[CLS] maps per layer × head, per-layer means and the rollout over layers ``rollout_start`` … 11;
+        with ``query_patch=(row, col)`` also that patch's row per layer × head and per layer."""
         size = check_size(size)
+        if not 0 <= int(rollout_start) < self.layers:
+            raise InputError(f"the rollout must start at a layer from 0 to {self.layers - 1}, got {rollout_start}")
+        start = int(rollout_start)
         side = size // PATCH
         grid = (side, side)
         if query_patch is not None:
@@ -100,11 +103,12 @@ class VisionTransformerAttention:
                 token = 1 + query_patch[0] * side + query_patch[1]
                 maps += self._rows(att[:, token, :].cpu().numpy(), keys[token - 1], "patch", layer, grid, keys,
                                    {**base, "query_patch": list(query_patch)})
-        roll = attention_rollout(attentions, RESIDUAL, rows=[0])[0]    # [1 + N]
+        roll = attention_rollout(attentions[start:], RESIDUAL, rows=[0])[0]    # [1 + N]
+        span = f"layers {start}–{len(attentions) - 1}" if start else f"{len(attentions)} layers"
         maps.append(AttentionMap(
             "rollout", ["[CLS]"], keys, roll[None, 1:], grid=grid,
-            meta={**base, "kind": "rollout", "label": f"{SHORT} [CLS] rollout over {len(attentions)} layers",
-                  "cls_mass": float(roll[0]), "residual": RESIDUAL,
+            meta={**base, "kind": "rollout", "label": f"{SHORT} [CLS] rollout over {span}",
+                  "cls_mass": float(roll[0]), "residual": RESIDUAL, "rollout_start": start,
                   "note": f"Abnar & Zuidema: per layer {1 - RESIDUAL}·mean over heads + {RESIDUAL}·I, rows "
                           "renormalised, layers multiplied; the result's [CLS] column dropped, not renormalised"}))
         output = {"size": size, "grid": list(grid), "layers": len(attentions), "heads": self.heads,

@@ -20,6 +20,7 @@ with c2:
     st.page_link("app_pages/document.py", label="Document: word and sentence attention (HAN)", icon=":material/article:")
     st.page_link("app_pages/hops.py", label="Self-attention hops and their overlap", icon=":material/layers:")
     st.page_link("app_pages/transformers.py", label="Transformers: heads and layers of MiniLM", icon=":material/hub:")
+    st.page_link("app_pages/vision.py", label="Vision transformer: DINOv2 heads on any photo", icon=":material/visibility:")
 with c3:
     st.subheader("Teach")
     st.page_link("app_pages/classroom.py", label="Classroom: attention computed step by step", icon=":material/school:")
