@@ -36,13 +36,15 @@ def test_views_of_the_cls_token_rollout_and_evidence(open_page, vit_cache):
     widget(at, "radio", "View").set_value("[CLS] · layers × heads")
     at.run()
     grid = charts(at)[0]
-    assert _types(grid).count("image") == 12 * 7                          # 6 heads + their mean per layer
+    assert _types(grid) == ["image", "scatter"]                           # one composited image + hover points
+    assert len(grid["data"][1]["hovertext"]) == 12 * 7                    # 6 heads + their mean per layer
+    assert len(grid["layout"]["annotations"]) == 12 * 7
     widget(at, "toggle", "One colour scale for all maps").set_value(True)
     at.run()
     assert not at.exception and charts(at)[0] != grid
     widget(at, "radio", "View").set_value("[CLS] · mean over heads")
     at.run()
-    assert "mean of 6 heads" in _titles(at)[0] and _types(charts(at)[1]).count("image") == 12
+    assert "mean of 6 heads" in _titles(at)[0] and len(charts(at)[1]["data"][1]["hovertext"]) == 12
     widget(at, "radio", "View").set_value("rollout")
     at.run()
     assert "rollout over 12 layers" in _titles(at)[0]
@@ -60,7 +62,8 @@ def test_patch_to_patch_size_and_uploads(open_page, vit_cache):
     at.run()
     assert "patch r2c5" in _titles(at)[0]
     strip = charts(at)[1]
-    assert _types(strip).count("image") == 12                             # where it attends, per layer
+    assert len(strip["data"][1]["hovertext"]) == 12                       # where it attends, per layer
+    assert all("patch r2c5" in t for t in strip["data"][1]["hovertext"])
     shapes = charts(at)[0]["layout"]["shapes"]
     assert len(shapes) == 1 and shapes[0]["x0"] == 5 * 448 / 16           # the chosen patch is outlined
     widget(at, "select_slider", "Input size (the photo is squashed to a square)").set_value(280)
