@@ -14,7 +14,7 @@ import torch
 
 
 def residual_attention(attention: torch.Tensor | np.ndarray, residual: float = 0.5) -> torch.Tensor:
-    """One layer's ``[heads, T, T]`` (or ``[T, T]``) attention → ``Ã = (1 − r)·mean + r·I`` (float64), rows renormalised."""
+    """One layer's ``[heads, T, T]`` or ``[T, T]`` → ``Ã = (1 − r)·mean + r·I`` (float64), rows renormalised."""
     a = _head_mean(attention)
     a = (1 - residual) * a + residual * torch.eye(a.shape[0], dtype=a.dtype, device=a.device)
     return a / a.sum(-1, keepdim=True)

@@ -68,7 +68,8 @@ def model_times(cache: Path, device: str, repeats: int) -> tuple[list[dict[str, 
         maps = _median_ms(lambda: vit.explain(image, size=size), n)
         patch = _median_ms(lambda: vit.explain(image, size=size, query_patch=(size // 28, size // 28)), n)
         side = size // 14
-        rows += [{"step": f"{size} px ({side}×{side}, {side * side + 1} tokens): forward with attentions", "ms": forward},
+        rows += [{"step": f"{size} px ({side}×{side}, {side * side + 1} tokens): forward with attentions",
+                  "ms": forward},
                  {"step": f"{size} px: all maps (72 heads + 12 means + rollout)", "ms": maps},
                  {"step": f"{size} px: all maps + one patch's 84 rows", "ms": patch}]
     rows.append({"step": "peak resident memory of this process (MB)",
@@ -82,18 +83,21 @@ def figure_times(vit, repeats: int) -> list[dict[str, Any]]:
     """Build time (ms) of each view's figure, uncached, at 224 and 518 px."""
     from attention_core.models.vision import select
     from dashboard.views import image_overlay
-    from dashboard.views.vit_views import overlay, small_multiples
+    from dashboard.views.vit_views import grid_overlay, grid_small_multiples
     image, _ = _photo()
     rows = []
     for size in (224, 518):
         result = vit.explain(image, size=size, query_patch=(3, 4))
         one = select(result.maps, "cls", 9, 0)[0]
-        grid = [m for layer in range(12) for m in select(result.maps, "cls", layer) + select(result.maps, "cls-mean", layer)]
+        grid = [m for layer in range(12)
+                for m in select(result.maps, "cls", layer) + select(result.maps, "cls-mean", layer)]
         patch_rows = select(result.maps, "patch-mean")
         cases = {
-            "one map overlay (one head / mean / rollout / patch picker)": lambda: overlay(image, one, patch=(3, 4)),
-            "layers × heads grid (12 × 7 thumbnails)": lambda: small_multiples(image, grid, 7, ["t"] * len(grid)),
-            "12 thumbnails (layer means / patch per layer)": lambda: small_multiples(image, patch_rows, 6,
+            "one map overlay (one head / mean / rollout / patch picker)":
+                lambda: grid_overlay(image, one, patch=(3, 4)),
+            "layers × heads grid (12 × 7 thumbnails)":
+                lambda: grid_small_multiples(image, grid, 7, ["t"] * len(grid)),
+            "12 thumbnails (layer means / patch per layer)": lambda: grid_small_multiples(image, patch_rows, 6,
                                                                                      ["t"] * 12, patch=(3, 4)),
         }
         for name, build in cases.items():
@@ -113,8 +117,8 @@ def apptest_reruns(repeats: int) -> list[dict[str, Any]]:
     at.switch_page("app_pages/vision.py")
     t0 = time.perf_counter()
     at.run()
-    rows = [{"view": "page opened (model load + first photo at 224 px)", "first (ms)": (time.perf_counter() - t0) * 1000,
-             "rerun median (ms)": None}]
+    rows = [{"view": "page opened (model load + first photo at 224 px)",
+             "first (ms)": (time.perf_counter() - t0) * 1000, "rerun median (ms)": None}]
     for size in (224, 518):
         next(w for w in at.select_slider if w.label.startswith("Input size")).set_value(size)
         for view in VIEWS:
@@ -127,8 +131,8 @@ def apptest_reruns(repeats: int) -> list[dict[str, Any]]:
                 t0 = time.perf_counter()
                 at.run()
                 times.append((time.perf_counter() - t0) * 1000)
-            rows.append({"view": f"{view} @ {size} px", "first (ms)": first, "rerun median (ms)": statistics.median(times),
-                         "exception": bool(at.exception)})
+            rows.append({"view": f"{view} @ {size} px", "first (ms)": first,
+                         "rerun median (ms)": statistics.median(times), "exception": bool(at.exception)})
     return rows
 
 

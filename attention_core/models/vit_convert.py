@@ -96,9 +96,10 @@ def _linear_names(graph: Any) -> dict[str, str]:
 
 def _position_parts(graph: Any, arrays: dict[str, np.ndarray]) -> list[str]:
     """The two position-embedding initializers ([CLS] part, patch part) in the order the graph joins them."""
-    cls_part = next(n for n, a in arrays.items() if n.startswith("onnx::") and a.shape == (1, 1, DINOV2_S["hidden_size"]))
-    grid = (DINOV2_S["image_size"] // DINOV2_S["patch_size"]) ** 2
-    patch_part = next(n for n, a in arrays.items() if n.startswith("onnx::") and a.shape == (1, grid, DINOV2_S["hidden_size"]))
+    dim, grid = DINOV2_S["hidden_size"], (DINOV2_S["image_size"] // DINOV2_S["patch_size"]) ** 2
+    anonymous = {n: a.shape for n, a in arrays.items() if n.startswith("onnx::")}
+    cls_part = next(n for n, shape in anonymous.items() if shape == (1, 1, dim))
+    patch_part = next(n for n, shape in anonymous.items() if shape == (1, grid, dim))
     return [cls_part, patch_part]
 
 

