@@ -73,6 +73,41 @@ def test_caption_upload_draws_attention_and_rejects_a_fake_image(browser_page, t
     page.screenshot(path=str(OUT / "caption-bad-upload.png"), full_page=True)
 
 
+def test_vision_upload_a_photo_click_a_patch_and_reject_a_fake(browser_page, vit_cache, tmp_path):
+    url, page, errors = browser_page
+    page.goto(f"{url}/vision")
+    wait_for_idle(page, timeout_ms=180_000)
+    photo = Path(__file__).resolve().parents[2] / "attention_core" / "samples" / "photo-astronaut.jpg"
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+    wait_for_idle(page, timeout_ms=120_000)
+    page.wait_for_selector("text=photo-astronaut", timeout=60_000)
+    assert page.locator(".js-plotly-plot .imagelayer").count() >= 2          # DINOv2 overlay + ImageNet evidence
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 2
+    page.screenshot(path=str(OUT / "vision-upload.png"), full_page=True)
+    page.get_by_text("patch to patch", exact=True).click()
+    wait_for_idle(page, timeout_ms=120_000)
+    inputs = page.locator("[data-testid='stNumberInput'] input")
+    before = [inputs.nth(i).input_value() for i in range(2)]
+    area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
+    x, y = area["x"] + area["width"] * 0.5 + 40, area["y"] + area["height"] * 0.25   # right of centre, high
+    page.mouse.move(x - 4, y - 4)
+    page.mouse.move(x, y)                       # Plotly picks the clicked point from the hover
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    wait_for_idle(page, timeout_ms=120_000)
+    after = [inputs.nth(i).input_value() for i in range(2)]
+    assert after != before and int(after[0]) < int(before[0])
+    page.wait_for_selector(f"text=patch r{after[0]}c{after[1]}", timeout=30_000)
+    page.screenshot(path=str(OUT / "vision-patch-click.png"), full_page=True)
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo")
+    page.locator("input[type=file]").first.set_input_files(str(fake))
+    wait_for_idle(page, timeout_ms=60_000)
+    page.wait_for_selector("text=not a readable image", timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert not errors, errors
+
+
 def test_translate_heatmap_hover_layer_and_empty_text(browser_page):
     url, page, _ = browser_page
     page.goto(f"{url}/translate")
