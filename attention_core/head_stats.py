@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.special import entr
 
 from .record import AttentionMap
 
@@ -31,9 +30,17 @@ def _column_share(weights: np.ndarray, columns: np.ndarray) -> float:
     return float(weights[:, columns].sum(1).mean()) if columns.any() else float("nan")
 
 
+@lru_cache(maxsize=32)
+def _mask(keys: tuple[str, ...], kind: str) -> np.ndarray:
+    """Columns that are [CLS], [SEP] or punctuation (computed once for the 72 heads of one input)."""
+    test = {"cls": CLS_TOKENS.__contains__, "sep": SEP_TOKENS.__contains__, "punct": is_punctuation}[kind]
+    return np.array([test(k) for k in keys], dtype=bool)
+
+
 def entropy(weights: np.ndarray, keys: list[str]) -> float:
     """Mean row entropy in nats (0 = each row on one token; ln T = uniform)."""
-    return float(entr(weights).sum(1).mean())
+    logs = np.log(weights, where=weights > 0, out=np.zeros_like(weights))   # 0·log 0 = 0
+    return float(-(weights * logs).sum(1).mean())
 
 
 def normalised_entropy(weights: np.ndarray, keys: list[str]) -> float:
@@ -44,17 +51,17 @@ def normalised_entropy(weights: np.ndarray, keys: list[str]) -> float:
 
 def to_cls(weights: np.ndarray, keys: list[str]) -> float:
     """Mean weight on the [CLS] column(s)."""
-    return _column_share(weights, np.array([k in CLS_TOKENS for k in keys]))
+    return _column_share(weights, _mask(tuple(keys), "cls"))
 
 
 def to_sep(weights: np.ndarray, keys: list[str]) -> float:
     """Mean weight on the [SEP] column(s)."""
-    return _column_share(weights, np.array([k in SEP_TOKENS for k in keys]))
+    return _column_share(weights, _mask(tuple(keys), "sep"))
 
 
 def to_punctuation(weights: np.ndarray, keys: list[str]) -> float:
     """Mean weight on punctuation columns."""
-    return _column_share(weights, np.array([is_punctuation(k) for k in keys]))
+    return _column_share(weights, _mask(tuple(keys), "punct"))
 
 
 def _diagonal_mean(weights: np.ndarray, offset: int) -> float:

@@ -1,0 +1,87 @@
+"""The layers × heads overview: each head as one cell per statistic, and every head's distance profile.
+
+Cells are small (72 per statistic) whatever the input length, so this view stays fast at 512 tokens; a
+click on a cell (``st.plotly_chart(on_select="rerun")``) tells the page which head to open.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from attention_core.head_stats import STATISTICS
+from attention_core.record import AttentionMap
+
+from .labels import safe
+
+SCALES = {"entropy (0–1)": "Viridis", "mean distance": "Oranges"}   # the rest: shares of weight, 0–1 Blues
+
+
+def _domains(count: int, gap: float) -> list[tuple[float, float]]:
+    """``count`` equal intervals of [0, 1] separated by ``gap``."""
+    size = (1 - gap * (count - 1)) / count
+    return [(i * (size + gap), i * (size + gap) + size) for i in range(count)]
+
+
+def head_grid(table: pd.DataFrame, stats: list[str] | None = None, columns: int = 4,
+              selected: tuple[int, int] | None = None) -> go.Figure:
+    """Small multiples, one ``layers × heads`` heatmap per statistic (``table`` from ``head_table``).
+
+    Hover gives the head and the value; ``selected`` (layer, head) is outlined in every panel. Built as
+    one dict (not ``make_subplots`` + updates): 8 panels cost ~0.5 s through Plotly's object updates.
+    """
+    stats = [s for s in (stats or list(STATISTICS)) if s in table.columns]
+    rows = (len(stats) + columns - 1) // columns
+    values = table.set_index(["layer", "head"])
+    layers = [int(v) for v in sorted(table["layer"].unique())]
+    heads = [int(v) for v in sorted(table["head"].unique())]
+    xs, ys = _domains(columns, 0.05), _domains(rows, 0.16 if rows > 1 else 0.1)[::-1]
+    data, shapes, notes, layout = [], [], [], {}
+    for i, stat in enumerate(stats):
+        n = "" if i == 0 else str(i + 1)
+        z = values[stat].unstack("head").reindex(index=layers, columns=heads).to_numpy(dtype=float)
+        finite = z[np.isfinite(z)]
+        zmax = 1.0 if stat not in SCALES else float(finite.max()) if finite.size else 1.0
+        data.append(dict(
+            type="heatmap", z=z, x=heads, y=layers, zmin=0, zmax=zmax or 1.0, colorscale=SCALES.get(stat, "Blues"),
+            showscale=False, xgap=1, ygap=1, name=stat, xaxis=f"x{n}", yaxis=f"y{n}",
+            hovertemplate=f"layer %{{y}} · head %{{x}}<br>{safe(stat)}: %{{z:.3f}}<br>"
+                          f"{safe(STATISTICS[stat][1], 90)}<br>(click to open this head)<extra></extra>"))
+        x0, x1 = xs[i % columns]
+        y0, y1 = ys[i // columns]
+        axis = dict(showgrid=False, tickfont=dict(size=9), dtick=1)
+        layout[f"xaxis{n}"] = dict(axis, domain=[x0, x1], anchor=f"y{n}", title=dict(text="head", font=dict(size=10)))
+        layout[f"yaxis{n}"] = dict(axis, domain=[y0, y1], anchor=f"x{n}", autorange="reversed",
+                                   title=dict(text="layer", font=dict(size=10)))
+        notes.append(dict(text=safe(stat), x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", xanchor="center",
+                          yanchor="bottom", showarrow=False, font=dict(size=12)))
+        if selected is not None:
+            layer, head = selected
+            shapes.append(dict(type="rect", xref=f"x{n}", yref=f"y{n}", x0=head - 0.5, x1=head + 0.5,
+                               y0=layer - 0.5, y1=layer + 0.5, line=dict(color="#dc322f", width=2)))
+    layout.update(height=60 + rows * (38 + 26 * len(layers)), margin=dict(l=10, r=10, t=40, b=10),
+                  plot_bgcolor="white", clickmode="event+select", annotations=notes, shapes=shapes)
+    return go.Figure(dict(data=data, layout=layout))
+
+
+def distance_heatmap(profiles: AttentionMap, selected: str | None = None) -> go.Figure:
+    """Every head's attention by relative position j − i (rows = heads ``L0 H0``…, columns = offsets).
+
+    ``profiles`` comes from ``attention_core.head_stats.distance_profiles``; ``selected`` names a row to mark.
+    """
+    rows = profiles.queries
+    fig = go.Figure(go.Heatmap(
+        z=profiles.weights, x=profiles.keys, y=rows, zmin=0, zmax=1, colorscale="Blues", xgap=1,
+        colorbar=dict(title="share", thickness=10),
+        hovertemplate="%{y} · offset %{x}: %{z:.3f}<br>(click to open this head)<extra></extra>"))
+    if selected in rows:
+        i = rows.index(selected)
+        fig.add_shape(type="rect", x0=-0.5, x1=len(profiles.keys) - 0.5, y0=i - 0.5, y1=i + 0.5,
+                      line=dict(color="#dc322f", width=2))
+    fig.update_layout(
+        title=dict(text="Where each head looks: share of attention at offset j − i (0 = itself, −1 = previous "
+                        "token; the end columns pool everything farther away)", font=dict(size=13)),
+        height=120 + 9 * len(rows), margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
+        yaxis=dict(autorange="reversed", tickfont_size=8), xaxis=dict(side="top", tickfont_size=10),
+        clickmode="event+select")
+    return fig
