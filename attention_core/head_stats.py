@@ -129,7 +129,8 @@ def head_table(maps: list[AttentionMap]) -> pd.DataFrame:
 
 def offset_labels(max_offset: int) -> list[str]:
     """Column labels of :func:`distance_profile`: ``≤ −(D+1)``, ``−D`` … ``+D``, ``≥ +(D+1)``."""
-    return [f"≤ −{max_offset + 1}", *[f"{d:+d}" if d else "0" for d in range(-max_offset, max_offset + 1)],
+    return [f"≤ −{max_offset + 1}", *[f"−{-d}" if d < 0 else f"+{d}" if d else "0"
+                                     for d in range(-max_offset, max_offset + 1)],
             f"≥ +{max_offset + 1}"]
 
 

@@ -2,8 +2,8 @@
 
 - :func:`pool_spans`: consecutive tokens pooled into spans — a span's columns are summed (the attention
   it receives) and its rows averaged (it attends like the mean of its tokens), so every row keeps its sum.
-- :func:`focus_window`: a span of tokens at full resolution; the weight that goes outside the window is
-  kept in two extra columns, so rows still sum as before.
+- :func:`focus_window` / :func:`column_window`: a span of tokens at full resolution; the weight that goes
+  outside the window is kept in two extra columns, so rows still sum as before.
 - :func:`top_edges` / :func:`token_edges`: the strongest (query → key) pairs, for line drawings.
 """
 from __future__ import annotations
@@ -57,6 +57,29 @@ def pool_spans(amap: AttentionMap, max_rows: int, max_cols: int | None = None) -
                         meta={**amap.meta, "label": label, "pooled": note})
 
 
+def column_window(amap: AttentionMap, start: int, stop: int) -> AttentionMap:
+    """Columns ``start:stop`` of ``amap`` (every row kept); the weight on the columns before and after the
+    window is summed into two extra columns (``◂ 0–s``, ``t–n ▸``), so rows keep their sums."""
+    cols = amap.shape[1]
+    if not 0 <= start < stop <= cols:
+        raise ValueError(f"window {start}–{stop} is outside the map's 0–{cols} columns")
+    w = amap.weights
+    parts, keys = [], []
+    if start > 0:
+        parts.append(w[:, :start].sum(1, keepdims=True))
+        keys.append(f"◂ 0–{start - 1}" if start > 1 else "◂ 0")
+    parts.append(w[:, start:stop])
+    keys += amap.keys[start:stop]
+    if stop < cols:
+        parts.append(w[:, stop:].sum(1, keepdims=True))
+        keys.append(f"{stop}–{cols - 1} ▸" if cols - stop > 1 else f"{stop} ▸")
+    note = (f"columns {start}–{stop - 1} of {cols}; the weight on columns outside the window is summed into "
+            "the ◂ / ▸ columns")
+    return AttentionMap(amap.mechanism, amap.queries, keys, np.concatenate(parts, axis=1), layer=amap.layer,
+                        head=amap.head, hop=amap.hop, sub_stochastic=amap.sub_stochastic, kind=amap.kind,
+                        meta={**amap.meta, "window": note, "offset": start})
+
+
 def focus_window(amap: AttentionMap, start: int, stop: int) -> AttentionMap:
     """Rows and columns ``start:stop`` of a self-attention map at full resolution.
 
@@ -66,22 +89,21 @@ def focus_window(amap: AttentionMap, start: int, stop: int) -> AttentionMap:
     rows, cols = amap.shape
     if not 0 <= start < stop <= min(rows, cols):
         raise ValueError(f"window {start}–{stop} is outside the map's 0–{min(rows, cols)} tokens")
-    w = amap.weights[start:stop]
-    parts, keys = [], []
-    if start > 0:
-        parts.append(w[:, :start].sum(1, keepdims=True))
-        keys.append(f"◂ {0}–{start - 1}" if start > 1 else "◂ 0")
-    parts.append(w[:, start:stop])
-    keys += amap.keys[start:stop]
-    if stop < cols:
-        parts.append(w[:, stop:].sum(1, keepdims=True))
-        keys.append(f"{stop}–{cols - 1} ▸" if cols - stop > 1 else f"{stop} ▸")
-    label = f"{amap.label} · tokens {start}–{stop - 1} of {cols}"
-    note = (f"focus window: rows and columns {start}–{stop - 1}; the weight on tokens outside it is summed "
-            "into the ◂ / ▸ columns")
-    return AttentionMap(amap.mechanism, amap.queries[start:stop], keys, np.concatenate(parts, axis=1),
-                        layer=amap.layer, head=amap.head, hop=amap.hop, sub_stochastic=amap.sub_stochastic,
-                        kind=amap.kind, meta={**amap.meta, "label": label, "window": note, "offset": start})
+    rows_cut = AttentionMap(amap.mechanism, amap.queries[start:stop], amap.keys, amap.weights[start:stop],
+                            layer=amap.layer, head=amap.head, hop=amap.hop, sub_stochastic=amap.sub_stochastic,
+                            kind=amap.kind, meta=amap.meta)
+    out = column_window(rows_cut, start, stop)
+    out.meta.update(label=f"{amap.label} · tokens {start}–{stop - 1} of {cols}",
+                    window=(f"focus window: rows and columns {start}–{stop - 1}; the weight on tokens outside it "
+                            "is summed into the ◂ / ▸ columns"))
+    return out
+
+
+def window_around(index: int, n: int, width: int) -> tuple[int, int]:
+    """A ``width``-token window ``[start, stop)`` of ``0..n`` that contains ``index``, centred where possible."""
+    width = max(1, min(width, n))
+    start = min(max(0, index - width // 2), n - width)
+    return start, start + width
 
 
 def top_edges(weights: np.ndarray, k: int, threshold: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

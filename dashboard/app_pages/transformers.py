@@ -13,7 +13,7 @@ import streamlit as st
 from attention_core import AttentionMap, Task
 from attention_core.aggregate import mean_over_heads, rollout
 from attention_core.head_stats import token_profile
-from attention_core.large_maps import focus_window, pool_spans
+from attention_core.large_maps import column_window, focus_window, pool_spans, window_around
 from attention_core.models import list_models
 from dashboard.components import (
     available,
@@ -59,11 +59,11 @@ def _clicked_row(chart_key: str) -> None:
 
 
 # ---- drawing one map that may be larger than the screen ------------------------------------------------
-def large_map_panel(amap: AttentionMap, key: str) -> None:
+def large_map_panel(amap: AttentionMap, key: str, around: int = 0) -> None:
     """A map at full resolution when it fits; otherwise a focus window or span pooling (the title says which).
 
     ``key`` names the exports; the window controls are shared by every head, so the window stays put when
-    another head is chosen.
+    another head is chosen. The window first opens around token ``around``.
     """
     n = amap.shape[0]
     shown = amap
@@ -77,7 +77,7 @@ def large_map_panel(amap: AttentionMap, key: str) -> None:
                        "weight outside it summed into ◂ / ▸ columns. Pooled: consecutive tokens grouped so the "
                        f"whole map fits in {MAX_SIDE} × {MAX_SIDE} cells (columns summed, rows averaged).")
         if how == "focus window":
-            start, stop = c2.slider("Tokens in the window", 0, n, (0, min(n, 64)), key="tf-window",
+            start, stop = c2.slider("Tokens in the window", 0, n, window_around(around, n, 64), key="tf-window",
                                     help=f"Up to {MAX_SIDE} tokens at full resolution; a wider window is pooled")
             shown = pool_spans(focus_window(amap, start, max(stop, start + 1)), MAX_SIDE)
         else:
@@ -104,15 +104,21 @@ def overview_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None
 
 def one_head_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """One head's full map (windowed or pooled when large)."""
-    large_map_panel(bundle.head(layer, head), key=f"transformers-L{layer}-H{head}")
+    large_map_panel(bundle.head(layer, head), key=f"transformers-L{layer}-H{head}", around=token)
 
 
 def token_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """One token's row and column in every head."""
     outgoing, incoming = bundle.memo(("token", token), lambda: token_profile(bundle.maps, token))
+    n = len(bundle.tokens)
+    if n > MAX_SIDE and st.toggle(f"Only the {MAX_SIDE} tokens around it", value=True, key="tf-token-window",
+                                  help="The weight on tokens outside the window is summed into ◂ / ▸ columns"):
+        start, stop = window_around(token, n, MAX_SIDE)
+        outgoing, incoming = column_window(outgoing, start, stop), column_window(incoming, start, stop)
     show_figure(figure_of(token_heads, outgoing, incoming), key="tf-token-fig",
                 on_select=lambda: _clicked_row("tf-token-fig"), selection_mode="points")
-    mean_out = outgoing.weights.mean(0)
+    full_out, _ = bundle.memo(("token", token), lambda: token_profile(bundle.maps, token))
+    mean_out = full_out.weights.mean(0)
     top = mean_out.argsort()[::-1][:8]
     st.caption("Averaged over all heads, it attends most to: " + " · ".join(
         f"#{i} {md_escape(bundle.tokens[i])} ({mean_out[i]:.2f})" for i in top) + ". Click a row to open that head.")
@@ -121,7 +127,7 @@ def token_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
 def lines_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """bertviz's head view: lines between two token columns, one colour per head, pruned to stay readable."""
     n = len(bundle.tokens)
-    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+    c1, c2, c3, c4 = st.columns([3, 1.2, 1.2, 1.4])
     heads = c1.multiselect("Heads (colours)", bundle.heads, default=bundle.heads, key="tf-line-heads")
     k = c2.slider("Lines per token", 1, 8, 2 if n > 128 else 3, key="tf-line-k",
                   help="Each token's strongest weights only")
@@ -155,12 +161,12 @@ def model_thumbnails_view(bundle: HeadBundle, layer: int, head: int, token: int)
 def mean_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """The mean over one layer's heads."""
     amap = bundle.memo(("mean", layer), lambda: mean_over_heads(bundle.in_layer(layer)))
-    large_map_panel(amap, key=f"transformers-mean-L{layer}")
+    large_map_panel(amap, key=f"transformers-mean-L{layer}", around=token)
 
 
 def rollout_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """Attention rollout across all layers."""
-    large_map_panel(bundle.memo("rollout", lambda: rollout(bundle.maps)), key="transformers-rollout")
+    large_map_panel(bundle.memo("rollout", lambda: rollout(bundle.maps)), key="transformers-rollout", around=token)
 
 
 VIEWS: dict[str, Callable[[HeadBundle, int, int, int], None]] = {

@@ -14,7 +14,7 @@ from attention_core.record import AttentionMap
 
 from .labels import safe
 
-SCALES = {"entropy (0–1)": "Viridis", "mean distance": "Oranges"}   # the rest: shares of weight, 0–1 Blues
+SCALES = {"entropy (0–1)": "Viridis", "mean distance": "Oranges"}   # the rest: shares of weight, Blues
 
 
 def _domains(count: int, gap: float) -> list[tuple[float, float]]:
@@ -35,25 +35,31 @@ def head_grid(table: pd.DataFrame, stats: list[str] | None = None, columns: int 
     values = table.set_index(["layer", "head"])
     layers = [int(v) for v in sorted(table["layer"].unique())]
     heads = [int(v) for v in sorted(table["head"].unique())]
-    xs, ys = _domains(columns, 0.05), _domains(rows, 0.16 if rows > 1 else 0.1)[::-1]
+    xs, ys = _domains(columns, 0.045), _domains(rows, 0.2 if rows > 1 else 0.1)[::-1]
     data, shapes, notes, layout = [], [], [], {}
     for i, stat in enumerate(stats):
         n = "" if i == 0 else str(i + 1)
         z = values[stat].unstack("head").reindex(index=layers, columns=heads).to_numpy(dtype=float)
         finite = z[np.isfinite(z)]
-        zmax = 1.0 if stat not in SCALES else float(finite.max()) if finite.size else 1.0
+        # each panel on its own scale, 0 to its largest value (said in its title): shares such as "to [SEP]"
+        # can be small for every head, and a 0–1 scale would show them all as white
+        zmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         data.append(dict(
-            type="heatmap", z=z, x=heads, y=layers, zmin=0, zmax=zmax or 1.0, colorscale=SCALES.get(stat, "Blues"),
+            type="heatmap", z=z, x=heads, y=layers, zmin=0, zmax=zmax, colorscale=SCALES.get(stat, "Blues"),
             showscale=False, xgap=1, ygap=1, name=stat, xaxis=f"x{n}", yaxis=f"y{n}",
             hovertemplate=f"layer %{{y}} · head %{{x}}<br>{safe(stat)}: %{{z:.3f}}<br>"
                           f"{safe(STATISTICS[stat][1], 90)}<br>(click to open this head)<extra></extra>"))
         x0, x1 = xs[i % columns]
         y0, y1 = ys[i // columns]
         axis = dict(showgrid=False, tickfont=dict(size=9), dtick=1)
-        layout[f"xaxis{n}"] = dict(axis, domain=[x0, x1], anchor=f"y{n}", title=dict(text="head", font=dict(size=10)))
+        last_row, first_col = i // columns == rows - 1 or i + columns >= len(stats), i % columns == 0
+        layout[f"xaxis{n}"] = dict(axis, domain=[x0, x1], anchor=f"y{n}",
+                                   title=dict(text="head" if last_row else "", font=dict(size=10)))
         layout[f"yaxis{n}"] = dict(axis, domain=[y0, y1], anchor=f"x{n}", autorange="reversed",
-                                   title=dict(text="layer", font=dict(size=10)))
-        notes.append(dict(text=safe(stat), x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", xanchor="center",
+                                   title=dict(text="layer" if first_col else "", font=dict(size=10)))
+        scale = f"0–{zmax:.1f} tokens" if stat == "mean distance" else f"0–{zmax:.2f}"
+        notes.append(dict(text=f"{safe(stat)} <span style='font-size:10px;color:#657b83'>({scale})</span>",
+                          x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", xanchor="center",
                           yanchor="bottom", showarrow=False, font=dict(size=12)))
         if selected is not None:
             layer, head = selected
@@ -71,7 +77,8 @@ def distance_heatmap(profiles: AttentionMap, selected: str | None = None) -> go.
     """
     rows = profiles.queries
     fig = go.Figure(go.Heatmap(
-        z=profiles.weights, x=profiles.keys, y=rows, zmin=0, zmax=1, colorscale="Blues", xgap=1,
+        z=profiles.weights, x=profiles.keys, y=rows, zmin=0, zmax=float(profiles.weights.max()) or 1.0,
+        colorscale="Blues", xgap=1,
         colorbar=dict(title="share", thickness=10),
         hovertemplate="%{y} · offset %{x}: %{z:.3f}<br>(click to open this head)<extra></extra>"))
     if selected in rows:
@@ -82,6 +89,7 @@ def distance_heatmap(profiles: AttentionMap, selected: str | None = None) -> go.
         title=dict(text="Where each head looks: share of attention at offset j − i (0 = itself, −1 = previous "
                         "token; the end columns pool everything farther away)", font=dict(size=13)),
         height=120 + 9 * len(rows), margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
-        yaxis=dict(autorange="reversed", tickfont_size=8), xaxis=dict(side="top", tickfont_size=10),
+        yaxis=dict(autorange="reversed", tickfont_size=8),
+        xaxis=dict(side="top", tickfont_size=10, type="category"),   # "−1", "+2" would read as numbers
         clickmode="event+select")
     return fig

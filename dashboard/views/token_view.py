@@ -23,13 +23,19 @@ def token_heads(outgoing: AttentionMap, incoming: AttentionMap) -> go.Figure:
 
     Top: what the token attends to in each head (each row sums to 1). Bottom: how much each token attends
     to it (its column; rows do not sum to 1). One colour scale per panel, 0 to that panel's largest weight.
+    Both maps may be column windows (``attention_core.large_maps.column_window``, ``meta["offset"]``): the
+    ◂ / ▸ columns then hold the weight outside the window.
     """
     index = int(outgoing.meta.get("index", 0))
     token = str(outgoing.meta.get("token", ""))
     heads, tokens = outgoing.queries, outgoing.keys
+    offset = int(outgoing.meta.get("offset", 0))
+    left = 1 if offset > 0 else 0                     # a "◂ …" column comes first in a window
     # unique category labels ("#12 the") let the hover name the token without a per-cell label array
-    categories = [f"#{i} {safe(t, 16)}" for i, t in enumerate(tokens)]
-    where, text = _ticks(tokens, categories, index)
+    categories = [safe(t, 16) if (left and j == 0) or (t.endswith("▸") and j == len(tokens) - 1)
+                  else f"#{offset + j - left} {safe(t, 16)}" for j, t in enumerate(tokens)]
+    mark = index - offset + left                      # the token's column in these maps
+    where, text = _ticks(tokens, categories, mark)
     titles = (f"what “{safe(token, 30)}” (#{index}) attends to — its row in each head",
               f"what attends to “{safe(token, 30)}” — its column in each head")
     domains = ((0.545, 1.0), (0.0, 0.455))        # top panel, bottom panel (paper fractions)
@@ -49,7 +55,7 @@ def token_heads(outgoing: AttentionMap, incoming: AttentionMap) -> go.Figure:
                                    showgrid=False)
         notes.append(dict(text=titles[panel], x=0.5, y=hi, xref="paper", yref="paper", xanchor="center",
                           yanchor="bottom", showarrow=False, font=dict(size=13)))
-        shapes.append(dict(type="line", xref=f"x{n}", yref="paper", x0=index, x1=index, y0=lo, y1=hi,
+        shapes.append(dict(type="line", xref=f"x{n}", yref="paper", x0=mark, x1=mark, y0=lo, y1=hi,
                            line=dict(color="#dc322f", width=1, dash="dot")))
     layout.update(height=2 * (70 + 8 * len(heads)) + 140, margin=dict(l=10, r=10, t=40, b=10),
                   plot_bgcolor="white", annotations=notes, shapes=shapes, clickmode="event+select")

@@ -16,6 +16,14 @@ def _position_labels(labels: list[str]) -> list[str]:
     return [f"{i} {safe(label, 16)}" for i, label in enumerate(labels)]
 
 
+def _sparse_ticks(labels: list[str], most: int = 20) -> tuple[list[str], list[str]]:
+    """Every n-th label so at most ``most`` fit a small panel's side (hover names every cell)."""
+    step = -(-len(labels) // most)
+    picked = range(0, len(labels), step)
+    categories = _position_labels(labels)
+    return [categories[i] for i in picked], [safe(labels[i], 12) for i in picked]
+
+
 def _grid_figure(cells: list[AttentionMap | None], rows: int, cols: int, titles: list[str], cell_px: int,
                  token_hover: bool, title: str | None = None) -> go.Figure:
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.012,
@@ -34,14 +42,14 @@ def _grid_figure(cells: list[AttentionMap | None], rows: int, cols: int, titles:
     fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
     first = next((c for c in cells if c is not None), None)
     if token_hover and first is not None:   # tokens along the left column and the bottom row
-        qs, ks = _position_labels(first.queries), _position_labels(first.keys)
+        qs, q_text = _sparse_ticks(first.queries)
+        ks, k_text = _sparse_ticks(first.keys)
         for r in range(1, rows + 1):
-            fig.update_yaxes(showticklabels=True, tickmode="array", tickvals=qs,
-                             ticktext=[safe(q, 12) for q in first.queries], tickfont_size=9, row=r, col=1)
+            fig.update_yaxes(showticklabels=True, tickmode="array", tickvals=qs, ticktext=q_text, tickfont_size=9,
+                             row=r, col=1)
         for c in range(1, cols + 1):
-            fig.update_xaxes(showticklabels=True, tickmode="array", tickvals=ks,
-                             ticktext=[safe(k, 12) for k in first.keys], tickangle=-60, tickfont_size=9,
-                             row=rows, col=c)
+            fig.update_xaxes(showticklabels=True, tickmode="array", tickvals=ks, ticktext=k_text, tickangle=-60,
+                             tickfont_size=9, row=rows, col=c)
     fig.update_annotations(font_size=10)   # the subplot titles (before the figure title is added)
     top = 30 if title is None else 60
     fig.update_layout(height=top + 10 + rows * cell_px, margin=dict(l=5, r=5, t=top, b=5))

@@ -75,3 +75,14 @@ def test_token_edges_are_the_tokens_strongest_outgoing_and_incoming():
     rows, cols, vals = token_edges(w, 0, k=2, threshold=0.15)
     pairs = set(zip(rows.tolist(), cols.tolist()))
     assert pairs == {(0, 0), (0, 1), (1, 0), (2, 0)}             # self once; 0.9 and 0.2 come in
+
+
+def test_column_window_keeps_every_row_and_window_around_contains_the_token():
+    from attention_core.large_maps import column_window, window_around
+    amap = _random_map(10)
+    win = column_window(amap, 4, 6)
+    assert win.queries == amap.queries and win.keys == ["◂ 0–3", "t4", "t5", "6–9 ▸"]
+    np.testing.assert_allclose(win.weights.sum(1), 1, atol=1e-6)
+    for index, n, width in [(0, 10, 4), (9, 10, 4), (5, 10, 4), (1, 2, 5), (250, 494, 96)]:
+        start, stop = window_around(index, n, width)
+        assert 0 <= start <= index < stop <= n and stop - start == min(width, n)
