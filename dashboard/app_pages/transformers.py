@@ -37,7 +37,7 @@ THUMB_SIDE = 32     # the 72 thumbnails of the model view: at most this many spa
 VIEW_KEY, LAYER_KEY, HEAD_KEY, TOKEN_KEY = "tf-view", "tf-layer", "tf-head", "tf-token"
 
 
-# ---- choosing a head from a click (overview, distance profiles, token view) -----------------------------
+# ---- choosing a head from a click (overview, distance profiles) ----------------------------------------
 def _open_head(layer: int, head: int) -> None:
     st.session_state[LAYER_KEY], st.session_state[HEAD_KEY] = layer, head
     st.session_state[VIEW_KEY] = "one head"
@@ -51,7 +51,7 @@ def _clicked_cell(chart_key: str) -> None:
 
 
 def _clicked_row(chart_key: str) -> None:
-    """Open the head under a click on a row labelled ``L3 H5`` (distance profiles, token view)."""
+    """Open the head under a click on a row labelled ``L3 H5`` (distance profiles)."""
     points = st.session_state[chart_key].selection.points
     if points:
         layer, head = str(points[0]["y"]).split()
@@ -115,13 +115,12 @@ def token_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
                                   help="The weight on tokens outside the window is summed into ◂ / ▸ columns"):
         start, stop = window_around(token, n, MAX_SIDE)
         outgoing, incoming = column_window(outgoing, start, stop), column_window(incoming, start, stop)
-    show_figure(figure_of(token_heads, outgoing, incoming), key="tf-token-fig",
-                on_select=lambda: _clicked_row("tf-token-fig"), selection_mode="points")
+    show_figure(figure_of(token_heads, outgoing, incoming), key="tf-token-fig")
     full_out, _ = bundle.memo(("token", token), lambda: token_profile(bundle.maps, token))
     mean_out = full_out.weights.mean(0)
     top = mean_out.argsort()[::-1][:8]
     st.caption("Averaged over all heads, it attends most to: " + " · ".join(
-        f"#{i} {md_escape(bundle.tokens[i])} ({mean_out[i]:.2f})" for i in top) + ". Click a row to open that head.")
+        f"#{i} {md_escape(bundle.tokens[i])} ({mean_out[i]:.2f})" for i in top) + ".")
 
 
 def lines_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
@@ -132,7 +131,7 @@ def lines_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     k = c2.slider("Lines per token", 1, 8, 2 if n > 128 else 3, key="tf-line-k",
                   help="Each token's strongest weights only")
     threshold = c3.slider("Minimum weight", 0.0, 0.9, 0.1 if n > 128 else 0.05, 0.01, key="tf-line-min")
-    isolate = c4.toggle("Only the chosen token", key="tf-line-isolate",
+    isolate = c4.toggle("Isolate the token", key="tf-line-isolate",
                         help="Keep the chosen token's outgoing and incoming lines")
     if not heads:
         st.info("Choose at least one head.")

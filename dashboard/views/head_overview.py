@@ -17,6 +17,16 @@ from .labels import safe
 SCALES = {"entropy (0–1)": "Viridis", "mean distance": "Oranges"}   # the rest: shares of weight, Blues
 
 
+def _click_targets(xs: list, ys: list, z: np.ndarray, xaxis: str, yaxis: str, hover: str) -> dict:
+    """Invisible markers on every cell: heatmaps cannot be selected in Plotly, markers can, so a click on a
+    cell reaches ``st.plotly_chart(on_select=...)`` as a point with the cell's x and y."""
+    gx, gy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)))
+    return dict(type="scatter", mode="markers", x=[xs[i] for i in gx.ravel()], y=[ys[j] for j in gy.ravel()],
+                customdata=z.ravel(), xaxis=xaxis, yaxis=yaxis, showlegend=False, hovertemplate=hover,
+                marker=dict(size=14, symbol="square", color="rgba(0,0,0,0)"),
+                selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
+
+
 def _domains(count: int, gap: float) -> list[tuple[float, float]]:
     """``count`` equal intervals of [0, 1] separated by ``gap``."""
     size = (1 - gap * (count - 1)) / count
@@ -46,16 +56,19 @@ def head_grid(table: pd.DataFrame, stats: list[str] | None = None, columns: int 
         zmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         data.append(dict(
             type="heatmap", z=z, x=heads, y=layers, zmin=0, zmax=zmax, colorscale=SCALES.get(stat, "Blues"),
-            showscale=False, xgap=1, ygap=1, name=stat, xaxis=f"x{n}", yaxis=f"y{n}",
-            hovertemplate=f"layer %{{y}} · head %{{x}}<br>{safe(stat)}: %{{z:.3f}}<br>"
-                          f"{safe(STATISTICS[stat][1], 90)}<br>(click to open this head)<extra></extra>"))
+            showscale=False, xgap=1, ygap=1, name=stat, xaxis=f"x{n}", yaxis=f"y{n}", hoverinfo="skip"))
+        data.append(_click_targets(
+            heads, layers, z, f"x{n}", f"y{n}",
+            f"layer %{{y}} · head %{{x}}<br>{safe(stat)}: %{{customdata:.3f}}<br>"
+            f"{safe(STATISTICS[stat][1], 90)}<br>(click to open this head)<extra></extra>"))
         x0, x1 = xs[i % columns]
         y0, y1 = ys[i // columns]
         axis = dict(showgrid=False, tickfont=dict(size=9), dtick=1)
         last_row, first_col = i // columns == rows - 1 or i + columns >= len(stats), i % columns == 0
-        layout[f"xaxis{n}"] = dict(axis, domain=[x0, x1], anchor=f"y{n}",
+        # fixed ranges: the invisible click markers would otherwise widen the axes by a cell
+        layout[f"xaxis{n}"] = dict(axis, domain=[x0, x1], anchor=f"y{n}", range=[-0.5, len(heads) - 0.5],
                                    title=dict(text="head" if last_row else "", font=dict(size=10)))
-        layout[f"yaxis{n}"] = dict(axis, domain=[y0, y1], anchor=f"x{n}", autorange="reversed",
+        layout[f"yaxis{n}"] = dict(axis, domain=[y0, y1], anchor=f"x{n}", range=[len(layers) - 0.5, -0.5],
                                    title=dict(text="layer" if first_col else "", font=dict(size=10)))
         scale = f"0–{zmax:.1f} tokens" if stat == "mean distance" else f"0–{zmax:.2f}"
         notes.append(dict(text=f"{safe(stat)} <span style='font-size:10px;color:#657b83'>({scale})</span>",
@@ -78,9 +91,9 @@ def distance_heatmap(profiles: AttentionMap, selected: str | None = None) -> go.
     rows = profiles.queries
     fig = go.Figure(go.Heatmap(
         z=profiles.weights, x=profiles.keys, y=rows, zmin=0, zmax=float(profiles.weights.max()) or 1.0,
-        colorscale="Blues", xgap=1,
-        colorbar=dict(title="share", thickness=10),
-        hovertemplate="%{y} · offset %{x}: %{z:.3f}<br>(click to open this head)<extra></extra>"))
+        colorscale="Blues", xgap=1, colorbar=dict(title="share", thickness=10), hoverinfo="skip"))
+    fig.add_trace(_click_targets(profiles.keys, rows, profiles.weights, "x", "y",
+                                 "%{y} · offset %{x}: %{customdata:.3f}<br>(click to open this head)<extra></extra>"))
     if selected in rows:
         i = rows.index(selected)
         fig.add_shape(type="rect", x0=-0.5, x1=len(profiles.keys) - 0.5, y0=i - 0.5, y1=i + 0.5,

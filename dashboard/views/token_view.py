@@ -35,6 +35,8 @@ def token_heads(outgoing: AttentionMap, incoming: AttentionMap) -> go.Figure:
     categories = [safe(t, 16) if (left and j == 0) or (t.endswith("▸") and j == len(tokens) - 1)
                   else f"#{offset + j - left} {safe(t, 16)}" for j, t in enumerate(tokens)]
     mark = index - offset + left                      # the token's column in these maps
+    right = 1 if tokens and tokens[-1].endswith("▸") else 0
+    inner = slice(left, len(tokens) - right)          # the colour scale follows the tokens, not the ◂ / ▸ sums
     where, text = _ticks(tokens, categories, mark)
     titles = (f"what “{safe(token, 30)}” (#{index}) attends to — its row in each head",
               f"what attends to “{safe(token, 30)}” — its column in each head")
@@ -45,7 +47,8 @@ def token_heads(outgoing: AttentionMap, incoming: AttentionMap) -> go.Figure:
         n = "" if panel == 0 else "2"
         lo, hi = domains[panel]
         data.append(dict(
-            type="heatmap", z=amap.weights, x=categories, y=heads, zmin=0, zmax=float(amap.weights.max()) or 1.0,
+            type="heatmap", z=amap.weights, x=categories, y=heads, zmin=0,
+            zmax=float(amap.weights[:, inner].max(initial=0)) or 1.0,
             colorscale="Blues", xaxis=f"x{n}", yaxis=f"y{n}",
             colorbar=dict(thickness=10, len=0.42, y=(lo + hi) / 2, title=dict(text="weight")),
             hovertemplate=f"%{{y}}: “{safe(token, 20)}” {verb} %{{x}}: %{{z:.3f}}<extra></extra>"))
@@ -57,6 +60,9 @@ def token_heads(outgoing: AttentionMap, incoming: AttentionMap) -> go.Figure:
                           yanchor="bottom", showarrow=False, font=dict(size=13)))
         shapes.append(dict(type="line", xref=f"x{n}", yref="paper", x0=mark, x1=mark, y0=lo, y1=hi,
                            line=dict(color="#dc322f", width=1, dash="dot")))
-    layout.update(height=2 * (70 + 8 * len(heads)) + 140, margin=dict(l=10, r=10, t=40, b=10),
+    if left or right:
+        layout["title"] = dict(text="◂ / ▸ columns: the weight on tokens outside the window, summed (their colour "
+                                    "saturates; hover for the value)", font=dict(size=11, color="#657b83"))
+    layout.update(height=2 * (70 + 8 * len(heads)) + 160, margin=dict(l=10, r=10, t=70, b=10),
                   plot_bgcolor="white", annotations=notes, shapes=shapes, clickmode="event+select")
     return go.Figure(dict(data=data, layout=layout))

@@ -70,6 +70,6 @@ def test_a_512_token_text_in_every_transformer_view(open_page):
     lines = charts(at)[0]
     title = lines["layout"]["title"]["text"]
     assert "2 strongest lines" in title and "lines drawn" in title
-    widget(at, "toggle", "Only the chosen token").set_value(True)
+    widget(at, "toggle", "Isolate the token").set_value(True)
     at.run()
     assert "token #" in charts(at)[0]["layout"]["title"]["text"] and not at.exception

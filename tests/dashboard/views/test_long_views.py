@@ -58,7 +58,10 @@ def test_statistics_grid_has_one_panel_per_statistic_and_marks_the_chosen_head()
     for i, m in enumerate(maps):
         m.layer, m.head = i // 4, i % 4
     fig = head_grid(head_table(maps), selected=(1, 3))
-    assert len(fig.data) == 8 and all(np.asarray(t.z).shape == (2, 4) for t in fig.data)
+    heat = [t for t in fig.data if t.type == "heatmap"]
+    assert len(heat) == 8 and all(np.asarray(t.z).shape == (2, 4) for t in heat)
+    clicks = [t for t in fig.data if t.type == "scatter"]              # a click target on every cell
+    assert len(clicks) == 8 and all(len(t.x) == 8 for t in clicks)
     assert len(fig.layout.shapes) == 8 and fig.layout.shapes[0].x0 == 2.5
     assert "tokens" in fig.layout.annotations[-1].text               # mean distance states its range
 
