@@ -1,13 +1,14 @@
 """Hierarchical attention network (Yang et al. 2016) and a flat baseline for BBC News topics."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 
 from ..checkpoint import WEIGHTS_DIR
 from ..explanation import Explanation
+from ..inputs import MAX_DOCUMENT_CHARS
 from ..mechanisms import HierarchicalAttention
 from ..outputs import ClassDistribution
 from ..record import AttentionMap
@@ -17,7 +18,11 @@ from .recurrent import packed_rnn
 from .registry import ModelSpec
 from .text_vocab import PAD, Vocab, sentences, words
 
-MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice)
+# Whole documents go through: the character cap (``MAX_DOCUMENT_CHARS``) bounds their length, not a sentence
+# count. A sentence longer than MAX_WORDS words (a list, a text without full stops) is read as consecutive
+# pieces of MAX_WORDS words, so the padded batch stays ``sentences × MAX_WORDS`` and no word is dropped.
+MAX_SENTENCES: int | None = None
+MAX_WORDS = 100          # 99 % of BBC sentences have fewer words; the longest has 242
 
 
 class SentenceEncoder(nn.Module):
@@ -72,25 +77,60 @@ class FlatClassifier(nn.Module):
         return self.classifier(self.drop(pooled))
 
 
-def document_ids(text: str, vocab: Vocab) -> tuple[torch.Tensor, list[list[str]], list[str], bool]:
-    """Split and cap a document → ids ``[1, S, W]``, shown words per sentence, sentence texts, whether cut."""
-    sents = sentences(text)
-    cut = len(sents) > MAX_SENTENCES
-    shown, kept = [], []
-    for s in sents[:MAX_SENTENCES]:
+class DocumentIds(NamedTuple):
+    """A document split for HAN: ids ``[1, S, W]``, the words and text of each (piece of a) sentence."""
+
+    ids: torch.Tensor
+    words: list[list[str]]
+    texts: list[str]
+    cut: bool          # sentences beyond ``max_sentences`` were dropped
+    split: int         # sentences read as several pieces of ``max_words`` words
+
+
+def document_ids(text: str, vocab: Vocab, max_sentences: int | None = MAX_SENTENCES,
+                 max_words: int = MAX_WORDS) -> DocumentIds:
+    """Split a document into sentences of at most ``max_words`` words (longer ones become consecutive
+    pieces) and keep the first ``max_sentences`` (None: all) → :class:`DocumentIds`."""
+    shown: list[list[str]] = []
+    kept: list[str] = []
+    split = 0
+    for s in sentences(text):
         ws = words(s)
         if not ws:
             continue
-        cut |= len(ws) > MAX_WORDS
-        shown.append(ws[:MAX_WORDS])
-        kept.append(s)
+        if len(ws) <= max_words:
+            shown.append(ws)
+            kept.append(s)
+            continue
+        split += 1
+        for start in range(0, len(ws), max_words):
+            piece = ws[start:start + max_words]
+            shown.append(piece)
+            kept.append(" ".join(piece))
+    cut = max_sentences is not None and len(shown) > max_sentences
+    if cut:
+        shown, kept = shown[:max_sentences], kept[:max_sentences]
     if not shown:
         shown, kept = [["<empty>"]], [""]
     width = max(len(ws) for ws in shown)
     ids = torch.full((1, len(shown), width), PAD, dtype=torch.long)
     for i, ws in enumerate(shown):
         ids[0, i, :len(ws)] = torch.tensor(vocab.ids(ws))
-    return ids, shown, kept, cut
+    return DocumentIds(ids, shown, kept, cut, split)
+
+
+def training_notice(doc: DocumentIds, caps: dict[str, Any] | None) -> str | None:
+    """A notice when the document is longer than what the weights saw in training (``config["training_caps"]``)."""
+    if not caps:
+        return None
+    sents, wlen = caps.get("max_sentences"), caps.get("max_words")
+    longest = max(len(ws) for ws in doc.words)
+    if (sents is None or len(doc.words) <= sents) and (wlen is None or longest <= wlen):
+        return None
+    return (f"Longer than the training documents: this model was trained on the first {sents} sentences "
+            f"(of at most {wlen} words) of each BBC article; this document has {len(doc.words)} sentences, the "
+            f"longest of {longest} words, so it is outside the training distribution (the weights still sum "
+            "to 1; how well they transfer to longer documents is untested).")
 
 
 class DocumentClassifier(ShippedExplainer):
@@ -106,14 +146,18 @@ class DocumentClassifier(ShippedExplainer):
     @torch.no_grad()
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Classify ``inp``; HAN adds one sentence-level map and one word-level map per sentence."""
-        ids, shown, kept, cut = document_ids(inp, self.vocab)
-        ids = ids.to(self.device)
+        doc = document_ids(inp, self.vocab)
+        ids, shown, kept = doc.ids.to(self.device), doc.words, doc.texts
         out = self.model(ids)
         logits = out[0] if isinstance(out, tuple) else out
         probs = torch.softmax(logits[0], -1).cpu()
         output = ClassDistribution(self.labels[int(probs.argmax())],
                                    {l: float(p) for l, p in zip(self.labels, probs.tolist())})
-        notices = [f"The document was cut to {MAX_SENTENCES} sentences of at most {MAX_WORDS} words."] if cut else []
+        notices = [f"The document was cut to its first {MAX_SENTENCES} sentences."] if doc.cut else []
+        if doc.split:
+            notices.append(f"{doc.split} sentence(s) longer than {MAX_WORDS} words were read as consecutive "
+                           f"pieces of {MAX_WORDS} words.")
+        notices += [n for n in [training_notice(doc, self.config.get("training_caps"))] if n]
         if not isinstance(self.model, HANClassifier):
             return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
         _, word_w, sent_w = out
@@ -139,4 +183,4 @@ for _kind, _mech, _desc in [
 ]:
     register(DocumentClassifier, id=f"document/{_kind}", task=Task.DOCUMENT_CLASSIFICATION, mechanism=_mech,
              family="bbc-news", input_kind=InputKind.TEXT, description=_desc, samples=_samples,
-             files=("model.safetensors", "config.json", "vocab.json"))
+             files=("model.safetensors", "config.json", "vocab.json"), max_chars=MAX_DOCUMENT_CHARS)

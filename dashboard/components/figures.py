@@ -8,6 +8,7 @@ import re
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -28,6 +29,13 @@ def fingerprint(*parts: Any) -> str:
             if part.content_weights is not None:
                 h.update(np.ascontiguousarray(part.content_weights).tobytes())
             h.update(json.dumps(fields, sort_keys=True, default=str).encode())
+        elif isinstance(part, np.ndarray):
+            # repr() elides the middle of large arrays: hash the bytes, with dtype and shape
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        elif isinstance(part, pd.DataFrame):
+            h.update(fingerprint(list(map(str, part.columns)), list(map(str, part.index))).encode())
+            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
         elif isinstance(part, (bytes, bytearray)):
             h.update(part)
         elif hasattr(part, "tobytes") and hasattr(part, "size") and hasattr(part, "mode"):  # a PIL image

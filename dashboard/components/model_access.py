@@ -23,6 +23,15 @@ def _one_line(model_id: str, exc: Exception) -> str:
     return f"{model_id} failed: {type(exc).__name__}: {text}"
 
 
+def run(model_id: str, inp: Any, **options: Any) -> tuple[Explanation | None, str | None]:
+    """Run a model without the result cache (for callers that cache a derived, larger object themselves)
+    → ``(explanation, None)`` or ``(None, one-line error)``."""
+    try:
+        return model(model_id).explain(inp, **options), None
+    except Exception as exc:
+        return None, _one_line(model_id, exc)
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def _explain_cached(model_id: str, inp: Any, options: tuple[tuple[str, Any], ...]) -> Explanation:
     return model(model_id).explain(inp, **dict(options))

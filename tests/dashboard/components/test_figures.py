@@ -32,3 +32,17 @@ def test_cached_figure_builds_once_per_key():
     other = cached_figure(key + ("other",), build, "two")
     assert first is again and calls == ["one", "two"]
     assert other.layout.title.text == "two"
+
+
+def test_fingerprint_sees_every_cell_of_large_arrays_and_tables():
+    import numpy as np
+    import pandas as pd
+    big = np.zeros((100, 100))
+    changed = big.copy()
+    changed[50, 50] = 1e-3                          # repr() of this array would elide the middle
+    assert fingerprint(big) != fingerprint(changed)
+    assert fingerprint(big) != fingerprint(big.astype(np.float32))
+    table = pd.DataFrame({"a": np.arange(100.0)})
+    other = table.copy()
+    other.loc[50, "a"] = -1.0
+    assert fingerprint(table) != fingerprint(other) and fingerprint(table) == fingerprint(table.copy())

@@ -40,5 +40,8 @@ def values(data) -> list:
     import numpy as np
     if isinstance(data, dict) and "bdata" in data:
         arr = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
-        return arr.reshape(data["shape"]).tolist() if "shape" in data else arr.tolist()
+        shape = data.get("shape")
+        if isinstance(shape, str):                    # plotly writes 2-D shapes as "rows, cols"
+            shape = [int(v) for v in shape.split(",")]
+        return arr.reshape(shape).tolist() if shape else arr.tolist()
     return list(data)
