@@ -233,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.DataFrame([row(r) for r in results])
     text = table.to_markdown(index=False, floatfmt=".2f")
     print("\n" + text)
-    errors = [f"- {r.page}, {r.replicas} replica(s), {r.sessions} sessions: {e}" for r in results for e in r.errors[:3]]
+    errors = [f"- {r.page}, {r.replicas} replica(s), {r.sessions} sessions: {e}"
+              for r in results for e in r.errors[:3]]
     if args.write:
         note = (f"Measured {started}: `python -m benchmarks.load {' '.join(sys.argv[1:])}` "
                 f"(think {args.think[0]:g}–{args.think[1]:g} s, ramp {args.ramp:g} s).")

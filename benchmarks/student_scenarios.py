@@ -20,6 +20,7 @@ from dashboard.session_client import RunResult, StreamlitSession
 SAMPLES = Path(__file__).resolve().parents[1] / "attention_core" / "samples"
 Record = Callable[[str, RunResult], None]
 Step = tuple[str, Callable[[StreamlitSession], Awaitable[RunResult]]]
+TEMPERATURE = "Temperature τ (divide the scores before the softmax)"
 OWN_WORDS = ["a dog chased the red ball", "she reads books at night", "rain fell on the old town",
              "birds sing before the sun rises"]
 
@@ -33,11 +34,11 @@ def classroom_steps(rng: random.Random) -> list[Step]:
         steps.append(("own words", lambda s: s.set_value("text_input", "Words (separated by spaces)", words)))
     nxt: Step = ("next", lambda s: s.click("Next ▶"))
     score = rng.choice(["general", "concat", "scaled_dot"])
+    temperature, width, alike = rng.choice([0.3, 0.5, 2.0]), rng.choice([1, 3, 4]), rng.choice([0.5, 1.0])
     steps += [nxt, ("score function", lambda s: s.set_value("radio", "Score function", score)),
-              nxt, ("temperature", lambda s: s.set_value(
-                  "slider", "Temperature τ (divide the scores before the softmax)", rng.choice([0.3, 0.5, 2.0]))),
-              nxt, nxt, ("window D", lambda s: s.set_value("slider", "Window half-width D", rng.choice([1, 3, 4]))),
-              nxt, ("hops alike", lambda s: s.set_value("slider", "How alike the hops are", rng.choice([0.5, 1.0]))),
+              nxt, ("temperature", lambda s: s.set_value("slider", TEMPERATURE, temperature)),
+              nxt, nxt, ("window D", lambda s: s.set_value("slider", "Window half-width D", width)),
+              nxt, ("hops alike", lambda s: s.set_value("slider", "How alike the hops are", alike)),
               nxt]
     return steps
 

@@ -11,6 +11,7 @@ from dashboard.components import (
     figure_of,
     map_panel,
     md_escape,
+    problem,
     show_figure,
     show_notices,
     text_input_block,
@@ -25,7 +26,7 @@ encoders, _ = available(Task.ENCODER)
 hub = [s for s in list_models() if not s.shipped]
 with st.expander("Hugging Face models (translation and captioning cross-attention)"):
     for spec in hub:
-        state = ("in the local cache — shown on the Translate/Caption pages" if spec.is_available()
+        state = ("in the local cache — shown on the Translate/Caption pages" if problem(spec) is None
                  else "not on this machine")
         st.markdown(f"**{md_escape(spec.id)}** — {state}. {md_escape(spec.description)}")
 if not encoders:
