@@ -54,14 +54,21 @@ class SharedFigure(go.Figure):
     Streamlit turns a figure into JSON on every rerun of every session — ``to_dict`` (a deep copy), then
     Plotly's slow path for object arrays such as hover labels: ~15 ms for a 25 × 25 heatmap. This figure
     hands Streamlit a plain-JSON dict made once, which encodes in ~0.3 ms to the same text. Never mutate it.
+    Make one with :meth:`adopt`.
     """
 
-    def __init__(self, fig: go.Figure) -> None:
-        super().__init__(fig)
-        # through Plotly's own encoder once: typed arrays, escaping and all, as Streamlit would send it
-        self._plain = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
-        self._large: SharedFigure | None = None
-        self._lock = threading.Lock()
+    _plain: dict
+    _large: "SharedFigure | None"
+    _lock: threading.Lock
+
+    @classmethod
+    def adopt(cls, fig: go.Figure) -> "SharedFigure":
+        """Turn a freshly built figure into a shared one (in place: no second copy and validation)."""
+        # through Plotly's own encoder once: typed arrays, escaping and all, exactly as Streamlit sends it
+        plain = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+        fig.__class__ = cls
+        fig._plain, fig._large, fig._lock = plain, None, threading.Lock()
+        return fig  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
         """The figure as plain JSON data (shared: do not mutate)."""
@@ -73,13 +80,13 @@ class SharedFigure(go.Figure):
             if self._large is None:
                 big = go.Figure(copy.deepcopy(self._plain))
                 big.update_layout(font=dict(size=18), title_font=dict(size=22))
-                self._large = SharedFigure(big)
+                self._large = SharedFigure.adopt(big)
             return self._large
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _figure(key: tuple, _build: Callable[[], go.Figure]) -> SharedFigure:
-    return SharedFigure(_build())
+    return SharedFigure.adopt(_build())
 
 
 def cached_figure(key: tuple, build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
