@@ -50,6 +50,10 @@ show_notices(result)
 maps = result.maps
 if hide_special:
     maps = [drop_tokens(m, {"[CLS]", "[SEP]"}) for m in maps]
+    if not maps or 0 in maps[0].shape:
+        st.info("Nothing is left to draw: the text has no tokens besides [CLS] and [SEP]. Type some words, "
+                "or turn off “Hide [CLS] and [SEP]”.")
+        st.stop()
 layers = sorted({m.layer for m in maps})
 heads = sorted({m.head for m in maps})
 
