@@ -64,7 +64,7 @@ async def run_case(url: str, page: str, sessions: int, think: tuple[float, float
     """``sessions`` students on ``page`` at once; fills ``result`` (latencies and errors)."""
     def record(action: str, run: RunResult) -> None:
         (result.opens if action == "open" else result.reruns).append(run.seconds)
-        result.errors += [f"{action}: exception {e}" for e in run.exceptions]
+        result.errors += [f"{action}: exception {e.splitlines()[0][:200]}" for e in run.exceptions]
         result.errors += [f"{action}: error message {e}" for e in run.error_alerts]
 
     async def student(i: int) -> None:

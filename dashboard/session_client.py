@@ -276,8 +276,8 @@ class StreamlitSession:
         if summary is None:
             return
         kind, proto = summary
-        if kind == "exception":
-            self._run_exceptions.append(f"{proto.type}: {proto.message}"[:300])
+        if kind == "exception":   # everything the browser would show: type, message, stack trace
+            self._run_exceptions.append("\n".join([f"{proto.type}: {proto.message}", *proto.stack_trace]))
         elif kind == "alert" and proto.format == _ERROR_ALERT:
             self._run_alerts.append(proto.body[:300])
         elif kind in WIDGET_KINDS:
