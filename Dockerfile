@@ -26,6 +26,6 @@ ENV HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 REPLICAS=2
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"
-# one replica per core is the measured sweet spot (docs/benchmarks.md); docker stop sends SIGTERM, which
-# stops nginx and the replicas cleanly
+# REPLICAS: dashboard processes behind nginx (measurements in docs/benchmarks.md).
+# docker stop sends SIGTERM, which stops nginx and the replicas cleanly.
 CMD ["sh", "-c", "exec python -m dashboard.classroom --replicas \"$REPLICAS\" --port 8501 --address 0.0.0.0"]

@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +185,33 @@ def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None) -> pd
     return pd.DataFrame(rows)
 
 
+def big_upload(log_dir: Path | None, n: int = 2500) -> pd.DataFrame:
+    """Upload an ``n`` × ``n`` AttentionMap JSON to Compare (refused: over the cell cap) → the replica's RSS
+    before, at its peak while parsing, and after, and the error line shown."""
+    labels = ", ".join(f'"t{i}"' for i in range(n))
+    row_text = "[" + ",".join(["0"] * n) + "]"
+    data = (f'{{"mechanism": "dot", "queries": [{labels}], "keys": [{labels}], "weights": ['
+            + ",".join([row_text] * n) + "]}").encode()
+
+    async def run(url: str) -> RunResult:
+        async with StreamlitSession(url, "compare") as s:
+            await s.open()
+            result = await s.upload("AttentionMap JSON", "huge.json", data, "application/json")
+            await s.set_value("checkbox", "Presentation mode (large fonts)", True)   # a rerun afterwards
+            return result
+
+    with classroom(1, proxy=False, log_dir=log_dir) as dep:
+        pid = dep.replicas[0].pid
+        before = rss_mb([pid])
+        with ResourceSampler([pid], interval=0.05) as res:
+            result = asyncio.run(run(dep.url))
+        after = rss_mb([pid])
+    shown = re.sub(r"\\(.)", r"\1", (result.error_alerts or ["(no error line)"])[0])   # Markdown escapes off
+    return pd.DataFrame([{"upload": f"{n} × {n} map, {len(data) / 2 ** 20:.1f} MB JSON", "shown": shown[:110],
+                          "rerun (s)": result.seconds, "RSS before (MB)": before,
+                          "RSS peak (MB)": max(res.rss), "RSS after (MB)": after}])
+
+
 def write_docs(path: Path, text: str) -> None:
     """Replace the text between the load markers in ``path`` (appended when the markers are missing)."""
     doc = path.read_text() if path.exists() else ""
@@ -208,15 +237,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="idle-session memory and soak instead")
     parser.add_argument("--idle", type=int, default=30, help="idle sessions for --memory")
     parser.add_argument("--soak", type=int, default=200, help="reruns of one session for --memory")
-    parser.add_argument("--log-dir", type=Path, help="replica logs (default: discarded)")
+    parser.add_argument("--log-dir", type=Path, help="replica logs (default: a new temporary folder)")
     parser.add_argument("--write", type=Path, help="also write the tables between the load markers here")
     args = parser.parse_args(argv)
     if max(args.sessions) > MAX_SESSIONS:
         parser.error(f"at most {MAX_SESSIONS} sessions")
+    if args.log_dir is None:
+        args.log_dir = Path(tempfile.mkdtemp(prefix="atlas-load-logs-"))
+    print(f"replica logs: {args.log_dir}", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M")
     if args.memory:
         table = memory(args.pages, args.idle, args.soak, args.log_dir)
-        text = table.to_markdown(index=False, floatfmt=".1f")
+        text = (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
+                + big_upload(args.log_dir).to_markdown(index=False, floatfmt=".1f"))
         print(text)
         if args.write:
             write_docs(args.write, f"Measured {started} (`python -m benchmarks.load --memory`):\n\n{text}")
