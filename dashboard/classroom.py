@@ -262,7 +262,12 @@ def classroom(replicas: int = 2, port: int | None = None, address: str = "127.0.
                                          start_new_session=True)
             host = "127.0.0.1" if address in ("0.0.0.0", "::") else address
             dep.url = f"http://{host}:{listen}"
-            _wait_healthy(dep.url, [dep.proxy, *dep.replicas], timeout=30)
+            try:
+                _wait_healthy(dep.url, [dep.proxy, *dep.replicas], timeout=30)
+            except DeploymentError as exc:   # say why (e.g. the port is taken): the run folder is removed
+                log = (run_dir / "nginx-error.log").read_text(errors="replace").strip().splitlines()
+                first = next((line for line in log if "[emerg]" in line), log[-1] if log else "no nginx log")
+                raise DeploymentError(f"nginx did not start: {first.split('] ', 1)[-1]}") from None
         yield dep
     finally:
         dep.stop()
@@ -280,18 +285,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-warm-up", action="store_true",
                         help="do not open every page once per replica before announcing the address")
     args = parser.parse_args(argv)
-    stop = {"now": False}
 
     def on_signal(signum: int, _frame: object) -> None:
-        stop["now"] = True
+        for sig in (signal.SIGINT, signal.SIGTERM):   # a second Ctrl-C must not interrupt the clean-up
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt   # Ctrl-C or `docker stop`: leave through the clean-up below
 
+    # set explicitly: a shell starting us in the background would have SIGINT ignored
+    signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
         with classroom(args.replicas, args.port, args.address, args.log_dir, warm=not args.no_warm_up) as dep:
             print(f"Classroom deployment on http://{args.address}:{args.port} — {args.replicas} replicas "
                   f"({', '.join(dep.replica_urls)}) behind nginx. Ctrl-C stops.", flush=True)
-            while not stop["now"]:
+            reported: set[int] = set()
+            while True:
                 dead = [i + 1 for i, p in enumerate(dep.replicas) if p.poll() is not None]
+                for i in set(dead) - reported:   # its students reconnect to the others (nginx backups)
+                    print(f"warning: replica {i} stopped (status {dep.replicas[i - 1].returncode})",
+                          file=sys.stderr, flush=True)
+                    reported.add(i)
                 if dep.proxy is not None and dep.proxy.poll() is not None:
                     print("error: nginx stopped; shutting down", file=sys.stderr)
                     return 1
@@ -303,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        pass
+        print("Stopped nginx and the replicas.", flush=True)
     return 0
 
 

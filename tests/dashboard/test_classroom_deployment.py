@@ -95,3 +95,12 @@ def test_a_browser_draws_through_the_proxy_on_two_replicas():
             context.close()
         browser.close()
     assert replicas == {"replica-1", "replica-2"}
+
+
+def test_without_nginx_the_command_exits_2_with_one_line(monkeypatch, capsys):
+    from dashboard import classroom as deployment
+    monkeypatch.setattr(deployment.shutil, "which", lambda name: None)
+    monkeypatch.setattr(deployment.os, "access", lambda path, mode: False)
+    assert deployment.main(["--replicas", "2", "--port", "0", "--no-warm-up"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: nginx is not installed (Debian/Ubuntu: sudo apt-get install -y nginx)"
