@@ -292,8 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt   # Ctrl-C or `docker stop`: leave through the clean-up below
 
     # set explicitly: a shell starting us in the background would have SIGINT ignored
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with classroom(args.replicas, args.port, args.address, args.log_dir, warm=not args.no_warm_up) as dep:
             print(f"Classroom deployment on http://{args.address}:{args.port} — {args.replicas} replicas "
@@ -317,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("Stopped nginx and the replicas.", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 
