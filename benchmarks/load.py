@@ -55,6 +55,7 @@ class CaseResult:
     wall: float = 0.0
     client_cpu: float = 0.0
     load_before: float = 0.0
+    load_after: float = 0.0
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -96,6 +97,7 @@ def measure(page: str, replicas: int, sessions: int, args: argparse.Namespace) -
             asyncio.run(run_case(dep.url, page, sessions, tuple(args.think), args.ramp, args.max_seconds,
                                  result, args.timeout))
         result.client_cpu = time.process_time() - client0
+        result.load_after = os.getloadavg()[0]
     result.cpu_seconds, result.cores_busy, result.wall = res.cpu_used, res.cores_busy, res.wall
     result.rss_start, result.rss_peak = res.rss[0], max(res.rss)
     return result
@@ -107,10 +109,12 @@ def row(r: CaseResult) -> dict[str, Any]:
             "median (s)": statistics.median(r.reruns) if r.reruns else float("nan"),
             "p95 (s)": _quantile(r.reruns, 0.95), "max (s)": max(r.reruns, default=float("nan")),
             "open p95 (s)": _quantile(r.opens, 0.95), "errors": len(r.errors),
+            "runs / s": (len(r.reruns) + len(r.opens)) / r.wall if r.wall else float("nan"),
             "server cores busy": r.cores_busy,
-            "CPU s / rerun": r.cpu_seconds / max(len(r.reruns) + len(r.opens), 1),
+            "CPU s / run": r.cpu_seconds / max(len(r.reruns) + len(r.opens), 1),
             "RSS start → peak (MB)": f"{r.rss_start:.0f} → {r.rss_peak:.0f}",
-            "load avg (1 min) before": r.load_before, "client CPU (s)": r.client_cpu}
+            "load avg before / after": f"{r.load_before:.1f} / {r.load_after:.1f}",
+            "client CPU (s)": r.client_cpu}
 
 
 # ---- memory: idle sessions and a soak -----------------------------------------------------------
