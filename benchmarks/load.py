@@ -48,6 +48,7 @@ class CaseResult:
     reruns: list[float] = field(default_factory=list)
     opens: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    by_action: dict[str, list[float]] = field(default_factory=dict)
     cpu_seconds: float = 0.0
     cores_busy: float = 0.0
     rss_start: float = 0.0
@@ -67,6 +68,7 @@ async def run_case(url: str, page: str, sessions: int, think: tuple[float, float
     """``sessions`` students on ``page`` at once; fills ``result`` (latencies and errors)."""
     def record(action: str, run: RunResult) -> None:
         (result.opens if action == "open" else result.reruns).append(run.seconds)
+        result.by_action.setdefault(action, []).append(run.seconds)
         result.errors += [f"{action}: exception {e.splitlines()[0][:200]}" for e in run.exceptions]
         result.errors += [f"{action}: error message {e}" for e in run.error_alerts]
 
@@ -115,6 +117,13 @@ def row(r: CaseResult) -> dict[str, Any]:
             "RSS start → peak (MB)": f"{r.rss_start:.0f} → {r.rss_peak:.0f}",
             "load avg before / after": f"{r.load_before:.1f} / {r.load_after:.1f}",
             "client CPU (s)": r.client_cpu}
+
+
+def action_rows(r: CaseResult) -> list[dict[str, Any]]:
+    """Per student action of one case: how often, median and p95 (where a page's time goes)."""
+    return [{"page": r.page, "replicas": r.replicas, "sessions": r.sessions, "action": action, "runs": len(times),
+             "median (s)": statistics.median(times), "p95 (s)": _quantile(times, 0.95)}
+            for action, times in r.by_action.items()]
 
 
 # ---- memory: idle sessions and a soak -----------------------------------------------------------
@@ -269,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  error: {error}", flush=True)
     table = pd.DataFrame([row(r) for r in results])
     text = table.to_markdown(index=False, floatfmt=".2f")
+    largest = max(args.sessions)
+    actions = pd.DataFrame([a for r in results if r.sessions == largest for a in action_rows(r)])
+    text += "\n\nPer action, " + f"{largest} sessions:\n\n" + actions.to_markdown(index=False, floatfmt=".2f")
     print("\n" + text)
     errors = [f"- {r.page}, {r.replicas} replica(s), {r.sessions} sessions: {e}"
               for r in results for e in r.errors[:3]]

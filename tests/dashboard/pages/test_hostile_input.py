@@ -1,4 +1,4 @@
-"""Hostile or odd input on the pages: shown literally, cleaned, or explained — never drawn as markup or as nothing."""
+"""Hostile or odd input on the pages: shown literally, cleaned or explained — never as markup or as nothing."""
 import re
 import unicodedata
 
