@@ -35,7 +35,6 @@ from dashboard.session_client import RunResult, StreamlitSession
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_SESSIONS = 100
-BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
 
 
 @dataclass
@@ -225,12 +224,13 @@ def big_upload(log_dir: Path | None, n: int = 2500) -> pd.DataFrame:
                           "RSS peak (MB)": max(res.rss), "RSS after (MB)": after}])
 
 
-def write_docs(path: Path, text: str) -> None:
-    """Replace the text between the load markers in ``path`` (appended when the markers are missing)."""
+def write_docs(path: Path, section: str, text: str) -> None:
+    """Replace the text between ``<!-- load:<section>:begin/end -->`` in ``path`` (appended when missing)."""
+    begin, end = f"<!-- load:{section}:begin -->", f"<!-- load:{section}:end -->"
     doc = path.read_text() if path.exists() else ""
-    block = f"{BEGIN}\n{text.strip()}\n{END}"
-    if BEGIN in doc and END in doc:
-        doc = doc[:doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
+    block = f"{begin}\n{text.strip()}\n{end}"
+    if begin in doc and end in doc:
+        doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
     else:
         doc = doc.rstrip() + "\n\n" + block + "\n"
     path.write_text(doc)
@@ -251,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=int, default=30, help="idle sessions for --memory")
     parser.add_argument("--soak", type=int, default=200, help="reruns of one session for --memory")
     parser.add_argument("--log-dir", type=Path, help="replica logs (default: a new temporary folder)")
-    parser.add_argument("--write", type=Path, help="also write the tables between the load markers here")
+    parser.add_argument("--write", type=Path, help="also write the tables between this run's markers here")
+    parser.add_argument("--section", help="marker name for --write (default: memory, stress when --think 0 0, "
+                                          "else cases)")
     args = parser.parse_args(argv)
     if max(args.sessions) > MAX_SESSIONS:
         parser.error(f"at most {MAX_SESSIONS} sessions")
@@ -259,13 +261,15 @@ def main(argv: list[str] | None = None) -> int:
         args.log_dir = Path(tempfile.mkdtemp(prefix="atlas-load-logs-"))
     print(f"replica logs: {args.log_dir}", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M")
+    section = args.section or ("memory" if args.memory else "stress" if max(args.think) == 0 else "cases")
     if args.memory:
         table = memory(args.pages, args.idle, args.soak, args.log_dir)
         text = (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
                 + big_upload(args.log_dir).to_markdown(index=False, floatfmt=".1f"))
         print(text)
         if args.write:
-            write_docs(args.write, f"Measured {started} (`python -m benchmarks.load --memory`):\n\n{text}")
+            write_docs(args.write, section,
+                       f"Measured {started} (`python -m benchmarks.load --memory`):\n\n{text}")
         return 0
     results = []
     for replicas in args.replicas:
@@ -285,9 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     errors = [f"- {r.page}, {r.replicas} replica(s), {r.sessions} sessions: {e}"
               for r in results for e in r.errors[:3]]
     if args.write:
-        note = (f"Measured {started}: `python -m benchmarks.load {' '.join(sys.argv[1:])}` "
-                f"(think {args.think[0]:g}–{args.think[1]:g} s, ramp {args.ramp:g} s).")
-        write_docs(args.write, note + "\n\n" + text + ("\n\nErrors:\n" + "\n".join(errors) if errors else ""))
+        command = " ".join(["python -m benchmarks.load", *(a for a in (argv if argv is not None else sys.argv[1:])
+                                                            if a not in ("--write", str(args.write)))])
+        note = (f"Measured {started}: `{command}` (think {args.think[0]:g}–{args.think[1]:g} s, "
+                f"ramp {args.ramp:g} s).")
+        errors_text = "\n\nErrors:\n" + "\n".join(errors) if errors else ""
+        write_docs(args.write, section, note + "\n\n" + text + errors_text)
     return 0
 
 
