@@ -6,6 +6,10 @@ carrying the page and widget states, ``ForwardMsg`` deltas back until ``script_f
 the client has seen are reported in ``cached_message_hashes`` so the server answers with references, as
 it does for a browser. Uploads ask for URLs (``file_urls_request``) and PUT the file with the XSRF header.
 Nothing is drawn: the time measured is the server's, from sending a rerun to its "script finished".
+
+Unlike a browser, which sends the value of every widget on the page, the client sends the widgets it has
+set in this session; the others keep the values the server holds for the session, which is what the
+browser would have sent.
 """
 from __future__ import annotations
 
