@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -119,8 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error
         return int(exc.code or 0)
-    if args.command == "models":
-        return _cmd_models(args.json)
-    if args.command == "export":
-        return _cmd_export(args)
-    return _cmd_explain(args)
+    try:
+        if args.command == "models":
+            return _cmd_models(args.json)
+        if args.command == "export":
+            return _cmd_export(args)
+        return _cmd_explain(args)
+    except BrokenPipeError:
+        # the reader went away (``… | head``): nothing more to say, and no traceback. Point stdout at
+        # /dev/null so the interpreter's final flush does not fail on the closed pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -81,7 +82,12 @@ def _read_bytes(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int) ->
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         try:
-            with open(source, "rb") as handle:
+            # O_NONBLOCK: opening a FIFO would otherwise wait forever for a writer; then only a regular
+            # file is read (not a FIFO, a device such as /dev/zero, or a directory)
+            fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+            with open(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise InputError(f"{os.fspath(source)!r} is not a regular file")
                 data = handle.read(max_bytes + 1)
         except OSError as exc:
             raise InputError(f"cannot read {os.fspath(source)!r}: {exc.strerror or exc}") from None

@@ -21,6 +21,7 @@ from dashboard.components import (
     figure_of,
     map_panel,
     md_escape,
+    problem,
     show_figure,
     show_notices,
     text_input_block,
@@ -227,6 +228,10 @@ if error:
     st.error(md_escape(error))
     st.stop()
 show_notices(bundle.result)
+if not bundle.tokens:
+    st.info("Nothing is left to draw: the text has no tokens besides [CLS] and [SEP]. Type some words, "
+            "or turn off “Hide [CLS] and [SEP]”.")
+    st.stop()
 st.caption(f"{len(bundle.tokens)} tokens · {len(bundle.layers)} layers × {len(bundle.heads)} heads = "
            f"{len(bundle.maps)} maps, computed once for this text.")
 view = st.radio("View", list(VIEWS), horizontal=True, key=VIEW_KEY)

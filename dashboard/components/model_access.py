@@ -7,7 +7,7 @@ import streamlit as st
 
 from attention_core import Explanation, Task
 from attention_core.inputs import InputError, load_image
-from attention_core.models import ModelLoadError, ModelSpec, list_models, load_model
+from attention_core.models import ModelLoadError, ModelSpec, get_spec, list_models, load_model
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -64,10 +64,23 @@ def models_for(task: Task | None = None, family: str | None = None) -> list[Mode
     return list_models(task=task, family=family)
 
 
+@st.cache_resource(ttl=60, show_spinner=False)
+def _problems(ids: tuple[str, ...]) -> dict[str, str | None]:
+    # the checks read weight headers and parse config/tokenizer JSON: once a minute per server, not on
+    # every rerun of every session (they were half the Translate page's CPU with 10 sessions)
+    return {i: get_spec(i).problem() for i in ids}
+
+
+def problem(spec: ModelSpec) -> str | None:
+    """Why ``spec`` cannot load here (None when it can), from the shared once-a-minute check."""
+    return _problems((spec.id,))[spec.id]
+
+
 def available(task: Task | None = None, family: str | None = None) -> tuple[list[ModelSpec], list[ModelSpec]]:
-    """``(loadable, not loadable)`` specs of a task/family on this machine."""
+    """``(loadable, not loadable)`` specs of a task/family on this machine (re-checked every minute)."""
     specs = list_models(task=task, family=family)
-    return [s for s in specs if s.is_available()], [s for s in specs if not s.is_available()]
+    problems = _problems(tuple(s.id for s in specs))
+    return [s for s in specs if problems[s.id] is None], [s for s in specs if problems[s.id] is not None]
 
 
 def unavailable_notice(missing: list[ModelSpec]) -> None:
@@ -75,7 +88,7 @@ def unavailable_notice(missing: list[ModelSpec]) -> None:
     from .presentation import md_escape
     if missing:
         st.info("Not available on this machine: " + "; ".join(
-            f"**{md_escape(s.id)}** — {md_escape(s.problem() or '')}" for s in missing))
+            f"**{md_escape(s.id)}** — {md_escape(problem(s) or '')}" for s in missing))
 
 
 def families(task: Task) -> list[str]:
