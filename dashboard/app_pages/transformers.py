@@ -62,8 +62,9 @@ def _clicked_row(chart_key: str) -> None:
 def large_map_panel(amap: AttentionMap, key: str, around: int = 0) -> None:
     """A map at full resolution when it fits; otherwise a focus window or span pooling (the title says which).
 
-    ``key`` names the exports; the window controls are shared by every head, so the window stays put when
-    another head is chosen. The window first opens around token ``around``.
+    ``key`` names the exports and stays the same when another head is chosen (a changed key would make the
+    browser build a new chart instead of updating it); the window controls are shared by every head, so the
+    window stays put. The window first opens around token ``around``.
     """
     n = amap.shape[0]
     shown = amap
@@ -104,7 +105,7 @@ def overview_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None
 
 def one_head_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """One head's full map (windowed or pooled when large)."""
-    large_map_panel(bundle.head(layer, head), key=f"transformers-L{layer}-H{head}", around=token)
+    large_map_panel(bundle.head(layer, head), key="transformers-one-head", around=token)
 
 
 def token_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
@@ -160,7 +161,7 @@ def model_thumbnails_view(bundle: HeadBundle, layer: int, head: int, token: int)
 def mean_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """The mean over one layer's heads."""
     amap = bundle.memo(("mean", layer), lambda: mean_over_heads(bundle.in_layer(layer)))
-    large_map_panel(amap, key=f"transformers-mean-L{layer}", around=token)
+    large_map_panel(amap, key="transformers-mean", around=token)
 
 
 def rollout_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
