@@ -84,10 +84,14 @@ def large_map_panel(amap: AttentionMap, key: str, around: int = 0) -> None:
         else:
             shown = pool_spans(amap, MAX_SIDE)
     rows = shown.shape[0]
-    map_panel(shown, key=key, zmax=1.0, height=int(min(1500, 170 + 13 * rows)) if rows > 40 else None)
+    # the colour scale runs to the largest cell of the tokens shown (not the ◂ / ▸ sums), so diffuse heads
+    # stay visible; the colour bar gives the range
+    inner = [j for j, k in enumerate(shown.keys) if not (k.startswith("◂ ") or k.endswith(" ▸"))]
+    zmax = float(shown.weights[:, inner].max()) if inner else None
+    map_panel(shown, key=key, zmax=zmax or None, height=int(min(1500, 170 + 13 * rows)) if rows > 40 else None)
     note = shown.meta.get("window") or shown.meta.get("pooled")
-    if note:
-        st.caption(md_escape(note))
+    st.caption(md_escape(" · ".join(filter(None, [note, "colour scale: 0 to the largest weight among the tokens "
+                                                       "shown"]))))
 
 
 # ---- the views: one function each, registered by name ---------------------------------------------------
