@@ -87,7 +87,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         if args.text is not None:
             if spec.input_kind != InputKind.TEXT:
                 return _fail(f"model {spec.id!r} takes an image (--image), not text")
-            cleaned = clean_text(args.text)
+            cleaned = clean_text(args.text, max_chars=spec.max_chars)
             inp = cleaned.text
             notices = ([f"input cut to {len(inp)} characters (from {cleaned.original_chars})"]
                        if cleaned.truncated else [])

@@ -14,7 +14,8 @@ from PIL import Image, UnidentifiedImageError
 # Longer text is cut (and the caller is told). Each model declares its own cap (``ModelSpec.max_chars``):
 MAX_TEXT_CHARS = 2000          # sentence-sized models (translation, self-attentive sentences)
 MAX_DOCUMENT_CHARS = 2 ** 20   # whole documents: every .txt within the Document page's 1 MB upload limit fits
-MAX_ENCODER_CHARS = 20_000     # transformers: well past 512 tokens, so the model reports the token cut itself
+MAX_ENCODER_CHARS = 100_000    # transformers: far past 512 tokens (every BBC article whole), so the model
+                               # counts the real length and reports the token cut itself
 MAX_DOCUMENT_UPLOAD_MB = 1     # the Document page's upload limit (HAN reads ~1 MB in ~3 s on one CPU core)
 MAX_IMAGE_BYTES = 20 * 2 ** 20  # uploads above this are refused before decoding
 MAX_IMAGE_PIXELS = 40_000_000  # a larger header is refused: decompression-bomb guard

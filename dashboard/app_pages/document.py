@@ -93,7 +93,7 @@ def words_section(result: Explanation, sentence_map: AttentionMap, shade: str) -
                 f"(rank {int((sentence_map.weights[0] > sentence_map.weights[0, i]).sum()) + 1} of {n})")
     word_maps = [m for m in result.maps if m.level == "word"]
     st.html(document_html(result.maps, word_scale=shade, only=[i]))
-    map_panel(word_maps[i], key=f"document-words-{i + 1}", view=word_bars)
+    map_panel(word_maps[i], key="document-words", view=word_bars)
 
 
 def top_section(result: Explanation, sentence_map: AttentionMap, shade: str) -> None:

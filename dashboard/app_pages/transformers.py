@@ -63,8 +63,9 @@ def _clicked_row(chart_key: str) -> None:
 def large_map_panel(amap: AttentionMap, key: str, around: int = 0) -> None:
     """A map at full resolution when it fits; otherwise a focus window or span pooling (the title says which).
 
-    ``key`` names the exports; the window controls are shared by every head, so the window stays put when
-    another head is chosen. The window first opens around token ``around``.
+    ``key`` names the exports and stays the same when another head is chosen (a changed key would make the
+    browser build a new chart instead of updating it); the window controls are shared by every head, so the
+    window stays put. The window first opens around token ``around``.
     """
     n = amap.shape[0]
     shown = amap
@@ -84,10 +85,14 @@ def large_map_panel(amap: AttentionMap, key: str, around: int = 0) -> None:
         else:
             shown = pool_spans(amap, MAX_SIDE)
     rows = shown.shape[0]
-    map_panel(shown, key=key, zmax=1.0, height=int(min(1500, 170 + 13 * rows)) if rows > 40 else None)
+    # the colour scale runs to the largest cell of the tokens shown (not the ◂ / ▸ sums), so diffuse heads
+    # stay visible; the colour bar gives the range
+    inner = [j for j, k in enumerate(shown.keys) if not (k.startswith("◂ ") or k.endswith(" ▸"))]
+    zmax = float(shown.weights[:, inner].max()) if inner else None
+    map_panel(shown, key=key, zmax=zmax or None, height=int(min(1500, 170 + 13 * rows)) if rows > 40 else None)
     note = shown.meta.get("window") or shown.meta.get("pooled")
-    if note:
-        st.caption(md_escape(note))
+    st.caption(md_escape(" · ".join(filter(None, [note, "colour scale: 0 to the largest weight among the tokens "
+                                                       "shown"]))))
 
 
 # ---- the views: one function each, registered by name ---------------------------------------------------
@@ -105,7 +110,7 @@ def overview_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None
 
 def one_head_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """One head's full map (windowed or pooled when large)."""
-    large_map_panel(bundle.head(layer, head), key=f"transformers-L{layer}-H{head}", around=token)
+    large_map_panel(bundle.head(layer, head), key="transformers-one-head", around=token)
 
 
 def token_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
@@ -161,7 +166,7 @@ def model_thumbnails_view(bundle: HeadBundle, layer: int, head: int, token: int)
 def mean_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     """The mean over one layer's heads."""
     amap = bundle.memo(("mean", layer), lambda: mean_over_heads(bundle.in_layer(layer)))
-    large_map_panel(amap, key=f"transformers-mean-L{layer}", around=token)
+    large_map_panel(amap, key="transformers-mean", around=token)
 
 
 def rollout_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:

@@ -1,13 +1,22 @@
 """Model access for pages: one loaded model per server process, results cached per input."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import streamlit as st
+import torch
 
 from attention_core import Explanation, Task
 from attention_core.inputs import InputError, load_image
 from attention_core.models import ModelLoadError, ModelSpec, get_spec, list_models, load_model
+
+
+# One intra-op thread per model call: sessions already run in parallel threads, and on a 2-core machine
+# shared with the browser, two threads per call made HAN's per-step GRU 30× slower (20k characters: 80 ms on
+# one thread, 2.7 s on two) and MiniLM at 512 tokens 2–4× slower. ATTENTION_ATLAS_THREADS overrides it.
+TORCH_THREADS = int(os.environ.get("ATTENTION_ATLAS_THREADS", "1"))
+torch.set_num_threads(TORCH_THREADS)
 
 
 @st.cache_resource(show_spinner="Loading model…")

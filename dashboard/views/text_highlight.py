@@ -48,7 +48,7 @@ def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weigh
             f'<div style="display:flex;align-items:flex-start;margin:4px 0">'
             f'<div title="sentence weight {sw:.3f}" style="flex:0 0 14px;min-height:1.6em;margin-right:8px;'
             f'background:rgba(38,139,210,{bar:.2f});border:1px solid #268bd2"></div>'
-            f'<div><span style="color:#586e75;font-size:0.8em">#{i + 1} · {sw:.2f}</span> {" ".join(words)}'
+            f'<div><span style="color:#586e75;font-size:0.8em">#{i + 1} · {sw:.3f}</span> {" ".join(words)}'
             '</div></div>')
     parts.append("</div>")
     return "".join(parts)
