@@ -1,4 +1,4 @@
-"""``python -m attention_core``: list models and explain one input from the command line."""
+"""``python -m attention_core``: list models, explain one input, measure faithfulness over a test set."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--text", help="input text")
     source.add_argument("--image", help="path to an image (PNG, JPEG, WebP)")
     exp.add_argument("--json", action="store_true", help="print JSON")
+    faith = sub.add_parser("faithfulness", help="attention vs attribution and erasure over a test set → JSON")
+    faith.add_argument("--model", action="append", help="model id (repeatable)")
+    faith.add_argument("--all", action="store_true", help="every shipped classifier and translator, and MiniLM")
+    faith.add_argument("--n", type=int, help="first N held-out examples (default per kind)")
+    faith.add_argument("--out", help="folder to write <model id>/faithfulness.json into (default: the weights)")
+    faith.add_argument("--docs", help="also rewrite the faithfulness tables in this Markdown file")
+    faith.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    faith.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
 
@@ -91,4 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command == "models":
         return _cmd_models(args.json)
+    if args.command == "faithfulness":   # imports Captum: only for this command
+        from .attribution.faithfulness import run_cli
+        return run_cli(args)
     return _cmd_explain(args)
