@@ -88,6 +88,12 @@ def strength(value: float) -> str:
     return "strong" if value >= 0.6 else "moderate" if value >= 0.3 else "weak" if value >= 0.1 else "no"
 
 
+def adverb(value: float) -> str:
+    """How two rankings agree, as an adverb phrase: strongly / moderately / weakly / not at all / …"""
+    return {"strong": "strongly", "moderate": "moderately", "weak": "weakly", "no": "not at all",
+            "opposite": "in opposite directions", "undefined": "undefinably"}[strength(value)]
+
+
 def reading(agr: Agreement, first: str = "attention", second: str = "the attribution") -> str:
     """One plain line saying what the agreement means."""
     if agr.n < 3:
@@ -102,5 +108,5 @@ def reading(agr: Agreement, first: str = "attention", second: str = "the attribu
     elif word == "no":
         head = f"{first.capitalize()} and {second} rank the tokens unrelatedly"
     else:
-        head = f"{first.capitalize()} and {second} agree {'strongly' if word == 'strong' else word + 'ly'}"
+        head = f"{first.capitalize()} and {second} agree {adverb(agr.tau)}"
     return f"{head} (Kendall τ = {agr.tau:.2f}, {sig}); {shared} of the top {agr.k} tokens are shared."

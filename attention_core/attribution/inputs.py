@@ -9,6 +9,7 @@ MiniLM take embeddings directly.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -99,15 +100,21 @@ def embedding_override(layer: nn.Module, table: torch.Tensor) -> Iterator[None]:
     code 0 (padding) → the layer's own output for PAD.
 
     A model that reshapes or reorders its ids before embedding them (and uses them otherwise only as
-    ``ids != PAD``) then runs on arbitrary embeddings without a line of it changing.
+    ``ids != PAD``) then runs on arbitrary embeddings without a line of it changing. The hooks act only in
+    the thread that installed them: the dashboard shares one loaded model between sessions.
     """
     codes: dict[str, torch.Tensor] = {}
+    owner = threading.get_ident()
 
-    def before(module: nn.Module, args: tuple) -> tuple:
+    def before(module: nn.Module, args: tuple) -> tuple | None:
+        if threading.get_ident() != owner:
+            return None
         codes["now"] = args[0]
         return (torch.full_like(args[0], PAD),) + tuple(args[1:])   # the layer itself only sees padding
 
-    def after(module: nn.Module, args: tuple, out: torch.Tensor) -> torch.Tensor:
+    def after(module: nn.Module, args: tuple, out: torch.Tensor) -> torch.Tensor | None:
+        if threading.get_ident() != owner:
+            return None
         c = codes["now"]
         picked = table[(c - 1).clamp(min=0)]
         return torch.where((c > 0)[..., None], picked, out)

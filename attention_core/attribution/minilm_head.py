@@ -21,6 +21,7 @@ from torch import nn
 
 from ..checkpoint import WEIGHTS_DIR, load_checkpoint
 from ..outputs import ClassDistribution
+from ..record import AttentionMap
 from .flow import FLOW_MAX_TOKENS, flow_per_layer, raw_per_layer, rollout_per_layer
 from .inputs import AttributionInputs, MapSlot
 
@@ -137,6 +138,23 @@ class MiniLMSentiment:
         query = np.full(len(tokens), 1.0 / len(tokens))
         return {"tokens": tokens, "raw": raw_per_layer(layers, query), "rollout": rollout_per_layer(layers, query),
                 "flow": flow_per_layer(layers, query, max_tokens=flow_max_tokens) if flow else None}
+
+
+def pooled_maps(importance: dict[str, Any], layer: int | None = None) -> dict[str, AttentionMap]:
+    """Records ``[1, T]`` of raw attention (``layer``, default the last), rollout and flow (when computed)
+    over the word pieces, for the pooled output — the attention side of the comparison."""
+    tokens = importance["tokens"]
+    last = importance["raw"].shape[0] - 1 if layer is None else int(layer)
+    out = {"raw": AttentionMap("multi-head", ["pooled output"], tokens, importance["raw"][last], layer=last,
+                               meta={"model": ENCODER_ID, "label": f"raw attention, layer {last + 1} (mean of heads)"}),
+           "rollout": AttentionMap("multi-head", ["pooled output"], tokens, importance["rollout"][-1],
+                                   meta={"model": ENCODER_ID, "label": "rollout over all layers"})}
+    if importance["flow"] is not None:
+        flow = importance["flow"][-1]
+        out["flow"] = AttentionMap("multi-head", ["pooled output"], tokens, flow / max(flow.sum(), 1e-12),
+                                   meta={"model": ENCODER_ID, "label": "attention flow (max-flow, share)",
+                                         "note": "each token's max-flow divided by their sum"})
+    return out
 
 
 @lru_cache(maxsize=1)

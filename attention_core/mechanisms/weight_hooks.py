@@ -7,6 +7,7 @@ model for the duration of a ``with`` block.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -18,14 +19,19 @@ WeightHook = Callable[[torch.Tensor, "torch.Tensor | None"], torch.Tensor]
 
 
 class HookableWeights:
-    """Mixin for attention modules: an optional hook may replace the weights before they are used."""
+    """Mixin for attention modules: an optional hook may replace the weights before they are used.
 
-    weight_hook: WeightHook | None = None
+    A hook applies only in the thread that installed it (a dashboard shares one model between sessions).
+    """
+
+    weight_hook: tuple[int, WeightHook] | None = None
 
     def hooked(self, weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """``weights`` unchanged, or the installed hook's replacement (same shape)."""
-        hook = self.weight_hook
-        return weights if hook is None else hook(weights, mask)
+        installed = self.weight_hook
+        if installed is None or installed[0] != threading.get_ident():
+            return weights
+        return installed[1](weights, mask)
 
 
 def uniform_weights(weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -42,7 +48,7 @@ def replaced_weights(model: nn.Module, hook: WeightHook,
     chosen = [(name, m) for name, m in model.named_modules()
               if isinstance(m, HookableWeights) and (where is None or where(name, m))]
     for _, m in chosen:
-        m.weight_hook = hook
+        m.weight_hook = (threading.get_ident(), hook)
     try:
         yield [name for name, _ in chosen]
     finally:

@@ -64,3 +64,7 @@ with c2:
 if sentence_map is not None:
     st.subheader("The document, coloured by attention")
     st.html(document_html(result.maps, word_scale=shade))
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(result, text, key="document")

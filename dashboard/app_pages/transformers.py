@@ -69,3 +69,7 @@ else:
         else:
             amap = mean_over_heads(in_layer)
         map_panel(amap, key=f"transformers-{amap.title}", zmax=1.0)
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(result, text, key="transformers")
