@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,12 +39,14 @@ from ..tasks import Task
 from .agreement import agreement
 from .erasure import position_scores
 from .inputs import AttributionInputs
+from .methods import MAX_BATCH_NUMBERS
 from .pairing import attention_like
 from .records import raw_scores
 
 VERSION = 1
 FLIP_DENSE, FLIP_GROWTH = 10, 1.5   # first-flip search: remove k = 1..10 items, then ×1.5 up to every item
-FLIP_BATCH = 16
+FLIP_BATCH = 64                     # erased variants per forward pass (fewer when outputs are large)
+TRANSLATION_FLIP_LIMIT = 3          # per generated token: remove at most 3 source tokens (cost: rows × V)
 DECIMALS = 4
 BOOTSTRAP = 2000        # bootstrap resamples for the flip-rate intervals
 RANKINGS = ("attention", "gradient", "random", "leave-one-out")
@@ -76,29 +79,55 @@ def _columns_of(inp: AttributionInputs, level: str | None) -> tuple[list[list[in
     return cols, owner
 
 
-def flip_grid(n: int) -> list[int]:
-    """Numbers of items to remove when looking for the first flip: every k up to 10, then ×1.5 up to all n."""
+def flip_grid(n: int, limit: int | None = None) -> list[int]:
+    """Numbers of items to remove when looking for the first flip: every k up to 10, then ×1.5 up to all n
+    (or every k up to ``limit``)."""
+    if limit is not None:
+        return list(range(1, min(n, limit) + 1))
     ks = list(range(1, min(n, FLIP_DENSE) + 1))
     while ks and ks[-1] < n:
         ks.append(min(n, int(math.ceil(ks[-1] * FLIP_GROWTH))))
     return ks
 
 
+@dataclass(frozen=True)
+class FlipJob:
+    """Remove ``order``'s columns one more at a time (on :func:`flip_grid`) and watch output ``row``."""
+
+    row: int
+    columns: list[list[int]]
+    order: list[int]
+    limit: int | None = None
+
+
 @torch.no_grad()
-def first_flip(inp: AttributionInputs, columns: list[list[int]], order: list[int], row: int = 0,
-               ) -> tuple[bool, int | None]:
-    """Blank the first k columns of ``order`` for k on :func:`flip_grid` (the last k = every column) for output
-    ``row`` → (flipped after one, the smallest k on the grid that flips the decision, or None)."""
-    ks = flip_grid(len(order))
-    if not ks:
-        return False, None
-    variants = [sorted({p for c in order[:k] for p in columns[c]}) for k in ks]
-    flips = []
-    for start in range(0, len(variants), FLIP_BATCH):
-        probs = inp.probabilities(inp.erased(variants[start:start + FLIP_BATCH]))[:, row]
-        flips += (probs.argmax(-1) != inp.targets[row]).cpu().tolist()
-    hit = [k for k, f in zip(ks, flips) if f]
-    return bool(flips[0]), (hit[0] if hit else None)
+def first_flips(inp: AttributionInputs, jobs: list[FlipJob]) -> list[tuple[bool, int | None]]:
+    """For each job: (did removing the first column flip the decision, the smallest k on the grid that
+    flips it or None). All variants of all jobs run in shared batches."""
+    variants, owners = [], []
+    for j, job in enumerate(jobs):
+        for k in flip_grid(len(job.order), job.limit):
+            variants.append(sorted({p for c in job.order[:k] for p in job.columns[c]}))
+            owners.append((j, k))
+    batch = max(1, min(FLIP_BATCH, MAX_BATCH_NUMBERS // max(inp.batch_cost, 1)))
+    flipped: list[bool] = []
+    for start in range(0, len(variants), batch):
+        probs = inp.probabilities(inp.erased(variants[start:start + batch]))          # [b, R, C]
+        rows = torch.tensor([jobs[j].row for j, _ in owners[start:start + batch]], device=probs.device)
+        chosen = probs[torch.arange(len(rows), device=probs.device), rows].argmax(-1)
+        targets = torch.tensor([inp.targets[r] for r in rows.tolist()], device=probs.device)
+        flipped += (chosen != targets).cpu().tolist()
+    out: list[list[tuple[int, bool]]] = [[] for _ in jobs]
+    for (j, k), f in zip(owners, flipped):
+        out[j].append((k, f))
+    results = []
+    for hits in out:
+        if not hits:
+            results.append((False, None))
+            continue
+        first = next((k for k, f in hits if f), None)
+        results.append((bool(hits[0][1]), first))
+    return results
 
 
 def _order(scores: np.ndarray) -> list[int]:
@@ -111,7 +140,8 @@ def _tau(att: np.ndarray, imp: np.ndarray) -> list[float | None]:
 
 
 def level_record(inp: AttributionInputs, level: str | None, row: int, attention: np.ndarray | None,
-                 gradient: np.ndarray, loo: np.ndarray, columns: list[list[int]], seed: list[int]) -> dict[str, Any]:
+                 gradient: np.ndarray, loo: np.ndarray, columns: list[list[int]], seed: list[int],
+                 limit: int | None = None) -> dict[str, Any]:
     """One explained output at one level: τ of attention with each measure, flips by each ranking."""
     rankings = {"gradient": gradient, "leave-one-out": loo,
                 "random": np.random.default_rng(seed).random(len(columns))}
@@ -120,12 +150,21 @@ def level_record(inp: AttributionInputs, level: str | None, row: int, attention:
     rec: dict[str, Any] = {"n": len(columns)}
     if attention is not None:
         rec["tau"] = {"gradient": _tau(attention, gradient), "leave-one-out": _tau(attention, loo)}
-    flip1, to_flip = {}, {}
-    for name in RANKINGS:
-        if name in rankings:
-            flip1[name], to_flip[name] = first_flip(inp, columns, _order(rankings[name]), row)
-    rec["flip1"], rec["to_flip"] = flip1, to_flip
+    names = [name for name in RANKINGS if name in rankings]
+    rec["jobs"] = [FlipJob(row, columns, _order(rankings[name]), limit) for name in names]
+    rec["names"] = names
     return rec
+
+
+def run_flips(inp: AttributionInputs, records: list[dict[str, Any]]) -> None:
+    """Run every record's pending flip jobs in shared batches; fill ``flip1`` and ``to_flip``."""
+    jobs = [job for rec in records for job in rec["jobs"]]
+    results = iter(first_flips(inp, jobs))
+    for rec in records:
+        pairs = [next(results) for _ in rec["jobs"]]
+        rec["flip1"] = {n: f for n, (f, _) in zip(rec["names"], pairs)}
+        rec["to_flip"] = {n: k for n, (_, k) in zip(rec["names"], pairs)}
+        del rec["jobs"], rec["names"]
 
 
 # ------------------------------------------------------------------------------------------ classifiers
@@ -155,6 +194,7 @@ def classifier_example(explainer: Any, index: int, text: str, gold: str) -> dict
         loo = np.concatenate([loo_slots[i][0] for i in sorted(set(owner))])
         att = None if pos_att is None else np.array([pos_att[0, c].sum() for c in columns])
         rec["levels"][str(level or "token")] = level_record(inp, level, 0, att, grad, loo, columns, [index, 0])
+    run_flips(inp, list(rec["levels"].values()))
     variants = UNIFORM_VARIANTS.get(explainer.spec.mechanism, {})
     if variants:
         rec["uniform"] = {}
@@ -183,7 +223,9 @@ def translation_example(explainer: Any, index: int, source: str, reference: str)
     grad = raw_scores(inp, "grad×input")[0][0]
     loo = raw_scores(inp, "leave-one-out")[0][0]
     columns = inp.slots[0].columns
-    rows = [level_record(inp, None, r, att[r], grad[r], loo[r], columns, [index, r]) for r in range(inp.rows)]
+    rows = [level_record(inp, None, r, att[r], grad[r], loo[r], columns, [index, r], TRANSLATION_FLIP_LIMIT)
+            for r in range(inp.rows)]
+    run_flips(inp, rows)
     rec: dict[str, Any] = {"i": index, "rows": _columnar(rows)}
     uniform = _uniform_token_accuracy(explainer, source, reference)
     if uniform is not None:
@@ -241,9 +283,9 @@ def minilm_example(model: Any, index: int, text: str, gold: str) -> dict[str, An
     att = imp["rollout"][-1][idx]
     rankings = {"attention": att, "gradient": grad[idx], "leave-one-out": loo[idx],
                 "random": np.random.default_rng([index, 0]).random(len(idx))}
-    rec["flip1"], rec["to_flip"] = {}, {}
-    for name in RANKINGS:
-        rec["flip1"][name], rec["to_flip"][name] = first_flip(inp, columns, _order(rankings[name]))
+    results = first_flips(inp, [FlipJob(0, columns, _order(rankings[name])) for name in RANKINGS])
+    rec["flip1"] = {name: f for name, (f, _) in zip(RANKINGS, results)}
+    rec["to_flip"] = {name: k for name, (_, k) in zip(RANKINGS, results)}
     return rec
 
 
@@ -276,7 +318,8 @@ def test_set_of(model_id: str) -> str:
     return {"bbc-news": "bbc-news", "rotten-tomatoes": "rotten-tomatoes"}.get(family, family)
 
 
-DEFAULT_N = {"classifier": 100, "translation": 40, "minilm": 100}
+DEFAULT_N = {"bbc-news": 100, "rotten-tomatoes": 300, "rotten-tomatoes-by-movie": 200, "bible-en-fr": 40,
+             "dates-en-fr": 100}   # held-out examples per model (the translation sets are shipped whole)
 
 
 def shipped_models() -> list[str]:
@@ -296,8 +339,9 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
     """Run every measurement on the first ``n`` held-out examples → the JSON document (examples + tables)."""
     from .heldout_sets import examples as heldout
     kind = kind_of(model_id)
-    n = DEFAULT_N[kind] if n is None else int(n)
-    data = heldout(test_set_of(model_id))[:n]
+    name = test_set_of(model_id)
+    n = DEFAULT_N.get(name, 100) if n is None else int(n)
+    data = heldout(name)[:n]
     if kind == "minilm":
         from .minilm_head import minilm_sentiment
         model, run = minilm_sentiment(), minilm_example
@@ -334,7 +378,7 @@ def settings() -> dict[str, Any]:
             "leave-one-out": "Captum FeatureAblation: p(decision) − p(decision with the item replaced by the "
                              "unknown-word token); |·| for τ, signed for rankings (the best single item)",
             "erasure": "items replaced by the unknown-word token; first flip searched at k = 1..10 items, then ×1.5 "
-                       "up to all items",
+                       f"up to all items (translation: k = 1..{TRANSLATION_FLIP_LIMIT} per generated token)",
             "tau": "Kendall τ-b (scipy), attention vs importance, per example (per generated token for translation)",
             "uniform": "every hookable attention distribution frozen to uniform over the real keys at test time",
             "bootstrap": f"percentile intervals, {BOOTSTRAP} resamples, seed 0",

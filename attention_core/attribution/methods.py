@@ -122,18 +122,19 @@ def completeness_tolerance(change: torch.Tensor) -> torch.Tensor:
 
 
 def leave_one_out(inp: AttributionInputs, groups: list[list[int]], **_: Any) -> tuple[np.ndarray, dict[str, Any]]:
-    """Leave-one-out with Captum's ``FeatureAblation``: each group replaced by the unknown-word embedding."""
-    emb, targets = _expanded(inp)
-    mask = torch.full((inp.positions,), len(groups), dtype=torch.long, device=emb.device)
+    """Leave-one-out with Captum's ``FeatureAblation``: each group replaced by the unknown-word embedding.
+
+    The input is not repeated per explained output: one ablated forward pass scores every output row at once
+    (Captum then returns one attribution per output element)."""
+    mask = torch.full((inp.positions,), len(groups), dtype=torch.long, device=inp.embeddings.device)
     for j, g in enumerate(groups):
         mask[g] = j
     shape = inp.embeddings.shape[1:-1]
-    feature_mask = mask.reshape(1, *shape, 1)
     with torch.no_grad():
         attr = FeatureAblation(inp.explained).attribute(
-            emb, baselines=inp.blank.expand_as(emb).contiguous(), target=targets, feature_mask=feature_mask,
-            perturbations_per_eval=max(1, _batch(inp, 64 * inp.rows) // inp.rows))
-    flat = attr[..., 0].reshape(inp.rows, inp.positions).detach().double().cpu().numpy()
+            inp.embeddings, baselines=inp.blank, feature_mask=mask.reshape(1, *shape, 1),
+            perturbations_per_eval=_batch(inp, 64))
+    flat = attr[..., 0].reshape(inp.rows, inp.positions).detach().double().cpu().numpy()   # [R, P]
     return np.stack([flat[:, g[0]] if g else np.zeros(inp.rows) for g in groups], 1), {}
 
 

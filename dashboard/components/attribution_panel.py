@@ -34,6 +34,7 @@ DEFAULT_METHODS = {"classifier": ["integrated-gradients", "leave-one-out"],
 KINDS = {Task.DOCUMENT_CLASSIFICATION: "classifier", Task.SENTENCE_CLASSIFICATION: "classifier",
          Task.TRANSLATION: "translation", Task.ENCODER: "minilm"}
 ERRORS = (Exception,)   # any failure here is reported in one line; the page above stays
+MAX_STEPS = 128         # integrated gradients: at most this many points here (the gap left is shown)
 
 
 def _kind(model_id: str) -> str | None:
@@ -48,7 +49,7 @@ def _comparison(model_id: str, text: str, methods: tuple[str, ...], options: tup
     from attention_core.attribution.compare import compare
     explainer = model(model_id)
     inp = explainer.attribution_inputs(text, **dict(options))
-    return compare(inp, explainer.explain(text, **dict(options)).maps, list(methods))
+    return compare(inp, explainer.explain(text, **dict(options)).maps, list(methods), max_steps=MAX_STEPS)
 
 
 @st.cache_data(max_entries=128, show_spinner="Erasing tokens…")
@@ -83,7 +84,7 @@ def _minilm_comparison(text: str, methods: tuple[str, ...], layer: int | None) -
     importance = head.attention_importance(text)
     pooled = pooled_maps(importance, layer)
     inp = head.attribution_inputs(text)
-    comp = compare(inp, [], list(methods), attention=[pooled["rollout"]])
+    comp = compare(inp, [], list(methods), attention=[pooled["rollout"]], max_steps=MAX_STEPS)
     return comp, {**importance, "maps": pooled}, head.classify(text)
 
 
@@ -172,9 +173,9 @@ def _classifier_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
         sentence = next(s for s in slots if levels[s] == "sentence")
         att = comp.attention[sentence]
         top = int(np.argmax(att.weights[0])) if att is not None else 0
+        sentences = comp.attributions[methods[0]][sentence].keys
         pick = st.selectbox("Words of sentence", range(len(words)), index=min(top, len(words) - 1),
-                            format_func=lambda i: f"{i + 1}. {comp.attributions[methods[0]][words[i]].queries[0]}",
-                            key=f"{key}-attr-sentence")
+                            format_func=lambda i: f"{i + 1}. {sentences[i]}", key=f"{key}-attr-sentence")
         chosen = [sentence, words[pick]]
     agreements = {m: comp.agreements(m, k) for m in methods}
     rows = []
@@ -182,8 +183,9 @@ def _classifier_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
         att = comp.attention[s]
         maps = ([att] if att is not None else []) + [comp.attributions[m][s] for m in methods]
         level = levels[s] or "tokens"
-        show_figure(figure_of(beside, maps, title=f"{level}: attention and attribution on one scale"),
-                    key=f"{key}-attr-fig-{s}")
+        title = (f"{level} level: attention and attribution on one scale" if att is not None else
+                 f"{level} level: attribution (this model has no attention)")
+        show_figure(figure_of(beside, maps, title=title), key=f"{key}-attr-fig-{s}")
         for m in methods:
             if agreements[m][s]:
                 rows.append((f"{level}: attention vs {METHOD_LABELS[m].lower()}", agreements[m][s][0]))
@@ -224,8 +226,14 @@ def _erasure_section(model_id: str, text: str, methods: tuple[str, ...], opts: t
                 "(replaced by the unknown-word token), and run the model again.")
     rows, targets = _erasure(model_id, text, methods, opts, k)
     if kind == "translation":
-        table = [{"ranking": r.ranking, "tokens whose choice changes": float(np.mean(r.flipped)),
-                  "mean p before": float(np.mean(r.before)), "mean p after": float(np.mean(r.after))} for r in rows]
+        groups: dict[str, list[Any]] = {}
+        for r in rows:
+            name = "attention" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking)
+            groups.setdefault(f"random (mean of {sum(x.ranking.startswith('random') for x in rows)})"
+                              if r.ranking.startswith("random") else name, []).append(r)
+        table = [{"removed by": name, "generated tokens whose choice changes": float(np.mean([x.flipped for x in rs])),
+                  "mean p before": float(np.mean(rs[0].before)), "mean p after": float(np.mean([x.after for x in rs]))}
+                 for name, rs in groups.items()]
         st.dataframe(pd.DataFrame(table).round(3), hide_index=True)
         return
     named = [r for r in rows if not r.ranking.startswith("random")]

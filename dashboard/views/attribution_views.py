@@ -41,31 +41,38 @@ def _trace(amap: AttentionMap, top: float, x: np.ndarray, y: np.ndarray, colorba
                       hovertemplate=f"%{{customdata[0]}} → %{{customdata[1]}}<br>{what}: %{{z:.3f}}<extra></extra>")
 
 
-def beside(maps: list[AttentionMap], title: str = "", top: float | None = None) -> go.Figure:
-    """Single-row maps over the same columns, stacked: attention first, then each attribution (one scale)."""
+def short_name(amap: AttentionMap) -> str:
+    """A row name for a stacked figure: the attribution method (with its steps) or the attention's label."""
+    return str(amap.meta.get("method_label") or amap.label)
+
+
+def beside(maps: list[AttentionMap], title: str = "", top: float | None = None,
+           names: list[str] | None = None) -> go.Figure:
+    """Single-row maps over the same columns as one stack of rows on one axis: attention first, then each
+    attribution; one colour scale (blue 0 → top for attention, red/blue −top → top for attributions)."""
     if not maps:
         return go.Figure()
     top = top or shared_top(maps)
-    n, cols = len(maps), maps[0].shape[1]
-    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.02 if n > 4 else 0.04,
-                        subplot_titles=[safe(m.label, 70) for m in maps])
-    shown = set()
-    for i, amap in enumerate(maps, start=1):
-        kind = amap.kind
+    names = names or [short_name(m) for m in maps]
+    cols = maps[0].shape[1]
+    fig = go.Figure()
+    shown: set[str] = set()
+    for i, amap in enumerate(maps):
         bar = None
-        if kind not in shown:
-            shown.add(kind)
-            bar = dict(title="attribution" if amap.is_attribution else "attention", thickness=10, len=0.45,
-                       y=0.75 if not amap.is_attribution else 0.25)
-        fig.add_trace(_trace(amap, top, np.arange(cols), np.arange(amap.shape[0]), bar), row=i, col=1)
-        fig.update_yaxes(tickvals=list(range(amap.shape[0])), ticktext=[safe(q, 18) for q in amap.queries],
-                         autorange="reversed", row=i, col=1)
-    keys = [safe(k, 16) for k in maps[0].keys]
-    fig.update_xaxes(tickmode="array", tickvals=list(range(cols)), ticktext=keys, tickangle=-60 if cols > 6 else 0,
-                     row=n, col=1)
-    fig.update_annotations(font_size=12)
-    fig.update_layout(title=dict(text=safe(title, 90), font=dict(size=14)), height=int(110 + 62 * n),
-                      margin=dict(l=10, r=10, t=60, b=10), plot_bgcolor="white")
+        if amap.kind not in shown:
+            shown.add(amap.kind)
+            bar = dict(title=dict(text="attention" if not amap.is_attribution else "attribution", side="right"),
+                       thickness=10, len=0.42, y=0.78 if not amap.is_attribution else 0.22, yanchor="middle")
+        fig.add_trace(_trace(amap, top, np.arange(cols), np.array([i]), bar))
+    fig.update_xaxes(tickmode="array", tickvals=list(range(cols)), ticktext=[safe(k, 16) for k in maps[0].keys],
+                     tickangle=-60 if cols > 6 else 0, side="top", showgrid=False)
+    fig.update_yaxes(tickmode="array", tickvals=list(range(len(maps))), ticktext=[safe(n, 34) for n in names],
+                     autorange="reversed", showgrid=False)
+    label_room = 6 * min(max((len(k) for k in maps[0].keys), default=1), 16) if cols > 6 else 18
+    fig.update_layout(title=dict(text=safe(title, 90), font=dict(size=14), y=1.0, yanchor="top", yref="container",
+                                 pad=dict(t=8)),
+                      height=int(max(230, 70 + label_room + 44 * len(maps))),
+                      margin=dict(l=10, r=10, t=40 + label_room, b=10), plot_bgcolor="white")
     return fig
 
 
@@ -86,11 +93,11 @@ def paired(maps: list[AttentionMap], top: float | None = None) -> go.Figure:
                        y=0.75 if not amap.is_attribution else 0.25)
         fig.add_trace(_trace(amap, top, np.arange(cols), np.arange(rows), bar), row=1, col=i)
         fig.update_xaxes(tickmode="array", tickvals=list(range(cols)), ticktext=[safe(k, 12) for k in amap.keys],
-                         tickangle=-60, side="top", row=1, col=i)
+                         tickangle=-60, row=1, col=i)
     fig.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=[safe(q, 14) for q in maps[0].queries],
                      autorange="reversed", row=1, col=1)
-    fig.update_annotations(font_size=12, yshift=40)
-    fig.update_layout(height=int(min(900, 170 + 20 * rows)), margin=dict(l=10, r=10, t=110, b=10),
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=int(min(900, 190 + 20 * rows)), margin=dict(l=10, r=10, t=40, b=90),
                       plot_bgcolor="white")
     return fig
 
@@ -101,8 +108,14 @@ def agreement_frame(rows: list[tuple[str, Agreement]]) -> pd.DataFrame:
         return None if math.isnan(v) else round(v, 3)
     return pd.DataFrame([{"compared": name, "n": a.n, "Kendall τ": num(a.tau), "p (τ)": num(a.tau_p),
                           "Spearman ρ": num(a.rho), f"top-{a.k} overlap": f"{round(a.overlap * a.k)}/{a.k}",
-                          "reading": reading(a, "attention", name.split(" vs ")[-1])}
+                          "reading": reading(a, *_sides(name))}
                          for name, a in rows])
+
+
+def _sides(name: str) -> tuple[str, str]:
+    """"word: attention vs leave-one-out" → ("attention", "leave-one-out")."""
+    first, _, second = name.partition(" vs ")
+    return first.split(": ")[-1] or "attention", second or "the attribution"
 
 
 def mean_agreement(agreements: list[Agreement]) -> dict[str, float]:

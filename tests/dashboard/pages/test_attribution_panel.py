@@ -1,5 +1,7 @@
 """The attribution panel beside the Self-attention hops page's maps (one AppTest; the panel is shared)."""
-from .conftest import charts, widget
+from streamlit.testing.v1 import AppTest
+
+from .conftest import APP, charts, widget
 
 
 def _panel_figures(at):
@@ -7,8 +9,13 @@ def _panel_figures(at):
                                          if t.get("type") == "heatmap")]
 
 
-def test_hops_page_draws_attribution_beside_attention(open_page):
-    at = open_page("app_pages/hops.py")
+def test_hops_page_draws_attribution_beside_attention():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["hops-text"] = "Dull, lifeless and far too long, but the lead is terrific."
+    at.run()
+    at.switch_page("app_pages/hops.py")
+    at.run()
+    assert not at.exception, at.exception
     assert any(s.value == "Is this attention an explanation?" for s in at.subheader)
     (fig,) = _panel_figures(at)
     heat = [t for t in fig["data"] if t["type"] == "heatmap"]
