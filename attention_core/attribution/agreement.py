@@ -66,6 +66,11 @@ def _corr(fn: Any, a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman ρ of two score vectors (NaN when one is constant or shorter than 2)."""
+    return _corr(stats.spearmanr, np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))[0]
+
+
 def agreement(attention: np.ndarray, attribution: np.ndarray, k: int = DEFAULT_K,
               signed: bool = False) -> Agreement:
     """Agreement between an attention row and an attribution row over the same items ``[n]``."""

@@ -7,6 +7,7 @@ that most support the decision go first — removing a token that argues against
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,10 @@ import torch
 
 from ..record import AttentionMap
 from .inputs import AttributionInputs, MapSlot
+from .methods import MAX_BATCH_NUMBERS
+
+FLIP_DENSE, FLIP_GROWTH = 10, 1.5   # first-flip search: remove k = 1..10 items, then ×1.5 up to every item
+FLIP_BATCH = 64                     # erased variants per forward pass (fewer when outputs are large)
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,54 @@ def flip_curve(inp: AttributionInputs, order: list[int], row: int = 0, limit: in
     probs = inp.probabilities(inp.erased([order[:k] for k in range(1, k_max + 1)]))[:, row]   # [K, C]
     target = inp.targets[row]
     return probs[:, target].double().cpu().numpy(), (probs.argmax(-1) != target).cpu().numpy()
+
+
+def flip_grid(n: int, limit: int | None = None) -> list[int]:
+    """Numbers of items to remove when looking for the first flip: every k up to 10, then ×1.5 up to all n
+    (or every k up to ``limit``)."""
+    if limit is not None:
+        return list(range(1, min(n, limit) + 1))
+    ks = list(range(1, min(n, FLIP_DENSE) + 1))
+    while ks and ks[-1] < n:
+        ks.append(min(n, int(math.ceil(ks[-1] * FLIP_GROWTH))))
+    return ks
+
+
+@dataclass(frozen=True)
+class FlipJob:
+    """Remove ``order``'s columns one more at a time (on :func:`flip_grid`) and watch output ``row``."""
+
+    row: int
+    columns: list[list[int]]
+    order: list[int]
+    limit: int | None = None
+
+
+@torch.no_grad()
+def first_flips(inp: AttributionInputs, jobs: list[FlipJob]) -> list[tuple[bool, int | None]]:
+    """For each job: (did removing the first column flip the decision, the smallest k on the grid that
+    flips it or None). All variants of all jobs run in shared batches."""
+    variants, owners = [], []
+    for j, job in enumerate(jobs):
+        for k in flip_grid(len(job.order), job.limit):
+            variants.append(sorted({p for c in job.order[:k] for p in job.columns[c]}))
+            owners.append((j, k))
+    batch = max(1, min(FLIP_BATCH, MAX_BATCH_NUMBERS // max(inp.batch_cost, 1)))
+    flipped: list[bool] = []
+    for start in range(0, len(variants), batch):
+        probs = inp.probabilities(inp.erased(variants[start:start + batch]))          # [b, R, C]
+        rows = torch.tensor([jobs[j].row for j, _ in owners[start:start + batch]], device=probs.device)
+        chosen = probs[torch.arange(len(rows), device=probs.device), rows].argmax(-1)
+        targets = torch.tensor([inp.targets[r] for r in rows.tolist()], device=probs.device)
+        flipped += (chosen != targets).cpu().tolist()
+    out: list[list[tuple[int, bool]]] = [[] for _ in jobs]
+    for (j, k), f in zip(owners, flipped):
+        out[j].append((k, f))
+    results = []
+    for hits in out:
+        if not hits:
+            results.append((False, None))
+            continue
+        first = next((k for k, f in hits if f), None)
+        results.append((bool(hits[0][1]), first))
+    return results

@@ -141,7 +141,7 @@ def no_cudnn() -> Any:
     return torch.backends.cudnn.flags(enabled=False)
 
 
-def classifier_inputs(model_id: str, module: nn.Module, layer: nn.Module, ids: torch.Tensor,
+def classifier_inputs(model_id: str, layer: nn.Module, ids: torch.Tensor,
                       logits_of: Callable[[torch.Tensor], torch.Tensor], labels: list[str],
                       slots: Callable[[str], list[MapSlot]], blank_id: int = UNK) -> AttributionInputs:
     """Attribution inputs for a classifier that embeds ``ids [1, *shape]`` with ``layer`` and returns logits

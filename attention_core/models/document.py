@@ -149,7 +149,7 @@ class DocumentClassifier(ShippedExplainer):
                             meta={"label": f"sentence {i + 1}", "sentence": i}) for i, ws in enumerate(shown)]
             return out
 
-        return classifier_inputs(self.model_id, self.model, self.model.embed, ids, logits, self.labels, slots)
+        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots)
 
 
 def sentence_label(text: str) -> str:

@@ -81,7 +81,7 @@ class SentenceClassifier(ShippedExplainer):
         from ..attribution.inputs import MapSlot, classifier_inputs
         ws = words(inp)[:MAX_TOKENS] or ["<empty>"]
         ids = torch.tensor([self.vocab.ids(ws)], device=self.device)
-        return classifier_inputs(self.model_id, self.model, self.model.embed, ids, lambda x: self.model(x)[0],
+        return classifier_inputs(self.model_id, self.model.embed, ids, lambda x: self.model(x)[0],
                                  self.labels, lambda target: [MapSlot([f"→ {target}"], ws, [0], [[j] for j in range(len(ws))],
                                                                       meta={"label": "tokens"})])
 

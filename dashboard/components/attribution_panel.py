@@ -316,9 +316,9 @@ def _minilm_section(text: str, key: str) -> None:
     for name, line in zip(frame["compared"], frame["reading"]):
         st.markdown(f"- *{md_escape(name)}* — {md_escape(line)}")
     if "leave-one-out" in methods:
-        from attention_core.attribution.faithfulness import _spearman
+        from attention_core.attribution.agreement import spearman
         loo = comp.attributions["leave-one-out"][0].weights[0][keep]
-        series = {kind: [_spearman(layer_row[keep], loo) for layer_row in importance[kind]]
+        series = {kind: [spearman(layer_row[keep], loo) for layer_row in importance[kind]]
                   for kind in ("raw", "rollout", "flow") if importance[kind] is not None}
         show_figure(figure_of(layer_lines, series, "this input: Spearman ρ with blank-out (leave-one-out), per layer"),
                     key=f"{key}-attr-layers")

@@ -133,9 +133,9 @@ def erasure_bars(names: list[str], after: list[float], before: float, new_labels
     text = [f"→ {safe(l, 20)}" for l in new_labels]
     fig = go.Figure(go.Bar(x=[safe(n) for n in names], y=after, marker_color=colours, text=text,
                            textposition="outside", hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
-    fig.add_hline(y=before, line=dict(color="#586e75", dash="dash"),
-                  annotation_text=f"before: {before:.2f}", annotation_position="top left")
-    fig.update_layout(title=f"p({safe(decision, 30)}) after removing {k} token{'s' if k != 1 else ''}",
+    fig.add_hline(y=before, line=dict(color="#586e75", dash="dash"))
+    fig.update_layout(title=f"p({safe(decision, 30)}) after removing {k} token{'s' if k != 1 else ''} "
+                            f"(dashed: {before:.2f} before)",
                       yaxis=dict(range=[0, 1.15], title="probability"), height=330,
                       margin=dict(l=10, r=10, t=40, b=10))
     return fig

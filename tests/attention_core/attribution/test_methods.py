@@ -80,3 +80,24 @@ def test_translation_rows_are_the_generated_tokens():
     (amap,) = attribute(tr, "Monday, November 23, 2026", "grad×input")
     assert amap.queries == att.queries and amap.keys == att.keys and amap.kind == "attribution"
     assert amap.shape == att.shape
+
+
+def test_erasure_removes_the_top_ranked_tokens_and_reruns_the_model():
+    from attention_core.attribution.erasure import erase_top, position_scores
+    from attention_core.attribution.pairing import attention_like
+    han = load_model("document/han")
+    inp = han.attribution_inputs(DOC)
+    att = attention_like(inp.slots, han.explain(DOC).maps)
+    scores = position_scores(att, inp.slots, inp.rows, inp.positions)
+    sentence, words = att[0].weights[0], [m.weights[0] for m in att[1:]]
+    width = inp.ids.shape[-1]
+    # a word's score is its sentence's weight times its own (HAN's two levels)
+    assert np.isclose(scores[0, 1 * width + 2], sentence[1] * words[1][2])
+    result = erase_top(inp, scores, 2, "attention")
+    top2 = sorted(np.argsort(-scores[0])[:2].tolist())
+    assert sorted(result.removed[0]) == top2
+    ids = inp.ids.clone().reshape(-1)
+    ids[top2] = UNK
+    with torch.no_grad():
+        p = torch.softmax(han.model(ids.reshape(inp.ids.shape))[0], -1)[0, inp.targets[0]]
+    assert abs(float(p) - result.after[0]) < 1e-5

@@ -2,7 +2,6 @@
 import threading
 
 import numpy as np
-import torch
 
 from attention_core.mechanisms import replaced_weights, uniform_weights
 from attention_core.models import load_model

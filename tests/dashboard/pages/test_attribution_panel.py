@@ -5,8 +5,7 @@ from .conftest import APP, charts, widget
 
 
 def _panel_figures(at):
-    return [f for f in charts(at) if any(t.get("colorscale") and t.get("zmin", 0) < 0 for t in f["data"]
-                                         if t.get("type") == "heatmap")]
+    return [f for f in charts(at, panel=True) if any(t.get("zmin", 0) < 0 for t in f["data"] if t["type"] == "heatmap")]
 
 
 def test_hops_page_draws_attribution_beside_attention():
@@ -24,12 +23,12 @@ def test_hops_page_draws_attribution_beside_attention():
     assert attention["zmin"] == 0 and all(t["zmin"] == -t["zmax"] == -attention["zmax"] for t in attributions)
     readings = [m.value for m in at.markdown if "Kendall τ" in m.value]
     assert len(readings) == 2 and "top 3 tokens" in readings[0]
-    erasure = next(f for f in charts(at) if "after removing" in f["layout"]["title"]["text"])
+    erasure = next(f for f in charts(at, panel=True) if "after removing" in f["layout"]["title"]["text"])
     assert "3 tokens" in erasure["layout"]["title"]["text"]
     widget(at, "slider", "k (top-k, erasure)").set_value(1)
     at.run()
     assert not at.exception
-    erasure = next(f for f in charts(at) if "after removing" in f["layout"]["title"]["text"])
+    erasure = next(f for f in charts(at, panel=True) if "after removing" in f["layout"]["title"]["text"])
     assert "1 token" in erasure["layout"]["title"]["text"]
     widget(at, "selectbox", "Model to explain").set_value("sentence/lin-nopenalty")
     at.run()
