@@ -19,6 +19,7 @@ DECIMALS = 4
 BOOTSTRAP = 2000        # bootstrap resamples for the flip-rate intervals
 RANKINGS = ("attention", "gradient", "random", "leave-one-out")
 MEASURES = ("gradient", "leave-one-out")
+MINILM_LEVELS = {"raw": "raw attention, layer 6", "rollout": "rollout, layers 1–6", "flow": "flow, layers 1–6"}
 
 
 def rounded(x: Any) -> Any:
@@ -81,7 +82,7 @@ def _units(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 out.setdefault("source tokens", []).append(unit)
         else:
             for kind, taus in ex["tau"].items():
-                out.setdefault(f"{kind} (last layer)", []).append(
+                out.setdefault(MINILM_LEVELS.get(kind, kind), []).append(
                     {"n": ex["n"], "cls": ex["pred"], "tau": taus, "flip1": ex["flip1"], "to_flip": ex["to_flip"]})
     return out
 

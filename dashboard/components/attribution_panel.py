@@ -76,27 +76,29 @@ def _minilm() -> Any:
     return minilm_sentiment()
 
 
-@st.cache_data(max_entries=64, show_spinner="Attention flow and attribution for MiniLM…")
-def _minilm_comparison(text: str, methods: tuple[str, ...], layer: int | None) -> tuple[Any, dict, Any]:
+@st.cache_data(max_entries=64, show_spinner="Attention rollout and flow for MiniLM…")
+def _minilm_importance(text: str) -> dict[str, Any]:
+    return _minilm().attention_importance(text)
+
+
+@st.cache_data(max_entries=64, show_spinner="Attribution for MiniLM's head…")
+def _minilm_comparison(text: str, methods: tuple[str, ...]) -> tuple[Any, Any]:
     from attention_core.attribution.compare import compare
     from attention_core.attribution.minilm_head import pooled_maps
     head = _minilm()
-    importance = head.attention_importance(text)
-    pooled = pooled_maps(importance, layer)
-    inp = head.attribution_inputs(text)
-    comp = compare(inp, [], list(methods), attention=[pooled["rollout"]], max_steps=MAX_STEPS)
-    return comp, {**importance, "maps": pooled}, head.classify(text)
+    rollout = pooled_maps(_minilm_importance(text))["rollout"]
+    comp = compare(head.attribution_inputs(text), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
+    return comp, head.classify(text)
 
 
 @st.cache_data(max_entries=64, show_spinner="Erasing tokens…")
 def _minilm_erasure(text: str, methods: tuple[str, ...], k: int) -> list[Any]:
     from attention_core.attribution.compare import attribution_positions, erasure_rows, position_labels
-    comp, importance, _ = _minilm_comparison(text, methods, None)
+    comp, _ = _minilm_comparison(text, methods)
     head = _minilm()
     inp = head.attribution_inputs(text)
     scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
-    att = importance["maps"]["rollout"].weights
-    return erasure_rows(inp, k, att, scores, position_labels(inp), lambda r, t: head.labels[t])
+    return erasure_rows(inp, k, comp.attention[0].weights, scores, position_labels(inp), lambda r, t: head.labels[t])
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -298,10 +300,12 @@ def _minilm_section(text: str, key: str) -> None:
     if not methods:
         st.info("Choose at least one attribution method.")
         return
+    from attention_core.attribution.minilm_head import pooled_maps
     layer = st.select_slider("Raw attention of layer", list(range(1, 7)), value=6, key=f"{key}-attr-layer") - 1
-    comp, importance, decision = _minilm_comparison(text, tuple(methods), layer)
+    comp, decision = _minilm_comparison(text, tuple(methods))
+    importance = _minilm_importance(text)
     st.metric("Head's decision", f"{decision.label} ({decision.confidence:.2f})")
-    pooled = importance["maps"]
+    pooled = pooled_maps(importance, layer)
     if "flow" not in pooled:
         st.caption(f"Attention flow skipped: {len(importance['tokens'])} word pieces (it is computed up to 32, where "
                    "it stays within a few seconds).")
