@@ -1,4 +1,5 @@
-"""``python -m attention_core``: list models, explain one input, export a dataset's maps to Parquet."""
+"""``python -m attention_core``: list models, explain one input, export a dataset's maps to Parquet,
+measure faithfulness over a test set."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--image", help="path to an image (PNG, JPEG, WebP)")
     exp.add_argument("--json", action="store_true", help="print JSON")
     _add_export(sub)
+    faith = sub.add_parser("faithfulness", help="attention vs attribution and erasure over a test set → JSON")
+    faith.add_argument("--model", action="append", help="model id (repeatable)")
+    faith.add_argument("--all", action="store_true", help="every shipped classifier and translator, and MiniLM")
+    faith.add_argument("--n", type=int, help="first N held-out examples (default per kind)")
+    faith.add_argument("--out", help="folder to write <model id>/faithfulness.json into (default: the weights)")
+    faith.add_argument("--docs", help="also rewrite the faithfulness tables in this Markdown file")
+    faith.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    faith.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
 
@@ -125,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_models(args.json)
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "faithfulness":   # imports Captum: only for this command
+            from .attribution.faithfulness import run_cli
+            return run_cli(args)
         return _cmd_explain(args)
     except BrokenPipeError:
         # the reader went away (``… | head``): nothing more to say, and no traceback. Point stdout at

@@ -1,7 +1,7 @@
 """Hierarchical attention network (Yang et al. 2016) and a flat baseline for BBC News topics."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 from torch import nn
@@ -17,6 +17,9 @@ from .base import ShippedExplainer, read_json, register
 from .recurrent import packed_rnn
 from .registry import ModelSpec
 from .text_vocab import PAD, Vocab, sentences, words
+
+if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
+    from ..attribution.inputs import AttributionInputs
 
 # Whole documents go through: the character cap (``MAX_DOCUMENT_CHARS``) bounds their length, not a sentence
 # count. A sentence longer than MAX_WORDS words (a list, a text without full stops) is read as consecutive
@@ -162,14 +165,41 @@ class DocumentClassifier(ShippedExplainer):
             return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
         _, word_w, sent_w = out
         base = {"model": self.model_id}
-        maps = [AttentionMap("hierarchical", ["document"],
-                             [s if len(s) <= 60 else s[:59] + "…" for s in kept], sent_w[0].cpu().numpy(),
+        maps = [AttentionMap("hierarchical", ["document"], [sentence_label(s) for s in kept], sent_w[0].cpu().numpy(),
                              level="sentence", meta={**base, "label": "HAN sentence attention", "sentences": kept})]
         for i, ws in enumerate(shown):
             maps.append(AttentionMap("hierarchical", [f"sentence {i + 1}"], ws, word_w[0, i, :len(ws)].cpu().numpy(),
                                      level="word", meta={**base, "label": f"HAN word attention · sentence {i + 1}",
                                                          "sentence": i}))
         return Explanation(self.model_id, output, maps, notices)
+
+    def attribution_inputs(self, inp: str, **_: Any) -> "AttributionInputs":
+        """What attribution needs for ``inp`` (HAN and the flat baseline alike): the embedding layer, the class
+        probabilities as a function of its output, and maps laid out as HAN's (document × sentences, one
+        sentence × words per sentence)."""
+        from ..attribution.inputs import MapSlot, classifier_inputs
+        doc = document_ids(inp, self.vocab)
+        ids, shown, kept = doc.ids.to(self.device), doc.words, doc.texts
+        width = ids.shape[-1]
+
+        def logits(x: torch.Tensor) -> torch.Tensor:
+            out = self.model(x)
+            return out[0] if isinstance(out, tuple) else out
+
+        def slots(_target: str) -> list[MapSlot]:
+            out = [MapSlot(["document"], [sentence_label(s) for s in kept], [0],
+                           [[i * width + j for j in range(len(ws))] for i, ws in enumerate(shown)], level="sentence",
+                           meta={"label": "sentence level", "sentences": kept})]
+            out += [MapSlot([f"sentence {i + 1}"], ws, [0], [[i * width + j] for j in range(len(ws))], level="word",
+                            meta={"label": f"sentence {i + 1}", "sentence": i}) for i, ws in enumerate(shown)]
+            return out
+
+        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots)
+
+
+def sentence_label(text: str) -> str:
+    """A sentence as a column label (cut to 60 characters)."""
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _samples() -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """Structured self-attentive sentence classifier (Lin et al. 2017) for Rotten Tomatoes snippets."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -16,6 +16,9 @@ from .base import ShippedExplainer, read_json, register
 from .recurrent import packed_rnn
 from .registry import ModelSpec
 from .text_vocab import PAD, Vocab, words
+
+if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
+    from ..attribution.inputs import AttributionInputs
 
 MAX_TOKENS = 80
 
@@ -71,6 +74,16 @@ class SentenceClassifier(ShippedExplainer):
                                                       "penalty_coef": self.coef})
         notices = [f"The text was cut to its first {MAX_TOKENS} tokens."] if cut else []
         return Explanation(self.model_id, output, [amap], notices)
+
+    def attribution_inputs(self, inp: str, **_: Any) -> "AttributionInputs":
+        """What attribution needs for ``inp``: the embedding layer, the class probabilities as a function of its
+        output, and one map (the decision × tokens) on the hop map's columns."""
+        from ..attribution.inputs import MapSlot, classifier_inputs
+        ws = words(inp)[:MAX_TOKENS] or ["<empty>"]
+        ids = torch.tensor([self.vocab.ids(ws)], device=self.device)
+        return classifier_inputs(self.model_id, self.model.embed, ids, lambda x: self.model(x)[0],
+                                 self.labels, lambda target: [MapSlot([f"→ {target}"], ws, [0], [[j] for j in range(len(ws))],
+                                                                      meta={"label": "tokens"})])
 
 
 def _samples() -> tuple[str, ...]:

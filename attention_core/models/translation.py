@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from tokenizers import Tokenizer
@@ -16,6 +16,9 @@ from .base import ShippedExplainer, files_problem, read_json, register
 from .decoding import Hypothesis, beam_search, greedy_batch
 from .registry import ModelSpec
 from .seq2seq import EOS, MECHANISM_LABELS, Seq2Seq
+
+if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
+    from ..attribution.inputs import AttributionInputs
 
 MAX_SOURCE_TOKENS = 100   # a safety cap (decoding time, memory), far beyond the trained lengths below
 MAX_TARGET_TOKENS = 120
@@ -115,6 +118,15 @@ class Translator(ShippedExplainer):
         return (f"Longer than the training data: these models were trained on {what}; this input has {length} "
                 f"{unit}. It is translated anyway, but it is outside the training distribution, so expect the "
                 "translation and its attention to be less reliable.")
+
+    def attribution_inputs(self, inp: str, beam: int = 1, **_: Any) -> "AttributionInputs":
+        """What attribution needs for ``inp``: the source embeddings and, teacher-forced on the model's own
+        translation (as :meth:`explain` decodes it), p(y_t | source, y_<t) for every generated token."""
+        from ..attribution.inputs import translation_inputs
+        ids, _ = self.encode(inp)
+        hyp = self.translate_ids(ids, beam=int(beam))
+        return translation_inputs(self.model_id, self.model, ids, hyp.tokens, [self.label(t) for t in ids],
+                                  [self.label(t) for t in hyp.tokens], MECHANISM_LABELS[self.mechanism], self.device)
 
 
 def heldout(family: str) -> list[dict[str, Any]]:

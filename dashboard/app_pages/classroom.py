@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from attention_core.inputs import InputError, clean_text
-from dashboard.components import figure_of, large_fonts, show_figure
+from dashboard.components import figure_of, large_fonts, md_escape, show_figure
 from dashboard.components import shared_lesson as lesson
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
@@ -245,10 +245,47 @@ def step_hierarchy(ex: Example) -> None:
                           "Sentence weights", color="#268bd2", y_range=(0, 1.1)), key="lesson-sentences")
 
 
+@st.cache_data(max_entries=32, show_spinner="Asking a trained model…")
+def _evidence(text: str) -> lesson.AttentionOrEvidence:
+    return lesson.attention_or_evidence(text)
+
+
+def step_explanation(ex: Example) -> None:
+    """Step 8: attention is not automatically an explanation (a trained model, leave-one-out beside attention)."""
+    st.subheader("Step 8 · Is attention an explanation?")
+    st.markdown("A heatmap shows where the model **looked**. Did the decision **depend** on it? Ask the model: "
+                "remove one word at a time (replace it by the unknown-word token) and watch the probability of "
+                "its decision. Here is a real trained model — the self-attentive sentence classifier from the "
+                "Self-attention hops page, trained on Rotten Tomatoes without the penalty.")
+    samples = ["Not a single moment of this film rings true.",
+               "The performances are uniformly excellent, but the script is a mess.",
+               "A quiet, tender and surprisingly funny little movie."]
+    text = st.selectbox("A review snippet", samples, key="lesson_evidence_text")
+    ev = _evidence(text)
+    st.metric("The model's decision", f"{ev.decision} ({ev.probability:.2f})")
+    left, right = st.columns(2)
+    with left:
+        show_figure(bars(ev.attention, ev.tokens, "Attention (mean of the 4 hops)", y_range=(0, 1.05)),
+                    key="lesson-evidence-attention")
+    with right:
+        show_figure(bars(ev.removal, ev.tokens, f"Drop in p({ev.decision}) when the word is removed",
+                         color="#dc322f"), key="lesson-evidence-removal")
+    top_att, top_rel = int(np.argmax(ev.attention)), int(np.argmax(ev.removal))
+    st.markdown(f"- Most **attended**: *{md_escape(ev.tokens[top_att])}* — remove it and the model says "
+                f"**{md_escape(ev.attended_after[0])}** ({ev.attended_after[1]:.2f}).\n"
+                f"- Most **relied on**: *{md_escape(ev.tokens[top_rel])}* — remove it and the model says "
+                f"**{md_escape(ev.relied_after[0])}** ({ev.relied_after[1]:.2f}).\n"
+                f"- Rank agreement of the two bars: Kendall τ = {ev.tau:.2f} (1 = same order, 0 = unrelated).")
+    st.caption("Attention weights are computed *before* the classifier reads them, so a large weight can go to "
+               "a word whose information the model did not need (or that other words already carry). "
+               "Attribution and erasure ask the output instead. The Document, Self-attention hops, Translate and "
+               "Transformers pages show both for any input, and the model cards give test-set tables.")
+
+
 STEPS: list[tuple[str, Callable[[Example], None]]] = [
     ("1 · The example", step_example), ("2 · Scores", step_scores), ("3 · Softmax", step_softmax),
     ("4 · Context vector", step_context), ("5 · Local attention", step_local), ("6 · Hops", step_hops),
-    ("7 · Hierarchy", step_hierarchy),
+    ("7 · Hierarchy", step_hierarchy), ("8 · Attention or evidence?", step_explanation),
 ]
 
 st.title("Classroom")

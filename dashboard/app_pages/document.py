@@ -150,3 +150,7 @@ if sentence_map is not None:
     words_section(result, sentence_map, shade)
     top_section(result, sentence_map, shade)
     full_text_section(result, sentence_map, shade)
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(result, text, key="document")

@@ -242,3 +242,7 @@ st.caption(f"{len(bundle.tokens)} tokens · {len(bundle.layers)} layers × {len(
 view = st.radio("View", list(VIEWS), horizontal=True, key=VIEW_KEY)
 layer, head, token = choices(bundle)
 VIEWS[view](bundle, layer, head, token)
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(bundle.result, text, key="transformers")

@@ -80,3 +80,7 @@ if any(m is not None and m.centers is not None for m in shown.values()):
     st.caption("Local maps: red ticks bound the window [p_t − D, p_t + D] (clipped to the sentence), "
                "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "
                "so its rows sum to at most 1.")
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(results, text, key="translate", beam=beam)

@@ -17,5 +17,8 @@ local_examples = _cached(lesson.local_examples)
 hops = _cached(lesson.hops)
 hierarchy = _cached(lesson.hierarchy)
 LOCAL_LENGTH = lesson.LOCAL_LENGTH
+AttentionOrEvidence = lesson.AttentionOrEvidence
+attention_or_evidence = lesson.attention_or_evidence   # cached by the Classroom step (it loads a model)
 
-__all__ = ["LOCAL_LENGTH", "hierarchy", "hops", "local_examples", "scores", "softmax"]
+__all__ = ["LOCAL_LENGTH", "AttentionOrEvidence", "attention_or_evidence", "hierarchy", "hops", "local_examples",
+           "scores", "softmax"]

@@ -27,10 +27,14 @@ def widget(at: AppTest, kind: str, label: str):
     raise LookupError(f"no {kind} labelled {label!r}: {[w.label for w in getattr(at, kind)]}")
 
 
-def charts(at: AppTest) -> list:
-    """Plotly figures on the page, as parsed JSON specs."""
+PANEL_KEY = "-attr-"   # chart keys of the attribution panel (issue 12), drawn below a page's own maps
+
+
+def charts(at: AppTest, panel: bool = False) -> list:
+    """Plotly figures on the page, as parsed JSON specs: the page's own, or (``panel=True``) the
+    attribution panel's."""
     import json
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart") if (PANEL_KEY in el.proto.id) == panel]
 
 
 def values(data) -> list:
