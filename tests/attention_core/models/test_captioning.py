@@ -14,7 +14,7 @@ BLEU_FLOOR = {"soft": 70.0, "hard": 70.0}   # measured on this 30-scene slice: 7
 
 @pytest.fixture(scope="module")
 def scenes():
-    from demos.data.scenes import make_scenes
+    from training.data.scenes import make_scenes
     return make_scenes("test", 30, 1001)     # the first 30 held-out scenes of the card's evaluation
 
 

@@ -43,7 +43,7 @@ def test_bible_model_decodes_with_one_row_per_token_and_keeps_its_bleu(mechanism
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_dates_model_alignment_error_rate_stays_under_its_ceiling(mechanism):
-    from demos.train_translation import collate
+    from training.translation import collate
     model = load_model(f"dates-en-fr/{mechanism}")
     hits = predicted = gold = 0
     with torch.no_grad():

@@ -1,7 +1,7 @@
 """Train the hierarchical attention network (or the flat baseline) on BBC News topics.
 
-    python -m demos.train_document --model han
-    python -m demos.train_document --model flat
+    python -m training.document --model han
+    python -m training.document --model flat
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from attention_core.checkpoint import WEIGHTS_DIR, save_checkpoint
 from attention_core.device import resolve_device
 from attention_core.models.document import FlatClassifier, HANClassifier, document_ids
 from attention_core.models.text_vocab import Vocab, words
-from demos.data.bbc import TOPICS, load_articles, split
-from demos.train_text_classifiers import train_classifier
+from training.data.bbc import TOPICS, load_articles, split
+from training.classifiers import train_classifier
 
 CONFIG = {"han": {"emb": 64, "hidden": 48, "attn": 64}, "flat": {"emb": 64, "hidden": 48}}
 

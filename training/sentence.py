@@ -1,7 +1,7 @@
 """Train Lin et al.'s structured self-attentive classifier on Rotten Tomatoes, with or without the penalty.
 
-    python -m demos.train_sentence --penalty 0.3 --epochs 8    # ships as sentence/lin
-    python -m demos.train_sentence --penalty 0 --epochs 8      # ships as sentence/lin-nopenalty
+    python -m training.sentence --penalty 0.3 --epochs 8    # ships as sentence/lin
+    python -m training.sentence --penalty 0 --epochs 8      # ships as sentence/lin-nopenalty
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from attention_core.device import resolve_device
 from attention_core.mechanisms import frobenius_penalty, redundancy
 from attention_core.models.sentence import MAX_TOKENS, SelfAttentiveClassifier
 from attention_core.models.text_vocab import PAD, Vocab, words
-from demos.data.rotten_tomatoes import LABELS, load_snippets, split
-from demos.train_text_classifiers import train_classifier
+from training.data.rotten_tomatoes import LABELS, load_snippets, split
+from training.classifiers import train_classifier
 
 CONFIG = {"emb": 100, "hidden": 64, "attn": 64, "hops": 4, "mlp": 128}
 

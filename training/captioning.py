@@ -1,7 +1,7 @@
 """Train the Show, Attend and Tell captioners (soft or hard attention) on composed scenes.
 
-    python -m demos.train_captioning --attention soft
-    python -m demos.train_captioning --attention hard
+    python -m training.captioning --attention soft
+    python -m training.captioning --attention hard
 
 Scenes are rendered from Fashion-MNIST and MNIST images (training split for training, test split for
 held-out scenes); EfficientNet-Lite0 region features are computed once and cached.
@@ -23,7 +23,7 @@ from attention_core.checkpoint import WEIGHTS_DIR, save_checkpoint
 from attention_core.device import resolve_device
 from attention_core.models.captioning import BOS, EOS, PAD, UNK, CaptionDecoder, Captioner
 from attention_core.models.image_encoder import preprocess, region_features
-from demos.data.scenes import make_scenes
+from training.data.scenes import make_scenes
 
 CONFIG = {"dim": 256, "emb": 64, "attn": 256}
 CELL = 32   # 224 / 7 pixels per region

@@ -1,6 +1,6 @@
 """Print the model cards' metric tables from the metrics.json files written by the training scripts.
 
-    python -m demos.model_cards            # Markdown tables for docs/models.md
+    python -m training.model_cards            # Markdown tables for docs/models.md
 """
 from __future__ import annotations
 

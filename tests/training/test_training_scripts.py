@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_train_translation_dates_and_bible(tmp_path):
-    from demos.train_translation import run
+    from training.translation import run
     m = run("dates", "local-p", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=300, device="cpu")
     assert 0.0 <= m["aer"] <= 1.0 and m["steps"] > 0
     state, config = load_checkpoint(tmp_path / "dates-en-fr" / "local-p")
@@ -20,13 +20,13 @@ def test_train_translation_dates_and_bible(tmp_path):
 
 
 def test_train_document_han(tmp_path):
-    from demos.train_document import run
+    from training.document import run
     m = run("han", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=40, device="cpu")
     assert 0 <= m["test_accuracy"] <= 1 and (tmp_path / "document" / "han" / "vocab.json").exists()
 
 
 def test_train_sentence_with_penalty(tmp_path):
-    from demos.train_sentence import run
+    from training.sentence import run
     m = run(1.0, tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=200, device="cpu")
     assert m["test_mean_offdiag_AAT"] >= 0 and m["test_mean_penalty"] >= 0
     saved = json.loads((tmp_path / "sentence" / "lin" / "config.json").read_text())
@@ -34,7 +34,7 @@ def test_train_sentence_with_penalty(tmp_path):
 
 
 def test_train_captioning_hard(tmp_path):
-    from demos.train_captioning import run
+    from training.captioning import run
     m = run("hard", tmp_path, train_scenes=32, test_scenes=8, max_minutes=1, epochs=1, seed=0, threads=1,
             cache=tmp_path / "cache", device="cpu")
     assert m["steps"] == 1 and 0 <= m["bleu4"] <= 100
