@@ -6,26 +6,23 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..checkpoint import WEIGHTS_DIR, load_checkpoint
 from ..device import resolve_device
 from ..explanation import Explanation
 from ..mechanisms import HierarchicalAttention
 from ..record import AttentionMap
+from .recurrent import left_align, run_masked
 from .registry import ModelSpec, register_model
-from .text_vocab import PAD, Vocab, sentences, words
+from .text_inputs import FrozenPieceEmbedding, TextInput, text_input
+from .text_vocab import PAD, Vocab, sentences
 
-MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice)
+MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice); words = tokens
 
 
-def bigru(module: nn.GRU, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Run a batch-first GRU over padded ``x [N, T, d]`` respecting ``mask [N, T]`` (empty rows → zeros)."""
-    lengths = mask.sum(-1).clamp(min=1).cpu()
-    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    out, _ = module(packed)
-    out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-    return out * mask[..., None]
+def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
+    """The embedding layer for a config's ``inputs``: a trained table, or MiniLM's frozen one + projection."""
+    return FrozenPieceEmbedding(dim) if inputs == "minilm-wordpiece" else nn.Embedding(vocab_size, dim, padding_idx=PAD)
 
 
 class SentenceEncoder(nn.Module):
@@ -37,15 +34,16 @@ class SentenceEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``x [B, S, d]``, ``mask [B, S]`` → ``[B, S, 2·hidden]``."""
-        return bigru(self.gru, x, mask)
+        return run_masked(self.gru, x, mask)
 
 
 class HANClassifier(nn.Module):
     """Word BiGRU → word attention → sentence BiGRU → sentence attention → linear classifier."""
 
-    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48, attn: int = 64) -> None:
+    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48, attn: int = 64,
+                 inputs: str = "word-vocab") -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.embed = make_embedding(inputs, vocab_size, emb)
         self.word_gru = nn.GRU(emb, hidden, batch_first=True, bidirectional=True)
         self.han = HierarchicalAttention(2 * hidden, 2 * hidden, attn, SentenceEncoder(2 * hidden, hidden))
         self.classifier = nn.Linear(2 * hidden, classes)
@@ -56,7 +54,7 @@ class HANClassifier(nn.Module):
         batch, sents, wlen = ids.shape
         mask = ids != PAD
         flat = ids.reshape(batch * sents, wlen)
-        states = bigru(self.word_gru, self.drop(self.embed(flat)), mask.reshape(batch * sents, wlen))
+        states = run_masked(self.word_gru, self.drop(self.embed(flat)), mask.reshape(batch * sents, wlen))
         doc, word_w, sent_w = self.han(states.reshape(batch, sents, wlen, -1), mask)
         return self.classifier(self.drop(doc)), word_w, sent_w
 
@@ -64,41 +62,48 @@ class HANClassifier(nn.Module):
 class FlatClassifier(nn.Module):
     """Baseline without attention: one BiGRU over the whole document, mean-pooled."""
 
-    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48) -> None:
+    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48,
+                 inputs: str = "word-vocab") -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.embed = make_embedding(inputs, vocab_size, emb)
         self.gru = nn.GRU(emb, hidden, batch_first=True, bidirectional=True)
         self.classifier = nn.Linear(2 * hidden, classes)
         self.drop = nn.Dropout(0.3)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        """``ids [B, S, W]`` (flattened in reading order) → logits ``[B, C]``."""
-        flat = ids.reshape(ids.shape[0], -1)
+        """``ids [B, S, W]`` (read as one sequence in reading order, padding skipped) → logits ``[B, C]``.
+
+        The grid's PAD sits between sentences, so the real tokens are moved to the front first; the
+        logits of a document do not depend on the other documents in the batch.
+        """
+        flat = left_align(ids.reshape(ids.shape[0], -1), PAD)
         mask = flat != PAD
-        states = bigru(self.gru, self.drop(self.embed(flat)), mask)
+        states = run_masked(self.gru, self.drop(self.embed(flat)), mask)
         pooled = states.sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
         return self.classifier(self.drop(pooled))
 
 
-def document_ids(text: str, vocab: Vocab) -> tuple[torch.Tensor, list[list[str]], list[str], bool]:
-    """Split and cap a document → ids ``[1, S, W]``, shown words per sentence, sentence texts, whether cut."""
+def document_ids(text: str, inputs: TextInput) -> tuple[torch.Tensor, list[list[str]], list[str], bool]:
+    """Split and cap a document → ids ``[1, S, W]``, shown tokens per sentence, sentence texts, whether cut."""
     sents = sentences(text)
     cut = len(sents) > MAX_SENTENCES
-    shown, kept = [], []
+    shown, rows, kept = [], [], []
     for s in sents[:MAX_SENTENCES]:
-        ws = words(s)
-        if not ws:
+        ids, labels = inputs.tokens(s)
+        if not ids:
             continue
-        cut |= len(ws) > MAX_WORDS
-        shown.append(ws[:MAX_WORDS])
+        cut |= len(ids) > MAX_WORDS
+        rows.append(ids[:MAX_WORDS])
+        shown.append(labels[:MAX_WORDS])
         kept.append(s)
     if not shown:
-        shown, kept = [["<empty>"]], [""]
-    width = max(len(ws) for ws in shown)
-    ids = torch.full((1, len(shown), width), PAD, dtype=torch.long)
-    for i, ws in enumerate(shown):
-        ids[0, i, :len(ws)] = torch.tensor(vocab.ids(ws))
-    return ids, shown, kept, cut
+        ids, labels = inputs.tokens("<empty>")
+        rows, shown, kept = [ids], [labels], [""]
+    width = max(len(r) for r in rows)
+    out = torch.full((1, len(rows), width), PAD, dtype=torch.long)
+    for i, r in enumerate(rows):
+        out[0, i, :len(r)] = torch.tensor(r)
+    return out, shown, kept, cut
 
 
 class DocumentClassifier:

@@ -12,7 +12,8 @@ from ..device import resolve_device
 from ..explanation import Explanation
 from ..mechanisms import StructuredSelfAttention, frobenius_penalty
 from ..record import AttentionMap
-from .document import bigru
+from .document import make_embedding
+from .recurrent import run_masked
 from .registry import ModelSpec, register_model
 from .text_vocab import PAD, Vocab, words
 
@@ -23,9 +24,9 @@ class SelfAttentiveClassifier(nn.Module):
     """Embedding → BiLSTM → r hops of structured self-attention → MLP."""
 
     def __init__(self, vocab_size: int, classes: int = 2, emb: int = 100, hidden: int = 64,
-                 attn: int = 64, hops: int = 4, mlp: int = 128) -> None:
+                 attn: int = 64, hops: int = 4, mlp: int = 128, inputs: str = "word-vocab") -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.embed = make_embedding(inputs, vocab_size, emb)
         self.lstm = nn.LSTM(emb, hidden, batch_first=True, bidirectional=True)
         self.attention = StructuredSelfAttention(2 * hidden, attn, hops)
         self.mlp = nn.Sequential(nn.Linear(hops * 2 * hidden, mlp), nn.ReLU(), nn.Dropout(0.3),
@@ -35,7 +36,7 @@ class SelfAttentiveClassifier(nn.Module):
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``ids [B, T]`` → logits ``[B, C]`` and hop weights A ``[B, hops, T]``."""
         mask = ids != PAD
-        states = bigru(self.lstm, self.drop(self.embed(ids)), mask)
+        states = run_masked(self.lstm, self.drop(self.embed(ids)), mask)
         M, A = self.attention(states, mask)
         return self.mlp(M.flatten(1)), A
 
