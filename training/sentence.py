@@ -71,6 +71,8 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
             for k, v in parts.items()}
     config = {**CONFIG, "inputs": inputs}
     model = SelfAttentiveClassifier(vocab_size, len(LABELS), **config).to(dev)
+    if inputs == "minilm-encoder":   # the frozen encoder runs once per snippet, not once per epoch
+        model.embed.fill_cache([x.tolist() for part in data.values() for x, _ in part])
 
     def loss_fn(m, batch):
         ids, y = batch
@@ -86,6 +88,8 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
     save_checkpoint(model.cpu(), {"model": config, "labels": list(LABELS), "penalty_coef": coef}, scratch)
     shipped = SelfAttentiveClassifier(vocab_size, len(LABELS), **config)
     shipped.load_state_dict(load_checkpoint(scratch)[0])
+    if inputs == "minilm-encoder":
+        shipped.embed.cache = model.embed.cache
     test = evaluate(shipped, data["test"], "cpu")
     metrics = {"penalty_coef": coef, "inputs": inputs, "split": "movie-disjoint",
                "trained_params": sum(p.numel() for p in model.parameters() if p.requires_grad),
@@ -125,7 +129,7 @@ def main() -> None:
     p.add_argument("--penalty", default="0.3", help="coefficient(s) of ‖AAᵀ − I‖²_F, comma-separated (0 = none)")
     p.add_argument("--seeds", default="1", help="comma-separated seeds")
     p.add_argument("--ship-seed", type=int, default=1)
-    p.add_argument("--inputs", choices=["minilm-wordpiece", "word-vocab"], default="minilm-wordpiece")
+    p.add_argument("--inputs", choices=["minilm-wordpiece", "minilm-encoder", "word-vocab"], default="minilm-wordpiece")
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--max-minutes", type=float, default=6.0)
     p.add_argument("--epochs", type=int, default=20)

