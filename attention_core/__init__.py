@@ -2,8 +2,11 @@
 from .device import resolve_device
 from .explanation import Explanation
 from .inputs import InputError, clean_text, load_image
+from .outputs import Caption, ClassDistribution, Output, TokenSequence, Translation
 from .record import AttentionMap, maps_from_tensor
+from .tasks import InputKind, Task
 
-__all__ = ["AttentionMap", "Explanation", "InputError", "clean_text", "load_image",
-           "maps_from_tensor", "resolve_device"]
+__all__ = ["AttentionMap", "Caption", "ClassDistribution", "Explanation", "InputError", "InputKind", "Output",
+           "Task", "TokenSequence", "Translation", "clean_text", "load_image", "maps_from_tensor",
+           "resolve_device"]
 __version__ = "0.1.0"

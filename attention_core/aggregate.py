@@ -88,3 +88,12 @@ def drop_tokens(amap: AttentionMap, labels: set[str], renormalize: bool = True) 
     return AttentionMap(amap.mechanism, [amap.queries[i] for i in keep_r], [amap.keys[j] for j in keep_c], w,
                         layer=amap.layer, head=amap.head,
                         meta={**amap.meta, "dropped": sorted(labels), "renormalized": renormalize})
+
+
+def coverage(amap: AttentionMap) -> AttentionMap:
+    """Σ_t α_t over a caption's rows: where the decoder looked overall, ``[1, regions]``
+    (the doubly-stochastic regulariser pushes every region towards 1)."""
+    total = amap.weights.sum(0, keepdims=True)
+    return AttentionMap(mechanism=amap.mechanism, queries=["Σ over words"], keys=amap.keys, weights=total,
+                        grid=amap.grid, sub_stochastic=False,
+                        meta={**amap.meta, "label": f"{amap.label} coverage", "aggregation": "sum over rows"})

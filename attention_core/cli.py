@@ -7,7 +7,8 @@ import sys
 from typing import Sequence
 
 from .inputs import InputError, clean_text, load_image
-from .models import get_spec, list_models, load_model
+from .models import ModelLoadError, get_spec, list_models, load_model
+from .tasks import InputKind
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,7 +42,7 @@ def _cmd_models(as_json: bool) -> int:
     width = max(len(r["id"]) for r in rows)
     print(f"{'id':<{width}}  {'task':<24} {'mechanism':<18} description")
     for r in rows:
-        flag = "" if r["available"] else "  [not available on this machine]"
+        flag = "" if r["available"] else f"  [not available: {r['problem']}]"
         print(f"{r['id']:<{width}}  {r['task']:<24} {r['mechanism']:<18} {r['description']}{flag}")
     return 0
 
@@ -53,20 +54,18 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         return _fail(str(exc.args[0]))
     try:
         if args.text is not None:
-            if spec.input_kind != "text":
+            if spec.input_kind != InputKind.TEXT:
                 return _fail(f"model {spec.id!r} takes an image (--image), not text")
             cleaned = clean_text(args.text)
             inp = cleaned.text
             notices = ([f"input cut to {len(inp)} characters (from {cleaned.original_chars})"]
                        if cleaned.truncated else [])
         else:
-            if spec.input_kind != "image":
+            if spec.input_kind != InputKind.IMAGE:
                 return _fail(f"model {spec.id!r} takes text (--text), not an image")
             inp, notices = load_image(args.image), []
-        if not spec.is_available():
-            return _fail(f"model {spec.id!r} is not available offline on this machine: {spec.description}")
         result = load_model(spec.id).explain(inp)
-    except InputError as exc:
+    except (InputError, ModelLoadError) as exc:
         return _fail(str(exc))
     result.notices[:0] = notices
     if args.json:

@@ -10,6 +10,12 @@ import numpy as np
 import pandas as pd
 
 LEVELS = (None, "word", "sentence")
+KINDS = ("attention", "attribution")
+MAX_JSON_DEPTH = 8          # meta nests a few levels at most; deeper JSON is rejected, not recursed into
+MAX_CELLS = 1_000_000       # a 1000 × 1000 map; bigger uploads are refused (views downsample model maps)
+# Meta keys older JSON used for what are now typed fields (read, never written).
+_LEGACY_META = {"width": "window", "top_k": "top_k", "rows_sum_at_most_one": "sub_stochastic",
+                "content_weights": "content_weights"}
 
 
 @dataclass
@@ -17,8 +23,13 @@ class AttentionMap:
     """A 2-D attention map: ``weights[i, j]`` is how much query (row) ``i`` attends to key (column) ``j``.
 
     ``weights`` has shape ``[len(queries), len(keys)]``. ``grid`` is ``[h, w]`` when the keys are image
-    regions in row-major order; ``centers`` holds one local-attention centre p_t per row (in key index
-    units). ``meta`` carries anything else a view may want (model id, score function, window width...).
+    regions in row-major order. Local attention sets ``centers`` (one p_t per row, in key index units),
+    ``window`` (the half-width D of [p_t − D, p_t + D]), ``top_k`` (completely predictive: k positions
+    kept anywhere, so no window applies), ``sub_stochastic`` (rows may sum to less than 1, as local-p's
+    Gaussian-scaled weights do) and ``content_weights`` (the window softmax before the Gaussian,
+    ``[queries, keys]``). ``kind`` says whether the weights are attention or an attribution (importance
+    from gradients or erasure) drawn on the same axes. ``meta`` holds display extras only (model id,
+    label, notes).
     """
 
     mechanism: str
@@ -31,6 +42,11 @@ class AttentionMap:
     level: str | None = None
     grid: tuple[int, int] | None = None
     centers: list[float] | None = None
+    window: int | None = None
+    top_k: int | None = None
+    sub_stochastic: bool = False
+    content_weights: np.ndarray | None = None
+    kind: str = "attention"
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,6 +76,30 @@ class AttentionMap:
             if len(self.centers) != len(self.queries):
                 raise ValueError("centers needs one value per query row")
             self.centers = [float(c) for c in self.centers]
+        if self.window is not None:
+            self.window = int(self.window)
+        if self.top_k is not None:
+            self.top_k = int(self.top_k)
+        self.sub_stochastic = bool(self.sub_stochastic)
+        if self.content_weights is not None:
+            cw = np.asarray(self.content_weights, dtype=np.float64)
+            if cw.shape != w.shape:
+                raise ValueError(f"content_weights shape {cw.shape} does not match weights {w.shape}")
+            self.content_weights = cw
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if not isinstance(self.meta, dict):
+            raise ValueError(f"meta must be a JSON object, got {type(self.meta).__name__}")
+
+    @property
+    def is_attribution(self) -> bool:
+        """True when the weights are importance scores (gradients, erasure), not attention."""
+        return self.kind == "attribution"
+
+    @property
+    def label(self) -> str:
+        """Display name: ``meta["label"]`` or the mechanism."""
+        return str(self.meta.get("label") or self.mechanism)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -69,7 +109,7 @@ class AttentionMap:
     @property
     def title(self) -> str:
         """A short human-readable name: mechanism plus layer/head/hop/level when set."""
-        parts = [self.meta.get("label") or self.mechanism]
+        parts = [self.label]
         for name in ("layer", "head", "hop"):
             value = getattr(self, name)
             if value is not None:
@@ -100,7 +140,9 @@ class AttentionMap:
             "weights": self.weights.tolist(), "layer": self.layer, "head": self.head,
             "hop": self.hop, "level": self.level,
             "grid": list(self.grid) if self.grid else None, "centers": self.centers,
-            "meta": _jsonable(self.meta),
+            "window": self.window, "top_k": self.top_k, "sub_stochastic": self.sub_stochastic,
+            "content_weights": None if self.content_weights is None else self.content_weights.tolist(),
+            "kind": self.kind, "meta": _jsonable(self.meta),
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -108,24 +150,76 @@ class AttentionMap:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AttentionMap":
-        """Rebuild a map from :meth:`to_dict` output."""
-        known = {"mechanism", "queries", "keys", "weights", "layer", "head", "hop", "level",
-                 "grid", "centers", "meta"}
+    def from_dict(cls, data: Any) -> "AttentionMap":
+        """Rebuild a map from :meth:`to_dict` output (older JSON with window/top-k in ``meta`` too).
+
+        Anything malformed raises ``ValueError`` with a one-line reason (uploads come from users).
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        known = {f for f in cls.__dataclass_fields__}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown AttentionMap fields: {sorted(unknown)}")
+            raise ValueError(f"unknown AttentionMap fields: {sorted(unknown)[:5]}")
+        missing = {"mechanism", "queries", "keys", "weights"} - set(data)
+        if missing:
+            raise ValueError(f"missing AttentionMap fields: {sorted(missing)}")
         args = dict(data)
-        args["weights"] = np.asarray(args["weights"], dtype=np.float64)
-        if args.get("grid") is not None:
-            args["grid"] = tuple(args["grid"])
-        args.setdefault("meta", {})
+        meta = args.get("meta")
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise ValueError(f"meta must be a JSON object, got {type(meta).__name__}")
+        meta = dict(meta)
+        for old, new in _LEGACY_META.items():   # older records kept these in meta
+            if old in meta and args.get(new) is None:
+                args[new] = meta.pop(old)
+        if meta.pop("topk", None) and args.get("top_k") is None:
+            args["top_k"] = 0   # old top-k maps said only "top-k", not k; 0 = unknown k
+        args["meta"] = meta
+        for name in ("queries", "keys"):
+            if not isinstance(args[name], list) or not all(isinstance(v, (str, int, float)) for v in args[name]):
+                raise ValueError(f"{name} must be a list of labels")
+        if not args["queries"] or not args["keys"]:
+            raise ValueError("the map has no rows or no columns")
+        if len(args["queries"]) * len(args["keys"]) > MAX_CELLS:
+            raise ValueError(f"the map has {len(args['queries'])} × {len(args['keys'])} cells "
+                             f"(at most {MAX_CELLS:,} are accepted)")
+        try:
+            args["weights"] = np.asarray(args["weights"], dtype=np.float64)
+            if args.get("content_weights") is not None:
+                args["content_weights"] = np.asarray(args["content_weights"], dtype=np.float64)
+            for name in ("window", "top_k", "layer", "head", "hop"):
+                if args.get(name) is not None:
+                    if isinstance(args[name], bool) or not isinstance(args[name], (int, float)):
+                        raise ValueError(f"{name} must be a number, got {args[name]!r:.40}")
+                    args[name] = int(args[name])
+            if args.get("grid") is not None:
+                args["grid"] = tuple(int(v) for v in args["grid"])
+            if args.get("centers") is not None:
+                args["centers"] = [float(c) for c in args["centers"]]
+        except (TypeError, OverflowError) as exc:
+            raise ValueError(f"malformed values: {exc}") from None
         return cls(**args)
 
     @classmethod
     def from_json(cls, text: str) -> "AttentionMap":
         """Parse a map from :meth:`to_json` output."""
         return cls.from_dict(json.loads(text))
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """Nesting depth of a JSON value (stops early once past :data:`MAX_JSON_DEPTH`)."""
+    if level > MAX_JSON_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for k, v in value.items() if k not in ("weights", "content_weights")),
+                   default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value[:64]), default=level + 1)
+    return level
 
 
 def _jsonable(value: Any) -> Any:

@@ -25,11 +25,15 @@ def window_share(amap: AttentionMap, width: int) -> np.ndarray | None:
     return (amap.weights * inside).sum(1) / total
 
 
+def has_window(amap: AttentionMap) -> bool:
+    """True when the map's weights must lie in [p_t − D, p_t + D] (local-m/p; top-k keeps k anywhere)."""
+    return amap.centers is not None and amap.window is not None and amap.top_k is None
+
+
 def summary(amap: AttentionMap) -> dict[str, float | str | None]:
     """One table row: entropy, max weight, row sums and (local maps) share inside the window."""
     sums = amap.weights.sum(1)
-    width = amap.meta.get("width")
-    share = window_share(amap, int(width)) if width is not None else None
+    share = window_share(amap, amap.window) if has_window(amap) else None
     return {
         "map": amap.title,
         "rows × cols": f"{amap.shape[0]} × {amap.shape[1]}",
@@ -49,15 +53,16 @@ def sanity_checks(amap: AttentionMap, tol: float = 1e-4) -> dict[str, bool]:
     """Checks a reader can trust: non-negative, rows sum to 1 (or ≤ 1 where the mechanism allows), window respected."""
     w = amap.weights
     sums = w.sum(1)
-    sub_stochastic = bool(amap.meta.get("rows_sum_at_most_one"))
+    sub_stochastic = amap.sub_stochastic
     live = sums > tol  # rows with no real key (e.g. padding) are all zero by design
     checks = {"weights ≥ 0": bool((w >= -tol).all())}
+    if amap.is_attribution:   # importance scores may be negative and need not sum to anything
+        return {"attribution (not normalised)": True}
     if sub_stochastic:
         checks["rows sum ≤ 1 (Gaussian-scaled)"] = bool((sums <= 1 + tol).all())
     else:
         checks["rows sum to 1"] = bool(np.allclose(sums[live], 1.0, atol=tol)) and bool(live.any())
-    width = amap.meta.get("width")
-    if amap.centers is not None and width is not None and not amap.meta.get("topk"):
-        share = window_share(amap, int(width))
+    if has_window(amap):
+        share = window_share(amap, amap.window)
         checks["all weight inside window"] = bool(np.allclose(share[live], 1.0, atol=tol))
     return checks

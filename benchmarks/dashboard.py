@@ -19,13 +19,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.pages import PAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 
 
 @dataclass(frozen=True)
 class PageCase:
-    """A page and one widget to flip between two values for a rerun."""
+    """A page and one widget to flip between two values for a rerun (from dashboard.pages)."""
 
     page: str            # file relative to dashboard/app.py
     url: str             # browser path
@@ -34,15 +36,7 @@ class PageCase:
     values: tuple        # the two values to alternate
 
 
-CASES = [
-    PageCase("app_pages/translate.py", "translate", "toggle", "Shared colour scale", (False, True)),
-    PageCase("app_pages/caption.py", "caption", "radio", "Show",
-             ("all words (small multiples)", "one word at a time")),
-    PageCase("app_pages/document.py", "document", "radio", "Word shading", ("raw", "sentence-weighted")),
-    PageCase("app_pages/hops.py", "hops", "toggle", "Presentation mode (large fonts)", (True, False)),
-    PageCase("app_pages/transformers.py", "transformers", "toggle", "Presentation mode (large fonts)", (True, False)),
-    PageCase("app_pages/classroom.py", "classroom", "toggle", "Presentation mode (large fonts)", (True, False)),
-]
+CASES = [PageCase(p.path, p.url, *p.widget) for p in PAGES if p.widget is not None]
 
 
 def _widget(at, case: PageCase):
@@ -93,7 +87,7 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     sys.path.insert(0, str(ROOT))
-    from tests.dashboard.server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
+    from dashboard.local_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
 
     rows = []
     t_server = time.perf_counter()

@@ -13,6 +13,7 @@ import collections
 import torch
 
 from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
+from attention_core.models import get_spec
 from attention_core.models.translation import Translator
 from training.translation import collate, load_task
 
@@ -23,7 +24,7 @@ SPAN = 3
 @torch.no_grad()
 def offsets(mechanism: str, examples: list[dict]) -> collections.Counter:
     """Counts of (argmax − nearest gold source index), clipped to ±SPAN, over gold-linked target tokens."""
-    tr = Translator(f"dates-en-fr/{mechanism}", "dates-en-fr", mechanism, device="cpu")
+    tr = Translator(get_spec(f"dates-en-fr/{mechanism}"), device="cpu")
     counts: collections.Counter = collections.Counter()
     for ex in examples:
         src_ids = tr.tok.encode(ex["source"]).ids + [EOS]

@@ -29,6 +29,7 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpo
 from attention_core.device import resolve_device
 from attention_core.models.captioning import BOS, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
 from attention_core.models.image_encoder import preprocess, region_features
+from attention_core.models.special_tokens import SPECIALS
 from training.data.scenes import CELLS, make_scenes
 from training.loop import LoopConfig, fit, seed_everything
 
@@ -205,7 +206,7 @@ def load_words(folder: Path, captions: list[str]) -> list[str]:
     path = folder / "vocab.json"
     if path.exists():
         return json.loads(path.read_text())
-    words = ["<pad>", "<s>", "</s>", "<unk>"] + sorted({w for c in captions for w in c.split()})
+    words = list(SPECIALS) + sorted({w for c in captions for w in c.split()})
     path.write_text(json.dumps(words))
     return words
 

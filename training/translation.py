@@ -24,9 +24,9 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpo
 from attention_core.device import resolve_device
 from attention_core.models.decoding import greedy_batch
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
+from attention_core.models.special_tokens import SPECIALS
 from training.loop import LoopConfig, fit, seed_everything
 
-SPECIALS = ["<pad>", "<unk>", "<s>", "</s>"]
 # Dates: D = 2 (σ = D/2 = 1) — with D = 1 the Gaussian (σ = 0.5) lets local-p see barely one token,
 # so a wrong p_t cannot be corrected by the content score.
 TASKS = {
@@ -44,7 +44,7 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
         tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
         tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Metaspace(), pre_tokenizers.Punctuation()])
         tok.decoder = decoders.Metaspace()
-        tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS,
+        tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIALS),
                                                            min_frequency=2, show_progress=False))
     else:
         tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
@@ -52,7 +52,7 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
             pre_tokenizers.WhitespaceSplit(),
             pre_tokenizers.Split(Regex(r"\w+\.?|[^\w\s]"), behavior="isolated")])
         tok.decoder = decoders.WordPiece(prefix="##", cleanup=False)   # joins words with spaces
-        tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=SPECIALS, show_progress=False))
+        tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=list(SPECIALS), show_progress=False))
     return tok
 
 

@@ -38,6 +38,7 @@ class Band(NamedTuple):
     weights: torch.Tensor  # [B, Tq, W]  (W = 2D + 2 slots; slots outside the window are 0)
     start: torch.Tensor    # [B, Tq] long: key index of slot 0 (may be negative)
     centers: torch.Tensor  # [B, Tq] float: p_t
+    content: torch.Tensor  # [B, Tq, W]  the window softmax before local-p's Gaussian (= weights otherwise)
 
 
 class LocalAttention(nn.Module):
@@ -100,7 +101,7 @@ class LocalAttention(nn.Module):
         row_base = (torch.arange(batch, device=query.device) * tk)[:, None, None]
         flat_k, flat_v = k.reshape(batch * tk, -1), keys.reshape(batch * tk, -1)
         flat_mask = None if mask is None else mask.bool().reshape(-1)
-        weight_chunks, context_chunks = [], []
+        weight_chunks, context_chunks, content_chunks = [], [], []
         for c0 in range(0, tq, chunk):
             c1 = min(tq, c0 + chunk)
             idx = start[:, c0:c1, None] + offsets                         # [B, c, W]
@@ -112,6 +113,7 @@ class LocalAttention(nn.Module):
             k_w = flat_k[rows].view(*idx.shape, -1)                       # [B, c, W, e]
             scores = self.score.gathered(q[:, c0:c1, None, :], k_w)       # [B, c, W]
             weights = masked_softmax(scores, inside)
+            content_chunks.append(weights)
             if self.alignment == "predictive":
                 weights = weights * self.gaussian(idx.to(p.dtype), p_c)
                 if self.renormalize:
@@ -119,11 +121,13 @@ class LocalAttention(nn.Module):
             v_w = k_w if k is keys else flat_v[rows].view(*idx.shape, -1)
             context_chunks.append(torch.einsum("bcw,bcwd->bcd", weights, v_w))
             weight_chunks.append(weights)
-        return Band(torch.cat(context_chunks, 1), torch.cat(weight_chunks, 1), start, p)
+        return Band(torch.cat(context_chunks, 1), torch.cat(weight_chunks, 1), start, p,
+                    torch.cat(content_chunks, 1))
 
     # -- dense path --------------------------------------------------------------------------
     def _topk(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None,
-              positions: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+              positions: torch.Tensor | None,
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         tk = keys.shape[1]
         p = self.centers(query, mask, tk, positions)
         scores = self.score.dense(self.score.project_queries(query), self.score.project_keys(keys))
@@ -132,30 +136,40 @@ class LocalAttention(nn.Module):
         s = torch.arange(tk, device=query.device, dtype=p.dtype)
         # log(content softmax over all s × Gaussian): working in logs keeps the renormalised top-k
         # weights exact even when the products underflow (a centre far from every strong position).
-        log_product = torch.log_softmax(scores, -1) - (s[None, None, :] - p[..., None]) ** 2 / (2 * self.sigma ** 2)
+        log_content = torch.log_softmax(scores, -1)
+        log_product = log_content - (s[None, None, :] - p[..., None]) ** 2 / (2 * self.sigma ** 2)
         k = min(self.top_k, tk)
         keep_idx = log_product.topk(k, dim=-1).indices
         keep = torch.zeros_like(log_product, dtype=torch.bool).scatter_(-1, keep_idx, True)
         if mask is not None:
             keep = keep & mask[:, None, :].bool()
         weights = masked_softmax(log_product, keep)   # = product / Σ_kept product, renormalised
-        return torch.bmm(weights, keys), weights, p
+        return torch.bmm(weights, keys), weights, p, log_content.exp()
 
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None = None,
                 positions: torch.Tensor | None = None, return_centers: bool = False,
-                ) -> tuple[torch.Tensor, ...]:
+                return_content: bool = False) -> tuple[torch.Tensor, ...]:
         """``query [B, Tq, dq]``, ``keys [B, Tk, dk]``, ``mask [B, Tk]`` → ``(context [B, Tq, dk], weights [B, Tq, Tk])``.
 
         With ``return_centers=True`` a third item, the centres p_t ``[B, Tq]``, is returned.
         ``positions [B, Tq]`` overrides p_t = t for the monotonic alignment (e.g. one decoding step).
+        With ``return_content=True`` the content weights ``[B, Tq, Tk]`` come last: the softmax of the
+        scores before the Gaussian (over the window; over every position for top-k) — what a view
+        draws beside the final weights, so nothing has to divide the Gaussian back out.
         """
         if self.alignment == "predictive-topk":
-            context, weights, p = self._topk(query, keys, mask, positions)
+            context, weights, p, content = self._topk(query, keys, mask, positions)
         else:
             band = self.banded(query, keys, mask, positions)
             context, p = band.context, band.centers
             weights = band_to_dense(band, keys.shape[1])
-        return (context, weights, p) if return_centers else (context, weights)
+            content = band_to_dense(band._replace(weights=band.content), keys.shape[1]) if return_content else None
+        out: tuple[torch.Tensor, ...] = (context, weights)
+        if return_centers:
+            out += (p,)
+        if return_content:
+            out += (content,)
+        return out
 
 
 def band_to_dense(band: Band, source_len: int) -> torch.Tensor:

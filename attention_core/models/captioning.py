@@ -6,7 +6,6 @@ ImageNet classes lies — a class activation map, not attention).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,17 @@ import torch
 from PIL import Image
 from torch import nn
 
-from ..checkpoint import WEIGHTS_DIR, load_checkpoint
-from ..device import resolve_device
+from ..checkpoint import WEIGHTS_DIR
 from ..explanation import Explanation
 from ..mechanisms import HardImageAttention, SoftImageAttention
+from ..outputs import Caption, ClassDistribution
 from ..record import AttentionMap
+from ..tasks import InputKind, Task
+from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
-from .registry import ModelSpec, register_model
+from .registry import ModelSpec
+from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
 
-PAD, BOS, EOS, UNK = 0, 1, 2, 3
 MAX_WORDS = 30
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 DOMAIN_NOTICE = ("This captioner was trained on composed scenes of clothing items and handwritten digits on a "
@@ -76,17 +77,14 @@ class CaptionDecoder(nn.Module):
         return out
 
 
-class Captioner:
+class Captioner(ShippedExplainer):
     """A loaded captioner: image → caption and one attention row per generated word."""
 
-    def __init__(self, model_id: str, attention: str, device: str = "auto") -> None:
-        self.model_id, self.kind = model_id, attention
-        self.device = resolve_device(device)
-        folder = WEIGHTS_DIR / "caption" / attention
-        state, config = load_checkpoint(folder, device=self.device)
-        self.words: list[str] = json.loads((WEIGHTS_DIR / "caption" / "vocab.json").read_text())
-        self.model = CaptionDecoder(len(self.words), attention, **config["model"]).to(self.device).eval()
-        self.model.load_state_dict(state)
+    def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
+        super().__init__(spec, device)
+        self.kind = spec.mechanism
+        self.words: list[str] = read_json(self.family_folder / "vocab.json")
+        self.model = self.load_module(lambda cfg: CaptionDecoder(len(self.words), self.kind, **cfg["model"]))
         encoder(str(self.device))   # load the shared image encoder now, not on the first request
 
     @torch.no_grad()
@@ -113,21 +111,21 @@ class Captioner:
         features = region_features(preprocess(inp)[None], str(self.device))
         ids, alphas, betas = self.caption_features(features, seed)
         words = [self.words[i] for i in ids]
-        caption = " ".join(w for w in words if w != "</s>").replace(" ,", ",")
+        caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \
             else f"Hard attention (sampled, seed {seed})"
         amap = AttentionMap(self.kind, words, region_labels(), alphas.numpy(), grid=GRID,
                             meta={"model": self.model_id, "label": label, "image_size": [224, 224],
                                   "beta": betas})
-        return Explanation(self.model_id, caption, [amap], [DOMAIN_NOTICE])
+        return Explanation(self.model_id, Caption(caption), [amap], [DOMAIN_NOTICE])
 
 
-class ImageNetEvidence:
+class ImageNetEvidence(ShippedExplainer):
     """EfficientNet-Lite0's top ImageNet classes and, per class, its evidence on the 7 × 7 grid (CAM)."""
 
-    def __init__(self, model_id: str, device: str = "auto", top: int = 5) -> None:
-        self.model_id, self.top = model_id, top
-        self.device = resolve_device(device)
+    def __init__(self, spec: ModelSpec, device: str = "auto", top: int = 5) -> None:
+        super().__init__(spec, device)
+        self.top = top
         self.net = encoder(str(self.device))
         self.classes = imagenet_classes()
 
@@ -148,7 +146,7 @@ class ImageNetEvidence:
                             meta={"model": self.model_id, "label": "ImageNet evidence (CAM)",
                                   "note": "class activation map (positive part, normalised): not attention",
                                   "probabilities": top.values.tolist()})
-        output = {"top": [[n, float(p)] for n, p in zip(names, top.values.tolist())]}
+        output = ClassDistribution(names[0], {n: float(p) for n, p in zip(names, top.values.tolist())})
         return Explanation(self.model_id, output, [amap])
 
 
@@ -158,12 +156,9 @@ def _samples() -> tuple[str, ...]:
 
 for _kind, _desc in [("soft", "Show, Attend and Tell with soft (deterministic) attention — composed scenes"),
                      ("hard", "Show, Attend and Tell with hard (stochastic) attention — composed scenes")]:
-    register_model(ModelSpec(
-        id=f"caption/{_kind}", task="captioning", mechanism=_kind, family="caption-scenes", input_kind="image",
-        description=_desc, loader=lambda k=_kind: Captioner(f"caption/{k}", k),
-        available=(WEIGHTS_DIR / "caption" / _kind / "model.safetensors").exists, samples=_samples()))
-register_model(ModelSpec(
-    id="imagenet/efficientnet-lite0", task="image-classification", mechanism="class-evidence",
-    family="imagenet", input_kind="image", loader=lambda: ImageNetEvidence("imagenet/efficientnet-lite0"),
-    description="EfficientNet-Lite0 ImageNet classes with class activation maps (for photos)",
-    samples=_samples()))
+    register(Captioner, id=f"caption/{_kind}", task=Task.CAPTIONING, mechanism=_kind, family="caption",
+             input_kind=InputKind.IMAGE, description=_desc, samples=_samples,
+             check=lambda: files_problem(WEIGHTS_DIR / "caption", ("vocab.json",)))
+register(ImageNetEvidence, id="imagenet/efficientnet-lite0", task=Task.IMAGE_CLASSIFICATION,
+         mechanism="class-evidence", family="imagenet", input_kind=InputKind.IMAGE, files=None,
+         description="EfficientNet-Lite0 ImageNet classes with class activation maps (for photos)", samples=_samples)

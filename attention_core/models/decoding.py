@@ -16,6 +16,7 @@ class Hypothesis:
     score: float = 0.0
     weights: list[torch.Tensor] = field(default_factory=list)   # each [S]
     centers: list[float] = field(default_factory=list)
+    content: list[torch.Tensor] = field(default_factory=list)   # local attention: each [S], before the Gaussian
 
 
 @torch.no_grad()
@@ -38,6 +39,8 @@ def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_l
             hyp.weights.append(out.weights[b].cpu())
             if out.centers is not None:
                 hyp.centers.append(float(out.centers[b]))
+            if out.content is not None:
+                hyp.content.append(out.content[b].cpu())
         done |= token == EOS
         if bool(done.all()):
             break
@@ -66,7 +69,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
             src_beam, token = divmod(index, vocab)
             parent = beams[src_beam]
             hyp = Hypothesis(parent.tokens + [token], value, parent.weights + [out.weights[src_beam].cpu()],
-                             parent.centers + ([float(out.centers[src_beam])] if out.centers is not None else []))
+                             parent.centers + ([float(out.centers[src_beam])] if out.centers is not None else []),
+                             parent.content + ([out.content[src_beam].cpu()] if out.content is not None else []))
             if token == EOS:
                 finished.append(hyp)
             else:

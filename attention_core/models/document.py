@@ -1,23 +1,24 @@
 """Hierarchical attention network (Yang et al. 2016) and a flat baseline for BBC News topics."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import torch
 from torch import nn
 
-from ..checkpoint import WEIGHTS_DIR, load_checkpoint
-from ..device import resolve_device
+from ..checkpoint import WEIGHTS_DIR
 from ..explanation import Explanation
 from ..mechanisms import HierarchicalAttention
+from ..outputs import ClassDistribution
 from ..record import AttentionMap
-from .recurrent import left_align, run_masked
-from .registry import ModelSpec, register_model
-from .text_inputs import TextInput, text_input
-from .text_vocab import PAD, Vocab, sentences
+from ..tasks import InputKind, Task
+from .base import ShippedExplainer, read_json, register
+from .recurrent import left_align, packed_rnn
+from .registry import ModelSpec
+from .text_inputs import TextInput, WordVocabInput, text_input
+from .text_vocab import PAD, sentences
 
-MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice); words = tokens
+MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice); "words" = the inputs' tokens
 
 
 def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
@@ -36,7 +37,7 @@ class SentenceEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``x [B, S, d]``, ``mask [B, S]`` → ``[B, S, 2·hidden]``."""
-        return run_masked(self.gru, x, mask)
+        return packed_rnn(self.gru, x, mask)
 
 
 class HANClassifier(nn.Module):
@@ -56,7 +57,7 @@ class HANClassifier(nn.Module):
         batch, sents, wlen = ids.shape
         mask = ids != PAD
         flat = ids.reshape(batch * sents, wlen)
-        states = run_masked(self.word_gru, self.drop(self.embed(flat)), mask.reshape(batch * sents, wlen))
+        states = packed_rnn(self.word_gru, self.drop(self.embed(flat)), mask.reshape(batch * sents, wlen))
         doc, word_w, sent_w = self.han(states.reshape(batch, sents, wlen, -1), mask)
         return self.classifier(self.drop(doc)), word_w, sent_w
 
@@ -80,7 +81,7 @@ class FlatClassifier(nn.Module):
         """
         flat = left_align(ids.reshape(ids.shape[0], -1), PAD)
         mask = flat != PAD
-        states = run_masked(self.gru, self.drop(self.embed(flat)), mask)
+        states = packed_rnn(self.gru, self.drop(self.embed(flat)), mask)
         pooled = states.sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
         return self.classifier(self.drop(pooled))
 
@@ -108,32 +109,39 @@ def document_ids(text: str, inputs: TextInput) -> tuple[torch.Tensor, list[list[
     return out, shown, kept, cut
 
 
-class DocumentClassifier:
+def classifier_inputs(folder, config: dict[str, Any]) -> tuple[TextInput, int]:
+    """The text inputs a saved classifier's config names (default: its own ``vocab.json``) and the vocabulary
+    size its embedding table needs (0 when the table comes from MiniLM)."""
+    inputs = text_input(config["model"].get("inputs", "word-vocab"), folder)
+    return inputs, len(inputs.vocab) if isinstance(inputs, WordVocabInput) else 0
+
+
+class DocumentClassifier(ShippedExplainer):
     """A loaded HAN (or flat baseline): document text → topic and attention maps."""
 
-    def __init__(self, model_id: str, kind: str, device: str = "auto") -> None:
-        self.model_id, self.kind = model_id, kind
-        self.device = resolve_device(device)
-        folder = WEIGHTS_DIR / "document" / kind
-        state, config = load_checkpoint(folder, device=self.device)
-        self.vocab = Vocab.load(folder / "vocab.json")
-        self.labels: list[str] = config["labels"]
-        cls = HANClassifier if kind == "han" else FlatClassifier
-        self.model = cls(len(self.vocab), len(self.labels), **config["model"]).to(self.device).eval()
-        self.model.load_state_dict(state)
+    def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
+        super().__init__(spec, device)
+        cls = HANClassifier if spec.mechanism == "hierarchical" else FlatClassifier
+
+        def build(cfg: dict[str, Any]) -> nn.Module:
+            self.inputs, size = classifier_inputs(self.folder, cfg)
+            return cls(size, len(cfg["labels"]), **cfg["model"])
+
+        self.model = self.load_module(build)
+        self.labels: list[str] = self.config["labels"]
 
     @torch.no_grad()
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Classify ``inp``; HAN adds one sentence-level map and one word-level map per sentence."""
-        ids, shown, kept, cut = document_ids(inp, self.vocab)
+        ids, shown, kept, cut = document_ids(inp, self.inputs)
         ids = ids.to(self.device)
         out = self.model(ids)
         logits = out[0] if isinstance(out, tuple) else out
         probs = torch.softmax(logits[0], -1).cpu()
-        output = {"label": self.labels[int(probs.argmax())],
-                  "probabilities": {l: float(p) for l, p in zip(self.labels, probs)}}
-        notices = [f"The document was cut to {MAX_SENTENCES} sentences of at most {MAX_WORDS} words."] if cut else []
-        if self.kind != "han":
+        output = ClassDistribution(self.labels[int(probs.argmax())],
+                                   {l: float(p) for l, p in zip(self.labels, probs.tolist())})
+        notices = [f"The document was cut to {MAX_SENTENCES} sentences of at most {MAX_WORDS} tokens."] if cut else []
+        if not isinstance(self.model, HANClassifier):
             return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
         _, word_w, sent_w = out
         base = {"model": self.model_id}
@@ -149,15 +157,12 @@ class DocumentClassifier:
 
 def _samples() -> tuple[str, ...]:
     path = WEIGHTS_DIR / "document" / "han" / "samples.json"
-    return tuple(json.loads(path.read_text())) if path.exists() else ()
+    return tuple(read_json(path)) if path.exists() else ()
 
 
 for _kind, _mech, _desc in [
     ("han", "hierarchical", "Hierarchical attention network (word + sentence attention) — BBC News topics"),
     ("flat", "none (mean-pooled BiGRU)", "Baseline without attention (BiGRU, mean-pooled) — BBC News topics"),
 ]:
-    register_model(ModelSpec(
-        id=f"document/{_kind}", task="document-classification", mechanism=_mech, family="bbc-news",
-        description=_desc, input_kind="text",
-        loader=lambda k=_kind: DocumentClassifier(f"document/{k}", k),
-        available=(WEIGHTS_DIR / "document" / _kind / "model.safetensors").exists, samples=_samples()))
+    register(DocumentClassifier, id=f"document/{_kind}", task=Task.DOCUMENT_CLASSIFICATION, mechanism=_mech,
+             family="bbc-news", input_kind=InputKind.TEXT, description=_desc, samples=_samples)

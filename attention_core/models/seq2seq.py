@@ -20,7 +20,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..mechanisms import GlobalAttention, LocalAttention
 
-PAD, UNK, BOS, EOS = 0, 1, 2, 3
+from .special_tokens import BOS, EOS, PAD, UNK  # the one convention
 
 ATTENTIONS: dict[str, Callable[[int, int], nn.Module]] = {
     "bahdanau": lambda h, d: GlobalAttention(h, h, score="concat"),
@@ -51,12 +51,14 @@ class Encoded:
 
 @dataclass
 class StepOut:
-    """One decoding step: log-probs ``[B, V]``, new state ``[B, h]``, weights ``[B, S]``, centres ``[B]`` or None."""
+    """One decoding step: log-probs ``[B, V]``, new state ``[B, h]``, weights ``[B, S]``, centres ``[B]`` or
+    None, and (local attention) the content weights before the Gaussian ``[B, S]``."""
 
     logprobs: torch.Tensor
     state: torch.Tensor
     weights: torch.Tensor
     centers: torch.Tensor | None
+    content: torch.Tensor | None = None
 
 
 class Seq2Seq(nn.Module):
@@ -138,6 +140,12 @@ class Seq2Seq(nn.Module):
             return self._step_bahdanau(emb, state, enc)
         new = self._cell(emb, state)
         positions = torch.full((prev.shape[0], 1), t, device=prev.device, dtype=torch.long)
-        ctx, w, centers = self._attend(new[:, None], enc, positions)
+        content = None
+        if self.is_local:
+            ctx, w, centers, content = self.attention(new[:, None], enc.keys, enc.mask, positions=positions,
+                                                      return_centers=True, return_content=True)
+            centers, content = centers[:, 0], content[:, 0]
+        else:
+            ctx, w, centers = self._attend(new[:, None], enc, positions)
         logits = self.out(torch.tanh(self.combine(torch.cat([ctx[:, 0], new], -1))))
-        return StepOut(torch.log_softmax(logits, -1), new, w[:, 0], None if centers is None else centers[:, 0])
+        return StepOut(torch.log_softmax(logits, -1), new, w[:, 0], centers, content)

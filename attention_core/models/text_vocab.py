@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-PAD, UNK = 0, 1
+from .special_tokens import PAD, UNK
 WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 

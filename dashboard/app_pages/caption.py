@@ -3,20 +3,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from attention_core import Task
+from attention_core.aggregate import coverage
 from attention_core.inputs import MAX_IMAGE_BYTES, load_image
-from dashboard.common import (
-    cached_figure,
+from dashboard.components import (
+    available,
     explain_image,
-    export_buttons,
-    fingerprint,
     head_choice,
+    map_panel,
     md_escape,
-    models_for,
-    sanity_panel,
-    show_figure,
     show_notices,
 )
-from dashboard.views import coverage, image_overlay, shared_zmax, word_strip
+from dashboard.views import shared_zmax, word_strip
 
 FUNCTION_WORDS = {"a", "an", "the", "and", "at", "on", "in", "of", "to", "is"}
 
@@ -25,13 +23,13 @@ st.caption("A caption decoder looks at a 7 × 7 grid of image regions before wri
            "Soft attention blends all regions; hard attention picks one region (its map is the "
            "distribution it picked from).")
 
-captioners = [s for s in models_for("captioning") if s.is_available()]
-classifiers = [s for s in models_for("image-classification") if s.is_available()]
+captioners, _ = available(Task.CAPTIONING)
+classifiers, _ = available(Task.IMAGE_CLASSIFICATION)
 if not captioners and not classifiers:
     st.warning("No image models are installed.")
     st.stop()
 # Composed scenes first: they are what the captioners understand; photos are for the ImageNet view.
-samples = sorted({p for s in captioners + classifiers for p in s.samples},
+samples = sorted({p for s in captioners + classifiers for p in s.sample_inputs()},
                  key=lambda p: (not Path(p).name.startswith("scene"), p))
 
 c1, c2 = st.columns(2)
@@ -50,17 +48,16 @@ if len(data) > MAX_IMAGE_BYTES:
 try:
     image = load_image(data)
 except ValueError as exc:
-    st.error(f"{name}: {exc}")
+    st.error(md_escape(f"{name}: {exc}"))
     st.stop()
 
-image_key = fingerprint(data)
 mode = st.radio("Show", ["one word at a time", "all words (small multiples)", "coverage Σ α"],
                 horizontal=True)
 results = {}
 for spec in captioners:
     result, error = explain_image(spec.id, data)
     if error:
-        st.error(error)
+        st.error(md_escape(error))
     else:
         results[spec.id] = result
 if results:
@@ -69,27 +66,21 @@ if results:
     for col, (model_id, result) in zip(st.columns(len(results)), results.items()):
         with col:
             amap = maps.get(model_id)
-            st.markdown(f"#### {md_escape(amap.meta.get('label', model_id) if amap else model_id)}")
+            st.markdown(f"#### {md_escape(amap.label if amap else model_id)}")
             st.markdown(f"**Caption:** {md_escape(str(result.output))}")
             if amap is None:
                 continue
+            key = f"caption-{model_id}"
             if mode.startswith("one word"):
                 # open on the first word that names something: "a" and "the" attend diffusely
                 first = next((i for i, q in enumerate(amap.queries) if q.lower() not in FUNCTION_WORDS), 0)
                 step = st.slider("Word", 1, amap.shape[0], first + 1, key=f"{model_id}-word",
                                  help="Step through the caption") - 1
-                fig = cached_figure(("overlay", image_key, fingerprint(amap), step, zmax),
-                                    image_overlay, image, amap, step, zmax=zmax)
+                map_panel(amap, key=key, image=image, row=step, zmax=zmax)
             elif mode.startswith("all"):
-                fig = cached_figure(("strip", image_key, fingerprint(amap), zmax),
-                                    word_strip, image, amap, zmax=zmax, columns=4)
+                map_panel(amap, key=key, view=word_strip, image=image, zmax=zmax, columns=4)
             else:
-                cov = coverage(amap)
-                fig = cached_figure(("overlay", image_key, fingerprint(cov), 0, None),
-                                    image_overlay, image, cov, 0)
-            show_figure(fig, key=f"caption-{model_id}")
-            sanity_panel(amap)
-            export_buttons(amap, fig, key=f"caption-{model_id}")
+                map_panel(coverage(amap), key=key, image=image, row=0)
     for result in list(results.values())[:1]:
         show_notices(result)
 
@@ -100,18 +91,15 @@ for spec in classifiers:
                "(a class activation map — not attention, but the same grid the captioners attend over).")
     result, error = explain_image(spec.id, data)
     if error:
-        st.error(error)
+        st.error(md_escape(error))
         continue
     amap = result.maps[0]
     c1, c2 = st.columns([1, 2])
     with c1:
-        top = result.output.get("top", []) if isinstance(result.output, dict) else []
-        st.dataframe({"class": [t[0] for t in top], "probability": [round(float(t[1]), 3) for t in top]},
+        top = result.output.top()
+        st.dataframe({"class": [t[0] for t in top], "probability": [round(t[1], 3) for t in top]},
                      hide_index=True)
         row = st.radio("Class", range(amap.shape[0]), format_func=lambda i: amap.queries[i],
                        key="imagenet-class")
     with c2:
-        fig = cached_figure(("overlay", image_key, fingerprint(amap), row, None),
-                            image_overlay, image, amap, row)
-        show_figure(fig, key="imagenet-cam")
-        export_buttons(amap, fig, key="imagenet-cam")
+        map_panel(amap, key="imagenet-cam", image=image, row=row)

@@ -1,39 +1,43 @@
-"""Classroom: attention computed live, step by step, on a tiny example a teacher can edit."""
+"""Classroom: attention computed live, step by step, on a tiny example a teacher can edit.
+
+Each lesson step is one function in :data:`STEPS`; the numbers come from :mod:`attention_core.lesson`.
+"""
 import zlib
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
-from attention_core import AttentionMap
-from attention_core.mechanisms import (
-    GlobalAttention,
-    HierarchicalAttention,
-    LocalAttention,
-    StructuredSelfAttention,
-    frobenius_penalty,
-    masked_softmax,
-)
-from dashboard.common import large_fonts, show_figure
+from attention_core import lesson
+from attention_core.inputs import InputError, clean_text
+from dashboard.components import large_fonts, show_figure
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
-STEPS = ["1 · The example", "2 · Scores", "3 · Softmax", "4 · Context vector", "5 · Local attention",
-         "6 · Hops", "7 · Hierarchy"]
 DEFAULT_WORDS = "the cat sat on the mat"
 DEFAULT_VECTORS = [[0.1, 0.2], [1.0, 0.6], [0.3, -0.8], [-0.2, 0.1], [0.1, 0.2], [0.8, 0.9]]
 DEFAULT_QUERY = [1.0, 0.8]
 MAX_WORDS = 12
+FORMULAS = {"dot": r"\mathrm{score}(q, k_i) = q^\top k_i",
+            "scaled_dot": r"\mathrm{score}(q, k_i) = \frac{q^\top k_i}{\sqrt{d}}",
+            "general": r"\mathrm{score}(q, k_i) = q^\top W_a\, k_i",
+            "concat": r"\mathrm{score}(q, k_i) = v_a^\top \tanh\!\left(W_a [q; k_i]\right)"}
 
 
-def seeded(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
-    """Fill a module's parameters from a fixed generator (a stand-in for learned weights)."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * 0.8)
-    return module.double()
+@dataclass(frozen=True)
+class Example:
+    """The editable example: words, their vectors ``[words, d]`` and the query ``[d]``."""
+
+    words: list[str]
+    vectors: np.ndarray
+    query: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        """Vector size d."""
+        return self.vectors.shape[1]
 
 
 def default_vectors(words: list[str], dim: int) -> np.ndarray:
@@ -49,7 +53,7 @@ def example(expanded: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The editable example (always drawn, so edits survive moving between steps): words, vectors, query."""
     with st.expander("The example — edit the words and their vectors", expanded=expanded):
         c1, c2 = st.columns([3, 1])
-        words = c1.text_input("Words (separated by spaces)", DEFAULT_WORDS, key="lesson_words").split()
+        words = clean_words(c1.text_input("Words (separated by spaces)", DEFAULT_WORDS, key="lesson_words"))
         dim = c2.select_slider("Vector size", [2, 3, 4], value=2, key="lesson_dim")
         cols = [f"d{i + 1}" for i in range(dim)]
         shown = words[:MAX_WORDS] or ["?"]
@@ -66,100 +70,110 @@ def example(expanded: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
     return words, values, qvals
 
 
-st.title("Classroom")
-st.caption("Attention, computed live by the same library the models use. Edit the example, then walk "
-           "through the steps. Turn on presentation mode in the sidebar for a projector.")
-st.session_state.setdefault("lesson_step", 0)
-nav = st.columns([2, 6, 2] if large_fonts() else [1, 6, 1])
-if nav[0].button("◀ Previous", disabled=st.session_state["lesson_step"] == 0):
-    st.session_state["lesson_step"] -= 1
-if nav[2].button("Next ▶", disabled=st.session_state["lesson_step"] == len(STEPS) - 1):
-    st.session_state["lesson_step"] += 1
-step = nav[1].radio("Step", range(len(STEPS)), format_func=lambda i: STEPS[i], horizontal=True,
-                    key="lesson_step", label_visibility="collapsed")
+def clean_words(raw: str) -> list[str]:
+    """The lesson's words through the same text cleaner as every page (invisible and bidi characters go)."""
+    try:
+        return clean_text(raw).text.split()
+    except InputError:
+        return []
 
-words, vectors, query = example(expanded=step == 0)
-problem = None
-if not 1 <= len(words) <= MAX_WORDS:
-    problem = f"Use between 1 and {MAX_WORDS} words (you have {len(words)}); showing the default example."
-elif not (np.all(np.isfinite(vectors)) and np.all(np.isfinite(query))):
-    problem = "Every vector entry must be a number; showing the default example."
-if problem:
-    st.error(problem)
-    words, vectors, query = DEFAULT_WORDS.split(), np.array(DEFAULT_VECTORS), np.array(DEFAULT_QUERY)
-dim = vectors.shape[1]
-K = torch.tensor(vectors)[None]          # [1, n, d]
-Q = torch.tensor(query)[None, None]      # [1, 1, d]
 
-if step == 0:
+def checked_example(expanded: bool) -> Example:
+    """The example as edited, or the default one with an error line when the edits cannot be used."""
+    words, vectors, query = example(expanded)
+    problem = None
+    if not 1 <= len(words) <= MAX_WORDS:
+        problem = f"Use between 1 and {MAX_WORDS} words (you have {len(words)}); showing the default example."
+    elif not (np.all(np.isfinite(vectors)) and np.all(np.isfinite(query))):
+        problem = "Every vector entry must be a number; showing the default example."
+    if problem:
+        st.error(problem)
+        return Example(DEFAULT_WORDS.split(), np.array(DEFAULT_VECTORS), np.array(DEFAULT_QUERY))
+    return Example(words, vectors, query)
+
+
+def step_example(ex: Example) -> None:
+    """Step 1: the words and the query as vectors."""
     st.subheader("Step 1 · The example")
     st.markdown("Attention answers one question: **which source words matter for what I am doing now?** "
                 "Open the example above to change the words, their vectors or the query, then press "
                 "**Next** to compute attention step by step.")
     left, right = st.columns([3, 2])
     with left:
-        show_figure(vectors_2d(vectors, query, words), key="lesson-vectors")
+        show_figure(vectors_2d(ex.vectors, ex.query, ex.words), key="lesson-vectors")
     with right:
         st.markdown("Each word is a point in space; words with similar meaning point in similar directions. "
                     "The **query** (red) is what the model is looking for right now. Attention will "
                     "favour the words whose vectors agree with the query.")
-        if dim > 2:
-            st.caption(f"Drawn: the first two of {dim} dimensions.")
+        if ex.dim > 2:
+            st.caption(f"Drawn: the first two of {ex.dim} dimensions.")
 
-elif step in (1, 2, 3):
-    score_name = st.radio("Score function", ["dot", "scaled_dot", "general", "concat"], horizontal=True,
-                          key="lesson_score")
-    attn = seeded(GlobalAttention(dim, dim, score=score_name, hidden=3))
-    with torch.no_grad():
-        scores = attn.scores(Q, K)[0, 0].numpy()
-    formulas = {"dot": r"\mathrm{score}(q, k_i) = q^\top k_i",
-                "scaled_dot": r"\mathrm{score}(q, k_i) = \frac{q^\top k_i}{\sqrt{d}}",
-                "general": r"\mathrm{score}(q, k_i) = q^\top W_a\, k_i",
-                "concat": r"\mathrm{score}(q, k_i) = v_a^\top \tanh\!\left(W_a [q; k_i]\right)"}
-    if step == 1:
-        st.subheader("Step 2 · How well does each word match the query?")
-        st.markdown("A **score function** compares the query with every word. Higher = better match. "
-                    "Scores can be any number; they are not yet weights.")
-        st.latex(formulas[score_name])
-        if score_name in ("general", "concat"):
-            st.caption("The matrices below are fixed random numbers here; in a real model they are learned.")
-            for name, p in attn.score.named_parameters():
-                st.markdown(f"`{name}`")
-                st.dataframe(pd.DataFrame(p.detach().numpy()).round(2))
-        st.dataframe(pd.DataFrame({"word": words, "score": np.round(scores, 3)}), hide_index=True)
-        show_figure(bars(scores, words, f"Scores ({score_name})"), key="lesson-scores")
+
+def _scores(ex: Example) -> tuple[str, np.ndarray, dict[str, np.ndarray]]:
+    score_name = st.radio("Score function", list(FORMULAS), horizontal=True, key="lesson_score")
+    values, params = lesson.scores(ex.vectors, ex.query, score_name)
+    return score_name, values, params
+
+
+def _weights(values: np.ndarray) -> tuple[np.ndarray, float]:
+    temp = st.slider("Temperature τ (divide the scores before the softmax)", 0.1, 5.0, 1.0, 0.1,
+                     key="lesson_temp")
+    return lesson.softmax(values, temp), temp
+
+
+def step_scores(ex: Example) -> None:
+    """Step 2: a score per word."""
+    score_name, values, params = _scores(ex)
+    st.subheader("Step 2 · How well does each word match the query?")
+    st.markdown("A **score function** compares the query with every word. Higher = better match. "
+                "Scores can be any number; they are not yet weights.")
+    st.latex(FORMULAS[score_name])
+    if params:
+        st.caption("The matrices below are fixed random numbers here; in a real model they are learned.")
+        for name, p in params.items():
+            st.markdown(f"`{name}`")
+            st.dataframe(pd.DataFrame(p).round(2))
+    st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3)}), hide_index=True)
+    show_figure(bars(values, ex.words, f"Scores ({score_name})"), key="lesson-scores")
+
+
+def step_softmax(ex: Example) -> None:
+    """Step 3: softmax turns scores into weights."""
+    _, values, _ = _scores(ex)
+    weights, temp = _weights(values)
+    st.subheader("Step 3 · Softmax turns scores into weights")
+    st.markdown("Softmax makes every score positive (exp) and divides by the total, so the weights "
+                "add up to 1. A small τ makes the biggest score win; a large τ spreads the weight.")
+    st.latex(r"\alpha_i = \frac{\exp(\mathrm{score}_i/\tau)}{\sum_j \exp(\mathrm{score}_j/\tau)}")
+    ex_values = np.exp(values / temp - (values / temp).max())
+    st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3),
+                               "exp(score/τ) (shifted)": np.round(ex_values, 4),
+                               "weight α": np.round(weights, 4)}), hide_index=True)
+    st.markdown(f"Sum of the weights: **{weights.sum():.4f}**")
+    show_figure(bars(weights, ex.words, "Attention weights α", y_range=(0, 1.1)), key="lesson-weights")
+
+
+def step_context(ex: Example) -> None:
+    """Step 4: the context vector."""
+    _, values, _ = _scores(ex)
+    weights, _ = _weights(values)
+    st.subheader("Step 4 · The context vector is a weighted average")
+    st.markdown("Each word's vector is multiplied by its weight and the results are added. "
+                "The context leans towards the words with the most weight.")
+    st.latex(r"c = \sum_i \alpha_i\, k_i")
+    context = weights @ ex.vectors
+    rows = pd.DataFrame(np.round(weights[:, None] * ex.vectors, 3), index=ex.words,
+                        columns=[f"α·d{i + 1}" for i in range(ex.dim)])
+    rows.loc["context c (sum)"] = np.round(context, 3)
+    st.dataframe(rows)
+    if ex.dim == 2:
+        show_figure(arrows_2d(ex.vectors, weights, context, ex.words), key="lesson-arrows")
     else:
-        temp = st.slider("Temperature τ (divide the scores before the softmax)", 0.1, 5.0, 1.0, 0.1,
-                         key="lesson_temp")
-        with torch.no_grad():
-            weights = masked_softmax(torch.tensor(scores / temp), None).numpy()
-        if step == 2:
-            st.subheader("Step 3 · Softmax turns scores into weights")
-            st.markdown("Softmax makes every score positive (exp) and divides by the total, so the weights "
-                        "add up to 1. A small τ makes the biggest score win; a large τ spreads the weight.")
-            st.latex(r"\alpha_i = \frac{\exp(\mathrm{score}_i/\tau)}{\sum_j \exp(\mathrm{score}_j/\tau)}")
-            ex = np.exp(scores / temp - (scores / temp).max())
-            st.dataframe(pd.DataFrame({"word": words, "score": np.round(scores, 3),
-                                       "exp(score/τ) (shifted)": np.round(ex, 4),
-                                       "weight α": np.round(weights, 4)}), hide_index=True)
-            st.markdown(f"Sum of the weights: **{weights.sum():.4f}**")
-            show_figure(bars(weights, words, "Attention weights α", y_range=(0, 1.1)), key="lesson-weights")
-        else:
-            st.subheader("Step 4 · The context vector is a weighted average")
-            st.markdown("Each word's vector is multiplied by its weight and the results are added. "
-                        "The context leans towards the words with the most weight.")
-            st.latex(r"c = \sum_i \alpha_i\, k_i")
-            context = weights @ vectors
-            rows = pd.DataFrame(np.round(weights[:, None] * vectors, 3), index=words,
-                                columns=[f"α·d{i + 1}" for i in range(dim)])
-            rows.loc["context c (sum)"] = np.round(context, 3)
-            st.dataframe(rows)
-            if dim == 2:
-                show_figure(arrows_2d(vectors, weights, context, words), key="lesson-arrows")
-            else:
-                st.info("Choose vector size 2 in step 1 to see the vectors as arrows.")
+        st.info("Choose vector size 2 in step 1 to see the vectors as arrows.")
 
-elif step == 4:
+
+def step_local(ex: Example) -> None:
+    """Step 5: local attention's window, centre and Gaussian."""
     st.subheader("Step 5 · Local attention: only look inside a window")
     st.markdown("Global attention looks at every source word. **Local** attention (Luong 2015) first picks "
                 "a centre p_t, then only looks inside the window [p_t − D, p_t + D]. **local-m** sets "
@@ -168,50 +182,34 @@ elif step == 4:
                 "variant keeps only the k largest weights.")
     st.latex(r"p_t = S \cdot \sigma(v_p^\top \tanh(W_p h_t)), \qquad "
              r"a_t(s) = \mathrm{align}(h_t, \bar h_s)\,\exp\!\left(-\frac{(s-p_t)^2}{2\sigma^2}\right)")
-    length = 14
-    g = torch.Generator().manual_seed(7)
-    keys = torch.randn(1, length, 4, generator=g, dtype=torch.float64)
     c1, c2, c3 = st.columns(3)
     width = c1.slider("Window half-width D", 0, 6, 2, key="lesson_D")
-    t = c2.slider("Target position t (local-m centre)", 0, length - 1, 5, key="lesson_t")
-    k = c3.slider("k for top-k", 1, length, 3, key="lesson_k")
-    query_t = keys[:, t:t + 1] + 0.3 * torch.randn(1, 1, 4, generator=g, dtype=torch.float64)
-    figs = []
-    for alignment, title in [("monotonic", "local-m"), ("predictive", "local-p"),
-                             ("predictive-topk", f"top-{k} (completely predictive)")]:
-        attn = seeded(LocalAttention(4, 4, width=width, alignment=alignment, score="dot", top_k=k), seed=3)
-        with torch.no_grad():
-            _, w, p = attn(query_t, keys, positions=torch.tensor([[t]]), return_centers=True)
-        w, center = w[0, 0].numpy(), float(p[0, 0])
-        gauss = attn.gaussian(torch.arange(length, dtype=torch.float64), torch.tensor(center)).numpy()
-        content = np.where(w > 0, w / gauss, 0) if alignment == "predictive" else w
-        # top-k may keep positions anywhere (the whole sentence is shaded), weighted by the same Gaussian
-        figs.append(local_window(content, w, center, width if alignment != "predictive-topk" else length,
-                                 f"{title}: p_t = {center:.2f}",
-                                 sigma=None if alignment == "monotonic" else float(attn.sigma)))
-    for fig, col, key in zip(figs, st.columns(3), ["lesson-local-m", "lesson-local-p", "lesson-topk"]):
+    t = c2.slider("Target position t (local-m centre)", 0, lesson.LOCAL_LENGTH - 1, 5, key="lesson_t")
+    k = c3.slider("k for top-k", 1, lesson.LOCAL_LENGTH, 3, key="lesson_k")
+    titles = {"monotonic": "local-m", "predictive": "local-p", "predictive-topk": f"top-{k} (completely predictive)"}
+    for col, item in zip(st.columns(3), lesson.local_examples(width, t, k)):
+        # top-k may keep positions anywhere: the whole sentence is shaded
+        shade = item.width if item.alignment != "predictive-topk" else lesson.LOCAL_LENGTH
         with col:
-            show_figure(fig, key=key)
+            show_figure(local_window(item.content, item.final, item.center, shade,
+                                     f"{titles[item.alignment]}: p_t = {item.center:.2f}", sigma=item.sigma),
+                        key=f"lesson-{item.alignment}")
     st.caption("Shaded: the window (clipped at the ends of the sentence). Red line: p_t. For local-p the light "
                "bars are the softmax inside the window, the dark bars the final weights after the Gaussian "
                "— they sum to less than 1, as in the paper. A larger D widens both the window and σ.")
 
-elif step == 5:
+
+def step_hops(ex: Example) -> None:
+    """Step 6: several hops and the penalty."""
     st.subheader("Step 6 · Several hops look at different things")
     st.markdown("Structured self-attention (Lin et al. 2017) computes r rows of attention over the same "
                 "words. If all rows look at the same word, the extra rows are wasted — the penalty "
                 "‖AAᵀ − I‖²_F measures that overlap and training pushes it down.")
     st.latex(r"A = \mathrm{softmax}\!\left(W_{s2}\tanh(W_{s1} H^\top)\right), \qquad P = \|AA^\top - I\|_F^2")
     c1, c2 = st.columns(2)
-    hops = c1.slider("Hops r", 2, 4, 3, key="lesson_hops")
+    n_hops = c1.slider("Hops r", 2, 4, 3, key="lesson_hops")
     same = c2.slider("How alike the hops are", 0.0, 1.0, 0.0, 0.05, key="lesson_same")
-    attn = seeded(StructuredSelfAttention(dim, 4, hops), seed=5)
-    with torch.no_grad():
-        w2 = attn.W_s2.weight
-        w2.copy_((1 - same) * w2 + same * w2[:1].expand_as(w2))
-        _, A = attn(K)
-    penalty = float(frobenius_penalty(A))
-    amap = AttentionMap("structured", [f"hop {i + 1}" for i in range(hops)], words, A[0].numpy())
+    amap, penalty = lesson.hops(ex.vectors, ex.words, n_hops, same)
     st.metric("Penalty ‖AAᵀ − I‖²_F", f"{penalty:.3f}")
     st.caption("W_s1 and W_s2 here are fixed random matrices (the slider makes the hops' rows of W_s2 alike); "
                "the hops of a trained model, with and without the penalty, are on the Self-attention hops page.")
@@ -222,7 +220,9 @@ elif step == 5:
     with right:
         show_figure(hop_overlap(amap), key="lesson-overlap")
 
-else:
+
+def step_hierarchy(ex: Example) -> None:
+    """Step 7: word attention inside sentences, then sentence attention."""
     st.subheader("Step 7 · Hierarchy: words, then sentences")
     st.markdown("A hierarchical attention network (Yang et al. 2016) first weighs the words inside each "
                 "sentence against a learned word context vector, then weighs the sentences against a "
@@ -233,25 +233,32 @@ else:
     doc = st.text_area("A short document (one sentence per line)",
                        "The cat sat on the mat.\nIt was very happy.\nThe dog barked at the mailman.",
                        key="lesson_doc")
-    sentences = [s.split() for s in doc.splitlines() if s.split()][:6]
+    sentences = [clean_words(s) for s in doc.splitlines()]
+    sentences = [s for s in sentences if s][:6]
     if not sentences:
         st.error("Type at least one sentence.")
-        st.stop()
-    width = max(len(s) for s in sentences)
-    states = torch.zeros(1, len(sentences), width, 4, dtype=torch.float64)
-    mask = torch.zeros(1, len(sentences), width, dtype=torch.bool)
-    for i, sent in enumerate(sentences):
-        for j, word in enumerate(sent):
-            seed = sum(ord(ch) * (k + 1) for k, ch in enumerate(word.lower())) % (2 ** 31)
-            states[0, i, j] = torch.randn(4, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-            mask[0, i, j] = True
-    han = seeded(HierarchicalAttention(4, attn_dim=4), seed=11)
-    with torch.no_grad():
-        _, ww, sw = han(states, mask)
-    maps = [AttentionMap("hierarchical", ["document"], [" ".join(s) for s in sentences], sw[0].numpy(),
-                         level="sentence")]
-    maps += [AttentionMap("hierarchical", [f"sentence {i + 1}"], s, ww[0, i, :len(s)].numpy(), level="word")
-             for i, s in enumerate(sentences)]
+        return
+    maps = lesson.hierarchy(sentences)
     st.html(document_html(maps))
-    show_figure(bars(sw[0].numpy(), [" ".join(s)[:30] for s in sentences], "Sentence weights",
+    show_figure(bars(maps[0].weights[0], [" ".join(s)[:30] for s in sentences], "Sentence weights",
                      color="#268bd2", y_range=(0, 1.1)), key="lesson-sentences")
+
+
+STEPS: list[tuple[str, Callable[[Example], None]]] = [
+    ("1 · The example", step_example), ("2 · Scores", step_scores), ("3 · Softmax", step_softmax),
+    ("4 · Context vector", step_context), ("5 · Local attention", step_local), ("6 · Hops", step_hops),
+    ("7 · Hierarchy", step_hierarchy),
+]
+
+st.title("Classroom")
+st.caption("Attention, computed live by the same library the models use. Edit the example, then walk "
+           "through the steps. Turn on presentation mode in the sidebar for a projector.")
+st.session_state.setdefault("lesson_step", 0)
+nav = st.columns([2, 6, 2] if large_fonts() else [1, 6, 1])
+if nav[0].button("◀ Previous", disabled=st.session_state["lesson_step"] == 0):
+    st.session_state["lesson_step"] -= 1
+if nav[2].button("Next ▶", disabled=st.session_state["lesson_step"] == len(STEPS) - 1):
+    st.session_state["lesson_step"] += 1
+step = nav[1].radio("Step", range(len(STEPS)), format_func=lambda i: STEPS[i][0], horizontal=True,
+                    key="lesson_step", label_visibility="collapsed")
+STEPS[step][1](checked_example(expanded=step == 0))

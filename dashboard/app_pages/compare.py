@@ -5,7 +5,16 @@ import streamlit as st
 
 from attention_core import AttentionMap
 from attention_core.stats import summary_table
-from dashboard.common import COMPARE_KEY, add_to_compare, compare_basket, explain, models_for, show_figure
+from dashboard.components import (
+    add_to_compare,
+    available,
+    clear_compare,
+    compare_basket,
+    explain,
+    figure_of,
+    md_escape,
+    show_figure,
+)
 from dashboard.views import heatmap, shared_zmax
 
 st.title("Compare")
@@ -17,39 +26,48 @@ with st.expander("Upload AttentionMap JSON files (exported from any page)"):
     files = st.file_uploader("AttentionMap JSON", type=["json"], accept_multiple_files=True)
     for f in files or []:
         try:
-            data = json.loads(f.getvalue().decode("utf-8"))
-            add_to_compare(AttentionMap.from_dict(data), f"upload-{f.name}")
-        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-            st.error(f"{f.name}: not an AttentionMap JSON ({str(exc).splitlines()[0][:120]})")
+            add_to_compare(AttentionMap.from_dict(json.loads(f.getvalue().decode("utf-8"))), f"upload-{f.name}")
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError) as exc:
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            st.error(md_escape(f"{f.name}: not an AttentionMap JSON ({reason})"))
 
 EXAMPLE_DATE = "Monday, November 23, 2026"
-dates_models = [s for s in models_for("translation", "dates-en-fr") if s.is_available()]
+dates_models, _ = available(family="dates-en-fr")
 
 basket = compare_basket()
 if not basket:
     st.info("Nothing to compare yet: press “+ Compare” under any map on the other pages — or start from "
             "an example.")
     if dates_models and st.button(f"Example: every mechanism on “{EXAMPLE_DATE}” (dates, English → French)"):
+        errors = []
         for spec in dates_models:
             result, error = explain(spec.id, EXAMPLE_DATE)
             if error:
-                st.error(error)
+                errors.append(error)
             elif result.maps:
                 add_to_compare(result.maps[0], f"example-{spec.id}")
-        st.rerun()
-    st.stop()
+        for error in errors:   # shown here, not lost to a rerun
+            st.error(md_escape(error))
+        if not errors:
+            st.rerun()
+    if not compare_basket():
+        st.stop()
+    basket = compare_basket()
 keys = st.multiselect("Maps", list(basket), default=list(basket), format_func=lambda k: basket[k].title)
 if st.button("Clear all"):
-    st.session_state[COMPARE_KEY] = {}
+    clear_compare()
     st.rerun()
 maps = [basket[k] for k in keys]
 if not maps:
     st.stop()
+if any((m.weights < 0).any() and not m.is_attribution for m in maps):
+    st.warning("Some maps have negative weights: attention weights are never negative, so these maps are "
+               "not attention (or were edited).")
 shared = st.toggle("Shared colour scale", value=True)
 zmax = shared_zmax(maps) if shared else None
 for start in range(0, len(maps), 2):
     for col, (key, amap) in zip(st.columns(2), list(zip(keys, maps))[start:start + 2]):
         with col:
-            show_figure(heatmap(amap, zmax=zmax, height=None), key=f"compare-{key}")
+            show_figure(figure_of(heatmap, amap, zmax=zmax, height=None), key=f"compare-{key}")
 st.subheader("Statistics")
 st.dataframe(summary_table(maps), hide_index=True, width="stretch")

@@ -1,13 +1,14 @@
 """Self-attention hops: Lin et al.'s r rows of attention over a sentence and their overlap A Aᵀ."""
 import streamlit as st
 
-from dashboard.common import (
+from attention_core import Task
+from dashboard.components import (
+    available,
     checked_text,
     explain,
-    export_buttons,
+    figure_of,
+    map_panel,
     md_escape,
-    models_for,
-    sanity_panel,
     show_figure,
     show_notices,
     text_input_block,
@@ -19,11 +20,11 @@ st.caption("A structured self-attentive sentence embedding (Lin et al. 2017) rea
            "hops, each a distribution over tokens. The penalty ‖AAᵀ − I‖² (squared Frobenius norm) pushes hops to look at "
            "different things; compare the models trained with and without it.")
 
-specs = [s for s in models_for("sentence-classification") if s.is_available()]
+specs, _ = available(Task.SENTENCE_CLASSIFICATION)
 if not specs:
     st.warning("No self-attentive sentence model is installed.")
     st.stop()
-raw = text_input_block("Sentence", specs[0].samples, key="hops")
+raw = text_input_block("Sentence", specs[0].sample_inputs(), key="hops")
 chosen = st.multiselect("Models", [s.id for s in specs], default=[s.id for s in specs])
 text = checked_text(raw)
 
@@ -31,28 +32,21 @@ results = {}
 for model_id in chosen:
     result, error = explain(model_id, text)
     if error:
-        st.error(error)
+        st.error(md_escape(error))
     elif result.maps:
         results[model_id] = result
 zmax = shared_zmax([r.maps[0] for r in results.values()]) if results else None
 for model_id, result in results.items():
-    amap = result.maps[0]
-    st.subheader(md_escape(amap.meta.get("label", model_id)))
-    output = result.output if isinstance(result.output, dict) else {"label": result.output}
+    amap, output = result.maps[0], result.output
+    st.subheader(md_escape(amap.label))
     c0, c1, c2 = st.columns(3)
-    c0.metric("Prediction", str(output.get("label")))
-    probs = output.get("probabilities", {})
-    if probs:
-        c1.metric("Probability", f"{max(probs.values()):.2f}")
-    penalty = amap.meta.get("penalty", output.get("penalty"))
-    if penalty is not None:
-        c2.metric("Penalty ‖AAᵀ − I‖² (Frobenius)", f"{float(penalty):.3f}")
+    c0.metric("Prediction", output.label)
+    c1.metric("Probability", f"{output.confidence:.2f}")
+    if output.penalty is not None:
+        c2.metric("Penalty ‖AAᵀ − I‖² (Frobenius)", f"{output.penalty:.3f}")
     show_notices(result)
     left, right = st.columns([3, 2])
     with left:
-        fig = hop_rows(amap, zmax=zmax)
-        show_figure(fig, key=f"hops-{model_id}")
-        sanity_panel(amap)
-        export_buttons(amap, fig, key=f"hops-{model_id}")
+        map_panel(amap, key=f"hops-{model_id}", view=hop_rows, zmax=zmax)
     with right:
-        show_figure(hop_overlap(amap), key=f"overlap-{model_id}")
+        show_figure(figure_of(hop_overlap, amap), key=f"overlap-{model_id}")

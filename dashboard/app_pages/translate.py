@@ -1,22 +1,20 @@
 """Translate: every translation model's output and source × target attention, side by side."""
 import streamlit as st
 
-from dashboard.common import (
-    cached_figure,
+from attention_core import Task
+from dashboard.components import (
+    available,
     checked_text,
     explain,
-    export_buttons,
     families,
-    fingerprint,
     head_choice,
+    map_panel,
     md_escape,
-    models_for,
-    sanity_panel,
-    show_figure,
     show_notices,
     text_input_block,
+    unavailable_notice,
 )
-from dashboard.views import alignment_lines, heatmap, shared_zmax
+from dashboard.views import alignment_lines, shared_zmax
 
 FAMILY_LABELS = {
     "bible-en-fr": "Bible verses, English → French",
@@ -28,20 +26,17 @@ st.title("Translate")
 st.caption("One English sentence through every mechanism. Rows are the French tokens the model generated, "
            "columns the English source tokens; each row shows where the model looked to write that token.")
 
-task_families = families("translation")
+task_families = families(Task.TRANSLATION)
 if not task_families:
     st.warning("No translation models are installed.")
     st.stop()
 family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True)
-specs = models_for("translation", family)
-missing = [s for s in specs if not s.is_available()]
-specs = [s for s in specs if s.is_available()]
-if missing:
-    st.info("Not on this machine: " + "; ".join(f"**{s.id}** — {s.description}" for s in missing))
+specs, missing = available(Task.TRANSLATION, family)
+unavailable_notice(missing)
 if not specs:
     st.stop()
 
-raw = text_input_block("English sentence", specs[0].samples, key=f"translate-{family}",
+raw = text_input_block("English sentence", specs[0].sample_inputs(), key=f"translate-{family}",
                        default="In the beginning God created the heavens and the earth.")
 c1, c2, c3, c4 = st.columns([1.2, 1, 1, 2])
 beam = c1.radio("Decoding", [1, 4], format_func=lambda k: "greedy" if k == 1 else f"beam ({k})",
@@ -57,7 +52,7 @@ results = {}
 for model_id in chosen:
     result, error = explain(model_id, text, beam=beam)
     if error:
-        st.error(error)
+        st.error(md_escape(error))
     else:
         results[model_id] = result
 if not results:
@@ -71,19 +66,15 @@ for start in range(0, len(ids), per_row):
     for col, model_id in zip(st.columns(per_row), ids[start:start + per_row]):
         with col:
             result, amap = results[model_id], shown[model_id]
-            st.markdown(f"#### {md_escape(amap.meta.get('label', model_id) if amap else model_id)}")
+            st.markdown(f"#### {md_escape(amap.label if amap else model_id)}")
             st.markdown(f"**→** {md_escape(str(result.output))}")
             show_notices(result)
             if amap is None:
                 continue
             if as_lines:
-                fig = cached_figure(("lines", fingerprint(amap)), alignment_lines, amap)
+                map_panel(amap, key=f"translate-{model_id}-lines", view=alignment_lines)
             else:
-                fig = cached_figure(("heatmap", "target×source", fingerprint(amap), zmax),
-                                    heatmap, amap, zmax=zmax, row_name="target", col_name="source")
-            show_figure(fig, key=f"{model_id}-{'lines' if as_lines else 'map'}")
-            sanity_panel(amap)
-            export_buttons(amap, fig, key=f"translate-{model_id}")
+                map_panel(amap, key=f"translate-{model_id}", zmax=zmax, row_name="target", col_name="source")
 if any(m is not None and m.centers is not None for m in shown.values()):
     st.caption("Local maps: red ticks bound the window [p_t − D, p_t + D] (clipped to the sentence), "
                "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "

@@ -2,8 +2,8 @@
 from .alignment import alignment_lines
 from .heatmap import heatmap, shared_zmax
 from .hops import hop_overlap, hop_rows
-from .image_overlay import coverage, image_overlay, word_strip
+from .image_overlay import image_overlay, word_strip
 from .text_highlight import document_html
 
-__all__ = ["alignment_lines", "coverage", "document_html", "heatmap", "hop_overlap", "hop_rows",
+__all__ = ["alignment_lines", "document_html", "heatmap", "hop_overlap", "hop_rows",
            "image_overlay", "shared_zmax", "word_strip"]

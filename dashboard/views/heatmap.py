@@ -5,6 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from attention_core.record import AttentionMap
+from attention_core.stats import has_window
 
 from .labels import safe
 
@@ -13,7 +14,7 @@ COLORSCALE = "Blues"
 
 def shared_zmax(maps: list[AttentionMap]) -> float:
     """One colour-scale top for several maps, so the same colour means the same weight everywhere."""
-    return float(max((m.weights.max() for m in maps), default=1.0)) or 1.0
+    return float(max((m.weights.max() for m in maps if m.weights.size), default=1.0)) or 1.0
 
 
 def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool = True,
@@ -36,11 +37,10 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
         hovertemplate=(f"{row_name}: %{{customdata[0]}}<br>{col_name}: %{{customdata[1]}}"
                        "<br>weight: %{z:.3f}<extra></extra>"),
     ))
-    width = amap.meta.get("width")
-    if show_window and amap.centers is not None and width is not None:
+    if show_window and amap.centers is not None:
         centers = np.asarray(amap.centers)
-        if not amap.meta.get("topk"):   # top-k keeps the k best positions anywhere: it has no window
-            _draw_window(fig, centers, int(width), cols)
+        if has_window(amap):   # top-k keeps the k best positions anywhere: it has no window
+            _draw_window(fig, centers, amap.window, cols)
         _draw_centers(fig, centers)
     # Key labels sit above the map (source along the top, as in the papers' figures); leave room for
     # them under the title.

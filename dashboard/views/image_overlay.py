@@ -62,13 +62,6 @@ def image_overlay(image: Image.Image, amap: AttentionMap, row: int, *, zmax: flo
     return fig
 
 
-def coverage(amap: AttentionMap) -> AttentionMap:
-    """Σ_t α_t over the caption: where the decoder looked overall (the doubly-stochastic target is 1 per region)."""
-    total = amap.weights.sum(0, keepdims=True)
-    return AttentionMap(mechanism=amap.mechanism, queries=["Σ over words"], keys=amap.keys, weights=total,
-                        grid=amap.grid, meta={**amap.meta, "label": f"{amap.meta.get('label', '')} coverage"})
-
-
 def word_strip(image: Image.Image, amap: AttentionMap, *, zmax: float | None = None, columns: int = 6,
                opacity: float = 0.55) -> go.Figure:
     """Small multiples: one overlay per caption word, on one colour scale."""

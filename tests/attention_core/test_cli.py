@@ -8,6 +8,7 @@ from attention_core.cli import main
 from attention_core.mechanisms import GlobalAttention
 from attention_core.models import registry
 from attention_core.models.registry import ModelSpec
+from attention_core.outputs import Translation
 
 
 class _EchoAttention:
@@ -22,7 +23,7 @@ class _EchoAttention:
         tokens = text.split()
         x = self.emb(torch.tensor([[sum(map(ord, t)) % 97 for t in tokens]]))
         _, w = self.attn(x, x)
-        return Explanation("test/echo", text.upper(),
+        return Explanation("test/echo", Translation(text.upper()),
                            [maps_from_tensor(w[0], mechanism="dot", queries=tokens, keys=tokens,
                                              meta={"model": "test/echo"})])
 
@@ -45,7 +46,7 @@ def test_models_lists_registered_models(echo_model, capsys):
 def test_explain_prints_output_and_maps_as_json(echo_model, capsys):
     assert main(["explain", "--model", "test/echo", "--text", "a cat a", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["model"] == "test/echo" and data["output"] == "A CAT A"
+    assert data["model"] == "test/echo" and data["output"] == {"kind": "translation", "text": "A CAT A"}
     amap = data["maps"][0]
     assert amap["queries"] == ["a", "cat", "a"] and len(amap["weights"]) == 3
     assert all(abs(sum(r) - 1) < 1e-5 for r in amap["weights"])

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
+from dashboard.pages import PAGES as PAGE_LIST
+from dashboard.local_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.sync_api")
@@ -17,17 +18,8 @@ if not os.path.exists(CHROMIUM):
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
 OUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-# page path → what must be drawn there once the page has run
-PAGES = {
-    "": "text=Attention Atlas",
-    "translate": ".js-plotly-plot",
-    "caption": ".js-plotly-plot",
-    "document": ".js-plotly-plot",
-    "hops": ".js-plotly-plot",
-    "transformers": ".js-plotly-plot",
-    "compare": "text=Nothing to compare yet",
-    "classroom": "text=Step 1 · The example",
-}
+# page path → what must be drawn there once the page has run (from the one page list)
+PAGES = {p.url: p.ready for p in PAGE_LIST}
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ def test_captioner_rows_per_word_grid_and_bleu(kind, scenes):
     assert amap.queries[-1] == "</s>"
     np.testing.assert_allclose(amap.weights.sum(1), 1.0, atol=1e-5)
     assert "trained on composed scenes" in result.notices[0]
-    hyps = [model.explain(s["image"]).output.replace(",", " ,") for s in scenes]
+    hyps = [model.explain(s["image"]).output.text.replace(",", " ,") for s in scenes]
     bleu = sacrebleu.corpus_bleu(hyps, [[s["caption"] for s in scenes]], tokenize="none").score
     assert bleu >= BLEU_FLOOR[kind]
 
@@ -50,7 +50,7 @@ def test_imagenet_evidence_on_a_photo():
     from skimage import data
     model = load_model("imagenet/efficientnet-lite0")
     result = model.explain(Image.fromarray(data.chelsea()))
-    names = [n for n, _ in result.output["top"]]
+    names = [n for n, _ in result.output.top()]
     assert any("cat" in n for n in names[:3]), names
     amap = result.maps[0]
     assert amap.grid == (7, 7) and amap.queries == names

@@ -15,7 +15,7 @@ def minilm():
 
 def test_minilm_gives_72_maps_whose_rows_sum_to_one(minilm):
     result = minilm.explain("Attention is unbelievably useful.")
-    tokens = result.output["tokens"]
+    tokens = result.output.tokens
     assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and "##bel" in tokens
     assert len(result.maps) == 72
     assert {(m.layer, m.head) for m in result.maps} == {(l, h) for l in range(6) for h in range(12)}
@@ -79,17 +79,17 @@ def test_marian_cross_attention_has_one_row_per_generated_token():
     model = _tiny_marian()
     adapter = Seq2SeqCrossAttention("test/marian", model, short="tiny")
     src = torch.tensor([[5, 6, 7, 8, 1]])
-    result = adapter.from_ids(src, ["a", "b", "c", "d", "</s>"], lambda ids: [f"t{i}" for i in ids], max_new_tokens=6)
-    ids = result.output["ids"]
+    ids, maps = adapter.from_ids(src, ["a", "b", "c", "d", "</s>"], lambda ids: [f"t{i}" for i in ids],
+                                 max_new_tokens=6)
     assert 1 <= len(ids) <= 6
-    assert len(result.maps) == 2 * 2                                   # layers × heads
-    for m in result.maps:
+    assert len(maps) == 2 * 2                                   # layers × heads
+    for m in maps:
         assert m.shape == (len(ids), 5) and m.keys[-1] == "</s>"
         np.testing.assert_allclose(m.weights.sum(1), 1.0, atol=1e-5)
     # the rows are the attention that generate() really used: recompute by teacher forcing
     dec_in = torch.tensor([[0] + ids[:-1]])
     out = model(input_ids=src, decoder_input_ids=dec_in, output_attentions=True)
-    np.testing.assert_allclose(result.maps[0].weights, out.cross_attentions[0][0, 0].detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(maps[0].weights, out.cross_attentions[0][0, 0].detach().numpy(), atol=1e-5)
 
 
 def test_vision_encoder_decoder_cross_attention_over_patches():
@@ -104,9 +104,8 @@ def test_vision_encoder_decoder_cross_attention_over_patches():
     model = VisionEncoderDecoderModel(config=cfg)
     model.config._attn_implementation = "eager"
     adapter = VisionCaptionCrossAttention("test/vit", model, short="tiny")
-    result = adapter.from_pixels(torch.randn(1, 3, 32, 32), lambda ids: [f"w{i}" for i in ids], max_new_tokens=5)
-    ids = result.output["ids"]
-    assert len(result.maps) == 2 * 2
-    for m in result.maps:
+    ids, maps = adapter.from_pixels(torch.randn(1, 3, 32, 32), lambda ids: [f"w{i}" for i in ids], max_new_tokens=5)
+    assert len(maps) == 2 * 2
+    for m in maps:
         assert m.grid == (4, 4) and m.shape == (len(ids), 16)
         np.testing.assert_allclose(m.weights.sum(1), 1.0, atol=1e-5)

@@ -1,3 +1,4 @@
+import dataclasses
 import threading
 import time
 
@@ -5,6 +6,7 @@ import pytest
 
 from attention_core.models import registry
 from attention_core.models.registry import ModelSpec, list_models, load_model
+from attention_core.tasks import Task
 
 
 def test_every_shipped_model_is_listed_with_task_and_mechanism():
@@ -40,7 +42,17 @@ def test_concurrent_sessions_load_a_model_once(monkeypatch):
     assert len(calls) == 1 and len({id(r) for r in results}) == 1
 
 
-def test_duplicate_ids_are_refused():
+def test_a_different_model_under_a_taken_id_is_refused_but_re_registering_is_idempotent():
     spec = list_models()[0]
+    registry.register_model(spec)      # a re-import registers the same model again: no error
+    other = dataclasses.replace(spec, mechanism="something-else")
     with pytest.raises(ValueError, match="twice"):
-        registry.register_model(spec)
+        registry.register_model(other)
+    assert registry.MODELS[spec.id] is spec
+
+
+def test_task_is_typed_and_listing_filters_by_it():
+    assert all(isinstance(s.task, Task) for s in list_models())
+    assert {s.id for s in list_models(Task.CAPTIONING)} == {s.id for s in list_models("captioning")}
+    with pytest.raises(ValueError):
+        list_models("no-such-task")

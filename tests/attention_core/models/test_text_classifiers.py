@@ -30,15 +30,15 @@ def test_han_weights_are_distributions_and_accuracy_holds(bbc_slice):
     np.testing.assert_allclose(sentence[0].weights.sum(), 1.0, atol=1e-5)
     for m in words:
         np.testing.assert_allclose(m.weights.sum(), 1.0, atol=1e-5)
-    assert abs(sum(result.output["probabilities"].values()) - 1) < 1e-5
-    acc = np.mean([model.explain(t).output["label"] == y for t, y in bbc_slice])
+    assert abs(sum(result.output.probabilities.values()) - 1) < 1e-5
+    acc = np.mean([model.explain(t).output.label == y for t, y in bbc_slice])
     assert acc >= HAN_FLOOR
 
 
 def test_flat_baseline_accuracy_holds_and_has_no_maps(bbc_slice):
     model = load_model("document/flat")
     assert model.explain(bbc_slice[0][0]).maps == []
-    acc = np.mean([model.explain(t).output["label"] == y for t, y in bbc_slice])
+    acc = np.mean([model.explain(t).output.label == y for t, y in bbc_slice])
     assert acc >= FLAT_FLOOR
 
 
@@ -60,8 +60,8 @@ def test_lin_hops_and_penalty(model_id, rt_slice):
     np.testing.assert_allclose(amap.weights.sum(1), 1.0, atol=1e-5)
     import torch
     expected = float(frobenius_penalty(torch.tensor(amap.weights[None])))
-    assert abs(result.output["penalty"] - expected) < 1e-4 and amap.meta["penalty"] == result.output["penalty"]
-    acc = np.mean([model.explain(t).output["label"] == y for t, y in rt_slice])
+    assert abs(result.output.penalty - expected) < 1e-4 and amap.meta["penalty"] == result.output.penalty
+    acc = np.mean([model.explain(t).output.label == y for t, y in rt_slice])
     assert acc >= LIN_FLOOR
 
 

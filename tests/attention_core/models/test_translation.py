@@ -30,13 +30,13 @@ def test_bible_model_decodes_with_one_row_per_token_and_keeps_its_bleu(mechanism
     assert amap.keys[-1] == "</s>" and amap.keys[0] == "in"
     sums = amap.weights.sum(1)
     if mechanism == "local-p":
-        assert (sums <= 1 + 1e-6).all() and amap.meta["rows_sum_at_most_one"]
+        assert (sums <= 1 + 1e-6).all() and amap.sub_stochastic
     else:
         assert abs(sums - 1).max() < 1e-5
     if mechanism.startswith("local"):
         assert amap.centers is not None and len(amap.centers) == amap.shape[0]
     slice_ = heldout("bible-en-fr")
-    hyps = [model.explain(ex["source"]).output for ex in slice_]
+    hyps = [model.explain(ex["source"]).output.text for ex in slice_]
     bleu = sacrebleu.corpus_bleu(hyps, [[ex["target"].lower() for ex in slice_]], lowercase=True).score
     assert bleu >= BLEU_FLOOR[mechanism]
 
@@ -56,7 +56,7 @@ def test_dates_model_alignment_error_rate_stays_under_its_ceiling(mechanism):
             pred = {(ti, int(w[0, ti].argmax())) for ti, _ in links}
             hits, predicted, gold = hits + len(pred & links), predicted + len(pred), gold + len(links)
     assert 1 - 2 * hits / (predicted + gold) <= AER_CEILING[mechanism]
-    exact = [model.explain(ex["source"]).output == ex["target"] for ex in heldout("dates-en-fr")]
+    exact = [model.explain(ex["source"]).output.text == ex["target"] for ex in heldout("dates-en-fr")]
     assert sum(exact) / len(exact) >= EXACT_FLOOR[mechanism]
 
 
@@ -91,13 +91,18 @@ def test_long_input_is_cut_with_a_notice():
     assert result.notices and result.maps[0].shape[1] == 101
 
 
-def test_local_p_content_weights_divide_out_the_gaussian():
+def test_local_p_content_weights_times_the_gaussian_give_the_weights():
     model = load_model("bible-en-fr/local-p")
     amap = model.explain("The Lord is my shepherd.").maps[0]
-    content = torch.tensor(amap.meta["content_weights"])
+    content = torch.tensor(amap.content_weights)
     live = torch.tensor(amap.weights).sum(1) > 0
     torch.testing.assert_close(content.sum(1)[live], torch.ones(int(live.sum()), dtype=content.dtype),
                                rtol=1e-4, atol=1e-4)
+    # the mechanism returned them: content × Gaussian(s − p_t) is exactly the final weight
+    s = torch.arange(content.shape[1], dtype=content.dtype)
+    sigma = model.model.attention.sigma
+    gauss = torch.exp(-(s[None] - torch.tensor(amap.centers, dtype=content.dtype)[:, None]) ** 2 / (2 * sigma ** 2))
+    torch.testing.assert_close(content * gauss, torch.tensor(amap.weights), rtol=1e-4, atol=1e-5)
 
 
 def test_labels_mark_subword_pieces_only_where_the_vocabulary_has_them():

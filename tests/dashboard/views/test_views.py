@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from attention_core import AttentionMap
+from attention_core.aggregate import coverage
 from dashboard.views import (
     alignment_lines,
-    coverage,
     document_html,
     heatmap,
     hop_overlap,
@@ -23,7 +23,7 @@ from dashboard.views.hops import overlap_matrix
 def _local_map():
     w = np.array([[0.6, 0.4, 0, 0, 0], [0, 0.3, 0.5, 0.2, 0], [0, 0, 0, 0.5, 0.5]])
     return AttentionMap("local-m", ["le", "le", "<b>x</b>"], ["the", "the", "cat", "&", "</s>"], w,
-                        centers=[0.0, 2.0, 4.0], meta={"width": 1, "label": "Local-m"})
+                        centers=[0.0, 2.0, 4.0], window=1, meta={"label": "Local-m"})
 
 
 def test_heatmap_keeps_repeated_tokens_apart_and_escapes_labels():
@@ -47,7 +47,7 @@ def test_local_maps_draw_window_and_centres():
     assert len(heatmap(_local_map(), show_window=False).data) == 1
     # top-k keeps its best positions anywhere: the centres are drawn, no window bounds
     topk = _local_map()
-    topk.meta["topk"] = True
+    topk.top_k = 2
     assert [t.name for t in heatmap(topk).data[1:]] == ["p_t"]
 
 

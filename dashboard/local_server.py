@@ -1,4 +1,4 @@
-"""Start the dashboard on a free localhost port for browser tests and benchmarks."""
+"""Start the dashboard on a free localhost port (browser tests, benchmarks, load tests) and wait in Chromium."""
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

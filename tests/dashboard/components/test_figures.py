@@ -2,7 +2,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from attention_core import AttentionMap
-from dashboard.common import cached_figure, fingerprint
+from dashboard.components import cached_figure, fingerprint
 
 
 def _map(w: np.ndarray, keys=("a", "b")) -> AttentionMap:

@@ -1,0 +1,29 @@
+"""The closed set of tasks a registered model can perform (one value per kind of page and output)."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Task(str, Enum):
+    """What a model does; a ``str`` enum so JSON listings and old string comparisons keep working."""
+
+    TRANSLATION = "translation"
+    CAPTIONING = "captioning"
+    IMAGE_CLASSIFICATION = "image-classification"
+    DOCUMENT_CLASSIFICATION = "document-classification"
+    SENTENCE_CLASSIFICATION = "sentence-classification"
+    ENCODER = "encoder"
+    VISION = "vision"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class InputKind(str, Enum):
+    """What a model takes as input."""
+
+    TEXT = "text"
+    IMAGE = "image"
+
+    def __str__(self) -> str:
+        return self.value

@@ -1,0 +1,77 @@
+"""Model access for pages: one loaded model per server process, results cached per input."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from attention_core import Explanation, Task
+from attention_core.inputs import InputError, load_image
+from attention_core.models import ModelLoadError, ModelSpec, list_models, load_model
+
+
+@st.cache_resource(show_spinner="Loading model…")
+def model(model_id: str) -> Any:
+    """The loaded model, once per server process and shared by every browser session."""
+    return load_model(model_id)
+
+
+def _one_line(model_id: str, exc: Exception) -> str:
+    if isinstance(exc, (InputError, ModelLoadError)):
+        return str(exc)
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{model_id} failed: {type(exc).__name__}: {text}"
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _explain_cached(model_id: str, inp: Any, options: tuple[tuple[str, Any], ...]) -> Explanation:
+    return model(model_id).explain(inp, **dict(options))
+
+
+def explain(model_id: str, inp: Any, **options: Any) -> tuple[Explanation | None, str | None]:
+    """Run a model (results cached per input, shared by sessions) → ``(explanation, None)`` or
+    ``(None, one-line error)``; a failing model never takes the page down."""
+    try:
+        return _explain_cached(model_id, inp, tuple(sorted(options.items()))), None
+    except Exception as exc:
+        return None, _one_line(model_id, exc)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _explain_image_cached(model_id: str, data: bytes, options: tuple[tuple[str, Any], ...]) -> Explanation:
+    return model(model_id).explain(load_image(data), **dict(options))
+
+
+def explain_image(model_id: str, data: bytes, **options: Any) -> tuple[Explanation | None, str | None]:
+    """Like :func:`explain` for an uploaded image's bytes (decoded safely inside the cache)."""
+    try:
+        return _explain_image_cached(model_id, data, tuple(sorted(options.items()))), None
+    except Exception as exc:
+        return None, _one_line(model_id, exc)
+
+
+def models_for(task: Task | None = None, family: str | None = None) -> list[ModelSpec]:
+    """Registered specs for a task/family."""
+    return list_models(task=task, family=family)
+
+
+def available(task: Task | None = None, family: str | None = None) -> tuple[list[ModelSpec], list[ModelSpec]]:
+    """``(loadable, not loadable)`` specs of a task/family on this machine."""
+    specs = list_models(task=task, family=family)
+    return [s for s in specs if s.is_available()], [s for s in specs if not s.is_available()]
+
+
+def unavailable_notice(missing: list[ModelSpec]) -> None:
+    """One info line naming the models that cannot load here and why."""
+    from .presentation import md_escape
+    if missing:
+        st.info("Not available on this machine: " + "; ".join(
+            f"**{md_escape(s.id)}** — {md_escape(s.problem() or '')}" for s in missing))
+
+
+def families(task: Task) -> list[str]:
+    """Families of a task in registration order."""
+    seen: dict[str, None] = {}
+    for spec in list_models(task=task):
+        seen.setdefault(spec.family, None)
+    return list(seen)

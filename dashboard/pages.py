@@ -1,0 +1,64 @@
+"""The one list of dashboard pages, read by the app, the home page, the benchmark and the browser test."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """A page: its file (relative to ``dashboard/``), title, icon, navigation section and home blurb.
+
+    ``ready`` is a CSS/text selector that is on the page once it has drawn (browser tests wait for it);
+    ``widget`` names one widget (kind, label, two values) whose change reruns the page (benchmarks).
+    """
+
+    path: str
+    title: str
+    icon: str
+    section: str
+    blurb: str
+    ready: str = ".js-plotly-plot"
+    widget: tuple[str, str, tuple] | None = None
+
+    @property
+    def url(self) -> str:
+        """The page's URL path (Streamlit derives it from the file name; home is the root)."""
+        stem = self.path.rsplit("/", 1)[-1].removesuffix(".py")
+        return "" if stem == "home" else stem
+
+
+LARGE_FONTS = ("toggle", "Presentation mode (large fonts)", (True, False))
+
+PAGES: list[PageInfo] = [
+    PageInfo("app_pages/home.py", "Home", ":material/explore:", "Explore",
+             "What Attention Atlas shows and which models are here", ready="text=Attention Atlas"),
+    PageInfo("app_pages/translate.py", "Translate", ":material/translate:", "Explore",
+             "Translate: 7 mechanisms on one sentence",
+             widget=("toggle", "Shared colour scale", (False, True))),
+    PageInfo("app_pages/caption.py", "Caption", ":material/image:", "Explore",
+             "Caption: soft vs hard attention on an image",
+             widget=("radio", "Show", ("all words (small multiples)", "one word at a time"))),
+    PageInfo("app_pages/document.py", "Document", ":material/article:", "Explore",
+             "Document: word and sentence attention (HAN)",
+             widget=("radio", "Word shading", ("raw", "sentence-weighted"))),
+    PageInfo("app_pages/hops.py", "Self-attention hops", ":material/layers:", "Explore",
+             "Self-attention hops and their overlap", widget=LARGE_FONTS),
+    PageInfo("app_pages/transformers.py", "Transformers", ":material/hub:", "Explore",
+             "Transformers: heads and layers of MiniLM", widget=LARGE_FONTS),
+    PageInfo("app_pages/compare.py", "Compare", ":material/compare:", "Explore",
+             "Compare any maps + statistics", ready="text=Nothing to compare yet"),
+    PageInfo("app_pages/explore.py", "Any model", ":material/category:", "Explore",
+             "Any model: its maps drawn by what the record holds",
+             widget=("toggle", "Presentation mode (large fonts)", (True, False))),
+    PageInfo("app_pages/classroom.py", "Classroom", ":material/school:", "Teach",
+             "Classroom: attention computed step by step", ready="text=Step 1 · The example",
+             widget=LARGE_FONTS),
+]
+
+
+def sections() -> dict[str, list[PageInfo]]:
+    """Pages grouped by navigation section, in list order."""
+    out: dict[str, list[PageInfo]] = {}
+    for page in PAGES:
+        out.setdefault(page.section, []).append(page)
+    return out
