@@ -46,7 +46,10 @@ def test_han_keeps_user_text_as_is_and_cuts_long_documents():
     model = load_model("document/han")
     result = model.explain("<b>Bold</b> claims 😀 about مرحبا markets. Shares fell.")
     labels = [k for m in result.maps if m.level == "word" for k in m.keys]
-    assert "<" in labels and "😀" in labels and "مرحبا" in labels
+    # word pieces are labelled with the characters they cover (a piece inside a word starts with "·"),
+    # so the user's text reads back as written, even where MiniLM's uncased vocabulary has no piece (😀)
+    assert "<" in labels and "😀" in labels and "Bold" in labels
+    assert "مرحبا" in "".join(label.removeprefix("·") for label in labels)
     long = model.explain(". ".join(["The match was won"] * 80))
     assert long.notices and len([m for m in long.maps if m.level == "word"]) == 30
 
@@ -63,6 +66,17 @@ def test_lin_hops_and_penalty(model_id, rt_slice):
     assert abs(result.output.penalty - expected) < 1e-4 and amap.meta["penalty"] == result.output.penalty
     acc = np.mean([model.explain(t).output.label == y for t, y in rt_slice])
     assert acc >= LIN_FLOOR
+
+
+def test_classifiers_read_minilm_inputs_from_their_config_and_do_not_store_the_table():
+    import json
+
+    from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
+    for folder in ("document/han", "document/flat", "sentence/lin", "sentence/lin-nopenalty"):
+        config = json.loads((WEIGHTS_DIR / folder / "config.json").read_text())
+        assert config["model"]["inputs"].startswith("minilm")
+        state, _ = load_checkpoint(WEIGHTS_DIR / folder)
+        assert "embed.proj.weight" in state and not any(k.endswith("table") for k in state)
 
 
 def test_penalty_makes_hops_less_redundant(rt_slice):
