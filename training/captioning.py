@@ -213,7 +213,7 @@ def load_words(folder: Path, captions: list[str]) -> list[str]:
 
 def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minutes: float, epochs: int,
         seed: int, threads: int, cache: Path, device: str, valid_scenes: int = 300, patience: int = 3,
-        batch: int = 64, lr: float = 1e-3) -> dict:
+        batch: int = 64, lr: float = 1e-3, warm_start: bool = False) -> dict:
     """Train, evaluate and save one captioner."""
     seed_everything(seed, threads)
     dev = resolve_device(device)   # features are cached on CPU; the decoder is small
@@ -226,6 +226,14 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     index = {w: i for i, w in enumerate(words)}
     caps = [encode_caption(c, index) for c in data["train"]["captions"]]
     model = CaptionDecoder(len(words), attention, **CONFIG)
+    previous = None
+    if warm_start and (folder / attention / "model.safetensors").exists():
+        # continue from the shipped weights (same vocabulary and architecture): a second session
+        model.load_state_dict(load_checkpoint(folder / attention)[0])
+        old = json.loads((folder / attention / "metrics.json").read_text())
+        previous = {"epochs": old.get("epochs", 0) + old.get("previous", {}).get("epochs", 0),
+                    "train_seconds": old.get("train_seconds", 0) + old.get("previous", {}).get("train_seconds", 0),
+                    "train_scenes": old.get("train_scenes")}
 
     def batches(rng: random.Random):
         order = list(range(len(caps)))
@@ -235,7 +243,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     result = fit(model, batches, caption_loss(model, caps, data["train"]),
                  lambda m: evaluate(m, words, data["valid"])["object_accuracy"],
                  LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, clip=5.0,
-                            lr_decay=0.5, seed=seed, desc=f"caption/{attention}"),
+                            lr_decay=0.5, seed=seed, desc=f"caption/{attention}", eval_before=previous is not None),
                  history_path=folder / f"{attention}-history.json")
     save_checkpoint(model, {"model": CONFIG, "attention": attention}, folder / attention)
     shipped = CaptionDecoder(len(words), attention, **CONFIG)
@@ -243,6 +251,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     metrics = {"attention": attention, "params": sum(p.numel() for p in model.parameters()),
                "train_scenes": len(caps), "valid_scenes": valid_scenes, "test_scenes": test_scenes, "seed": seed,
                "weights": "float16", "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience},
+               **({"previous": previous} if previous else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"},
                **evaluate(shipped, words, data["test"]), "history": result.history}
     (folder / attention / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -298,6 +307,7 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--patience", type=int, default=3)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--cache", type=Path, default=Path("/work/cache/scenes"))
@@ -309,7 +319,7 @@ def main() -> None:
         print(json.dumps(result, indent=1))
         return
     run(a.attention, a.out, a.train_scenes, a.test_scenes, a.max_minutes, a.epochs, a.seed, a.threads,
-        a.cache, a.device, a.valid_scenes, a.patience, lr=a.lr)
+        a.cache, a.device, a.valid_scenes, a.patience, lr=a.lr, warm_start=a.warm_start)
 
 
 if __name__ == "__main__":
