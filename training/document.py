@@ -30,7 +30,7 @@ CONFIG = {"han": {"emb": 128, "hidden": 64, "attn": 64}, "flat": {"emb": 128, "h
 
 def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, threads: int,
         limit: int | None, device: str, inputs: str = "minilm-wordpiece", patience: int = 4,
-        lr: float = 2e-3) -> dict:
+        lr: float = 2e-3, warm_start: bool = False) -> dict:
     """Train, evaluate and save one model."""
     seed_everything(seed, threads)
     dev = resolve_device(device)
@@ -47,6 +47,13 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
     data = {k: [(document_ids(t, tin)[0][0], TOPICS.index(y)) for t, y in v] for k, v in parts.items()}
     config = {**CONFIG[kind], "inputs": inputs}
     model = MODELS[kind](vocab_size, len(TOPICS), **config).to(dev)
+    previous = None
+    if warm_start and (folder / "metrics.json").exists():
+        # continue from the saved weights of the same configuration (a second run within the budget)
+        model.load_state_dict(load_checkpoint(folder)[0])
+        old = json.loads((folder / "metrics.json").read_text())
+        previous = {"epochs": old.get("epochs", 0) + old.get("previous", {}).get("epochs", 0),
+                    "train_seconds": old.get("train_seconds", 0) + old.get("previous", {}).get("train_seconds", 0)}
 
     def loss_fn(m, batch):
         ids, y = batch
@@ -54,7 +61,8 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
 
     result = fit(model, bucketed(data["train"], 16), loss_fn, lambda m: accuracy(m, data["valid"], dev),
                  LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, seed=seed,
-                            lr_decay=0.5, desc=kind), history_path=folder / "history.json")
+                            lr_decay=0.5, desc=kind, eval_before=previous is not None),
+                 history_path=folder / "history.json")
     save_checkpoint(model.cpu(), {"model": config, "labels": list(TOPICS)}, folder)
     if inputs == "word-vocab":
         vocab.save(folder / "vocab.json")
@@ -65,7 +73,8 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
     metrics = {"model": kind, "inputs": inputs, "split": "clean (deduplicated groups)",
                "trained_params": sum(p.numel() for p in model.parameters() if p.requires_grad),
                "train_docs": len(data["train"]), "valid_docs": len(data["valid"]), "test_docs": len(data["test"]),
-               "seed": seed, "weights": "float16", **result.as_dict(),
+               "seed": seed, "weights": "float16", **({"previous": previous} if previous else {}),
+               **result.as_dict(),
                "valid_accuracy": accuracy(shipped, data["valid"], "cpu"),
                "test_accuracy": accuracy(shipped, data["test"], "cpu")}
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -88,12 +97,14 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--device", default="auto")
     a = p.parse_args()
-    run(a.model, a.out, a.max_minutes, a.epochs, a.seed, a.threads, a.limit, a.device, a.inputs, a.patience, a.lr)
+    run(a.model, a.out, a.max_minutes, a.epochs, a.seed, a.threads, a.limit, a.device, a.inputs, a.patience, a.lr,
+        a.warm_start)
 
 
 if __name__ == "__main__":
