@@ -29,6 +29,7 @@ from training.data.rotten_tomatoes import LABELS, load_snippets, split
 from training.loop import LoopConfig, fit, seed_everything
 
 CONFIG = {"emb": 128, "hidden": 96, "attn": 64, "hops": 4, "mlp": 128}
+_ENCODER_STATES: dict = {}   # MiniLM states per snippet, shared by the runs of one process (seeds, penalties)
 
 
 @torch.no_grad()
@@ -71,8 +72,11 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
             for k, v in parts.items()}
     config = {**CONFIG, "inputs": inputs}
     model = SelfAttentiveClassifier(vocab_size, len(LABELS), **config).to(dev)
-    if inputs == "minilm-encoder":   # the frozen encoder runs once per snippet, not once per epoch
-        model.embed.fill_cache([x.tolist() for part in data.values() for x, _ in part])
+    if inputs == "minilm-encoder":   # the frozen encoder runs once per snippet, not once per epoch or run
+        if not _ENCODER_STATES:
+            model.embed.fill_cache([x.tolist() for part in data.values() for x, _ in part])
+            _ENCODER_STATES.update(model.embed.cache)
+        model.embed.cache = _ENCODER_STATES
 
     def loss_fn(m, batch):
         ids, y = batch
