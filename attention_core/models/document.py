@@ -14,9 +14,10 @@ from ..outputs import ClassDistribution
 from ..record import AttentionMap
 from ..tasks import InputKind, Task
 from .base import ShippedExplainer, read_json, register
-from .recurrent import packed_rnn
+from .recurrent import left_align, packed_rnn
 from .registry import ModelSpec
-from .text_vocab import PAD, Vocab, sentences, words
+from .text_inputs import TextInput, WordVocabInput, text_input
+from .text_vocab import PAD, sentences
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
@@ -25,7 +26,16 @@ if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
 # count. A sentence longer than MAX_WORDS words (a list, a text without full stops) is read as consecutive
 # pieces of MAX_WORDS words, so the padded batch stays ``sentences × MAX_WORDS`` and no word is dropped.
 MAX_SENTENCES: int | None = None
-MAX_WORDS = 100          # 99 % of BBC sentences have fewer words; the longest has 242
+MAX_WORDS = 100          # tokens per (piece of a) sentence; 99 % of BBC sentences have fewer
+# What the shipped weights were trained on (sentences × tokens per sentence), when a config does not say.
+TRAINING_CAPS = {"max_sentences": 30, "max_words": 40}
+
+
+def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
+    """The embedding layer for a config's ``inputs``: a trained table, or MiniLM's frozen table/encoder + projection."""
+    if inputs == "word-vocab":
+        return nn.Embedding(vocab_size, dim, padding_idx=PAD)
+    return text_input(inputs).embedding(dim)
 
 
 class SentenceEncoder(nn.Module):
@@ -43,9 +53,10 @@ class SentenceEncoder(nn.Module):
 class HANClassifier(nn.Module):
     """Word BiGRU → word attention → sentence BiGRU → sentence attention → linear classifier."""
 
-    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48, attn: int = 64) -> None:
+    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48, attn: int = 64,
+                 inputs: str = "word-vocab") -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.embed = make_embedding(inputs, vocab_size, emb)
         self.word_gru = nn.GRU(emb, hidden, batch_first=True, bidirectional=True)
         self.han = HierarchicalAttention(2 * hidden, 2 * hidden, attn, SentenceEncoder(2 * hidden, hidden))
         self.classifier = nn.Linear(2 * hidden, classes)
@@ -64,16 +75,21 @@ class HANClassifier(nn.Module):
 class FlatClassifier(nn.Module):
     """Baseline without attention: one BiGRU over the whole document, mean-pooled."""
 
-    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48) -> None:
+    def __init__(self, vocab_size: int, classes: int, emb: int = 64, hidden: int = 48,
+                 inputs: str = "word-vocab") -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.embed = make_embedding(inputs, vocab_size, emb)
         self.gru = nn.GRU(emb, hidden, batch_first=True, bidirectional=True)
         self.classifier = nn.Linear(2 * hidden, classes)
         self.drop = nn.Dropout(0.3)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        """``ids [B, S, W]`` (flattened in reading order) → logits ``[B, C]``."""
-        flat = ids.reshape(ids.shape[0], -1)
+        """``ids [B, S, W]`` (read as one sequence in reading order, padding skipped) → logits ``[B, C]``.
+
+        The grid's PAD sits between sentences, so the real tokens are moved to the front first; the
+        logits of a document do not depend on the other documents in the batch.
+        """
+        flat = left_align(ids.reshape(ids.shape[0], -1), PAD)
         mask = flat != PAD
         states = packed_rnn(self.gru, self.drop(self.embed(flat)), mask)
         pooled = states.sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
@@ -90,35 +106,38 @@ class DocumentIds(NamedTuple):
     split: int         # sentences read as several pieces of ``max_words`` words
 
 
-def document_ids(text: str, vocab: Vocab, max_sentences: int | None = MAX_SENTENCES,
+def document_ids(text: str, inputs: TextInput, max_sentences: int | None = MAX_SENTENCES,
                  max_words: int = MAX_WORDS) -> DocumentIds:
-    """Split a document into sentences of at most ``max_words`` words (longer ones become consecutive
-    pieces) and keep the first ``max_sentences`` (None: all) → :class:`DocumentIds`."""
+    """Split a document into sentences of at most ``max_words`` input tokens (longer ones become
+    consecutive pieces) and keep the first ``max_sentences`` (None: all) → :class:`DocumentIds`."""
     shown: list[list[str]] = []
+    rows: list[list[int]] = []
     kept: list[str] = []
     split = 0
     for s in sentences(text):
-        ws = words(s)
-        if not ws:
+        ids, labels = inputs.tokens(s)
+        if not ids:
             continue
-        if len(ws) <= max_words:
-            shown.append(ws)
+        if len(ids) <= max_words:
+            rows.append(ids)
+            shown.append(labels)
             kept.append(s)
             continue
         split += 1
-        for start in range(0, len(ws), max_words):
-            piece = ws[start:start + max_words]
-            shown.append(piece)
-            kept.append(" ".join(piece))
+        for start in range(0, len(ids), max_words):
+            rows.append(ids[start:start + max_words])
+            shown.append(labels[start:start + max_words])
+            kept.append(" ".join(shown[-1]))
     cut = max_sentences is not None and len(shown) > max_sentences
     if cut:
-        shown, kept = shown[:max_sentences], kept[:max_sentences]
+        rows, shown, kept = rows[:max_sentences], shown[:max_sentences], kept[:max_sentences]
     if not shown:
-        shown, kept = [["<empty>"]], [""]
-    width = max(len(ws) for ws in shown)
-    ids = torch.full((1, len(shown), width), PAD, dtype=torch.long)
-    for i, ws in enumerate(shown):
-        ids[0, i, :len(ws)] = torch.tensor(vocab.ids(ws))
+        ids, labels = inputs.tokens("<empty>")
+        rows, shown, kept = [ids], [labels], [""]
+    width = max(len(r) for r in rows)
+    ids = torch.full((1, len(rows), width), PAD, dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[0, i, :len(r)] = torch.tensor(r)
     return DocumentIds(ids, shown, kept, cut, split)
 
 
@@ -136,20 +155,31 @@ def training_notice(doc: DocumentIds, caps: dict[str, Any] | None) -> str | None
             "to 1; how well they transfer to longer documents is untested).")
 
 
+def classifier_inputs(folder, config: dict[str, Any]) -> tuple[TextInput, int]:
+    """The text inputs a saved classifier's config names (default: its own ``vocab.json``) and the vocabulary
+    size its embedding table needs (0 when the table comes from MiniLM)."""
+    inputs = text_input(config["model"].get("inputs", "word-vocab"), folder)
+    return inputs, len(inputs.vocab) if isinstance(inputs, WordVocabInput) else 0
+
+
 class DocumentClassifier(ShippedExplainer):
     """A loaded HAN (or flat baseline): document text → topic and attention maps."""
 
     def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
         super().__init__(spec, device)
-        self.vocab = Vocab.load(self.folder / "vocab.json")
         cls = HANClassifier if spec.mechanism == "hierarchical" else FlatClassifier
-        self.model = self.load_module(lambda cfg: cls(len(self.vocab), len(cfg["labels"]), **cfg["model"]))
+
+        def build(cfg: dict[str, Any]) -> nn.Module:
+            self.inputs, size = classifier_inputs(self.folder, cfg)
+            return cls(size, len(cfg["labels"]), **cfg["model"])
+
+        self.model = self.load_module(build)
         self.labels: list[str] = self.config["labels"]
 
     @torch.no_grad()
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Classify ``inp``; HAN adds one sentence-level map and one word-level map per sentence."""
-        doc = document_ids(inp, self.vocab)
+        doc = document_ids(inp, self.inputs)
         ids, shown, kept = doc.ids.to(self.device), doc.words, doc.texts
         out = self.model(ids)
         logits = out[0] if isinstance(out, tuple) else out
@@ -160,7 +190,7 @@ class DocumentClassifier(ShippedExplainer):
         if doc.split:
             notices.append(f"{doc.split} sentence(s) longer than {MAX_WORDS} words were read as consecutive "
                            f"pieces of {MAX_WORDS} words.")
-        notices += [n for n in [training_notice(doc, self.config.get("training_caps"))] if n]
+        notices += [n for n in [training_notice(doc, self.config.get("training_caps", TRAINING_CAPS))] if n]
         if not isinstance(self.model, HANClassifier):
             return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
         _, word_w, sent_w = out
@@ -178,7 +208,7 @@ class DocumentClassifier(ShippedExplainer):
         probabilities as a function of its output, and maps laid out as HAN's (document × sentences, one
         sentence × words per sentence)."""
         from ..attribution.inputs import MapSlot, classifier_inputs
-        doc = document_ids(inp, self.vocab)
+        doc = document_ids(inp, self.inputs)
         ids, shown, kept = doc.ids.to(self.device), doc.words, doc.texts
         width = ids.shape[-1]
 
@@ -213,4 +243,4 @@ for _kind, _mech, _desc in [
 ]:
     register(DocumentClassifier, id=f"document/{_kind}", task=Task.DOCUMENT_CLASSIFICATION, mechanism=_mech,
              family="bbc-news", input_kind=InputKind.TEXT, description=_desc, samples=_samples,
-             files=("model.safetensors", "config.json", "vocab.json"), max_chars=MAX_DOCUMENT_CHARS)
+             max_chars=MAX_DOCUMENT_CHARS)

@@ -17,3 +17,13 @@ def packed_rnn(module: nn.GRU | nn.LSTM, x: torch.Tensor, mask: torch.Tensor) ->
     out, _ = module(packed)
     out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
     return out * mask[..., None]
+
+
+def left_align(ids: torch.Tensor, pad: int) -> torch.Tensor:
+    """Move each row's non-PAD entries to its front, order kept: ``ids [N, T]`` → ``[N, T]``.
+
+    A flattened ``[B, S, W]`` document grid has PAD between sentences; packing by length would then read
+    PAD and drop real words at the end.
+    """
+    order = torch.sort((ids == pad).to(torch.int8), dim=1, stable=True).indices
+    return ids.gather(1, order)

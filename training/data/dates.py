@@ -48,10 +48,14 @@ def make_pair(date: dt.date, fmt: str) -> dict[str, object]:
     return {"date": date.isoformat(), "format": fmt, "source": en, "target": fr, "links": links}
 
 
-def make_split(seed: int = 0, train: int = 12000, test: int = 600) -> dict[str, list[dict[str, object]]]:
-    """Disjoint train/test dates between 1900 and 2099 (test dates never seen in training)."""
+def make_split(seed: int = 0, train: int = 12000, test: int = 600, valid: int = 300,
+               ) -> dict[str, list[dict[str, object]]]:
+    """Disjoint train/test/validation dates between 1900 and 2099 (test dates never seen in training).
+
+    Validation dates are drawn after the test ones, so train and test are the same as before it existed.
+    """
     rng = random.Random(seed)
     start, days = dt.date(1900, 1, 1), (dt.date(2099, 12, 31) - dt.date(1900, 1, 1)).days
-    chosen = rng.sample(range(days), train + test)
+    chosen = rng.sample(range(days), train + test + valid)
     pairs = [make_pair(start + dt.timedelta(days=d), rng.choice(FORMATS)) for d in chosen]
-    return {"train": pairs[:train], "test": pairs[train:]}
+    return {"train": pairs[:train], "test": pairs[train:train + test], "valid": pairs[train + test:]}

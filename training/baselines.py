@@ -1,0 +1,93 @@
+"""Simple baselines on the same clean splits as the attention models, for the model cards.
+
+    python -m training.baselines --family all
+
+Text: TF-IDF (1–2-grams, sublinear tf) + LinearSVC and word counts + multinomial naive Bayes
+(scikit-learn), BBC topics and Rotten Tomatoes (movie-disjoint). Dates: link target token i to source
+token i (AER). Captioning: see ``training.captioning.baselines``. Each family's numbers are written to
+``attention_core/weights/<family>/baselines.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Callable
+
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
+
+from attention_core.checkpoint import WEIGHTS_DIR
+
+TEXT_BASELINES: dict[str, Callable[[], object]] = {
+    "tfidf-linearsvc": lambda: make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                                             LinearSVC(C=1.0)),
+    "counts-multinomialnb": lambda: make_pipeline(CountVectorizer(ngram_range=(1, 2), min_df=1), MultinomialNB()),
+}
+
+
+def text_baselines(parts: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, float]]:
+    """Fit every text baseline on ``train`` → validation and test accuracy."""
+    out = {}
+    for name, make in TEXT_BASELINES.items():
+        model = make().fit([t for t, _ in parts["train"]], [y for _, y in parts["train"]])
+        out[name] = {part: float((model.predict([t for t, _ in parts[part]]) == [y for _, y in parts[part]]).mean())
+                     for part in ("valid", "test")}
+    return out
+
+
+def positional_aer(examples: list[dict]) -> float:
+    """AER of linking target token i to source token i (clipped to the source length) against the gold links."""
+    hits = predicted = gold = 0
+    for ex in examples:
+        n_src = len(ex["source"])
+        links = {tuple(link) for link in ex["links"]}
+        pred = {(t, min(t, n_src - 1)) for t in {t for t, _ in links}}
+        hits, predicted, gold = hits + len(pred & links), predicted + len(pred), gold + len(links)
+    return 1.0 - 2 * hits / (predicted + gold)
+
+
+def bbc() -> dict:
+    """BBC topics, deduplicated group split."""
+    from training.data.bbc import load_articles, split
+    parts = split(load_articles(), seed=0)
+    return {"split": {k: len(v) for k, v in parts.items()}, **text_baselines(parts)}
+
+
+def rotten_tomatoes() -> dict:
+    """Rotten Tomatoes fresh/rotten, movie-disjoint split."""
+    from training.data.rotten_tomatoes import load_snippets, split
+    parts = split(load_snippets(with_movie=True), seed=0)
+    return {"split": {k: len(v) for k, v in parts.items()}, **text_baselines(parts)}
+
+
+def dates() -> dict:
+    """Dates: the positional-alignment AER on the test dates (seed 1, as the models)."""
+    from training.data.dates import make_split
+    parts = make_split(seed=1)
+    return {"positional-aer": {"test": positional_aer(parts["test"]), "heldout100": positional_aer(parts["test"][:100])}}
+
+
+FAMILIES: dict[str, tuple[str, Callable[[], dict]]] = {
+    "bbc": ("document", bbc), "rt": ("sentence", rotten_tomatoes), "dates": ("dates-en-fr", dates),
+}
+
+
+def main() -> None:
+    """Command line."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--family", default="all", help=f"one of {sorted(FAMILIES)} or 'all'")
+    p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    a = p.parse_args()
+    for name in (FAMILIES if a.family == "all" else [a.family]):
+        folder, fn = FAMILIES[name]
+        result = fn()
+        (a.out / folder).mkdir(parents=True, exist_ok=True)
+        (a.out / folder / "baselines.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(name, json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

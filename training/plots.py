@@ -1,0 +1,57 @@
+"""Validation curves for the model cards, drawn from the per-epoch history in each metrics.json.
+
+    python -m training.plots        # docs/bible_valid_bleu.png, docs/dates_valid_aer.png
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from attention_core.checkpoint import WEIGHTS_DIR  # noqa: E402
+from attention_core.models.seq2seq import MECHANISM_LABELS  # noqa: E402
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
+    """One line per mechanism: the validation metric per epoch (epochs of earlier sessions counted in x)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=110)
+    for mech, label in MECHANISM_LABELS.items():
+        f = WEIGHTS_DIR / family / mech / "metrics.json"
+        if not f.exists():
+            continue
+        m = json.loads(f.read_text())
+        offset = m.get("previous", {}).get("epochs", 0)
+        hist = m.get("history", [])
+        if not hist:
+            continue
+        xs = [h["epoch"] + offset for h in hist]
+        ys = [h["valid"] for h in hist]
+        line, = ax.plot(xs, ys, marker="o", ms=3, label=label)
+        best = m.get("best_epoch", 0) + offset
+        ax.plot([best], [ys[xs.index(best)]], marker="*", ms=11, color=line.get_color())
+    ax.set_xlabel("epoch (★ = kept weights)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def main() -> None:
+    """Write the curve images into docs/."""
+    print(curve("bible-en-fr", "validation BLEU (greedy, clean)", DOCS / "bible_valid_bleu.png",
+                "Bible En→Fr: validation BLEU per epoch (epochs 1–6: earlier session, not scored per epoch)"))
+    print(curve("dates-en-fr", "validation AER ↓", DOCS / "dates_valid_aer.png", "Dates En→Fr: validation AER per epoch"))
+
+
+if __name__ == "__main__":
+    main()
