@@ -6,6 +6,7 @@ from collections import defaultdict
 import numpy as np
 
 from .record import AttentionMap
+from .rollout import attention_rollout
 
 
 def mean_over_heads(maps: list[AttentionMap]) -> AttentionMap:
@@ -44,14 +45,7 @@ def rollout(maps: list[AttentionMap], residual: float = 0.5) -> AttentionMap:
     layers = by_layer(maps)
     if not layers:
         raise ValueError("rollout needs maps with layers")
-    result = None
-    for group in layers.values():
-        a = mean_over_heads(group).weights
-        if a.shape[0] != a.shape[1]:
-            raise ValueError("rollout needs square self-attention maps")
-        a = (1 - residual) * a + residual * np.eye(a.shape[0])
-        a = a / a.sum(1, keepdims=True)
-        result = a if result is None else a @ result
+    result = attention_rollout([mean_over_heads(g).weights for g in layers.values()], residual)
     first = next(iter(layers.values()))[0]
     return AttentionMap(first.mechanism, first.queries, first.keys, result,
                         meta={**first.meta, "label": f"{first.meta.get('model', first.mechanism)} · rollout over "

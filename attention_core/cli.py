@@ -1,8 +1,10 @@
-"""``python -m attention_core``: list models and explain one input from the command line."""
+"""``python -m attention_core``: list models, explain one input, export a dataset's maps to Parquet,
+measure faithfulness over a test set."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -23,7 +25,45 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--text", help="input text")
     source.add_argument("--image", help="path to an image (PNG, JPEG, WebP)")
     exp.add_argument("--json", action="store_true", help="print JSON")
+    _add_export(sub)
+    faith = sub.add_parser("faithfulness", help="attention vs attribution and erasure over a test set → JSON")
+    faith.add_argument("--model", action="append", help="model id (repeatable)")
+    faith.add_argument("--all", action="store_true", help="every shipped classifier and translator, and MiniLM")
+    faith.add_argument("--n", type=int, help="first N held-out examples (default per kind)")
+    faith.add_argument("--out", help="folder to write <model id>/faithfulness.json into (default: the weights)")
+    faith.add_argument("--docs", help="also rewrite the faithfulness tables in this Markdown file")
+    faith.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    faith.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    from .atlas.datasets import NAMED
+    ex = sub.add_parser("export", help="run a model over a dataset and write one Parquet row per attention map")
+    ex.add_argument("--model", required=True, help="model id (see `models`)")
+    ex.add_argument("--dataset", required=True,
+                    help=f"a name ({', '.join(NAMED)}), a .txt/.csv/.jsonl file or a folder of images")
+    ex.add_argument("--out", required=True, help="output folder (Parquet files + atlas.json)")
+    ex.add_argument("--limit", type=int, help="first N examples only")
+    ex.add_argument("--engine", choices=["ray", "local"], help="default: ray when installed, else local")
+    ex.add_argument("--address", help="Ray cluster address (e.g. auto or ray://head:10001); default: a local Ray")
+    ex.add_argument("--workers", type=int, default=2, help="model actors on Ray (default 2)")
+    ex.add_argument("--batch-size", type=int, default=8, help="examples per batch (default 8)")
+    ex.add_argument("--keep-weights", type=int, help="store full weights for the first N examples only")
+    ex.add_argument("--overwrite", action="store_true", help="replace an export already in --out")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .atlas.export import export
+    try:
+        info = export(args.model, args.dataset, args.out, limit=args.limit, engine=args.engine,
+                      batch_size=args.batch_size, workers=args.workers, address=args.address,
+                      keep_weights=args.keep_weights, overwrite=args.overwrite)
+    except InputError as exc:
+        return _fail(str(exc))
+    print(f"{info.maps} maps from {info.examples} examples of {info.dataset} by {info.model} "
+          f"({info.engine}, {info.seconds:.1f} s) → {args.out}")
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -56,7 +96,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         if args.text is not None:
             if spec.input_kind != InputKind.TEXT:
                 return _fail(f"model {spec.id!r} takes an image (--image), not text")
-            cleaned = clean_text(args.text)
+            cleaned = clean_text(args.text, max_chars=spec.max_chars)
             inp = cleaned.text
             notices = ([f"input cut to {len(inp)} characters (from {cleaned.original_chars})"]
                        if cleaned.truncated else [])
@@ -89,6 +129,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error
         return int(exc.code or 0)
-    if args.command == "models":
-        return _cmd_models(args.json)
-    return _cmd_explain(args)
+    try:
+        if args.command == "models":
+            return _cmd_models(args.json)
+        if args.command == "export":
+            return _cmd_export(args)
+        if args.command == "faithfulness":   # imports Captum: only for this command
+            from .attribution.faithfulness import run_cli
+            return run_cli(args)
+        return _cmd_explain(args)
+    except BrokenPipeError:
+        # the reader went away (``… | head``): nothing more to say, and no traceback. Point stdout at
+        # /dev/null so the interpreter's final flush does not fail on the closed pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1

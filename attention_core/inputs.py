@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -10,7 +11,12 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-MAX_TEXT_CHARS = 2000          # longer text is cut (and the caller is told)
+# Longer text is cut (and the caller is told). Each model declares its own cap (``ModelSpec.max_chars``):
+MAX_TEXT_CHARS = 2000          # sentence-sized models (translation, self-attentive sentences)
+MAX_DOCUMENT_CHARS = 2 ** 20   # whole documents: every .txt within the Document page's 1 MB upload limit fits
+MAX_ENCODER_CHARS = 100_000    # transformers: far past 512 tokens (every BBC article whole), so the model
+                               # counts the real length and reports the token cut itself
+MAX_DOCUMENT_UPLOAD_MB = 1     # the Document page's upload limit (HAN reads ~1 MB in ~3 s on one CPU core)
 MAX_IMAGE_BYTES = 20 * 2 ** 20  # uploads above this are refused before decoding
 MAX_IMAGE_PIXELS = 40_000_000  # a larger header is refused: decompression-bomb guard
 MAX_IMAGE_SIDE = 1024          # accepted images are downscaled to this longest side
@@ -77,7 +83,12 @@ def _read_bytes(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int) ->
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         try:
-            with open(source, "rb") as handle:
+            # O_NONBLOCK: opening a FIFO would otherwise wait forever for a writer; then only a regular
+            # file is read (not a FIFO, a device such as /dev/zero, or a directory)
+            fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+            with open(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise InputError(f"{os.fspath(source)!r} is not a regular file")
                 data = handle.read(max_bytes + 1)
         except OSError as exc:
             raise InputError(f"cannot read {os.fspath(source)!r}: {exc.strerror or exc}") from None

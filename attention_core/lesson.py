@@ -111,3 +111,48 @@ def hierarchy(sentences: list[list[str]]) -> list[AttentionMap]:
     maps += [AttentionMap("hierarchical", [f"sentence {i + 1}"], s, ww[0, i, :len(s)].numpy(), level="word")
              for i, s in enumerate(sentences)]
     return maps
+
+
+@dataclass(frozen=True)
+class AttentionOrEvidence:
+    """A real classifier's attention beside what its decision depends on (leave-one-out), for one sentence.
+
+    ``attention`` is the hops' mean weight per token ``[T]``; ``removal`` is how much the probability of the
+    decision drops when that token alone is replaced by the unknown-word token ``[T]``; the ``*_after`` pairs
+    are (decision, its probability) once the most-attended / most-relied-on token is removed.
+    """
+
+    model: str
+    tokens: list[str]
+    decision: str
+    probability: float
+    attention: np.ndarray
+    removal: np.ndarray
+    tau: float
+    tau_p: float
+    attended_after: tuple[str, float]
+    relied_after: tuple[str, float]
+
+
+def attention_or_evidence(text: str, model_id: str = "sentence/lin-nopenalty") -> AttentionOrEvidence:
+    """Attention vs leave-one-out (Captum) on ``model_id`` for ``text``, and the decision after removing the
+    top token of each."""
+    from .attribution.agreement import agreement
+    from .attribution.erasure import erase
+    from .attribution.pairing import attention_like
+    from .attribution.records import raw_scores
+    from .models import load_model
+    explainer = load_model(model_id)
+    inp = explainer.attribution_inputs(text)
+    att = attention_like(inp.slots, explainer.explain(text).maps)[0].weights[0]
+    removal = raw_scores(inp, "leave-one-out")[0][0][0]
+    with torch.no_grad():
+        probability = float(inp.explained(inp.embeddings)[0, 0])
+    after = {}
+    for name, scores in (("attended", att), ("relied", removal)):
+        kept, new = erase(inp, [[int(np.argmax(scores))]])
+        label = inp.output_labels[new[0]]
+        after[name] = (label, float(kept[0]) if label == inp.target_labels[0] else 1 - float(kept[0]))
+    agr = agreement(att, removal)
+    return AttentionOrEvidence(model_id, list(inp.slots[0].keys), inp.target_labels[0], probability, att, removal,
+                               agr.tau, agr.tau_p, after["attended"], after["relied"])

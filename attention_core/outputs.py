@@ -66,8 +66,26 @@ class TokenSequence:
         return " ".join(self.tokens)
 
 
-Output = Union[Translation, Caption, ClassDistribution, TokenSequence]
-OUTPUT_TYPES: dict[str, type] = {t.kind: t for t in (Translation, Caption, ClassDistribution, TokenSequence)}
+@dataclass(frozen=True)
+class PatchGrid:
+    """A vision transformer's input as patches: image side in px, patch grid ``[h, w]``, tokens ([CLS] +
+    patches), layers, heads, and the patch asked about (``None`` when only [CLS] rows were asked for)."""
+
+    size: int
+    grid: list[int]
+    tokens: int
+    layers: int
+    heads: int
+    query_patch: list[int] | None = None
+    kind: ClassVar[str] = "patches"
+
+    def __str__(self) -> str:
+        return f"{self.grid[0]} × {self.grid[1]} patches of a {self.size}-px image"
+
+
+Output = Union[Translation, Caption, ClassDistribution, TokenSequence, PatchGrid]
+OUTPUT_TYPES: dict[str, type] = {t.kind: t for t in (Translation, Caption, ClassDistribution, TokenSequence,
+                                                     PatchGrid)}
 
 
 def output_to_dict(output: Output) -> dict[str, Any]:

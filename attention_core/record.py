@@ -22,7 +22,8 @@ _LEGACY_META = {"width": "window", "top_k": "top_k", "rows_sum_at_most_one": "su
 class AttentionMap:
     """A 2-D attention map: ``weights[i, j]`` is how much query (row) ``i`` attends to key (column) ``j``.
 
-    ``weights`` has shape ``[len(queries), len(keys)]``. ``grid`` is ``[h, w]`` when the keys are image
+    ``weights`` has shape ``[len(queries), len(keys)]`` (float32 is kept as is; other types become
+    float64). ``grid`` is ``[h, w]`` when the keys are image
     regions in row-major order. Local attention sets ``centers`` (one p_t per row, in key index units),
     ``window`` (the half-width D of [p_t − D, p_t + D]), ``top_k`` (completely predictive: k positions
     kept anywhere, so no window applies), ``sub_stochastic`` (rows may sum to less than 1, as local-p's
@@ -52,7 +53,7 @@ class AttentionMap:
     def __post_init__(self) -> None:
         self.queries = [str(q) for q in self.queries]
         self.keys = [str(k) for k in self.keys]
-        w = np.asarray(self.weights, dtype=np.float64)
+        w = _float_array(self.weights)
         if w.ndim == 1:  # a single query row (e.g. sentence weights)
             w = w[None, :]
         if w.ndim != 2:
@@ -82,7 +83,7 @@ class AttentionMap:
             self.top_k = int(self.top_k)
         self.sub_stochastic = bool(self.sub_stochastic)
         if self.content_weights is not None:
-            cw = np.asarray(self.content_weights, dtype=np.float64)
+            cw = _float_array(self.content_weights)
             if cw.shape != w.shape:
                 raise ValueError(f"content_weights shape {cw.shape} does not match weights {w.shape}")
             self.content_weights = cw
@@ -208,6 +209,13 @@ class AttentionMap:
     def from_json(cls, text: str) -> "AttentionMap":
         """Parse a map from :meth:`to_json` output."""
         return cls.from_dict(json.loads(text))
+
+
+def _float_array(values: Any) -> np.ndarray:
+    """Weights as a float array without copying: float32 stays float32 (72 transformer maps of 512² are
+    75 MB in float32, twice that in float64); any other type becomes float64."""
+    arr = np.asarray(values)
+    return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)
 
 
 def _depth(value: Any, level: int = 0) -> int:

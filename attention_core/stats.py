@@ -59,7 +59,9 @@ def sanity_checks(amap: AttentionMap, tol: float = 1e-4) -> dict[str, bool]:
     if amap.is_attribution:   # importance scores may be negative and need not sum to anything
         return {"attribution (not normalised)": True}
     if sub_stochastic:
-        checks["rows sum ≤ 1 (Gaussian-scaled)"] = bool((sums <= 1 + tol).all())
+        # local attention: Luong's Gaussian scaling; otherwise the map's note says why (e.g. "[CLS] column dropped")
+        reason = "Gaussian-scaled" if amap.centers is not None else str(amap.meta.get("note", "not renormalised"))
+        checks[f"rows sum ≤ 1 ({reason})"] = bool((sums <= 1 + tol).all())
     else:
         checks["rows sum to 1"] = bool(np.allclose(sums[live], 1.0, atol=tol)) and bool(live.any())
     if has_window(amap):

@@ -2,6 +2,7 @@
 
     python -m benchmarks.dashboard              # AppTest and browser (headless Chromium)
     python -m benchmarks.dashboard --no-browser
+    python -m benchmarks.dashboard --long-only  # long documents (2k–20k chars) and 64–512-token texts
 
 AppTest: cold start = a fresh process's first run of the home page (imports included); per page, the
 first render (models load) and the median of several reruns after changing one widget. Browser: the
@@ -149,6 +150,233 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
     return rows
 
 
+# ---- long inputs (issue 11): documents of 2k–20k characters, transformer inputs of 64–512 tokens ---------
+DOCUMENT_SIZES = (2_000, 10_000, 20_000)
+TOKEN_LENGTHS = (64, 128, 256, 512)
+
+
+def _median_ms(fn, repeats: int) -> float:
+    fn()                                        # warm-up (lazy imports, allocator)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def document_inputs() -> dict[str, str]:
+    """``"2k"`` … ``"20k"`` → a BBC document of about that many characters (whole articles)."""
+    from benchmarks.long_inputs import bbc_document
+    return {f"{size // 1000}k": bbc_document(size) for size in DOCUMENT_SIZES}
+
+
+def transformer_inputs() -> dict[str, str]:
+    """``"64"`` … ``"512"`` → a text MiniLM reads as exactly that many tokens (the benchmark's news text)."""
+    from benchmarks.long_inputs import text_of_tokens
+    return {str(n): text_of_tokens(n) for n in TOKEN_LENGTHS}
+
+
+def document_server_times(texts: dict[str, str], repeats: int) -> list[dict[str, object]]:
+    """Per document: HAN's pass (explain) and building every figure/HTML block the page draws (uncached)."""
+    from attention_core.models import load_model
+    from dashboard.views import document_html
+    from dashboard.views.document_views import class_bars, sentence_overview, word_bars
+    han = load_model("document/han")
+    rows = []
+    for name, text in texts.items():
+        result = han.explain(text)
+        smap = next(m for m in result.maps if m.level == "sentence")
+        words = [m for m in result.maps if m.level == "word"]
+        top = smap.weights[0].argsort()[::-1][:5].tolist()
+
+        def figures() -> None:
+            class_bars(result.output)
+            sentence_overview(smap, selected=top[0])
+            word_bars(words[top[0]])
+            document_html(result.maps, only=[top[0]])
+            document_html(result.maps, only=top)
+            document_html(result.maps, only=range(min(40, len(words))))
+        rows.append({"input": f"document {name} ({len(text):,} chars, {smap.shape[1]} sentences)",
+                     "model (ms)": _median_ms(lambda: han.explain(text), repeats),
+                     "figures (ms)": _median_ms(figures, repeats)})
+    return rows
+
+
+def transformer_server_times(texts: dict[str, str], repeats: int) -> list[dict[str, object]]:
+    """Per length: MiniLM's pass with word pieces merged, the head statistics, and the figures of the
+    overview, one head (window/pooled as the page does), the token view and the line view (uncached)."""
+    from attention_core.head_stats import distance_profiles, head_table, token_profile
+    from attention_core.large_maps import column_window, focus_window, pool_spans, window_around
+    from attention_core.models import load_model
+    from dashboard.views import heatmap
+    from dashboard.views.head_lines import head_lines
+    from dashboard.views.head_overview import distance_heatmap, head_grid
+    from dashboard.views.token_view import token_heads
+    minilm = load_model("transformer/minilm-l6")
+    max_side = 96
+    rows = []
+    for name, text in texts.items():
+        result = minilm.explain(text, merge_words=True)
+        maps = sorted(result.maps, key=lambda m: (m.layer, m.head))
+        table, profiles = head_table(maps), distance_profiles(maps)
+        n = maps[0].shape[0]
+        last = [m for m in maps if m.layer == maps[-1].layer]
+
+        def one_head() -> None:
+            amap = maps[40]
+            shown = amap if n <= max_side else pool_spans(focus_window(amap, *window_around(1, n, 64)), max_side)
+            heatmap(shown, zmax=1.0)
+
+        def token() -> None:
+            out, inc = token_profile(maps, 1)
+            if n > max_side:
+                start, stop = window_around(1, n, max_side)
+                out, inc = column_window(out, start, stop), column_window(inc, start, stop)
+            token_heads(out, inc)
+        rows.append({"input": f"transformer {name} tokens ({n} after merging word pieces)",
+                     "model (ms)": _median_ms(lambda: minilm.explain(text, merge_words=True), repeats),
+                     "statistics (ms)": _median_ms(lambda: (head_table(maps), distance_profiles(maps)), repeats),
+                     "figures (ms)": _median_ms(lambda: (head_grid(table), distance_heatmap(profiles)), repeats),
+                     "one head (ms)": _median_ms(one_head, repeats),
+                     "token view (ms)": _median_ms(token, repeats),
+                     "line view (ms)": _median_ms(lambda: head_lines(last, k=2, threshold=0.1), repeats)})
+    return rows
+
+
+class _Frames:
+    """The page's websocket traffic: when the browser sent a rerun request, when a script finished."""
+
+    def __init__(self, page) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        self.sent: list[float] = []
+        self.finished: list[float] = []
+
+        def on_ws(ws) -> None:
+            def on_frame(payload) -> None:
+                if isinstance(payload, (bytes, bytearray)) and len(payload) < 1024:   # skip figure deltas
+                    msg = ForwardMsg()
+                    try:
+                        msg.ParseFromString(bytes(payload))
+                    except Exception:
+                        return
+                    if msg.WhichOneof("type") == "script_finished":
+                        self.finished.append(time.perf_counter())
+            ws.on("framereceived", on_frame)
+            ws.on("framesent", lambda payload: self.sent.append(time.perf_counter()))
+        page.on("websocket", on_ws)
+
+    def timed(self, page, action, timeout: float = 180) -> tuple[float | None, float | None]:
+        """Run ``action`` (which makes the page rerun) → (request → script finished, request → drawn) in ms.
+
+        Drawn = the script finished and Streamlit shows no stale element any more (the new deltas are on
+        the page), polled every 10 ms.
+        """
+        before, sent_before = len(self.finished), len(self.sent)
+        action()
+        deadline = time.perf_counter() + timeout
+        while len(self.finished) == before and time.perf_counter() < deadline:
+            page.wait_for_timeout(5)
+        if len(self.finished) == before or len(self.sent) == sent_before:
+            return None, None
+        while page.evaluate("() => !!document.querySelector('[data-stale=\"true\"]')") and \
+                time.perf_counter() < deadline:
+            page.wait_for_timeout(10)
+        drawn = time.perf_counter()
+        start = self.sent[sent_before]
+        return (self.finished[before] - start) * 1000, (drawn - start) * 1000
+
+
+def _submit_text(page, text: str):
+    def act() -> None:
+        area = page.locator("textarea").first
+        area.fill(text)
+        area.press("Control+Enter")
+    return act
+
+
+def _choose(page, label: str, typed: str):
+    """Pick an option of the selectbox labelled ``label`` by typing its start and pressing Enter."""
+    def act() -> None:
+        box = page.locator("[data-testid='stSelectbox']", has_text=label).first.locator("input")
+        box.click()
+        box.fill(typed)
+        box.press("Enter")
+    return act
+
+
+def _set_number(page, value: int):
+    def act() -> None:
+        box = page.locator("input[type=number]").first
+        box.fill(str(value))
+        box.press("Enter")
+    return act
+
+
+def long_browser_times(documents: dict[str, str], texts: dict[str, str], repeats: int) -> list[dict[str, object]]:
+    """In headless Chromium: the first render of each long input (from its submission) and the median
+    rerun after choosing another sentence (documents) or another head / token (transformers)."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.local_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
+    rows = []
+    with dashboard_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        frames = _Frames(page)
+        page.goto(f"{url}/document")
+        wait_for_idle(page, timeout_ms=180_000)
+        for name, text in documents.items():
+            first = frames.timed(page, _submit_text(page, text))
+            wait_for_idle(page)
+            reruns = [frames.timed(page, _set_number(page, 1 + i % 3)) for i in range(repeats)]
+            rows.append(_browser_row(f"document {name}", first, reruns, "choose another sentence"))
+        page.goto(f"{url}/transformers")
+        wait_for_idle(page, timeout_ms=180_000)
+        for name, text in texts.items():
+            page.get_by_text("overview: head statistics", exact=True).first.click()
+            wait_for_idle(page)
+            first = frames.timed(page, _submit_text(page, text))
+            wait_for_idle(page)
+            page.get_by_text("one head", exact=True).first.click()
+            wait_for_idle(page)
+            heads = [frames.timed(page, _choose(page, "Head", str(3 + i % 2))) for i in range(repeats)]
+            rows.append(_browser_row(f"transformer {name} tokens", first, heads, "one head: choose another head"))
+            page.get_by_text("token-centred", exact=True).first.click()
+            wait_for_idle(page)
+            tokens = [frames.timed(page, _choose(page, "Token", f"#{5 + i % 2} ")) for i in range(repeats)]
+            rows.append(_browser_row(f"transformer {name} tokens", None, tokens, "token-centred: another token"))
+        browser.close()
+    return rows
+
+
+def _browser_row(name: str, first: tuple | None, reruns: list[tuple], note: str) -> dict[str, object]:
+    done = [r for r in reruns if r[0] is not None]
+    return {"input": name, "first render → finished (ms)": first[0] if first else None,
+            "first render → drawn (ms)": first[1] if first else None,
+            "rerun → finished, median (ms)": statistics.median(r[0] for r in done) if done else None,
+            "rerun → drawn, median (ms)": statistics.median(r[1] for r in done) if done else None,
+            "note": f"{note} ({len(done)} of {len(reruns)} timed)"}
+
+
+def long_inputs_report(repeats: int, browser: bool) -> str:
+    """The long-input tables (server side, then browser) as Markdown."""
+    import os
+
+    import pandas as pd
+    import torch
+    torch.set_num_threads(int(os.environ.get("ATTENTION_ATLAS_THREADS", "1")))   # as the dashboard runs models
+    documents, texts = document_inputs(), transformer_inputs()
+    load = f"load average {os.getloadavg()[0]:.1f} at the start"
+    server = pd.DataFrame(document_server_times(documents, repeats) + transformer_server_times(texts, repeats))
+    out = "Server side (median ms):\n\n" + server.to_markdown(index=False, floatfmt=".0f", missingval="–")
+    if browser:
+        rows = long_browser_times(documents, texts, repeats)
+        out += "\n\nBrowser (headless Chromium, ms):\n\n" + pd.DataFrame(rows).to_markdown(
+            index=False, floatfmt=".0f", missingval="–")
+    return out + f"\n\n({load}, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores)"
+
+
 def main() -> None:
     """Run the benchmark and print a Markdown table."""
     import pandas as pd
@@ -156,16 +384,21 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--pages", nargs="*", help="only these pages (e.g. translate caption)")
+    parser.add_argument("--long", action="store_true", help="also time long documents and transformer inputs")
+    parser.add_argument("--long-only", action="store_true", help="only the long-input tables")
     args = parser.parse_args()
-    cases = [c for c in CASES if not args.pages or c.url in args.pages]
-    rows: list[dict[str, object]] = [{"page": "home (cold start, fresh process)", "via": "AppTest",
-                                      "first render (ms)": cold_start_ms(), "rerun median (ms)": None,
-                                      "note": "imports + first run"}]
-    rows += apptest_times(cases, args.repeats)
-    if not args.no_browser:
-        rows += browser_times(cases, args.repeats + 2)
-    frame = pd.DataFrame(rows)
-    print(frame.to_markdown(index=False, floatfmt=".0f"))
+    if not args.long_only:
+        cases = [c for c in CASES if not args.pages or c.url in args.pages]
+        rows: list[dict[str, object]] = [{"page": "home (cold start, fresh process)", "via": "AppTest",
+                                          "first render (ms)": cold_start_ms(), "rerun median (ms)": None,
+                                          "note": "imports + first run"}]
+        rows += apptest_times(cases, args.repeats)
+        if not args.no_browser:
+            rows += browser_times(cases, args.repeats + 2)
+        frame = pd.DataFrame(rows)
+        print(frame.to_markdown(index=False, floatfmt=".0f"))
+    if args.long or args.long_only:
+        print(long_inputs_report(args.repeats, browser=not args.no_browser))
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ from torch import nn
 
 from .masking import masked_softmax
 from .scores import make_score
+from .weight_hooks import HookableWeights
 
 
-class GlobalAttention(nn.Module):
+class GlobalAttention(HookableWeights, nn.Module):
     """Soft attention of each query over all keys with a named score function.
 
     ``score`` is one of ``"dot"``, ``"general"``, ``"concat"`` (additive) or ``"scaled_dot"``.
@@ -28,5 +29,6 @@ class GlobalAttention(nn.Module):
                 mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``query [B, Tq, dq]``, ``keys [B, Tk, dk]``, ``mask [B, Tk]`` → ``(context [B, Tq, dk], weights [B, Tq, Tk])``."""
         scores = self.scores(query, keys)
-        weights = masked_softmax(scores, None if mask is None else mask[:, None, :])
+        key_mask = None if mask is None else mask[:, None, :]
+        weights = self.hooked(masked_softmax(scores, key_mask), key_mask)
         return torch.bmm(weights, keys), weights

@@ -7,9 +7,10 @@ import torch
 from torch import nn
 
 from .masking import masked_softmax
+from .weight_hooks import HookableWeights
 
 
-class ContextAttention(nn.Module):
+class ContextAttention(HookableWeights, nn.Module):
     """Attention against a learned context vector: ``u = tanh(W h + b)``, ``α = softmax(uᵀ u_ctx)``."""
 
     def __init__(self, dim: int, attn_dim: int | None = None) -> None:
@@ -22,7 +23,7 @@ class ContextAttention(nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """``states [N, T, dim]``, ``mask [N, T]`` → ``(pooled [N, dim], weights [N, T])``."""
         scores = torch.tanh(self.proj(states)) @ self.context          # [N, T]
-        weights = masked_softmax(scores, mask)
+        weights = self.hooked(masked_softmax(scores, mask), mask)
         return torch.bmm(weights[:, None, :], states).squeeze(1), weights
 
 

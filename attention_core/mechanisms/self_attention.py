@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from .masking import masked_softmax
+from .weight_hooks import HookableWeights
 
 
 def redundancy(weights: torch.Tensor) -> torch.Tensor:
@@ -18,7 +19,7 @@ def frobenius_penalty(weights: torch.Tensor) -> torch.Tensor:
     return ((redundancy(weights) - eye) ** 2).sum(dim=(1, 2)).mean()
 
 
-class StructuredSelfAttention(nn.Module):
+class StructuredSelfAttention(HookableWeights, nn.Module):
     """``A = softmax(W_s2 tanh(W_s1 Hᵀ))`` over tokens, ``M = A H``; ``hops`` rows of attention."""
 
     def __init__(self, dim: int, hidden: int, hops: int) -> None:
@@ -31,7 +32,8 @@ class StructuredSelfAttention(nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """``states H [B, T, dim]``, ``mask [B, T]`` → ``(M [B, hops, dim], A [B, hops, T])``."""
         scores = self.W_s2(torch.tanh(self.W_s1(states))).transpose(1, 2)   # [B, hops, T]
-        weights = masked_softmax(scores, None if mask is None else mask[:, None, :])  # over tokens
+        key_mask = None if mask is None else mask[:, None, :]
+        weights = self.hooked(masked_softmax(scores, key_mask), key_mask)  # over tokens
         return torch.bmm(weights, states), weights
 
     @staticmethod

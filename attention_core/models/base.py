@@ -17,6 +17,7 @@ from torch import nn
 from ..checkpoint import WEIGHTS_DIR, load_checkpoint
 from ..device import resolve_device
 from ..explanation import Explanation
+from ..inputs import MAX_TEXT_CHARS
 from ..tasks import InputKind, Task
 from .registry import ModelSpec, Samples, register_model
 
@@ -123,9 +124,10 @@ def register(explainer: Callable[[ModelSpec], Any], *, id: str, task: Task, mech
              description: str, input_kind: InputKind = InputKind.TEXT, family: str = "",
              samples: Samples = (), shipped: bool = True,
              files: tuple[str, ...] | None = CHECKPOINT_FILES,
-             check: Callable[[], str | None] | None = None) -> ModelSpec:
+             check: Callable[[], str | None] | None = None, max_chars: int = MAX_TEXT_CHARS) -> ModelSpec:
     """Register a model built by ``explainer(spec)``. By default it is available when its weights
-    folder holds sound ``files``; pass ``files=None`` and/or a ``check`` for other sources."""
+    folder holds sound ``files``; pass ``files=None`` and/or a ``check`` for other sources. ``max_chars``
+    is how much text the model reads (longer input is cut, with a notice)."""
     def default_check() -> str | None:
         problem = files_problem(weights_folder(id), files) if files else None
         return problem or (check() if check else None)
@@ -133,6 +135,6 @@ def register(explainer: Callable[[ModelSpec], Any], *, id: str, task: Task, mech
     holder: dict[str, ModelSpec] = {}
     spec = ModelSpec(id=id, task=task, mechanism=mechanism, description=description, input_kind=input_kind,
                      loader=lambda: explainer(holder["spec"]), family=family, shipped=shipped,
-                     check=default_check, samples=samples)
+                     check=default_check, samples=samples, max_chars=max_chars)
     holder["spec"] = spec
     return register_model(spec)

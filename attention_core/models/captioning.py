@@ -26,8 +26,10 @@ from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training
 
 MAX_WORDS = 30
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
-DOMAIN_NOTICE = ("This captioner was trained on composed scenes of clothing items and handwritten digits on a "
-                 "dark background; on photos its captions are meaningless — see the ImageNet evidence view.")
+DOMAIN_NOTICE = ("This captioner was trained on composed scenes of 224 × 224 pixels (2–3 clothing items or "
+                 "handwritten digits on a dark background, captions of at most 20 words); on photos its captions are "
+                 "meaningless — see the ImageNet evidence view.")
+TRAINED_SIDE, TRAINED_CAPTION_WORDS = 224, 20
 ATTENTIONS = {"soft": SoftImageAttention, "hard": HardImageAttention}
 
 
@@ -117,7 +119,20 @@ class Captioner(ShippedExplainer):
         amap = AttentionMap(self.kind, words, region_labels(), alphas.numpy(), grid=GRID,
                             meta={"model": self.model_id, "label": label, "image_size": [224, 224],
                                   "beta": betas})
-        return Explanation(self.model_id, Caption(caption), [amap], [DOMAIN_NOTICE])
+        return Explanation(self.model_id, Caption(caption), [amap], [DOMAIN_NOTICE, *size_notices(inp, sum(i != EOS for i in ids))])
+
+
+def size_notices(image: Image.Image, caption_words: int) -> list[str]:
+    """Notices for an input beyond the training scenes: a larger image, a caption longer than any trained one."""
+    notes = []
+    if max(image.size) > TRAINED_SIDE:
+        notes.append(f"This image is {image.size[0]} × {image.size[1]} pixels; it is read at {TRAINED_SIDE} × "
+                     f"{TRAINED_SIDE} (the training scenes' size), so fine detail is lost and a larger scene is "
+                     "outside the training distribution.")
+    if caption_words > TRAINED_CAPTION_WORDS:
+        notes.append(f"The caption is longer than any training caption ({TRAINED_CAPTION_WORDS} words): outside "
+                     f"the training distribution (generation stops at {MAX_WORDS} words).")
+    return notes
 
 
 class ImageNetEvidence(ShippedExplainer):

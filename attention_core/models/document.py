@@ -1,13 +1,14 @@
 """Hierarchical attention network (Yang et al. 2016) and a flat baseline for BBC News topics."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 from torch import nn
 
 from ..checkpoint import WEIGHTS_DIR
 from ..explanation import Explanation
+from ..inputs import MAX_DOCUMENT_CHARS
 from ..mechanisms import HierarchicalAttention
 from ..outputs import ClassDistribution
 from ..record import AttentionMap
@@ -18,7 +19,14 @@ from .registry import ModelSpec
 from .text_inputs import TextInput, WordVocabInput, text_input
 from .text_vocab import PAD, sentences
 
-MAX_SENTENCES, MAX_WORDS = 30, 40   # documents are cut to this (with a notice); "words" = the inputs' tokens
+if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
+    from ..attribution.inputs import AttributionInputs
+
+# Whole documents go through: the character cap (``MAX_DOCUMENT_CHARS``) bounds their length, not a sentence
+# count. A sentence longer than MAX_WORDS words (a list, a text without full stops) is read as consecutive
+# pieces of MAX_WORDS words, so the padded batch stays ``sentences × MAX_WORDS`` and no word is dropped.
+MAX_SENTENCES: int | None = None
+MAX_WORDS = 100          # 99 % of BBC sentences have fewer words; the longest has 242 ("words" = input tokens)
 
 
 def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
@@ -26,6 +34,13 @@ def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
     if inputs == "word-vocab":
         return nn.Embedding(vocab_size, dim, padding_idx=PAD)
     return text_input(inputs).embedding(dim)
+
+
+def saved_inputs(folder, config: dict[str, Any]) -> tuple[TextInput, int]:
+    """The text inputs a saved classifier's config names (default: its own ``vocab.json``) and the vocabulary
+    size its embedding table needs (0 when the table comes from MiniLM)."""
+    inputs = text_input(config["model"].get("inputs", "word-vocab"), folder)
+    return inputs, len(inputs.vocab) if isinstance(inputs, WordVocabInput) else 0
 
 
 class SentenceEncoder(nn.Module):
@@ -86,34 +101,63 @@ class FlatClassifier(nn.Module):
         return self.classifier(self.drop(pooled))
 
 
-def document_ids(text: str, inputs: TextInput) -> tuple[torch.Tensor, list[list[str]], list[str], bool]:
-    """Split and cap a document → ids ``[1, S, W]``, shown tokens per sentence, sentence texts, whether cut."""
-    sents = sentences(text)
-    cut = len(sents) > MAX_SENTENCES
-    shown, rows, kept = [], [], []
-    for s in sents[:MAX_SENTENCES]:
-        ids, labels = inputs.tokens(s)
-        if not ids:
+class DocumentIds(NamedTuple):
+    """A document split for HAN: ids ``[1, S, W]``, the words and text of each (piece of a) sentence."""
+
+    ids: torch.Tensor
+    words: list[list[str]]
+    texts: list[str]
+    cut: bool          # sentences beyond ``max_sentences`` were dropped
+    split: int         # sentences read as several pieces of ``max_words`` words
+
+
+def document_ids(text: str, inputs: TextInput, max_sentences: int | None = MAX_SENTENCES,
+                 max_words: int = MAX_WORDS) -> DocumentIds:
+    """Split a document into sentences of at most ``max_words`` words (longer ones become consecutive
+    pieces) and keep the first ``max_sentences`` (None: all) → :class:`DocumentIds`."""
+    shown: list[list[str]] = []
+    rows: list[list[int]] = []
+    kept: list[str] = []
+    split = 0
+    for s in sentences(text):
+        tok_ids, ws = inputs.tokens(s)
+        if not tok_ids:
             continue
-        cut |= len(ids) > MAX_WORDS
-        rows.append(ids[:MAX_WORDS])
-        shown.append(labels[:MAX_WORDS])
-        kept.append(s)
+        if len(tok_ids) <= max_words:
+            rows.append(tok_ids)
+            shown.append(ws)
+            kept.append(s)
+            continue
+        split += 1
+        for start in range(0, len(tok_ids), max_words):
+            rows.append(tok_ids[start:start + max_words])
+            shown.append(ws[start:start + max_words])
+            kept.append(" ".join(shown[-1]))
+    cut = max_sentences is not None and len(shown) > max_sentences
+    if cut:
+        rows, shown, kept = rows[:max_sentences], shown[:max_sentences], kept[:max_sentences]
     if not shown:
-        ids, labels = inputs.tokens("<empty>")
-        rows, shown, kept = [ids], [labels], [""]
+        tok_ids, ws = inputs.tokens("<empty>")
+        rows, shown, kept = [tok_ids], [ws], [""]
     width = max(len(r) for r in rows)
-    out = torch.full((1, len(rows), width), PAD, dtype=torch.long)
+    ids = torch.full((1, len(rows), width), PAD, dtype=torch.long)
     for i, r in enumerate(rows):
-        out[0, i, :len(r)] = torch.tensor(r)
-    return out, shown, kept, cut
+        ids[0, i, :len(r)] = torch.tensor(r)
+    return DocumentIds(ids, shown, kept, cut, split)
 
 
-def classifier_inputs(folder, config: dict[str, Any]) -> tuple[TextInput, int]:
-    """The text inputs a saved classifier's config names (default: its own ``vocab.json``) and the vocabulary
-    size its embedding table needs (0 when the table comes from MiniLM)."""
-    inputs = text_input(config["model"].get("inputs", "word-vocab"), folder)
-    return inputs, len(inputs.vocab) if isinstance(inputs, WordVocabInput) else 0
+def training_notice(doc: DocumentIds, caps: dict[str, Any] | None) -> str | None:
+    """A notice when the document is longer than what the weights saw in training (``config["training_caps"]``)."""
+    if not caps:
+        return None
+    sents, wlen = caps.get("max_sentences"), caps.get("max_words")
+    longest = max(len(ws) for ws in doc.words)
+    if (sents is None or len(doc.words) <= sents) and (wlen is None or longest <= wlen):
+        return None
+    return (f"Longer than the training documents: this model was trained on the first {sents} sentences "
+            f"(of at most {wlen} words) of each BBC article; this document has {len(doc.words)} sentences, the "
+            f"longest of {longest} words, so it is outside the training distribution (the weights still sum "
+            "to 1; how well they transfer to longer documents is untested).")
 
 
 class DocumentClassifier(ShippedExplainer):
@@ -124,7 +168,7 @@ class DocumentClassifier(ShippedExplainer):
         cls = HANClassifier if spec.mechanism == "hierarchical" else FlatClassifier
 
         def build(cfg: dict[str, Any]) -> nn.Module:
-            self.inputs, size = classifier_inputs(self.folder, cfg)
+            self.inputs, size = saved_inputs(self.folder, cfg)
             return cls(size, len(cfg["labels"]), **cfg["model"])
 
         self.model = self.load_module(build)
@@ -133,26 +177,57 @@ class DocumentClassifier(ShippedExplainer):
     @torch.no_grad()
     def explain(self, inp: str, **_: Any) -> Explanation:
         """Classify ``inp``; HAN adds one sentence-level map and one word-level map per sentence."""
-        ids, shown, kept, cut = document_ids(inp, self.inputs)
-        ids = ids.to(self.device)
+        doc = document_ids(inp, self.inputs)
+        ids, shown, kept = doc.ids.to(self.device), doc.words, doc.texts
         out = self.model(ids)
         logits = out[0] if isinstance(out, tuple) else out
         probs = torch.softmax(logits[0], -1).cpu()
         output = ClassDistribution(self.labels[int(probs.argmax())],
                                    {l: float(p) for l, p in zip(self.labels, probs.tolist())})
-        notices = [f"The document was cut to {MAX_SENTENCES} sentences of at most {MAX_WORDS} tokens."] if cut else []
+        notices = [f"The document was cut to its first {MAX_SENTENCES} sentences."] if doc.cut else []
+        if doc.split:
+            notices.append(f"{doc.split} sentence(s) longer than {MAX_WORDS} words were read as consecutive "
+                           f"pieces of {MAX_WORDS} words.")
+        notices += [n for n in [training_notice(doc, self.config.get("training_caps"))] if n]
         if not isinstance(self.model, HANClassifier):
             return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
         _, word_w, sent_w = out
         base = {"model": self.model_id}
-        maps = [AttentionMap("hierarchical", ["document"],
-                             [s if len(s) <= 60 else s[:59] + "…" for s in kept], sent_w[0].cpu().numpy(),
+        maps = [AttentionMap("hierarchical", ["document"], [sentence_label(s) for s in kept], sent_w[0].cpu().numpy(),
                              level="sentence", meta={**base, "label": "HAN sentence attention", "sentences": kept})]
         for i, ws in enumerate(shown):
             maps.append(AttentionMap("hierarchical", [f"sentence {i + 1}"], ws, word_w[0, i, :len(ws)].cpu().numpy(),
                                      level="word", meta={**base, "label": f"HAN word attention · sentence {i + 1}",
                                                          "sentence": i}))
         return Explanation(self.model_id, output, maps, notices)
+
+    def attribution_inputs(self, inp: str, **_: Any) -> "AttributionInputs":
+        """What attribution needs for ``inp`` (HAN and the flat baseline alike): the embedding layer, the class
+        probabilities as a function of its output, and maps laid out as HAN's (document × sentences, one
+        sentence × words per sentence)."""
+        from ..attribution.inputs import MapSlot, classifier_inputs
+        doc = document_ids(inp, self.inputs)
+        ids, shown, kept = doc.ids.to(self.device), doc.words, doc.texts
+        width = ids.shape[-1]
+
+        def logits(x: torch.Tensor) -> torch.Tensor:
+            out = self.model(x)
+            return out[0] if isinstance(out, tuple) else out
+
+        def slots(_target: str) -> list[MapSlot]:
+            out = [MapSlot(["document"], [sentence_label(s) for s in kept], [0],
+                           [[i * width + j for j in range(len(ws))] for i, ws in enumerate(shown)], level="sentence",
+                           meta={"label": "sentence level", "sentences": kept})]
+            out += [MapSlot([f"sentence {i + 1}"], ws, [0], [[i * width + j] for j in range(len(ws))], level="word",
+                            meta={"label": f"sentence {i + 1}", "sentence": i}) for i, ws in enumerate(shown)]
+            return out
+
+        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots)
+
+
+def sentence_label(text: str) -> str:
+    """A sentence as a column label (cut to 60 characters)."""
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _samples() -> tuple[str, ...]:
@@ -165,4 +240,5 @@ for _kind, _mech, _desc in [
     ("flat", "none (mean-pooled BiGRU)", "Baseline without attention (BiGRU, mean-pooled) — BBC News topics"),
 ]:
     register(DocumentClassifier, id=f"document/{_kind}", task=Task.DOCUMENT_CLASSIFICATION, mechanism=_mech,
-             family="bbc-news", input_kind=InputKind.TEXT, description=_desc, samples=_samples)
+             family="bbc-news", input_kind=InputKind.TEXT, description=_desc, samples=_samples,
+             max_chars=MAX_DOCUMENT_CHARS)

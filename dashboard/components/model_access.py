@@ -1,13 +1,22 @@
 """Model access for pages: one loaded model per server process, results cached per input."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import streamlit as st
+import torch
 
 from attention_core import Explanation, Task
 from attention_core.inputs import InputError, load_image
-from attention_core.models import ModelLoadError, ModelSpec, list_models, load_model
+from attention_core.models import ModelLoadError, ModelSpec, get_spec, list_models, load_model
+
+
+# One intra-op thread per model call: sessions already run in parallel threads, and on a 2-core machine
+# shared with the browser, two threads per call made HAN's per-step GRU 30× slower (20k characters: 80 ms on
+# one thread, 2.7 s on two) and MiniLM at 512 tokens 2–4× slower. ATTENTION_ATLAS_THREADS overrides it.
+TORCH_THREADS = int(os.environ.get("ATTENTION_ATLAS_THREADS", "1"))
+torch.set_num_threads(TORCH_THREADS)
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -21,6 +30,15 @@ def _one_line(model_id: str, exc: Exception) -> str:
         return str(exc)
     text = str(exc).splitlines()[0][:200] if str(exc) else ""
     return f"{model_id} failed: {type(exc).__name__}: {text}"
+
+
+def run(model_id: str, inp: Any, **options: Any) -> tuple[Explanation | None, str | None]:
+    """Run a model without the result cache (for callers that cache a derived, larger object themselves)
+    → ``(explanation, None)`` or ``(None, one-line error)``."""
+    try:
+        return model(model_id).explain(inp, **options), None
+    except Exception as exc:
+        return None, _one_line(model_id, exc)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -55,10 +73,23 @@ def models_for(task: Task | None = None, family: str | None = None) -> list[Mode
     return list_models(task=task, family=family)
 
 
+@st.cache_resource(ttl=60, show_spinner=False)
+def _problems(ids: tuple[str, ...]) -> dict[str, str | None]:
+    # the checks read weight headers and parse config/tokenizer JSON: once a minute per server, not on
+    # every rerun of every session (they were half the Translate page's CPU with 10 sessions)
+    return {i: get_spec(i).problem() for i in ids}
+
+
+def problem(spec: ModelSpec) -> str | None:
+    """Why ``spec`` cannot load here (None when it can), from the shared once-a-minute check."""
+    return _problems((spec.id,))[spec.id]
+
+
 def available(task: Task | None = None, family: str | None = None) -> tuple[list[ModelSpec], list[ModelSpec]]:
-    """``(loadable, not loadable)`` specs of a task/family on this machine."""
+    """``(loadable, not loadable)`` specs of a task/family on this machine (re-checked every minute)."""
     specs = list_models(task=task, family=family)
-    return [s for s in specs if s.is_available()], [s for s in specs if not s.is_available()]
+    problems = _problems(tuple(s.id for s in specs))
+    return [s for s in specs if problems[s.id] is None], [s for s in specs if problems[s.id] is not None]
 
 
 def unavailable_notice(missing: list[ModelSpec]) -> None:
@@ -66,7 +97,7 @@ def unavailable_notice(missing: list[ModelSpec]) -> None:
     from .presentation import md_escape
     if missing:
         st.info("Not available on this machine: " + "; ".join(
-            f"**{md_escape(s.id)}** — {md_escape(s.problem() or '')}" for s in missing))
+            f"**{md_escape(s.id)}** — {md_escape(problem(s) or '')}" for s in missing))
 
 
 def families(task: Task) -> list[str]:

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from attention_core.inputs import InputError, clean_text
+from attention_core.inputs import MAX_TEXT_CHARS, InputError, clean_text
 
 
-def checked_text(raw: str) -> str:
-    """Validated user text; an empty text stops the page with one error line, a cut one adds a notice."""
+def checked_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """Validated user text cut to ``max_chars`` (a model's ``spec.max_chars``); an empty text stops the page
+    with one error line, a cut one adds a notice."""
     try:
-        cleaned = clean_text(raw)
+        cleaned = clean_text(raw, max_chars=max_chars)
     except InputError as exc:
         st.error(str(exc))
         st.stop()
     if cleaned.truncated:
-        st.info(f"The text was cut to {len(cleaned.text)} characters (from {cleaned.original_chars}).")
+        st.info(f"The text was cut to its first {len(cleaned.text):,} characters (from {cleaned.original_chars:,}; "
+                f"this model reads at most {max_chars:,}).")
     return cleaned.text
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from typing import Sequence
 
 from attention_core.record import AttentionMap
 
@@ -12,12 +13,14 @@ def _split(maps: list[AttentionMap]) -> tuple[AttentionMap, list[AttentionMap]]:
     return sentence, words
 
 
-def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weighted") -> str:
+def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weighted",
+                  only: Sequence[int] | None = None) -> str:
     """HTML: each sentence with a red bar of its sentence weight, each word shaded by its word weight.
 
     ``word_scale="sentence-weighted"`` shades words by α_sentence·√α_word as the paper's figure does
     (so words of unimportant sentences fade); ``"raw"`` shades by the word weight alone. All user text
-    is HTML-escaped here.
+    is HTML-escaped here. ``only`` lists the sentences (0-based) to show, in that order (default: all);
+    shades keep the whole document's scale, and each sentence shows its number.
     """
     sentence_map, word_maps = _split(maps)
     s_weights = sentence_map.weights[0]
@@ -29,7 +32,9 @@ def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weigh
     # raw word weights are scaled within their own sentence.
     doc_top = max((float(s.max()) for s in shades if s.size), default=1.0) or 1.0
     parts = ['<div style="line-height:1.9;font-size:1.0em">']
-    for i, (wmap, shade) in enumerate(zip(word_maps, shades)):
+    order = range(len(word_maps)) if only is None else [i for i in only if 0 <= i < len(word_maps)]
+    for i in order:
+        wmap, shade = word_maps[i], shades[i]
         sw = float(s_weights[i]) if i < len(s_weights) else 0.0
         ww = wmap.weights[0]
         top = doc_top if weighted else float(shade.max() or 1)
@@ -43,6 +48,7 @@ def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weigh
             f'<div style="display:flex;align-items:flex-start;margin:4px 0">'
             f'<div title="sentence weight {sw:.3f}" style="flex:0 0 14px;min-height:1.6em;margin-right:8px;'
             f'background:rgba(38,139,210,{bar:.2f});border:1px solid #268bd2"></div>'
-            f'<div><span style="color:#586e75;font-size:0.8em">{sw:.2f}</span> {" ".join(words)}</div></div>')
+            f'<div><span style="color:#586e75;font-size:0.8em">#{i + 1} · {sw:.3f}</span> {" ".join(words)}'
+            '</div></div>')
     parts.append("</div>")
     return "".join(parts)

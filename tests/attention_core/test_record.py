@@ -109,3 +109,13 @@ def test_explanation_json():
     assert data["output"] == {"kind": "classes", "label": "sport", "probabilities": {"sport": 0.9, "tech": 0.1},
                               "penalty": None}
     assert output_from_dict(data["output"]) == exp.output and data["maps"][0]["keys"][2] == "</s>"
+
+
+def test_float32_weights_stay_float32_and_other_types_become_float64():
+    import numpy as np
+    from attention_core import AttentionMap
+    w32 = np.full((2, 2), 0.5, dtype=np.float32)
+    amap = AttentionMap("x", ["a", "b"], ["a", "b"], w32)
+    assert amap.weights.dtype == np.float32 and amap.weights is w32          # no copy of large maps
+    assert AttentionMap("x", ["a"], ["a", "b"], [1, 0]).weights.dtype == np.float64
+    assert AttentionMap("x", ["a"], ["a", "b"], np.array([[0.5, 0.5]], np.float16)).weights.dtype == np.float64

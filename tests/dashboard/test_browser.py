@@ -73,6 +73,41 @@ def test_caption_upload_draws_attention_and_rejects_a_fake_image(browser_page, t
     page.screenshot(path=str(OUT / "caption-bad-upload.png"), full_page=True)
 
 
+def test_vision_upload_a_photo_click_a_patch_and_reject_a_fake(browser_page, vit_cache, tmp_path):
+    url, page, errors = browser_page
+    page.goto(f"{url}/vision")
+    wait_for_idle(page, timeout_ms=180_000)
+    photo = Path(__file__).resolve().parents[2] / "attention_core" / "samples" / "photo-astronaut.jpg"
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+    wait_for_idle(page, timeout_ms=120_000)
+    page.wait_for_selector("text=photo-astronaut", timeout=60_000)
+    assert page.locator(".js-plotly-plot .imagelayer").count() >= 2          # DINOv2 overlay + ImageNet evidence
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 2
+    page.screenshot(path=str(OUT / "vision-upload.png"), full_page=True)
+    page.get_by_text("patch to patch", exact=True).click()
+    wait_for_idle(page, timeout_ms=120_000)
+    inputs = page.locator("[data-testid='stNumberInput'] input")
+    before = [inputs.nth(i).input_value() for i in range(2)]
+    area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
+    x, y = area["x"] + area["width"] * 0.5 + 40, area["y"] + area["height"] * 0.25   # right of centre, high
+    page.mouse.move(x - 4, y - 4)
+    page.mouse.move(x, y)                       # Plotly picks the clicked point from the hover
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    wait_for_idle(page, timeout_ms=120_000)
+    after = [inputs.nth(i).input_value() for i in range(2)]
+    assert after != before and int(after[0]) < int(before[0])
+    page.wait_for_selector(f"text=patch r{after[0]}c{after[1]}", timeout=30_000)
+    page.screenshot(path=str(OUT / "vision-patch-click.png"), full_page=True)
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo")
+    page.locator("input[type=file]").first.set_input_files(str(fake))
+    wait_for_idle(page, timeout_ms=60_000)
+    page.wait_for_selector("text=not a readable image", timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert not errors, errors
+
+
 def test_translate_heatmap_hover_layer_and_empty_text(browser_page):
     url, page, _ = browser_page
     page.goto(f"{url}/translate")
@@ -133,3 +168,73 @@ def test_presentation_mode_enlarges_text_and_keeps_headings_larger(browser_page)
     assert title_after > 1.8 * body_after
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
     wait_for_idle(page)
+
+
+# ---- whole inputs (issue 11): a 20,000-character document and a 512-token text --------------------------
+def _fill(page, text: str) -> None:
+    area = page.locator("textarea").first
+    area.fill(text)
+    area.press("Control+Enter")
+    wait_for_idle(page, timeout_ms=180_000)
+
+
+def _tall_screenshot(page, name: str, height: int = 3200) -> None:
+    """The app scrolls inside its main block, so a tall viewport is what shows a long page whole."""
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(OUT / name))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_long_document_reads_whole_and_a_click_on_a_sentence_bar_opens_its_words(browser_page):
+    from attention_core.models.text_vocab import sentences
+    from benchmarks.long_inputs import NEWS
+    url, page, errors = browser_page
+    document = "\n\n".join([NEWS] * 7)
+    page.goto(f"{url}/document")
+    wait_for_idle(page, timeout_ms=180_000)
+    _fill(page, document)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.wait_for_selector("text=Sentence weights in reading order", timeout=30_000)
+    overview = page.locator(".js-plotly-plot", has_text="Sentence weights in reading order")
+    bars = overview.locator(".bars path")
+    assert bars.count() == 7 * len(sentences(NEWS))
+    bars.nth(2).click(force=True)
+    wait_for_idle(page)
+    assert page.locator("input[type=number]").first.input_value() == "3"
+    page.wait_for_selector("text=sentence 3 · word level", timeout=30_000)
+    _tall_screenshot(page, "document-long.png")
+    assert not errors, errors
+
+
+def test_512_token_text_overview_click_opens_a_head_and_every_view_draws(browser_page):
+    from benchmarks.long_inputs import NEWS
+    url, page, errors = browser_page
+    page.goto(f"{url}/transformers")
+    wait_for_idle(page, timeout_ms=180_000)
+    _fill(page, NEWS)
+    page.wait_for_selector("text=first 512 tokens", timeout=30_000)
+    _tall_screenshot(page, "transformers-512-overview.png", 2400)
+    # the first panel (entropy) is a 6 × 12 grid: click layer 2, head 3
+    cell_area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+    cell_area.scroll_into_view_if_needed()
+    grid = cell_area.bounding_box()
+    page.mouse.click(grid["x"] + grid["width"] * 3.5 / 12, grid["y"] + grid["height"] * 2.5 / 6)
+    wait_for_idle(page)
+    assert page.locator("label:has(input[type=radio]:checked)").first.inner_text() == "one head"
+    page.wait_for_selector("text=MiniLM L2 H3", timeout=30_000)              # the clicked layer and head
+    _tall_screenshot(page, "transformers-512-one-head.png", 2000)
+    for view, shot in [("token-centred", "token"), ("head view (lines)", "lines"),
+                       ("one layer: all heads", "layer"), ("model view: layers × heads", "model-view")]:
+        page.get_by_text(view, exact=True).first.click()
+        wait_for_idle(page, timeout_ms=120_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator(".js-plotly-plot").count() >= 1
+        _tall_screenshot(page, f"transformers-512-{shot}.png")
+    page.get_by_text("head view (lines)", exact=True).first.click()
+    wait_for_idle(page)
+    page.get_by_text("Isolate the token", exact=True).click()
+    wait_for_idle(page)
+    page.wait_for_selector("text=its 2 strongest outgoing and incoming lines", timeout=30_000)
+    _tall_screenshot(page, "transformers-512-lines-one-token.png", 1600)
+    assert not errors, errors

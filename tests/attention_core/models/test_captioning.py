@@ -77,3 +77,12 @@ def test_non_images_are_refused_before_the_model():
     Image.new("RGB", (64, 64)).save(buf, format="PNG")
     with pytest.raises(InputError):
         load_image(buf.getvalue()[: len(buf.getvalue()) // 2])   # a PNG cut in half
+
+
+def test_captions_of_images_larger_than_the_training_scenes_say_so():
+    from PIL import Image
+
+    from attention_core.models.captioning import size_notices
+    assert size_notices(Image.new("RGB", (224, 224)), 12) == []
+    notes = size_notices(Image.new("RGB", (640, 480)), 25)
+    assert "640 × 480" in notes[0] and "224 × 224" in notes[0] and "20 words" in notes[1]

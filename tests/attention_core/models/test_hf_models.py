@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from attention_core import AttentionMap
 from attention_core.aggregate import drop_tokens, mean_over_heads, merge_pieces, rollout
 from attention_core.models import get_spec, load_model
 from attention_core.models.hf_models import Seq2SeqCrossAttention, VisionCaptionCrossAttention
@@ -37,9 +38,28 @@ def test_minilm_word_piece_merge_and_special_tokens(minilm):
     np.testing.assert_allclose(inner.weights.sum(1), 1.0, atol=1e-9)
 
 
-def test_minilm_long_input_is_cut_with_a_notice(minilm):
-    result = minilm.explain("word " * 300)
-    assert result.maps[0].shape == (128, 128) and "cut to 128" in result.notices[0]
+def test_minilm_reads_512_tokens_and_states_the_cut_beyond(minilm):
+    result = minilm.explain("word " * 700)
+    assert result.maps[0].shape == (512, 512) and result.maps[0].weights.dtype == np.float32
+    assert "first 512 tokens" in result.notices[0] and "(it has 702)" in result.notices[0]
+    assert not minilm.explain("word " * 500).notices           # 502 tokens fit: no notice
+
+
+def test_batched_word_piece_merge_equals_the_per_map_merge(minilm):
+    from attention_core.models.transformers_adapters import merge_word_pieces
+    rng = np.random.default_rng(0)
+    stack = torch.tensor(rng.dirichlet(np.ones(6), size=(2, 3, 6)), dtype=torch.float32)  # [L, H, T, T]
+    groups = [[0], [1, 2, 3], [4], [5]]
+    merged = merge_word_pieces(stack, groups).numpy()
+    labels = ["a", "b", "c", "d"]
+    for layer in range(2):
+        for head in range(3):
+            amap = AttentionMap("mh", list("uvwxyz"), list("uvwxyz"), stack[layer, head].numpy())
+            expected = merge_pieces(amap, groups, groups, labels, labels).weights
+            np.testing.assert_allclose(merged[layer, head], expected, atol=1e-6)
+    np.testing.assert_allclose(merged.sum(-1), 1.0, atol=1e-6)
+    with pytest.raises(ValueError):
+        merge_word_pieces(stack, [[0, 2], [1, 3, 4, 5]])
 
 
 def test_hub_models_are_registered_but_say_how_to_get_them():
@@ -49,7 +69,6 @@ def test_hub_models_are_registered_but_say_how_to_get_them():
 
 
 def test_rollout_and_mean_over_heads_match_a_hand_computation():
-    from attention_core import AttentionMap
     a1 = np.array([[0.5, 0.5], [0.2, 0.8]])
     a2 = np.array([[1.0, 0.0], [0.4, 0.6]])
     b = np.array([[0.9, 0.1], [0.3, 0.7]])

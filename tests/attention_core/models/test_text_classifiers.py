@@ -42,7 +42,7 @@ def test_flat_baseline_accuracy_holds_and_has_no_maps(bbc_slice):
     assert acc >= FLAT_FLOOR
 
 
-def test_han_keeps_user_text_as_is_and_cuts_long_documents():
+def test_han_keeps_user_text_as_is_and_reads_whole_documents():
     model = load_model("document/han")
     result = model.explain("<b>Bold</b> claims 😀 about مرحبا markets. Shares fell.")
     labels = [k for m in result.maps if m.level == "word" for k in m.keys]
@@ -50,8 +50,25 @@ def test_han_keeps_user_text_as_is_and_cuts_long_documents():
     # so the user's text reads back as written, even where MiniLM's uncased vocabulary has no piece (😀)
     assert "<" in labels and "😀" in labels and "Bold" in labels
     assert "مرحبا" in "".join(label.removeprefix("·") for label in labels)
-    long = model.explain(". ".join(["The match was won"] * 80))
-    assert long.notices and len([m for m in long.maps if m.level == "word"]) == 30
+    assert not result.notices                                          # within the training length
+    long = model.explain(". ".join([f"The match number {i} was won" for i in range(200)]))
+    words = [m for m in long.maps if m.level == "word"]
+    assert len(words) == 200 and words[-1].keys[:4] == ["The", "match", "number", "199"]
+    sentence = next(m for m in long.maps if m.level == "sentence")
+    assert sentence.shape == (1, 200) and np.isclose(sentence.weights.sum(), 1, atol=1e-5)
+    assert any("outside the training distribution" in n for n in long.notices)
+    assert not any("cut" in n for n in long.notices)
+
+
+def test_han_reads_a_sentence_longer_than_the_cap_as_pieces_keeping_every_word():
+    from attention_core.models.document import MAX_WORDS
+    model = load_model("document/han")
+    text = " ".join(["cat"] * (2 * MAX_WORDS + 5)) + ". Short one."   # "cat" is one word piece
+    result = model.explain(text)
+    words = [m for m in result.maps if m.level == "word"]
+    assert [m.shape[1] for m in words] == [MAX_WORDS, MAX_WORDS, 5 + 1, 3]   # "." ends the third piece
+    assert sum(m.shape[1] for m in words) == 2 * MAX_WORDS + 5 + 1 + 3
+    assert any("pieces of" in n for n in result.notices)
 
 
 @pytest.mark.parametrize("model_id", ["sentence/lin", "sentence/lin-nopenalty"])

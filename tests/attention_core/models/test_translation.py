@@ -113,3 +113,17 @@ def test_labels_mark_subword_pieces_only_where_the_vocabulary_has_them():
     assert dates.keys[:3] == ["Monday", ",", "November"]
     bible = load_model("bible-en-fr/bahdanau").explain("In the beginning God created").maps[0]
     assert bible.keys[0] == "in" and any(k.startswith("·") for k in bible.keys)
+
+
+def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_notice():
+    bible = load_model("bible-en-fr/bahdanau")
+    short = bible.explain("In the beginning God created the heavens and the earth.")
+    assert not short.notices
+    long = bible.explain("In the beginning God created the heavens and the earth. " * 3)   # 30 words
+    assert long.output.text and len(long.notices) == 1
+    assert "at most 20 English words" in long.notices[0] and "30 words" in long.notices[0]
+    huge = bible.explain("And God said, Let there be light. " * 30)
+    assert any("safety cap" in n for n in huge.notices) and any("training" in n for n in huge.notices)
+    dates = load_model("dates-en-fr/luong-dot")
+    assert not dates.explain("Sunday, June 16, 1991").notices
+    assert "at most 6 tokens" in dates.explain("Sunday, June 16, 1991 and Monday, June 17, 1991").notices[0]

@@ -32,3 +32,47 @@ def test_cached_figure_builds_once_per_key():
     other = cached_figure(key + ("other",), build, "two")
     assert first is again and calls == ["one", "two"]
     assert other.layout.title.text == "two"
+
+
+def test_fingerprint_sees_every_cell_of_large_arrays_and_tables():
+    import numpy as np
+    import pandas as pd
+    big = np.zeros((100, 100))
+    changed = big.copy()
+    changed[50, 50] = 1e-3                          # repr() of this array would elide the middle
+    assert fingerprint(big) != fingerprint(changed)
+    assert fingerprint(big) != fingerprint(big.astype(np.float32))
+    table = pd.DataFrame({"a": np.arange(100.0)})
+    other = table.copy()
+    other.loc[50, "a"] = -1.0
+    assert fingerprint(table) != fingerprint(other) and fingerprint(table) == fingerprint(table.copy())
+def test_fingerprint_hashes_whole_arrays():
+    """Two large arrays that differ only where repr() would print "..." get different fingerprints."""
+    a = np.zeros(5000)
+    b = a.copy()
+    b[2500] = 1.0
+    assert repr(a) == repr(b)
+    assert fingerprint(a) != fingerprint(b)
+    assert fingerprint(a) == fingerprint(a.copy())
+
+
+def test_shared_figure_sends_the_same_json_and_keeps_a_large_font_copy():
+    import json
+
+    import plotly.io as pio
+
+    from dashboard.components import SharedFigure
+    from dashboard.views import heatmap
+
+    amap = AttentionMap("local-m", ["<b>x</b>", "y"], ["a", "b", "c"],
+                        np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]), centers=[0.0, 1.5], window=1)
+    expected = pio.to_json(heatmap(amap), validate=False)
+    shared = SharedFigure.adopt(heatmap(amap))
+    # what Streamlit does with a figure on every rerun
+    import plotly.tools
+    sent = pio.to_json(plotly.tools.return_figure_from_figure_or_data(shared, True), validate=False)
+    assert sent == expected
+    large = shared.large_fonts()
+    assert large is shared.large_fonts() and large.layout.font.size == 18
+    assert json.loads(pio.to_json(large.to_dict()))["data"] == json.loads(expected)["data"]
+    assert shared.layout.font.size is None                      # the shared figure itself is unchanged

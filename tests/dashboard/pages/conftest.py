@@ -27,10 +27,14 @@ def widget(at: AppTest, kind: str, label: str):
     raise LookupError(f"no {kind} labelled {label!r}: {[w.label for w in getattr(at, kind)]}")
 
 
-def charts(at: AppTest) -> list:
-    """Plotly figures on the page, as parsed JSON specs."""
+PANEL_KEY = "-attr-"   # chart keys of the attribution panel (issue 12), drawn below a page's own maps
+
+
+def charts(at: AppTest, panel: bool = False) -> list:
+    """Plotly figures on the page, as parsed JSON specs: the page's own, or (``panel=True``) the
+    attribution panel's."""
     import json
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart") if (PANEL_KEY in el.proto.id) == panel]
 
 
 def values(data) -> list:
@@ -40,5 +44,8 @@ def values(data) -> list:
     import numpy as np
     if isinstance(data, dict) and "bdata" in data:
         arr = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
-        return arr.reshape(data["shape"]).tolist() if "shape" in data else arr.tolist()
+        shape = data.get("shape")
+        if isinstance(shape, str):                    # plotly writes 2-D shapes as "rows, cols"
+            shape = [int(v) for v in shape.split(",")]
+        return arr.reshape(shape).tolist() if shape else arr.tolist()
     return list(data)

@@ -11,7 +11,7 @@ def _step(at, i):
 
 def test_every_step_renders_and_next_moves_forward(open_page):
     at = open_page("app_pages/classroom.py")
-    for i in range(7):
+    for i in range(8):
         _step(at, i)
     _step(at, 0)
     next(b for b in at.button if b.label == "Next ▶").click()

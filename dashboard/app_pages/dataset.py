@@ -1,0 +1,360 @@
+"""Dataset atlas: attention over a whole corpus — a shipped export or one computed here, queried with DuckDB."""
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from attention_core.atlas import NAMED, export, read_info
+from attention_core.atlas import query as q
+from attention_core.atlas.rows import PROFILE_LABELS, row_to_map
+from attention_core.inputs import InputError
+from attention_core.models import get_spec, list_models
+from dashboard.components import explain, md_escape, sanity_panel, show_figure
+from dashboard.views import heatmap
+from dashboard.views.atlas import aer_figure, bleu_entropy_figure, head_distance_figure, head_scatter, profile_figure
+
+MAX_COMPUTE = 300
+COMPUTED_KEY = "atlas-computed"
+FAMILY_LABELS = {"bbc-news": "BBC News · HAN", "rotten-tomatoes": "Rotten Tomatoes · self-attentive hops",
+                 "transformers": "Rotten Tomatoes · MiniLM heads", "dates-en-fr": "Dates · 7 mechanisms",
+                 "bible-en-fr": "Bible · 7 mechanisms"}
+# where an example opens: the page and the session-state keys its text box (and task radio) read
+MODEL_PAGES = {
+    "translation": ("app_pages/translate.py", "Translate"),
+    "document-classification": ("app_pages/document.py", "Document"),
+    "sentence-classification": ("app_pages/hops.py", "Self-attention hops"),
+    "encoder": ("app_pages/transformers.py", "Transformers"),
+}
+
+st.title("Dataset atlas")
+st.caption("Attention over a whole corpus: every map of every example, exported to Parquet (Ray Data or one "
+           "process: `python -m attention_core export`) and queried here with DuckDB.")
+
+
+# -- cached queries (one DuckDB connection per call: connections are not shared across sessions) -------
+@st.cache_data(show_spinner=False, max_entries=64)
+def overview(folders: tuple[str, ...]) -> pd.DataFrame:
+    return q.overview(q.connect(folders))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def class_words(folders: tuple[str, ...], model: str, by: str, min_count: int, top: int) -> pd.DataFrame:
+    return q.class_words(q.connect(folders), model, by=by, min_count=min_count, top=top)
+
+
+@st.cache_data(show_spinner="Clustering heads…", max_entries=16)
+def head_atlas(folders: tuple[str, ...], model: str) -> q.HeadAtlas:
+    return q.head_atlas(q.connect(folders), model)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def head_examples(folders: tuple[str, ...], model: str, layer: int, head: int, order: str) -> pd.DataFrame:
+    return q.head_examples(q.connect(folders), model, layer, head, order=order, limit=25)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def translation_points(folders: tuple[str, ...]) -> pd.DataFrame:
+    return q.translation_points(q.connect(folders))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def example_rows(folders: tuple[str, ...], model: str, example_index: int) -> list[dict]:
+    return q.example_rows(q.connect(folders), model, example_index)
+
+
+# -- choosing the data --------------------------------------------------------------------------------
+def shipped_collections() -> dict[str, tuple[str, ...]]:
+    """Shipped exports grouped by model family → folders."""
+    groups: dict[str, list[str]] = {}
+    for folder, info in q.shipped_exports().items():
+        groups.setdefault(info.family, []).append(str(folder))
+    known = [f for f in FAMILY_LABELS if f in groups] + sorted(f for f in groups if f not in FAMILY_LABELS)
+    return {FAMILY_LABELS.get(f, f): tuple(groups[f]) for f in known}
+
+
+def compute_form() -> tuple[str, ...] | None:
+    """Model + dataset (named or uploaded) + limit → an export computed in this process, with a progress bar."""
+    specs = [s for s in list_models() if s.input_kind == "text" and s.shipped and s.is_available()
+             and not s.mechanism.startswith("none")]   # the attention-free baseline has no maps
+    c1, c2, c3 = st.columns([2, 2, 1])
+    model_id = c1.selectbox("Model", [s.id for s in specs], key="atlas-model")
+    named = c2.selectbox("Dataset", list(NAMED) + ["upload a file"], key="atlas-dataset",
+                         format_func=lambda n: f"{n} — {NAMED[n].description}" if n in NAMED else n)
+    limit = int(c3.number_input("Examples", 1, MAX_COMPUTE, 50, key="atlas-limit"))
+    upload = None
+    if named == "upload a file":
+        upload = st.file_uploader("A .txt (one input per line), .csv or .jsonl with a 'text' field",
+                                  type=["txt", "csv", "jsonl"], key="atlas-upload")
+    if st.button("Compute", icon=":material/play_arrow:", key="atlas-compute"):
+        work = Path(tempfile.mkdtemp(prefix="atlas-"))
+        source: str | Path = named
+        if upload is not None:
+            source = work / Path(upload.name).name
+            source.write_bytes(upload.getvalue())
+        elif named == "upload a file":
+            st.error("Choose a file to upload first.")
+            return None
+        bar = st.progress(0.0, text="Running the model…")
+
+        def progress(done: int, total: int | None) -> None:
+            bar.progress(min(1.0, done / max(total or 1, 1)), text=f"{done} / {total} examples")
+
+        try:
+            info = export(model_id, source, work / "export", limit=limit, engine="local", on_progress=progress)
+        except InputError as exc:
+            st.error(str(exc))
+            return None
+        except Exception as exc:  # a model failure must not take the page down
+            st.error(f"{model_id} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            return None
+        bar.empty()
+        st.session_state.setdefault(COMPUTED_KEY, []).append(str(work / "export"))
+        st.success(f"{info.maps} maps from {info.examples} examples in {info.seconds:.1f} s.")
+    computed = st.session_state.get(COMPUTED_KEY, [])
+    if not computed:
+        return None
+    chosen = st.selectbox("Computed exports", computed[::-1], key="atlas-computed-choice",
+                          format_func=lambda f: _describe(f))
+    return (chosen,)
+
+
+def _describe(folder: str) -> str:
+    info = read_info(folder)
+    return f"{info.model} over {info.dataset} ({info.examples} examples)" if info else folder
+
+
+source = st.radio("Data", ["Shipped exports", "Compute one here"], horizontal=True, key="atlas-source")
+if source == "Shipped exports":
+    collections = shipped_collections()
+    if not collections:
+        st.warning("No shipped exports found: run `python -m attention_core.atlas.ship`.")
+        st.stop()
+    names = list(collections)
+    wanted = st.query_params.get("export")   # e.g. ?export=dates-en-fr opens that family's export
+    start = next((i for i, n in enumerate(names) if wanted and FAMILY_LABELS.get(wanted) == n), 0)
+    name = st.selectbox("Export", names, index=start, key="atlas-collection")
+    folders = collections[name]
+else:
+    folders = compute_form()
+    if folders is None:
+        st.stop()
+
+summary = overview(folders)
+st.dataframe(summary, hide_index=True, width="stretch",
+             column_config={"accuracy": st.column_config.NumberColumn(format="%.3f"),
+                            "mean_entropy": st.column_config.NumberColumn(format="%.3f"),
+                            "mean_aer": st.column_config.NumberColumn(format="%.3f"),
+                            "mean_bleu": st.column_config.NumberColumn(format="%.1f")})
+tasks = dict(zip(summary["model"], summary["task"]))
+
+
+# -- one example: its map(s), the text, and a way to open it on its model page --------------------------
+def show_example(model: str, example_index: int, key: str, map_index: int | None = None) -> None:
+    """Draw an exported example's map (recomputed when the export kept statistics only) and offer its page."""
+    rows = example_rows(folders, model, int(example_index))
+    if not rows:
+        st.info("That example is not in the export.")
+        return
+    first = rows[0]
+    st.markdown(f"**{md_escape(model)}** · example {first['example_id']!s}"
+                + (f" · gold **{md_escape(str(first['label']))}**" if first["label"] else "")
+                + (f" · predicted **{md_escape(str(first['prediction']))}**" if first["prediction"] else ""))
+    st.text_area("Input (copy it to any page)", first["input"], height=90, disabled=True, key=f"{key}-input")
+    if first["target"]:
+        st.caption(f"Reference: {md_escape(first['target'])}")
+    titles = [r["title"] for r in rows]
+    index = map_index if map_index is not None else 0
+    if len(rows) > 1:
+        index = st.selectbox("Map", range(len(rows)), index=index, format_func=lambda i: titles[i],
+                             key=f"{key}-map-{map_index}")
+    amap = row_to_map(rows[index])
+    if amap is None:   # statistics-only row: recompute the maps with the shipped model (cached)
+        result, error = explain(model, first["input"])
+        if error:
+            st.error(error)
+            return
+        amap = result.maps[index]
+        st.caption("Recomputed: this export keeps the full maps of its first inputs only.")
+    show_figure(heatmap(amap), key=f"{key}-heatmap")
+    sanity_panel(amap)
+    task = tasks.get(model)
+    if task in MODEL_PAGES:
+        page, label = MODEL_PAGES[task]
+        if st.button(f"Open on the {label} page", icon=":material/open_in_new:", key=f"{key}-open"):
+            open_on_page(model, task, first["input"])
+
+
+def open_on_page(model: str, task: str, text: str) -> None:
+    """Put the example's text in the model page's text box (session state) and switch to that page."""
+    page, _ = MODEL_PAGES[task]
+    if task == "translation":
+        family = get_spec(model).family
+        st.session_state["translate-family"] = family
+        st.session_state[f"translate-{family}-text"] = text
+    else:
+        prefix = {"document-classification": "document", "sentence-classification": "hops",
+                  "encoder": "transformers"}[task]
+        st.session_state[f"{prefix}-text"] = text
+    st.switch_page(page)
+
+
+def pick_example(frame: pd.DataFrame, key: str, label: str = "Example") -> tuple[str, int] | None:
+    """A selectbox over a table's (model, example_index) rows."""
+    if frame.empty:
+        return None
+    options = list(zip(frame["model"], frame["example_index"].astype(int)))
+    # start on an input whose full maps are stored (drawn at once) when the export kept only some
+    start = int(np.argmax(frame["stored"].to_numpy())) if "stored" in frame else 0
+    return st.selectbox(label, options, index=start, key=key,
+                        format_func=lambda o: f"{o[0].split('/')[-1]} · example {o[1]}")
+
+
+def selected_points(event) -> list[tuple[str, int]]:
+    """(model, example_index) of the points selected in a Plotly chart (customdata = [model, index])."""
+    try:
+        points = event.selection.points
+    except AttributeError:
+        return []
+    out = []
+    for p in points:
+        data = p.get("customdata")
+        if data is not None and len(data) >= 2:
+            out.append((str(data[0]), int(data[1])))
+    return out
+
+
+# -- classifiers: per-class most-attended words -------------------------------------------------------
+classifiers = [m for m, t in tasks.items() if t in q.CLASSIFIERS]
+if classifiers:
+    st.header("Most-attended words per class")
+    st.caption("Each occurrence scores its weight × the number of words in its row — its **lift** over a "
+               "uniform share (1 = average attention) — averaged over its occurrences (and hops). Frequent "
+               "words cannot win on count alone; words seen fewer than the minimum count are left out. "
+               "**Specificity** = lift in this class ÷ lift over the whole corpus.")
+    c1, c2, c3 = st.columns(3)
+    model = c1.selectbox("Model", classifiers, key="atlas-words-model")
+    by = c2.radio("Group by", ["prediction", "label"], horizontal=True, key="atlas-words-by",
+                  format_func=lambda b: "predicted class" if b == "prediction" else "gold class")
+    min_count = int(c3.slider("Minimum occurrences", 1, 50, 5, key="atlas-words-min"))
+    words = class_words(folders, model, by, min_count, 12)
+    if words.empty:
+        st.info("No word-level maps with labels in this export (labels come from the named test splits "
+                "or a 'label' column).")
+    else:
+        classes = list(dict.fromkeys(words["class"]))
+        for start in range(0, len(classes), 3):
+            for col, cls in zip(st.columns(3), classes[start:start + 3]):
+                part = words[words["class"] == cls][["word", "lift", "specificity", "occurrences"]]
+                col.markdown(f"**{md_escape(str(cls))}**")
+                col.dataframe(part, hide_index=True, width="stretch",
+                              column_config={"lift": st.column_config.NumberColumn(format="%.2f"),
+                                             "specificity": st.column_config.NumberColumn(format="%.2f")})
+        with st.expander("Examples of this model"):
+            rows = summary[summary["model"] == model]
+            count = int(rows["examples"].iloc[0])
+            index = st.number_input("Example index", 0, max(count - 1, 0), 0, key="atlas-words-example")
+            show_example(model, int(index), key="atlas-words-ex")
+
+# -- multi-head encoders: the head atlas --------------------------------------------------------------
+encoders = [m for m, t in tasks.items() if t == "encoder"]
+if encoders:
+    st.header("Head atlas")
+    model = encoders[0] if len(encoders) == 1 else st.selectbox("Model", encoders, key="atlas-heads-model")
+    try:
+        atlas = head_atlas(folders, model)
+    except LookupError as exc:
+        st.info(str(exc))
+    else:
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            show_figure(head_distance_figure(atlas.labels, atlas.distance, atlas.examples), key="atlas-head-js")
+        with c2:
+            show_figure(profile_figure(atlas.labels, atlas.profile, PROFILE_LABELS), key="atlas-head-profile")
+        st.caption("Left: dark cells are pairs of heads whose maps agree on the same inputs; blocks along the "
+                   "diagonal are families of heads. Right: each head's weight by offset from the query "
+                   "token (−1 = previous token, +1 = next; the ends pool everything further away).")
+        table = atlas.table
+        axis = st.radio("Vertical axis", ["special_mass", "diag_distance", "punct_mass"], horizontal=True,
+                        key="atlas-heads-y", format_func=lambda a: {"special_mass": "weight on [CLS]/[SEP]",
+                                                                    "diag_distance": "distance from the diagonal",
+                                                                    "punct_mass": "weight on punctuation"}[a])
+        current = st.session_state.get("atlas-head-choice", atlas.labels[0])
+        event = st.plotly_chart(head_scatter(table, "entropy", axis, current), key="atlas-head-scatter",
+                                on_select="rerun", selection_mode="points", width="stretch")
+        try:
+            clicked = event.selection.points
+        except AttributeError:
+            clicked = []
+        if clicked and clicked[0].get("customdata") is not None:
+            layer, head = (int(v) for v in clicked[0]["customdata"][:2])
+            # the chart keeps reporting its selection on every rerun: apply a click once, so the
+            # selectbox below can still change the head afterwards
+            if st.session_state.get("atlas-head-clicked") != (layer, head):
+                st.session_state["atlas-head-clicked"] = (layer, head)
+                st.session_state["atlas-head-choice"] = f"L{layer}H{head}"
+        label = st.selectbox("Head", atlas.labels, key="atlas-head-choice")
+        row = table[table["label"] == label].iloc[0]
+        st.markdown(f"**{label}**: mean entropy {row['entropy']:.2f} nats · weight on [CLS]/[SEP] "
+                    f"{row['special_mass']:.2f} · on punctuation {row['punct_mass']:.2f} · "
+                    f"mean distance from the diagonal {row['diag_distance']:.2f} tokens")
+        order = st.radio("Inputs sorted by (lowest first)", ["entropy", "special_mass", "diag_distance"],
+                         horizontal=True, key="atlas-heads-order")
+        behind = head_examples(folders, model, int(row["layer"]), int(row["head"]), order)
+        st.dataframe(behind, hide_index=True, width="stretch")
+        behind = behind.assign(model=model)
+        choice = pick_example(behind, key="atlas-heads-example")
+        if choice:
+            map_index = int(row["map_index"])
+            show_example(choice[0], choice[1], key="atlas-heads-ex", map_index=map_index)
+        with st.expander("All heads"):
+            st.dataframe(table.drop(columns=["map_index"]), hide_index=True, width="stretch")
+
+# -- translation: AER per mechanism, BLEU vs entropy -------------------------------------------------
+translators = [m for m, t in tasks.items() if t == "translation"]
+if translators:
+    points = translation_points(folders)
+    if points["aer"].notna().any():
+        st.header("Alignment error per mechanism")
+        st.caption("Per example: the argmax of each generated token's attention row against the gold "
+                   "alignment (a token inherits the gold links of the reference token it spells). 0 = every "
+                   "linked token looked at its source word.")
+        aer = points.dropna(subset=["aer"])
+        show_figure(aer_figure(aer), key="atlas-aer")
+        means = aer.groupby("model", sort=False)["aer"].agg(["mean", "median", "count"])
+        means["share perfect"] = aer.groupby("model", sort=False)["aer"].apply(lambda s: float((s == 0).mean()))
+        st.dataframe(means, width="stretch")
+        model = st.selectbox("Worst-aligned examples of", list(means.index), key="atlas-aer-model")
+        worst = aer[aer["model"] == model].sort_values(["aer", "example_index"], ascending=[False, True]).head(20)
+        st.dataframe(worst[["example_index", "aer", "input", "prediction", "target"]], hide_index=True,
+                     width="stretch")
+        choice = pick_example(worst, key="atlas-aer-example")
+        if choice:
+            show_example(*choice, key="atlas-aer-ex")
+    if points["bleu"].notna().any() and points["aer"].isna().all():
+        st.header("Translation quality vs attention entropy")
+        st.caption("One point per verse and mechanism: sentence BLEU (sacrebleu, lowercased) against the mean "
+                   "entropy of the attention rows. Select points (lasso or click) to list them.")
+        event = st.plotly_chart(bleu_entropy_figure(points), key="atlas-bleu", on_select="rerun",
+                                selection_mode=("points", "box", "lasso"), width="stretch")
+        chosen = selected_points(event)
+        corr = points.groupby("model", sort=False)[["bleu", "entropy"]].corr(method="spearman").xs("entropy", level=1)
+        st.caption("Spearman correlation of BLEU and entropy: " + " · ".join(
+            f"{md_escape(m.split('/')[-1])} {v:+.2f}" for m, v in corr["bleu"].items()))
+        if chosen:
+            keys = set(chosen)
+            shown = points[[(m, int(i)) in keys for m, i in zip(points["model"], points["example_index"])]]
+        else:
+            st.caption("No selection: the 15 lowest-BLEU translations are listed.")
+            shown = points.sort_values(["bleu", "example_index"]).head(15)
+        st.dataframe(shown[["model", "example_index", "bleu", "entropy", "input", "prediction", "target"]],
+                     hide_index=True, width="stretch")
+        choice = pick_example(shown, key="atlas-bleu-example")
+        if choice:
+            show_example(*choice, key="atlas-bleu-ex")
+    if points["aer"].isna().all() and points["bleu"].isna().all():
+        st.info("These translations have no reference: AER and BLEU need a 'target' (and 'links') field.")
+        choice = pick_example(points, key="atlas-tr-example")
+        if choice:
+            show_example(*choice, key="atlas-tr-ex")

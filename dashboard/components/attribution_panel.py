@@ -1,0 +1,351 @@
+"""Is this attention an explanation? Attribution beside a page's attention, for the page's own input.
+
+One call per page, after its maps::
+
+    attribution_panel(result, text, key="document")                 # one model
+    attribution_panel({id: result, ...}, text, key="hops")          # several: the panel offers a choice
+    attribution_panel(results, text, key="translate", beam=beam)    # options go to attribution_inputs
+
+It draws the attribution maps (Captum) on the same tokens and one scale as the attention, the agreement
+(Kendall τ, top-k overlap) with a one-line reading, an erasure control (remove the top-k tokens by attention,
+by each attribution, or at random and see the decision move), and the precomputed test-set tables. Results
+are cached across sessions (``st.cache_data``); a failure shows one error line and the page goes on.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from attention_core import Explanation, Task
+from attention_core.models import get_spec, list_models
+
+from .figures import figure_of, show_figure
+from .model_access import model
+from .presentation import md_escape
+
+METHOD_LABELS = {"integrated-gradients": "Integrated gradients", "grad×input": "Gradient × input",
+                 "leave-one-out": "Leave-one-out"}
+DEFAULT_METHODS = {"classifier": ["integrated-gradients", "leave-one-out"],
+                   "translation": ["grad×input", "leave-one-out"],   # IG costs seconds per sentence here
+                   "minilm": ["integrated-gradients", "leave-one-out"]}
+KINDS = {Task.DOCUMENT_CLASSIFICATION: "classifier", Task.SENTENCE_CLASSIFICATION: "classifier",
+         Task.TRANSLATION: "translation", Task.ENCODER: "minilm"}
+ERRORS = (Exception,)   # any failure here is reported in one line; the page above stays
+MAX_STEPS = 128         # integrated gradients: at most this many points here (the gap left is shown)
+
+
+def _kind(model_id: str) -> str | None:
+    """classifier / translation / minilm, or None (hub models are not attributed: no attribution_inputs)."""
+    spec = get_spec(model_id)
+    return KINDS.get(spec.task) if spec.shipped else None
+
+
+# ------------------------------------------------------------------------------------------- cached work
+@st.cache_data(max_entries=128, show_spinner="Computing attribution…")
+def _comparison(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...]) -> Any:
+    from attention_core.attribution.compare import compare
+    explainer = model(model_id)
+    inp = explainer.attribution_inputs(text, **dict(options))
+    return compare(inp, explainer.explain(text, **dict(options)).maps, list(methods), max_steps=MAX_STEPS)
+
+
+@st.cache_data(max_entries=128, show_spinner="Erasing tokens…")
+def _erasure(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...], k: int,
+             ) -> tuple[list[Any], list[str]]:
+    from attention_core.attribution.compare import (attention_positions, attribution_positions, erasure_rows,
+                                                    position_labels)
+    comp = _comparison(model_id, text, methods, options)
+    inp = model(model_id).attribution_inputs(text, **dict(options))
+    scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
+    names = inp.output_labels or None
+    rows = erasure_rows(inp, k, attention_positions(comp.attention, inp), scores, position_labels(inp),
+                        lambda r, t: names[t] if names else _token(model_id, t))
+    return rows, list(inp.target_labels)
+
+
+def _token(model_id: str, token: int) -> str:
+    return model(model_id).label(token)
+
+
+@st.cache_resource(show_spinner="Loading MiniLM and its sentiment head…")
+def _minilm() -> Any:
+    from attention_core.attribution.minilm_head import minilm_sentiment
+    return minilm_sentiment()
+
+
+@st.cache_data(max_entries=64, show_spinner="Attention rollout and flow for MiniLM…")
+def _minilm_importance(text: str) -> dict[str, Any]:
+    return _minilm().attention_importance(text)
+
+
+@st.cache_data(max_entries=64, show_spinner="Attribution for MiniLM's head…")
+def _minilm_comparison(text: str, methods: tuple[str, ...]) -> tuple[Any, Any]:
+    from attention_core.attribution.compare import compare
+    from attention_core.attribution.minilm_head import pooled_maps
+    head = _minilm()
+    rollout = pooled_maps(_minilm_importance(text))["rollout"]
+    comp = compare(head.attribution_inputs(text), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
+    return comp, head.classify(text)
+
+
+@st.cache_data(max_entries=64, show_spinner="Erasing tokens…")
+def _minilm_erasure(text: str, methods: tuple[str, ...], k: int) -> list[Any]:
+    from attention_core.attribution.compare import attribution_positions, erasure_rows, position_labels
+    comp, _ = _minilm_comparison(text, methods)
+    head = _minilm()
+    inp = head.attribution_inputs(text)
+    scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
+    return erasure_rows(inp, k, comp.attention[0].weights, scores, position_labels(inp), lambda r, t: head.labels[t])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _test_set(model_id: str) -> dict[str, Any] | None:
+    from attention_core.attribution.faithfulness import read
+    return read(model_id)
+
+
+# ---------------------------------------------------------------------------------------------- the panel
+def attribution_panel(results: Explanation | dict[str, Explanation | None] | None, text: str, *, key: str,
+                      **options: Any) -> None:
+    """Attention beside attribution, agreement, erasure and the test-set tables for the page's input."""
+    if isinstance(results, Explanation):
+        results = {results.model: results}
+    ids = [mid for mid, r in (results or {}).items() if r is not None and _kind(mid)]
+    ids += [b for mid in ids if _kind(mid) == "classifier" for b in baselines_of(mid) if b not in ids]
+    st.divider()
+    st.subheader("Is this attention an explanation?")
+    st.caption("Attention says where a model looked, not what its decision depended on. Attribution measures "
+               "the second: integrated gradients and gradient × input follow the output's gradient back to each "
+               "input token, leave-one-out replaces a token by the unknown-word token and watches the "
+               "probability. Same tokens, one scale: attention in blue (0 → top), attribution in red/blue "
+               "(against/for the decision, as a share of the row's total).")
+    if not ids:
+        st.info("No model on this page can be attributed.")
+        return
+    kind = _kind(ids[0])
+    try:
+        if kind == "minilm":
+            _minilm_section(text, key)
+        else:
+            chosen = ids[0] if len(ids) == 1 else st.selectbox(
+                "Model to explain", ids, key=f"{key}-attr-model", format_func=lambda i: i.split("/", 1)[-1])
+            _model_section(chosen, kind, text, key, options)
+    except ERRORS as exc:   # one line; the page keeps running
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        st.error(f"Attribution failed: {type(exc).__name__}: {md_escape(first)}")
+
+
+def _controls(kind: str, key: str) -> tuple[list[str], int]:
+    c1, c2 = st.columns([3, 1])
+    methods = c1.multiselect("Attribution methods", list(METHOD_LABELS), default=DEFAULT_METHODS[kind],
+                             format_func=METHOD_LABELS.get, key=f"{key}-attr-methods")
+    k = c2.slider("k (top-k, erasure)", 1, 10, 3, key=f"{key}-attr-k")
+    return methods, k
+
+
+def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[str, Any]) -> None:
+    methods, k = _controls(kind, key)
+    if not methods:
+        st.info("Choose at least one attribution method.")
+        return
+    opts = tuple(sorted(options.items()))
+    comp = _comparison(model_id, text, tuple(methods), opts)
+    st.caption(f"Explained: **{md_escape(', '.join(comp.targets[:1]))}**" if kind == "classifier" else
+               "Explained: each generated token, teacher-forced on the model's own translation, over the source "
+               "tokens.")
+    if kind == "translation":
+        _translation_maps(comp, methods, k, key)
+    else:
+        _classifier_maps(comp, methods, k, key)
+    _erasure_section(model_id, text, tuple(methods), opts, k, kind, key)
+    _timing(comp)
+    _test_set_section(model_id)
+
+
+def _classifier_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
+    from dashboard.views.attribution_views import agreement_frame, beside
+    slots = range(len(comp.attention))
+    levels = [comp.attributions[methods[0]][s].level for s in slots]
+    chosen = list(slots)
+    if "word" in levels:   # HAN: the sentence level, and the words of one sentence
+        words = [s for s in slots if levels[s] == "word"]
+        sentence = next(s for s in slots if levels[s] == "sentence")
+        att = comp.attention[sentence]
+        top = int(np.argmax(att.weights[0])) if att is not None else 0
+        sentences = comp.attributions[methods[0]][sentence].keys
+        pick = st.selectbox("Words of sentence", range(len(words)), index=min(top, len(words) - 1),
+                            format_func=lambda i: f"{i + 1}. {sentences[i]}", key=f"{key}-attr-sentence")
+        chosen = [sentence, words[pick]]
+    agreements = {m: comp.agreements(m, k) for m in methods}
+    rows = []
+    for s in chosen:
+        att = comp.attention[s]
+        maps = ([att] if att is not None else []) + [comp.attributions[m][s] for m in methods]
+        level = levels[s] or "tokens"
+        title = (f"{level} level: attention and attribution on one scale" if att is not None else
+                 f"{level} level: attribution (this model has no attention)")
+        show_figure(figure_of(beside, maps, title=title), key=f"{key}-attr-fig-{s}")
+        for m in methods:
+            if agreements[m][s]:
+                rows.append((f"{level}: attention vs {METHOD_LABELS[m].lower()}", agreements[m][s][0]))
+    if rows:
+        frame = agreement_frame(rows)
+        st.dataframe(frame.drop(columns=["reading"]), hide_index=True)
+        for name, line in zip(frame["compared"], frame["reading"]):
+            st.markdown(f"- *{md_escape(name)}* — {md_escape(line)}")
+    else:
+        st.info("This model has no attention: its attribution shows which tokens it actually used.")
+
+
+def _translation_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
+    from attention_core.attribution.agreement import adverb
+    from dashboard.views.attribution_views import mean_agreement, paired
+    att = comp.attention[0]
+    maps = ([att] if att is not None else []) + [comp.attributions[m][0] for m in methods]
+    show_figure(figure_of(paired, maps), key=f"{key}-attr-fig")
+    rows = []
+    for m in methods:
+        agr = comp.agreements(m, k)[0]
+        if agr:
+            summary = mean_agreement(agr)
+            rows.append({"compared": f"attention vs {METHOD_LABELS[m].lower()}", **summary})
+            st.markdown(f"- *attention vs {md_escape(METHOD_LABELS[m].lower())}* — over the {summary['rows']} "
+                        f"generated tokens the rankings agree {adverb(summary['mean τ'])} on average "
+                        f"(mean Kendall τ = {summary['mean τ']:.2f}); τ is significant for "
+                        f"{100 * summary['share p < 0.05']:.0f} % of them and {summary['mean top-k overlap'] * k:.1f} "
+                        f"of the top {k} source tokens are shared on average.")
+    if rows:
+        st.dataframe(pd.DataFrame(rows).round(3), hide_index=True)
+
+
+def _erasure_section(model_id: str, text: str, methods: tuple[str, ...], opts: tuple, k: int, kind: str,
+                     key: str) -> None:
+    from dashboard.views.attribution_views import erasure_bars
+    st.markdown(f"**Erasure** — remove the top {k} tokens by attention, by each attribution, or {k} at random "
+                "(replaced by the unknown-word token), and run the model again.")
+    rows, targets = _erasure(model_id, text, methods, opts, k)
+    if kind == "translation":
+        groups: dict[str, list[Any]] = {}
+        for r in rows:
+            name = "attention" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking)
+            groups.setdefault(f"random (mean of {sum(x.ranking.startswith('random') for x in rows)})"
+                              if r.ranking.startswith("random") else name, []).append(r)
+        table = [{"removed by": name, "generated tokens whose choice changes": float(np.mean([x.flipped for x in rs])),
+                  "mean p before": float(np.mean(rs[0].before)), "mean p after": float(np.mean([x.after for x in rs]))}
+                 for name, rs in groups.items()]
+        st.dataframe(pd.DataFrame(table).round(3), hide_index=True)
+        return
+    named = [r for r in rows if not r.ranking.startswith("random")]
+    randoms = [r for r in rows if r.ranking.startswith("random")]
+    names = [("attention" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking)) for r in named]
+    after = [r.after[0] for r in named]
+    labels = [r.new_labels[0] for r in named]
+    flipped = [r.flipped[0] for r in named]
+    if randoms:
+        names.append(f"random (mean of {len(randoms)})")
+        after.append(float(np.mean([r.after[0] for r in randoms])))
+        flips = sum(r.flipped[0] for r in randoms)
+        labels.append(f"{flips}/{len(randoms)} flip")
+        flipped.append(flips * 2 > len(randoms))
+    show_figure(figure_of(erasure_bars, names, after, named[0].before[0], labels, flipped, targets[0], k),
+                key=f"{key}-attr-erasure")
+    st.caption("Removed — " + "; ".join(f"{md_escape(n)}: {md_escape(', '.join(r.removed[0]))}"
+                                        for n, r in zip(names, named)))
+
+
+def _timing(comp: Any) -> None:
+    parts = []
+    for m, sec in comp.seconds.items():
+        maps = comp.attributions[m]
+        steps = maps[0].meta.get("steps") if maps else None
+        gap = max((abs(d) for mp in maps for d in mp.meta.get("delta", [])), default=None)
+        extra = f", {steps} steps, completeness gap {gap:.3f}" if steps else ""
+        parts.append(f"{METHOD_LABELS[m]} {sec:.2f} s{extra}")
+    st.caption("Computed in " + "; ".join(parts) + " (cached afterwards).")
+
+
+def _test_set_section(model_id: str) -> None:
+    from attention_core.attribution.report import abnar_zuidema_md, flips_md, jain_wallace_md, uniform_md
+    doc = _test_set(model_id)
+    with st.expander("Over the test set (precomputed): Jain & Wallace, erasure, uniform attention"):
+        if doc is None:
+            st.info("No test-set results are shipped for this model: run "
+                    f"`python -m attention_core faithfulness --model {model_id}`.")
+            return
+        st.caption(f"{doc['n']} held-out examples of {doc['test_set']}.")
+        st.markdown(jain_wallace_md([doc]))
+        st.markdown(flips_md([doc]))
+        if doc["tables"]["uniform"]:
+            st.markdown(uniform_md([doc]))
+        if doc["tables"].get("abnar_zuidema"):
+            st.markdown(abnar_zuidema_md(doc))
+
+
+# ------------------------------------------------------------------------------------------------- MiniLM
+def _minilm_section(text: str, key: str) -> None:
+    from attention_core.attribution.agreement import agreement
+    from attention_core.attribution.minilm_head import ENCODER_ID, head_problem
+    from dashboard.views.attribution_views import agreement_frame, beside, layer_lines
+    problem = head_problem()
+    if problem:
+        st.info(f"MiniLM's sentiment head is not installed: {md_escape(problem)}")
+        return
+    st.caption("MiniLM makes no decision of its own; a logistic-regression head trained here on its sentence "
+               "embedding (Rotten Tomatoes, fresh/rotten) gives it one. Word pieces as the head reads them "
+               "(not merged); attention is summarised for the pooled output.")
+    methods, k = _controls("minilm", key)
+    if not methods:
+        st.info("Choose at least one attribution method.")
+        return
+    from attention_core.attribution.minilm_head import pooled_maps
+    layer = st.select_slider("Raw attention of layer", list(range(1, 7)), value=6, key=f"{key}-attr-layer") - 1
+    comp, decision = _minilm_comparison(text, tuple(methods))
+    importance = _minilm_importance(text)
+    st.metric("Head's decision", f"{decision.label} ({decision.confidence:.2f})")
+    pooled = pooled_maps(importance, layer)
+    if "flow" not in pooled:
+        st.caption(f"Attention flow skipped: {len(importance['tokens'])} word pieces (it is computed up to 32, where "
+                   "it stays within a few seconds).")
+    attrs = [comp.attributions[m][0] for m in methods]
+    show_figure(figure_of(beside, list(pooled.values()) + attrs, title="pooled output: attention and attribution"),
+                key=f"{key}-attr-fig")
+    keep = comp.comparable[0]
+    rows = [(f"{name} vs {METHOD_LABELS[m].lower()}", agreement(amap.weights[0][keep], attr.weights[0][keep], k))
+            for name, amap in pooled.items() for m, attr in zip(methods, attrs)]
+    frame = agreement_frame(rows)
+    st.dataframe(frame.drop(columns=["reading"]), hide_index=True)
+    for name, line in zip(frame["compared"], frame["reading"]):
+        st.markdown(f"- *{md_escape(name)}* — {md_escape(line)}")
+    if "leave-one-out" in methods:
+        from attention_core.attribution.agreement import spearman
+        loo = comp.attributions["leave-one-out"][0].weights[0][keep]
+        series = {kind: [spearman(layer_row[keep], loo) for layer_row in importance[kind]]
+                  for kind in ("raw", "rollout", "flow") if importance[kind] is not None}
+        show_figure(figure_of(layer_lines, series, "this input: Spearman ρ with blank-out (leave-one-out), per layer"),
+                    key=f"{key}-attr-layers")
+    from dashboard.views.attribution_views import erasure_bars
+    st.markdown(f"**Erasure** — remove the top {k} word pieces by rollout, by each attribution, or at random.")
+    rows_e = _minilm_erasure(text, tuple(methods), k)
+    named = [r for r in rows_e if not r.ranking.startswith("random")]
+    randoms = [r for r in rows_e if r.ranking.startswith("random")]
+    names = ["rollout" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking) for r in named]
+    after, labels, flipped = [r.after[0] for r in named], [r.new_labels[0] for r in named], [r.flipped[0] for r in named]
+    names.append(f"random (mean of {len(randoms)})")
+    after.append(float(np.mean([r.after[0] for r in randoms])))
+    flips = sum(r.flipped[0] for r in randoms)
+    labels.append(f"{flips}/{len(randoms)} flip")
+    flipped.append(flips * 2 > len(randoms))
+    show_figure(figure_of(erasure_bars, names, after, named[0].before[0], labels, flipped, decision.label, k),
+                key=f"{key}-attr-erasure")
+    _timing(comp)
+    _test_set_section(ENCODER_ID)
+
+
+def baselines_of(model_id: str) -> list[str]:
+    """Models of the same family without attention (e.g. the flat document baseline)."""
+    spec = get_spec(model_id)
+    return [s.id for s in list_models(task=spec.task, family=spec.family)
+            if s.id != model_id and "none" in s.mechanism and s.is_available()]

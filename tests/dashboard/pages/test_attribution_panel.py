@@ -1,0 +1,35 @@
+"""The attribution panel beside the Self-attention hops page's maps (one AppTest; the panel is shared)."""
+from streamlit.testing.v1 import AppTest
+
+from .conftest import APP, charts, widget
+
+
+def _panel_figures(at):
+    return [f for f in charts(at, panel=True) if any(t.get("zmin", 0) < 0 for t in f["data"] if t["type"] == "heatmap")]
+
+
+def test_hops_page_draws_attribution_beside_attention():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["hops-text"] = "Dull, lifeless and far too long, but the lead is terrific."
+    at.run()
+    at.switch_page("app_pages/hops.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert any(s.value == "Is this attention an explanation?" for s in at.subheader)
+    (fig,) = _panel_figures(at)
+    heat = [t for t in fig["data"] if t["type"] == "heatmap"]
+    assert len(heat) == 3                                   # mean of hops, integrated gradients, leave-one-out
+    attention, *attributions = heat
+    assert attention["zmin"] == 0 and all(t["zmin"] == -t["zmax"] == -attention["zmax"] for t in attributions)
+    readings = [m.value for m in at.markdown if "Kendall τ" in m.value]
+    assert len(readings) == 2 and "top 3 tokens" in readings[0]
+    erasure = next(f for f in charts(at, panel=True) if "after removing" in f["layout"]["title"]["text"])
+    assert "3 tokens" in erasure["layout"]["title"]["text"]
+    widget(at, "slider", "k (top-k, erasure)").set_value(1)
+    at.run()
+    assert not at.exception
+    erasure = next(f for f in charts(at, panel=True) if "after removing" in f["layout"]["title"]["text"])
+    assert "1 token" in erasure["layout"]["title"]["text"]
+    widget(at, "selectbox", "Model to explain").set_value("sentence/lin-nopenalty")
+    at.run()
+    assert not at.exception and len(_panel_figures(at)) == 1

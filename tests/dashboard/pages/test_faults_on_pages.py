@@ -1,0 +1,45 @@
+"""Faults stay local on the pages: a damaged model folder disables that model, named with its reason; the
+other models on the page still draw."""
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from attention_core.models import base, registry, translation
+
+from .conftest import charts, widget
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def damaged_dates(tmp_path, monkeypatch):
+    """A copy of the dates family with local-m's weights truncated, read instead of the shipped one."""
+    root = tmp_path / "weights"
+    shutil.copytree(ROOT / "attention_core" / "weights" / "dates-en-fr", root / "dates-en-fr")
+    weights = root / "dates-en-fr" / "local-m" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    for module in (base, translation):
+        monkeypatch.setattr(module, "WEIGHTS_DIR", root)
+    monkeypatch.setattr(registry, "_LOADED", {})
+    translation.tokenizer.cache_clear()
+    # the server-wide caches hold models, results and availability from earlier tests
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    translation.tokenizer.cache_clear()
+
+
+def test_a_damaged_model_is_named_on_its_page_and_the_others_draw(open_page, damaged_dates):
+    at = open_page("app_pages/translate.py")
+    widget(at, "radio", "Task").set_value("dates-en-fr")
+    at.run()
+    assert not at.exception and not at.error
+    notice = next(i.value for i in at.info if i.value.startswith("Not available on this machine"))
+    notice = notice.replace("\\", "")                          # Markdown escapes off
+    assert "local-m" in notice and "truncated" in notice
+    assert len(charts(at)) == 6                                   # the six sound mechanisms
+    assert "local-m" not in widget(at, "multiselect", "Mechanisms").options

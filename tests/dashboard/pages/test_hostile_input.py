@@ -1,0 +1,58 @@
+"""Hostile or odd input on the pages: shown literally, cleaned or explained — never as markup or as nothing."""
+import re
+import unicodedata
+
+import pytest
+
+from .conftest import charts, widget
+
+MARKDOWN_NAME = "![a](x)"
+
+
+def _has_markdown_image(markdown: str) -> bool:
+    """True when the Markdown source would render an image: an unescaped ``![…](…)``."""
+    return re.search(r"(?<!\\)!(?<!\\)\[[^\]]*(?<!\\)\]\(", markdown) is not None
+
+
+@pytest.mark.parametrize("page, name, data", [
+    ("app_pages/caption.py", f"{MARKDOWN_NAME}.png", b"not an image at all"),
+    ("app_pages/document.py", f"{MARKDOWN_NAME}.txt", b"\xff\xfe\x00 not utf-8"),
+])
+def test_an_uploaded_file_name_is_not_markdown(open_page, page, name, data):
+    at = open_page(page)
+    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert _has_markdown_image(f"{MARKDOWN_NAME} unescaped")          # the check itself can fail
+    assert not _has_markdown_image(message), message
+    assert re.sub(r"\\(.)", r"\1", message).startswith(name)           # the reader sees the name as typed
+
+
+def test_classroom_words_go_through_the_text_cleaner(open_page):
+    """Invisible and bidi-override characters never become lesson labels."""
+    at = open_page("app_pages/classroom.py")
+    at.text_input(key="lesson_words").set_value("the\u202e cat\u200b sat\u2066 on\u0000 the mat")
+    at.run()
+    at.session_state["lesson_step"] = 1
+    at.run()
+    assert not at.exception and not at.error
+    words = list(at.dataframe[-1].value["word"])
+    assert words == ["the", "cat", "sat", "on", "the", "mat"]
+    assert all(unicodedata.category(ch)[0] != "C" for w in words for ch in w)
+
+
+def test_transformers_hiding_every_token_explains_itself(open_page):
+    """Input that is only [CLS] (after hiding [CLS] and [SEP] nothing is left): a message, not a 0 × 0 map."""
+    at = open_page("app_pages/transformers.py")
+    widget(at, "toggle", "Hide [CLS] and [SEP]").set_value(True)
+    at.text_area[0].set_value("[CLS]")
+    at.run()
+    assert not at.exception
+    assert any("no tokens besides" in e.value for e in list(at.info) + list(at.error))
+    assert not charts(at)
+    assert not any("✗" in c.value for c in at.caption)
+    at.text_area[0].set_value("The cat sat on the mat.")
+    at.run()
+    assert not at.exception and charts(at)
