@@ -26,6 +26,7 @@ from training.loop import LoopConfig, fit, seed_everything
 
 MODELS = {"han": HANClassifier, "flat": FlatClassifier}
 CONFIG = {"han": {"emb": 128, "hidden": 64, "attn": 64}, "flat": {"emb": 128, "hidden": 64}}
+TRAINING_CAPS = {"max_sentences": 30, "max_words": 40}
 
 
 def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, threads: int,
@@ -44,7 +45,8 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
         tin, vocab_size = WordVocabInput(vocab), len(vocab)
     else:
         tin, vocab_size = text_input(inputs), 0
-    data = {k: [(document_ids(t, tin)[0][0], TOPICS.index(y)) for t, y in v] for k, v in parts.items()}
+    # training reads the first 30 sentences of at most 40 tokens (whole documents are for inference)
+    data = {k: [(document_ids(t, tin, **TRAINING_CAPS).ids[0], TOPICS.index(y)) for t, y in v] for k, v in parts.items()}
     config = {**CONFIG[kind], "inputs": inputs}
     model = MODELS[kind](vocab_size, len(TOPICS), **config).to(dev)
     previous = None
@@ -63,7 +65,7 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
                  LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, seed=seed,
                             lr_decay=0.5, desc=kind, eval_before=previous is not None),
                  history_path=folder / "history.json")
-    save_checkpoint(model.cpu(), {"model": config, "labels": list(TOPICS)}, folder)
+    save_checkpoint(model.cpu(), {"model": config, "labels": list(TOPICS), "training_caps": TRAINING_CAPS}, folder)
     if inputs == "word-vocab":
         vocab.save(folder / "vocab.json")
     else:

@@ -26,9 +26,7 @@ if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
 # count. A sentence longer than MAX_WORDS words (a list, a text without full stops) is read as consecutive
 # pieces of MAX_WORDS words, so the padded batch stays ``sentences × MAX_WORDS`` and no word is dropped.
 MAX_SENTENCES: int | None = None
-MAX_WORDS = 100          # tokens per (piece of a) sentence; 99 % of BBC sentences have fewer
-# What the shipped weights were trained on (sentences × tokens per sentence), when a config does not say.
-TRAINING_CAPS = {"max_sentences": 30, "max_words": 40}
+MAX_WORDS = 100          # 99 % of BBC sentences have fewer words; the longest has 242 ("words" = input tokens)
 
 
 def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
@@ -36,6 +34,13 @@ def make_embedding(inputs: str, vocab_size: int, dim: int) -> nn.Module:
     if inputs == "word-vocab":
         return nn.Embedding(vocab_size, dim, padding_idx=PAD)
     return text_input(inputs).embedding(dim)
+
+
+def saved_inputs(folder, config: dict[str, Any]) -> tuple[TextInput, int]:
+    """The text inputs a saved classifier's config names (default: its own ``vocab.json``) and the vocabulary
+    size its embedding table needs (0 when the table comes from MiniLM)."""
+    inputs = text_input(config["model"].get("inputs", "word-vocab"), folder)
+    return inputs, len(inputs.vocab) if isinstance(inputs, WordVocabInput) else 0
 
 
 class SentenceEncoder(nn.Module):
@@ -108,32 +113,32 @@ class DocumentIds(NamedTuple):
 
 def document_ids(text: str, inputs: TextInput, max_sentences: int | None = MAX_SENTENCES,
                  max_words: int = MAX_WORDS) -> DocumentIds:
-    """Split a document into sentences of at most ``max_words`` input tokens (longer ones become
-    consecutive pieces) and keep the first ``max_sentences`` (None: all) → :class:`DocumentIds`."""
+    """Split a document into sentences of at most ``max_words`` words (longer ones become consecutive
+    pieces) and keep the first ``max_sentences`` (None: all) → :class:`DocumentIds`."""
     shown: list[list[str]] = []
     rows: list[list[int]] = []
     kept: list[str] = []
     split = 0
     for s in sentences(text):
-        ids, labels = inputs.tokens(s)
-        if not ids:
+        tok_ids, ws = inputs.tokens(s)
+        if not tok_ids:
             continue
-        if len(ids) <= max_words:
-            rows.append(ids)
-            shown.append(labels)
+        if len(tok_ids) <= max_words:
+            rows.append(tok_ids)
+            shown.append(ws)
             kept.append(s)
             continue
         split += 1
-        for start in range(0, len(ids), max_words):
-            rows.append(ids[start:start + max_words])
-            shown.append(labels[start:start + max_words])
+        for start in range(0, len(tok_ids), max_words):
+            rows.append(tok_ids[start:start + max_words])
+            shown.append(ws[start:start + max_words])
             kept.append(" ".join(shown[-1]))
     cut = max_sentences is not None and len(shown) > max_sentences
     if cut:
         rows, shown, kept = rows[:max_sentences], shown[:max_sentences], kept[:max_sentences]
     if not shown:
-        ids, labels = inputs.tokens("<empty>")
-        rows, shown, kept = [ids], [labels], [""]
+        tok_ids, ws = inputs.tokens("<empty>")
+        rows, shown, kept = [tok_ids], [ws], [""]
     width = max(len(r) for r in rows)
     ids = torch.full((1, len(rows), width), PAD, dtype=torch.long)
     for i, r in enumerate(rows):
@@ -155,13 +160,6 @@ def training_notice(doc: DocumentIds, caps: dict[str, Any] | None) -> str | None
             "to 1; how well they transfer to longer documents is untested).")
 
 
-def classifier_inputs(folder, config: dict[str, Any]) -> tuple[TextInput, int]:
-    """The text inputs a saved classifier's config names (default: its own ``vocab.json``) and the vocabulary
-    size its embedding table needs (0 when the table comes from MiniLM)."""
-    inputs = text_input(config["model"].get("inputs", "word-vocab"), folder)
-    return inputs, len(inputs.vocab) if isinstance(inputs, WordVocabInput) else 0
-
-
 class DocumentClassifier(ShippedExplainer):
     """A loaded HAN (or flat baseline): document text → topic and attention maps."""
 
@@ -170,7 +168,7 @@ class DocumentClassifier(ShippedExplainer):
         cls = HANClassifier if spec.mechanism == "hierarchical" else FlatClassifier
 
         def build(cfg: dict[str, Any]) -> nn.Module:
-            self.inputs, size = classifier_inputs(self.folder, cfg)
+            self.inputs, size = saved_inputs(self.folder, cfg)
             return cls(size, len(cfg["labels"]), **cfg["model"])
 
         self.model = self.load_module(build)
@@ -190,7 +188,7 @@ class DocumentClassifier(ShippedExplainer):
         if doc.split:
             notices.append(f"{doc.split} sentence(s) longer than {MAX_WORDS} words were read as consecutive "
                            f"pieces of {MAX_WORDS} words.")
-        notices += [n for n in [training_notice(doc, self.config.get("training_caps", TRAINING_CAPS))] if n]
+        notices += [n for n in [training_notice(doc, self.config.get("training_caps"))] if n]
         if not isinstance(self.model, HANClassifier):
             return Explanation(self.model_id, output, [], notices + ["This baseline has no attention to show."])
         _, word_w, sent_w = out

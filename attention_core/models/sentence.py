@@ -13,7 +13,7 @@ from ..outputs import ClassDistribution
 from ..record import AttentionMap
 from ..tasks import InputKind, Task
 from .base import ShippedExplainer, read_json, register
-from .document import classifier_inputs, make_embedding
+from .document import make_embedding, saved_inputs
 from .recurrent import packed_rnn
 from .registry import ModelSpec
 from .special_tokens import PAD
@@ -52,7 +52,7 @@ class SentenceClassifier(ShippedExplainer):
         super().__init__(spec, device)
 
         def build(cfg: dict[str, Any]) -> nn.Module:
-            self.inputs, size = classifier_inputs(self.folder, cfg)
+            self.inputs, size = saved_inputs(self.folder, cfg)
             return SelfAttentiveClassifier(size, len(cfg["labels"]), **cfg["model"])
 
         self.model = self.load_module(build)

@@ -48,6 +48,10 @@ def test_integrated_gradients_add_up_to_the_output_change(model_id):
 
 def test_leave_one_out_matches_replacing_the_token_by_hand():
     explainer = load_model("sentence/lin")
+    if explainer.inputs.name == "minilm-encoder":
+        # contextual inputs: leave-one-out erases a token's *state* (the BiLSTM's input), while replacing the
+        # id by hand also changes every other token's MiniLM context — two different erasures (see the card)
+        pytest.skip("sentence/lin reads frozen MiniLM encoder states: erasure acts on states, not ids")
     inp = explainer.attribution_inputs(SNIPPET)
     loo = raw_scores(inp, "leave-one-out")[0][0][0]
     with torch.no_grad():

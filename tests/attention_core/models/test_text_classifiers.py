@@ -53,22 +53,21 @@ def test_han_keeps_user_text_as_is_and_reads_whole_documents():
     assert not result.notices                                          # within the training length
     long = model.explain(". ".join([f"The match number {i} was won" for i in range(200)]))
     words = [m for m in long.maps if m.level == "word"]
-    assert len(words) == 200 and words[-1].keys[:3] == ["The", "match", "number"]
+    assert len(words) == 200 and words[-1].keys[:4] == ["The", "match", "number", "199"]
     sentence = next(m for m in long.maps if m.level == "sentence")
     assert sentence.shape == (1, 200) and np.isclose(sentence.weights.sum(), 1, atol=1e-5)
     assert any("outside the training distribution" in n for n in long.notices)
     assert not any("cut" in n for n in long.notices)
 
 
-def test_han_reads_a_sentence_longer_than_the_cap_as_pieces_keeping_every_token():
+def test_han_reads_a_sentence_longer_than_the_cap_as_pieces_keeping_every_word():
     from attention_core.models.document import MAX_WORDS
     model = load_model("document/han")
-    text = " ".join(f"word{i}" for i in range(2 * MAX_WORDS + 5))
+    text = " ".join(["cat"] * (2 * MAX_WORDS + 5)) + ". Short one."   # "cat" is one word piece
     result = model.explain(text)
     words = [m for m in result.maps if m.level == "word"]
-    n_tokens = len(model.inputs.tokens(text)[0])
-    assert n_tokens > 2 * MAX_WORDS and len(words) >= 3
-    assert all(m.shape[1] <= MAX_WORDS for m in words) and sum(m.shape[1] for m in words) == n_tokens
+    assert [m.shape[1] for m in words] == [MAX_WORDS, MAX_WORDS, 5 + 1, 3]   # "." ends the third piece
+    assert sum(m.shape[1] for m in words) == 2 * MAX_WORDS + 5 + 1 + 3
     assert any("pieces of" in n for n in result.notices)
 
 
