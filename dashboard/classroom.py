@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
-from dashboard.local_server import ROOT, free_port
+from dashboard.local_server import ROOT, free_port, wait_healthy
 
 APP = ROOT / "dashboard" / "app.py"
 AFFINITY_COOKIE = "atlas_replica"
@@ -160,21 +160,17 @@ def warm_up(url: str, timeout: float = 300.0) -> dict[str, float]:
 
 
 def _wait_healthy(url: str, procs: Sequence[subprocess.Popen], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
+    def exited() -> Exception | None:
         for proc in procs:
             if proc.poll() is not None:
-                raise DeploymentError(f"{Path(str(proc.args[0])).name} exited with status {proc.returncode} "
-                                      "while starting (see its log)")
-        if time.monotonic() > deadline:
-            raise DeploymentError(f"{url} did not answer within {timeout:.0f} s")
-        time.sleep(0.3)
+                return DeploymentError(f"{Path(str(proc.args[0])).name} exited with status {proc.returncode} "
+                                       "while starting (see its log)")
+        return None
+
+    try:
+        wait_healthy(url, exited, timeout)
+    except TimeoutError as exc:
+        raise DeploymentError(str(exc)) from None
 
 
 @dataclass

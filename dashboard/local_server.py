@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -24,6 +24,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, failure: Callable[[], Exception | None], timeout: float) -> None:
+    """Poll ``url``'s Streamlit health endpoint until it answers 200; raise what ``failure()`` returns as soon
+    as it returns something (e.g. the server process exited), or ``TimeoutError`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        problem = failure()
+        if problem is not None:
+            raise problem
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
 @contextlib.contextmanager
 def dashboard_server(timeout: float = 90.0) -> Iterator[str]:
     """Run ``streamlit run dashboard/app.py`` on localhost; yield its base URL; stop it afterwards."""
@@ -36,19 +55,8 @@ def dashboard_server(timeout: float = 90.0) -> Iterator[str]:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"dashboard exited early: {proc.stderr.read()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise TimeoutError("dashboard did not start in time")
-            time.sleep(0.3)
+        wait_healthy(url, lambda: None if proc.poll() is None else
+                     RuntimeError(f"dashboard exited early: {proc.stderr.read()[-2000:]}"), timeout)
         yield url
     finally:
         proc.terminate()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from attention_core import Task
 from attention_core.aggregate import coverage
-from attention_core.inputs import MAX_IMAGE_BYTES, load_image
+from dashboard.components.image_inputs import chosen_image
 from dashboard.components import (
     available,
     explain_image,
@@ -36,20 +36,7 @@ c1, c2 = st.columns(2)
 upload = c1.file_uploader("Upload an image (PNG, JPEG, WebP)", type=["png", "jpg", "jpeg", "webp"])
 sample = c2.selectbox("…or pick a sample", samples, format_func=lambda p: Path(p).stem,
                       disabled=upload is not None)
-if upload is not None:
-    data, name = upload.getvalue(), upload.name
-elif sample:
-    data, name = Path(sample).read_bytes(), Path(sample).name
-else:
-    st.stop()
-if len(data) > MAX_IMAGE_BYTES:
-    st.error(f"The file is larger than {MAX_IMAGE_BYTES // 2 ** 20} MB.")
-    st.stop()
-try:
-    image = load_image(data)
-except ValueError as exc:
-    st.error(md_escape(f"{name}: {exc}"))
-    st.stop()
+data, name, image = chosen_image(upload, sample)
 
 mode = st.radio("Show", ["one word at a time", "all words (small multiples)", "coverage Σ α"],
                 horizontal=True)

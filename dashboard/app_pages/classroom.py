@@ -137,14 +137,21 @@ def step_scores(ex: Example) -> None:
     show_figure(figure_of(bars, values, ex.words, f"Scores ({score_name})"), key="lesson-scores")
 
 
+def _step(title: str, text: str, formula: str) -> None:
+    """A lesson step's heading, explanation and formula."""
+    st.subheader(title)
+    st.markdown(text)
+    st.latex(formula)
+
+
 def step_softmax(ex: Example) -> None:
     """Step 3: softmax turns scores into weights."""
     _, values, _ = _scores(ex)
     weights, temp = _weights(values)
-    st.subheader("Step 3 · Softmax turns scores into weights")
-    st.markdown("Softmax makes every score positive (exp) and divides by the total, so the weights "
-                "add up to 1. A small τ makes the biggest score win; a large τ spreads the weight.")
-    st.latex(r"\alpha_i = \frac{\exp(\mathrm{score}_i/\tau)}{\sum_j \exp(\mathrm{score}_j/\tau)}")
+    _step("Step 3 · Softmax turns scores into weights",
+          "Softmax makes every score positive (exp) and divides by the total, so the weights "
+                "add up to 1. A small τ makes the biggest score win; a large τ spreads the weight.",
+          r"\alpha_i = \frac{\exp(\mathrm{score}_i/\tau)}{\sum_j \exp(\mathrm{score}_j/\tau)}")
     ex_values = np.exp(values / temp - (values / temp).max())
     st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3),
                                "exp(score/τ) (shifted)": np.round(ex_values, 4),
@@ -158,10 +165,9 @@ def step_context(ex: Example) -> None:
     """Step 4: the context vector."""
     _, values, _ = _scores(ex)
     weights, _ = _weights(values)
-    st.subheader("Step 4 · The context vector is a weighted average")
-    st.markdown("Each word's vector is multiplied by its weight and the results are added. "
-                "The context leans towards the words with the most weight.")
-    st.latex(r"c = \sum_i \alpha_i\, k_i")
+    _step("Step 4 · The context vector is a weighted average",
+          "Each word's vector is multiplied by its weight and the results are added. "
+          "The context leans towards the words with the most weight.", r"c = \sum_i \alpha_i\, k_i")
     context = weights @ ex.vectors
     rows = pd.DataFrame(np.round(weights[:, None] * ex.vectors, 3), index=ex.words,
                         columns=[f"α·d{i + 1}" for i in range(ex.dim)])

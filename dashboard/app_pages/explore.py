@@ -4,9 +4,9 @@ from pathlib import Path
 import streamlit as st
 
 from attention_core import InputKind
-from attention_core.inputs import MAX_IMAGE_BYTES, load_image
 from attention_core.models import list_models
 from dashboard import components as ui
+from dashboard.components.image_inputs import chosen_image
 from dashboard.views import document_html
 from dashboard.views.select import layout, overview
 
@@ -27,21 +27,9 @@ if spec.input_kind == InputKind.IMAGE:
     upload = st.file_uploader("Upload an image (PNG, JPEG, WebP)", type=["png", "jpg", "jpeg", "webp"],
                               key="explore-upload")
     samples = spec.sample_inputs()
-    if upload is not None:
-        data, name = upload.getvalue(), upload.name
-    elif samples:
-        pick = st.selectbox("…or a sample", samples, format_func=lambda p: Path(p).stem, key="explore-sample")
-        data, name = Path(pick).read_bytes(), Path(pick).name
-    else:
-        st.stop()
-    if len(data) > MAX_IMAGE_BYTES:
-        st.error(f"The file is larger than {MAX_IMAGE_BYTES // 2 ** 20} MB.")
-        st.stop()
-    try:
-        image = load_image(data)
-    except ValueError as exc:
-        st.error(ui.md_escape(f"{name}: {exc}"))
-        st.stop()
+    pick = (st.selectbox("…or a sample", samples, format_func=lambda p: Path(p).stem, key="explore-sample")
+            if samples and upload is None else None)
+    data, name, image = chosen_image(upload, pick)
     result, error = ui.explain_image(spec.id, data)
 else:
     raw = ui.text_input_block("Input", spec.sample_inputs(), key=f"explore-{spec.id}")
