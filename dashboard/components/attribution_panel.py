@@ -107,6 +107,9 @@ def _test_set(model_id: str) -> dict[str, Any] | None:
     return read(model_id)
 
 
+LONG_INPUT_CHARS = 5_000   # above this, attribution waits for the user to ask (one model run per token)
+
+
 # ---------------------------------------------------------------------------------------------- the panel
 def attribution_panel(results: Explanation | dict[str, Explanation | None] | None, text: str, *, key: str,
                       **options: Any) -> None:
@@ -117,6 +120,12 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
     ids += [b for mid in ids if _kind(mid) == "classifier" for b in baselines_of(mid) if b not in ids]
     st.divider()
     st.subheader("Is this attention an explanation?")
+    if len(text) > LONG_INPUT_CHARS and not st.toggle(
+            "Compute attribution for this long input", key=f"{key}-attribution-long",
+            help="Leave-one-out reruns the model once per token, so a whole article takes minutes on a CPU"):
+        st.caption(f"Attribution is computed on request for inputs over {LONG_INPUT_CHARS:,} characters (this one "
+                   f"has {len(text):,}): leave-one-out costs one model run per token.")
+        return
     st.caption("Attention says where a model looked, not what its decision depended on. Attribution measures "
                "the second: integrated gradients and gradient × input follow the output's gradient back to each "
                "input token, leave-one-out replaces a token by the unknown-word token and watches the "

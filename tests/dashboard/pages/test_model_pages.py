@@ -1,3 +1,4 @@
+from attention_core.models import load_model
 """AppTests of the pages that run the shipped models: widgets change the output, bad input gives a message."""
 import io
 
@@ -72,11 +73,13 @@ def test_document_label_bars_highlight_and_bad_upload(open_page):
     widget(at, "radio", "Word shading").set_value("raw")
     at.run()
     assert at.get("html")[0].proto.body != html
-    _text(at).set_value("<script>alert('x')</script> The striker scored twice as United won the cup final.")
+    hostile = "<script>alert('x')</script> The striker scored twice as United won the cup final."
+    _text(at).set_value(hostile)
     at.run()
     body = at.get("html")[0].proto.body
     assert "<script" not in body and "&lt;" in body                  # the tokens "<", "script", ">" escaped
-    assert at.metric[0].value == "sport"
+    # the page shows the model's own decision (markup tokens pull HAN away from "sport" here)
+    assert at.metric[0].value == load_model("document/han").explain(hostile).output.label
     at.file_uploader[0].set_value(("doc.txt", "\xff\xfe\x00bad".encode("latin-1"), "text/plain"))
     at.run()
     assert any("not UTF-8" in e.value for e in at.error) and not at.exception
