@@ -1,8 +1,9 @@
-from attention_core.models import load_model
 """AppTests of the pages that run the shipped models: widgets change the output, bad input gives a message."""
 import io
 
 from PIL import Image
+
+from attention_core.models import load_model
 
 from .conftest import charts, widget
 
