@@ -16,7 +16,7 @@ from .record import AttentionMap
 
 
 def span_starts(n: int, max_spans: int) -> np.ndarray:
-    """Start positions of consecutive equal spans (the last may be shorter) so that at most ``max_spans`` cover ``n``."""
+    """Starts of consecutive equal spans (the last may be shorter), at most ``max_spans`` of them, covering ``n``."""
     if n < 1 or max_spans < 1:
         raise ValueError("need at least one position and one span")
     size = math.ceil(n / max_spans)

@@ -119,7 +119,8 @@ class Captioner(ShippedExplainer):
         amap = AttentionMap(self.kind, words, region_labels(), alphas.numpy(), grid=GRID,
                             meta={"model": self.model_id, "label": label, "image_size": [224, 224],
                                   "beta": betas})
-        return Explanation(self.model_id, Caption(caption), [amap], [DOMAIN_NOTICE, *size_notices(inp, sum(i != EOS for i in ids))])
+        notices = [DOMAIN_NOTICE, *size_notices(inp, sum(i != EOS for i in ids))]
+        return Explanation(self.model_id, Caption(caption), [amap], notices)
 
 
 def size_notices(image: Image.Image, caption_words: int) -> list[str]:

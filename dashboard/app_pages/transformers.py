@@ -81,7 +81,8 @@ def large_map_panel(amap: AttentionMap, key: str, around: int = 0) -> None:
         if how == "focus window":
             start, stop = c2.slider("Tokens in the window", 0, n, window_around(around, n, 64), key="tf-window",
                                     help=f"Up to {MAX_SIDE} tokens at full resolution; a wider window is pooled")
-            shown = pool_spans(focus_window(amap, start, max(stop, start + 1)), MAX_SIDE)
+            # + 2 columns: the ◂ / ▸ sums never get pooled together with tokens
+            shown = pool_spans(focus_window(amap, start, max(stop, start + 1)), MAX_SIDE, MAX_SIDE + 2)
         else:
             shown = pool_spans(amap, MAX_SIDE)
     rows = shown.shape[0]

@@ -2,6 +2,7 @@
 from .compare_basket import COMPARE_KEY, add_to_compare, clear_compare, compare_basket
 from .exports import export_buttons, map_csv, spreadsheet_safe
 from .figures import SharedFigure, cached_figure, figure_of, fingerprint, show_figure, slug
+from .head_bundle import HeadBundle, head_bundle
 from .model_access import (
     available,
     explain,
@@ -10,14 +11,16 @@ from .model_access import (
     model,
     models_for,
     problem,
+    run,
     unavailable_notice,
 )
 from .panels import head_choice, map_panel, sanity_panel
 from .presentation import LARGE_FONT_KEY, large_fonts, md_escape, show_notices
 from .text_inputs import checked_text, short, text_input_block
 
-__all__ = ["COMPARE_KEY", "LARGE_FONT_KEY", "SharedFigure", "add_to_compare", "available", "cached_figure",
-           "checked_text", "clear_compare", "compare_basket", "explain", "explain_image", "export_buttons",
-           "families", "figure_of", "fingerprint", "head_choice", "large_fonts", "map_csv", "map_panel",
-           "md_escape", "model", "models_for", "problem", "sanity_panel", "short", "show_figure",
+__all__ = ["COMPARE_KEY", "HeadBundle", "LARGE_FONT_KEY", "SharedFigure", "add_to_compare", "available",
+           "cached_figure", "checked_text", "clear_compare", "compare_basket", "explain", "explain_image",
+           "export_buttons", "families", "figure_of", "fingerprint", "head_bundle", "head_choice", "large_fonts",
+           "map_csv", "map_panel", "md_escape", "model", "models_for", "problem", "run", "sanity_panel", "short",
+           "show_figure",
            "show_notices", "slug", "spreadsheet_safe", "text_input_block", "unavailable_notice"]
