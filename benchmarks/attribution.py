@@ -11,6 +11,7 @@ at several lengths. Times are medians of ``repeats`` runs after one warm-up, in 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from typing import Any, Callable
@@ -18,14 +19,30 @@ from typing import Any, Callable
 import torch
 
 
+CPU_SECONDS: list[float] = []   # CPU time (all threads) of the last timed call, beside its wall time
+
+
 def _median(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    out = fn()                                   # warm-up (and the value reported)
-    times = []
+    """Median wall seconds of ``repeats`` runs after one warm-up run (whose result is returned); the median
+    CPU seconds of the same runs go to :data:`CPU_SECONDS` (on a shared machine wall time also counts the
+    waiting for a core, CPU time does not)."""
+    out = fn()
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    CPU_SECONDS.append(statistics.median(cpu))
     return statistics.median(times), out
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    """Print a result as soon as it is measured (long runs), then keep it for the table."""
+    if "seconds" in row:
+        row = {**row, "CPU seconds": CPU_SECONDS[-1], "load": os.getloadavg()[0]}
+    print(" · ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()), flush=True)
+    return row
 
 
 def _document(sentences: int = 20) -> str:
@@ -53,9 +70,9 @@ def classifier_rows(repeats: int) -> list[dict[str, Any]]:
         inp = explainer.attribution_inputs(text)
         for method in ("grad×input", "integrated-gradients", "leave-one-out"):
             sec, (_, info) = _median(lambda: raw_scores(inp, method), repeats)
-            rows.append({"model": model_id, "input": what, "tokens": int(inp.attributable.sum()), "method": method,
-                         "steps": info.get("steps", ""), "seconds": sec,
-                         "completeness gap": _gap(info) if "delta" in info else ""})
+            rows.append(_row({"model": model_id, "input": what, "tokens": int(inp.attributable.sum()),
+                              "method": method, "steps": info.get("steps", ""), "seconds": sec,
+                              "completeness gap": _gap(info) if "delta" in info else ""}))
     return rows
 
 
@@ -69,9 +86,9 @@ def translation_rows(repeats: int) -> list[dict[str, Any]]:
         inp = load_model(model_id).attribution_inputs(verse)
         for method in ("grad×input", "integrated-gradients", "leave-one-out"):
             sec, (_, info) = _median(lambda: raw_scores(inp, method), max(1, repeats // 3))
-            rows.append({"model": model_id, "input": f"verse → {inp.rows} generated tokens",
-                         "tokens": inp.positions, "method": method, "steps": info.get("steps", ""),
-                         "seconds": sec, "completeness gap": _gap(info) if "delta" in info else ""})
+            rows.append(_row({"model": model_id, "input": f"verse → {inp.rows} generated tokens",
+                              "tokens": inp.positions, "method": method, "steps": info.get("steps", ""),
+                              "seconds": sec, "completeness gap": _gap(info) if "delta" in info else ""}))
     return rows
 
 
@@ -91,15 +108,16 @@ def minilm_rows(repeats: int, steps: tuple[int, ...] = (8, 16, 32)) -> list[dict
         for s in steps:
             sec, (_, info) = _median(lambda: integrated_gradients(inp, groups, steps=s, max_steps=s),
                                      max(1, repeats // 2))
-            rows.append({"model": "transformer/minilm-l6 + head", "input": f"{n} word pieces", "tokens": n,
-                         "method": "integrated-gradients", "steps": s, "seconds": sec, "completeness gap": _gap(info)})
+            rows.append(_row({"model": "transformer/minilm-l6 + head", "input": f"{n} word pieces", "tokens": n,
+                              "method": "integrated-gradients", "steps": s, "seconds": sec,
+                              "completeness gap": _gap(info)}))
         sec, _ = _median(lambda: grad_x_input(inp, groups), repeats)
-        rows.append({"model": "transformer/minilm-l6 + head", "input": f"{n} word pieces", "tokens": n,
-                     "method": "grad×input", "steps": "", "seconds": sec, "completeness gap": ""})
+        rows.append(_row({"model": "transformer/minilm-l6 + head", "input": f"{n} word pieces", "tokens": n,
+                          "method": "grad×input", "steps": "", "seconds": sec, "completeness gap": ""}))
         if length <= 128:
             sec, _ = _median(lambda: leave_one_out(inp, groups), 1)
-            rows.append({"model": "transformer/minilm-l6 + head", "input": f"{n} word pieces", "tokens": n,
-                         "method": "leave-one-out", "steps": "", "seconds": sec, "completeness gap": ""})
+            rows.append(_row({"model": "transformer/minilm-l6 + head", "input": f"{n} word pieces", "tokens": n,
+                              "method": "leave-one-out", "steps": "", "seconds": sec, "completeness gap": ""}))
     return rows
 
 
@@ -117,8 +135,8 @@ def flow_rows(repeats: int) -> list[dict[str, Any]]:
         q = np.full(len(tokens), 1 / len(tokens))
         sec, _ = _median(lambda: flow_per_layer(layers, q, max_tokens=10_000), max(1, repeats // 2))
         roll, _ = _median(lambda: rollout_per_layer(layers, q), repeats)
-        rows.append({"tokens": len(tokens), "flow (s)": sec, "rollout (s)": roll,
-                     "max-flow problems": layers.shape[0] * len(tokens)})
+        rows.append(_row({"tokens": len(tokens), "flow (s)": sec, "rollout (s)": roll,
+                          "max-flow problems": layers.shape[0] * len(tokens)}))
     return rows
 
 
@@ -127,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     import pandas as pd
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs after the warm-up (median)")
     parser.add_argument("--only", choices=("classifiers", "translation", "minilm", "flow"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -137,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.only in (None, name):
             rows += fn(args.repeats)
     if rows:
-        print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"))
+        print(f"\nload average during the run: {os.getloadavg()[0]:.1f} (2 cores)\n")
+    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"))
     if args.only in (None, "flow"):
         print()
         print(pd.DataFrame(flow_rows(args.repeats)).to_markdown(index=False, floatfmt=".3f"))

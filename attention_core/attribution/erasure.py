@@ -69,12 +69,19 @@ def ranked(scores: np.ndarray, attributable: np.ndarray) -> list[list[int]]:
 
 @torch.no_grad()
 def erase(inp: AttributionInputs, removed: list[list[int]]) -> tuple[np.ndarray, list[int]]:
-    """Row r with positions ``removed[r]`` blanked → (p(original output r) ``[R]``, new output r ``[R]``)."""
-    probs = inp.probabilities(inp.erased(removed))          # [R, R, C]: variant r, row r'
-    rows = torch.arange(inp.rows, device=probs.device)
-    mine = probs[rows, rows]                                 # [R, C]: row r of variant r
-    target = torch.tensor(inp.targets, device=probs.device)
-    return mine.gather(-1, target[:, None])[:, 0].double().cpu().numpy(), mine.argmax(-1).tolist()
+    """Row r with positions ``removed[r]`` blanked → (p(original output r) ``[R]``, new output r ``[R]``).
+
+    Variant r is scored on its own row r only; variants run in batches sized by the output they hold."""
+    batch = max(1, MAX_BATCH_NUMBERS // max(inp.batch_cost, 1))
+    kept, new = [], []
+    for start in range(0, len(removed), batch):
+        probs = inp.probabilities(inp.erased(removed[start:start + batch]))      # [b, R, C]
+        rows = torch.arange(start, start + probs.shape[0], device=probs.device)
+        mine = probs[torch.arange(probs.shape[0], device=probs.device), rows]     # [b, C]: row r of variant r
+        target = torch.tensor(inp.targets, device=probs.device)[rows]
+        kept.append(mine.gather(-1, target[:, None])[:, 0].double().cpu().numpy())
+        new += mine.argmax(-1).tolist()
+    return np.concatenate(kept), new
 
 
 def erase_top(inp: AttributionInputs, scores: np.ndarray, k: int, ranking: str) -> Erasure:
