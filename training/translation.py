@@ -187,14 +187,20 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out_dir = family_dir / mechanism
-    previous = None
+    previous, previous_curve, session = None, [], 1
     if warm_start and (out_dir / "model.safetensors").exists():
         # continue from the shipped weights (same tokenizer and training verses): a second session
         state, _ = load_checkpoint(out_dir)
         model.load_state_dict(state)
         old = json.loads((out_dir / "metrics.json").read_text())
-        previous = {"epochs": old.get("epochs", 0) + old.get("previous", {}).get("epochs", 0),
-                    "train_seconds": old.get("train_seconds", 0) + old.get("previous", {}).get("train_seconds", 0)}
+        before = old.get("previous", {})
+        previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),
+                    "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0)}
+        old_session = old.get("session", 2 if before else 1)   # files from before sessions were counted
+        session = old_session + 1
+        # the whole curve across sessions, epochs counted from the first session's start
+        previous_curve = old.get("curve") or [dict(h, epoch=h["epoch"] + before.get("epochs", 0), session=old_session)
+                                               for h in old.get("history", [])]
     lr = lr or cfg["lr"]
     loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
                       lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None)
@@ -225,6 +231,9 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         metrics["exact_match"] = sum(h == e["target"] for h, e in zip(
             translate_all(shipped, tok, [e["source"] for e in data["test"]], "cpu"), data["test"])) / len(data["test"])
     metrics["history"] = result.history
+    offset = (previous or {}).get("epochs", 0)
+    metrics["session"] = session
+    metrics["curve"] = previous_curve + [dict(h, epoch=h["epoch"] + offset, session=session) for h in result.history]
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out_dir / "history.json").unlink(missing_ok=True)
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}), flush=True)
