@@ -22,7 +22,7 @@ import torch
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
-from attention_core.models.decoding import greedy_batch
+from attention_core.models.decoding import beam_search, greedy_batch
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 from attention_core.models.special_tokens import SPECIALS
 from training.loop import LoopConfig, fit, seed_everything
@@ -137,6 +137,34 @@ def bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
     return sacrebleu.corpus_bleu(hyps, [[e["target"].lower() for e in examples]], lowercase=True).score
 
 
+def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
+    """Corpus BLEU (lowercased) of beam-search translations (one verse at a time, length-normalised)."""
+    model.eval()
+    hyps = []
+    for ex in examples:
+        src, lengths, _, _ = collate([(tok.encode(ex["source"]).ids[:100] + [EOS], [EOS])])
+        best = beam_search(model, src, lengths, beam=beam, max_len=120)
+        hyps.append(tok.decode([t for t in best.tokens if t != EOS]))
+    return sacrebleu.corpus_bleu(hyps, [[e["target"].lower() for e in examples]], lowercase=True).score
+
+
+def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int = 4) -> dict:
+    """Add beam-search test BLEU to a shipped Bible model's metrics.json (no training)."""
+    cfg = TASKS[task]
+    family_dir = out_root / cfg["family"]
+    tok = Tokenizer.from_file(str(family_dir / "tokenizer.json"))
+    state, config = load_checkpoint(family_dir / mechanism)
+    model = Seq2Seq(tok.get_vocab_size(), mechanism, **config["model"])
+    model.load_state_dict(state)
+    test = load_task(task, seed)["test"]
+    path = family_dir / mechanism / "metrics.json"
+    metrics = json.loads(path.read_text())
+    metrics[f"bleu_beam{beam}"] = beam_bleu(model, tok, test, beam)
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
+    print(mechanism, metrics["bleu_greedy"], metrics[f"bleu_beam{beam}"], flush=True)
+    return metrics
+
+
 @torch.no_grad()
 def alignment_error_rate(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
     """AER of argmax attention (teacher-forced on the gold target) against the gold links (sure only)."""
@@ -163,10 +191,10 @@ def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], devic
 
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
-        warm_start: bool = False, lr: float | None = None) -> dict:
-    """Train and evaluate one mechanism; returns its metrics."""
+        warm_start: bool = False, lr: float | None = None, overrides: dict | None = None) -> dict:
+    """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config)."""
     seed_everything(seed, threads)
-    cfg = TASKS[task]
+    cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
     data = load_task(task, seed)
     if limit:
@@ -224,6 +252,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         metrics["valid_bleu"] = metrics.pop("best_valid")
         metrics["bleu_greedy"] = bleu(shipped, tok, data["test"], "cpu")
         metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
+        metrics["bleu_beam4"] = beam_bleu(shipped, tok, data["test"], beam=4)
     else:
         metrics["valid_aer"] = metrics.pop("best_valid")
         metrics["aer"] = alignment_error_rate(shipped, tok, data["test"], "cpu")
@@ -255,11 +284,28 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples per split")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--rescore", action="store_true", help="only add beam-search test BLEU to shipped metrics")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
+    overrides = dict(parse_setting(item) for item in args.set)
     mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
+    if args.rescore:
+        for mechanism in mechanisms:
+            rescore(args.task, mechanism, args.out, args.seed)
+        return
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
-            args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr)
+            args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides)
+
+
+def parse_setting(item: str) -> tuple[str, object]:
+    """``"width=3"`` → ``("width", 3)``; a value that is not JSON stays a string (``local_score=concat``)."""
+    key, _, value = item.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 if __name__ == "__main__":

@@ -22,15 +22,16 @@ from ..mechanisms import GlobalAttention, LocalAttention
 
 from .special_tokens import BOS, EOS, PAD, UNK  # the one convention
 
-ATTENTIONS: dict[str, Callable[[int, int], nn.Module]] = {
-    "bahdanau": lambda h, d: GlobalAttention(h, h, score="concat"),
-    "luong-dot": lambda h, d: GlobalAttention(h, h, score="dot"),
-    "luong-general": lambda h, d: GlobalAttention(h, h, score="general"),
-    "luong-concat": lambda h, d: GlobalAttention(h, h, score="concat"),
-    "local-m": lambda h, d: LocalAttention(h, h, width=d, alignment="monotonic", score="general"),
-    "local-p": lambda h, d: LocalAttention(h, h, width=d, alignment="predictive", score="general"),
-    "local-p-topk": lambda h, d: LocalAttention(h, h, width=d, alignment="predictive-topk", score="general",
-                                               top_k=2 * d + 1),
+# Each builder gets (hidden, window D, the local models' score); the global ones fix their own score.
+ATTENTIONS: dict[str, Callable[[int, int, str], nn.Module]] = {
+    "bahdanau": lambda h, d, s: GlobalAttention(h, h, score="concat"),
+    "luong-dot": lambda h, d, s: GlobalAttention(h, h, score="dot"),
+    "luong-general": lambda h, d, s: GlobalAttention(h, h, score="general"),
+    "luong-concat": lambda h, d, s: GlobalAttention(h, h, score="concat"),
+    "local-m": lambda h, d, s: LocalAttention(h, h, width=d, alignment="monotonic", score=s),
+    "local-p": lambda h, d, s: LocalAttention(h, h, width=d, alignment="predictive", score=s),
+    "local-p-topk": lambda h, d, s: LocalAttention(h, h, width=d, alignment="predictive-topk", score=s,
+                                                  top_k=2 * d + 1),
 }
 MECHANISM_LABELS = {
     "bahdanau": "Bahdanau (additive, sₜ₋₁)", "luong-dot": "Luong global · dot",
@@ -65,7 +66,7 @@ class Seq2Seq(nn.Module):
     """Bidirectional-GRU encoder, GRU decoder and one named attention mechanism."""
 
     def __init__(self, vocab_size: int, mechanism: str, emb: int = 128, hidden: int = 192,
-                 width: int = 3, dropout: float = 0.2) -> None:
+                 width: int = 3, dropout: float = 0.2, local_score: str = "general") -> None:
         super().__init__()
         if mechanism not in ATTENTIONS:
             raise ValueError(f"unknown mechanism {mechanism!r}; choose from {sorted(ATTENTIONS)}")
@@ -77,7 +78,7 @@ class Seq2Seq(nn.Module):
         self.bahdanau = mechanism == "bahdanau"
         # nn.GRU runs the whole teacher-forced target in one call; a decoding step feeds it length 1.
         self.decoder = nn.GRU(emb + (hidden if self.bahdanau else 0), hidden, batch_first=True)
-        self.attention = ATTENTIONS[mechanism](hidden, width)
+        self.attention = ATTENTIONS[mechanism](hidden, width, local_score)
         self.combine = nn.Linear((2 * hidden + emb) if self.bahdanau else 2 * hidden, hidden, bias=False)
         self.out = nn.Linear(hidden, vocab_size)
         self.drop = nn.Dropout(dropout)
