@@ -27,15 +27,21 @@ def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
             continue
         m = json.loads(f.read_text())
         offset = m.get("previous", {}).get("epochs", 0)
-        hist = m.get("history", [])
-        if not hist:
+        # "curve" spans every session (each continues from the previous session's kept weights)
+        points = m.get("curve") or [dict(h, epoch=h["epoch"] + offset, session=1) for h in m.get("history", [])]
+        if not points:
             continue
-        xs = [h["epoch"] + offset for h in hist]
-        ys = [h["valid"] for h in hist]
-        line, = ax.plot(xs, ys, marker="o", ms=3, label=label)
+        color = None
+        for session in sorted({p["session"] for p in points}):
+            part = [p for p in points if p["session"] == session]
+            line, = ax.plot([p["epoch"] for p in part], [p["valid"] for p in part], marker="o", ms=3, color=color,
+                            label=label if color is None else None)
+            color = line.get_color()
         best = m.get("best_epoch", 0) + offset
-        ax.plot([best], [ys[xs.index(best)]], marker="*", ms=11, color=line.get_color())
-    ax.set_xlabel("epoch (★ = kept weights)")
+        last = [p for p in points if p["session"] == points[-1]["session"] and p["epoch"] == best]
+        if last:
+            ax.plot([best], [last[0]["valid"]], marker="*", ms=11, color=color)
+    ax.set_xlabel("epoch, counted over all sessions (★ = kept weights; each session restarts from the last ★)")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
@@ -49,7 +55,7 @@ def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
 def main() -> None:
     """Write the curve images into docs/."""
     print(curve("bible-en-fr", "validation BLEU (greedy, clean)", DOCS / "bible_valid_bleu.png",
-                "Bible En→Fr: validation BLEU per epoch (epochs 1–6: earlier session, not scored per epoch)"))
+                "Bible En→Fr: validation BLEU per epoch (epochs 1–6: session 1, not scored per epoch)"))
     print(curve("dates-en-fr", "validation AER ↓", DOCS / "dates_valid_aer.png", "Dates En→Fr: validation AER per epoch"))
 
 

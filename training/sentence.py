@@ -4,15 +4,17 @@
     python -m training.sentence --penalty 0                # ships as sentence/lin-nopenalty
     python -m training.sentence --seeds 1,2,3 --penalty 0.3,0   # the penalty study (mean ± sd)
 
-Movie-disjoint split (see ``training.data.rotten_tomatoes``); inputs: MiniLM's word-piece tokenizer and
-frozen input embeddings with a trained projection. Early stopping on validation accuracy; test numbers
-computed on the float16 weights as saved. With several seeds, seed ``--ship-seed`` is the one saved.
+Movie-disjoint split (see ``training.data.rotten_tomatoes``); inputs (default): MiniLM's tokenizer and
+the frozen MiniLM encoder's states under a trained projection. Early stopping on validation accuracy; test numbers
+computed on the float16 weights as saved. Of several seeds, the one with the best validation accuracy
+ships (or ``--ship-seed N``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import statistics
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -89,6 +91,7 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
     folder = out / folder_for(coef)
     # seeds that are not shipped are still scored on their float16 weights, kept outside the package
     scratch = folder if save else Path(tempfile.gettempdir()) / "atlas-seeds" / f"{folder_for(coef)}-seed{seed}"
+    scratch.mkdir(parents=True, exist_ok=True)
     save_checkpoint(model.cpu(), {"model": config, "labels": list(LABELS), "penalty_coef": coef}, scratch)
     shipped = SelfAttentiveClassifier(vocab_size, len(LABELS), **config)
     shipped.load_state_dict(load_checkpoint(scratch)[0])
@@ -102,15 +105,36 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
                "valid_accuracy": evaluate(shipped, data["valid"], "cpu")["accuracy"],
                "test_accuracy": test["accuracy"], "test_mean_offdiag_AAT": test["mean_offdiag_AAT"],
                "test_mean_penalty": test["mean_penalty"]}
+    if inputs == "word-vocab":
+        vocab.save(scratch / "vocab.json")
     if save:
-        if inputs == "word-vocab":
-            vocab.save(folder / "vocab.json")
-        else:
-            (folder / "vocab.json").unlink(missing_ok=True)
-        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        (folder / "samples.json").write_text(json.dumps([t for t, _ in parts["test"][:6]], ensure_ascii=False))
+        write_card_files(metrics, folder, parts["test"])
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}), flush=True)
-    return metrics
+    return {**metrics, "scratch": str(scratch)}
+
+
+def write_card_files(metrics: dict, folder: Path, test: list) -> None:
+    """metrics.json and the dashboard's samples beside a shipped model's weights."""
+    if metrics["inputs"] != "word-vocab":
+        (folder / "vocab.json").unlink(missing_ok=True)
+    (folder / "metrics.json").write_text(json.dumps({k: v for k, v in metrics.items() if k != "scratch"}, indent=2)
+                                         + "\n")
+    (folder / "samples.json").write_text(json.dumps([t for t, _ in test[:6]], ensure_ascii=False))
+
+
+def ship_best(runs: list[dict], out: Path) -> None:
+    """Per penalty setting, ship the seed with the best validation accuracy (its float16 files as scored)."""
+    test = split(load_snippets(with_movie=True), seed=0)["test"]
+    for coef in {r["penalty_coef"] for r in runs}:
+        group = [r for r in runs if r["penalty_coef"] == coef]
+        best = max(group, key=lambda r: (r["valid_accuracy"], -r["seed"]))
+        folder = out / folder_for(coef)
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in Path(best["scratch"]).iterdir():
+            shutil.copy(f, folder / f.name)
+        note = f"seed {best['seed']}: best validation accuracy of seeds {[r['seed'] for r in group]}"
+        write_card_files({**best, "selected": note}, folder, test)
+        print(folder_for(coef), note, flush=True)
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -132,8 +156,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--penalty", default="0.3", help="coefficient(s) of ‖AAᵀ − I‖²_F, comma-separated (0 = none)")
     p.add_argument("--seeds", default="1", help="comma-separated seeds")
-    p.add_argument("--ship-seed", type=int, default=1)
-    p.add_argument("--inputs", choices=["minilm-wordpiece", "minilm-encoder", "word-vocab"], default="minilm-wordpiece")
+    p.add_argument("--ship-seed", default="best", help="seed whose weights ship, or 'best' (best validation accuracy)")
+    p.add_argument("--inputs", choices=["minilm-wordpiece", "minilm-encoder", "word-vocab"], default="minilm-encoder")
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--max-minutes", type=float, default=6.0)
     p.add_argument("--epochs", type=int, default=20)
@@ -147,9 +171,12 @@ def main() -> None:
     for coef in [float(c) for c in a.penalty.split(",")]:
         for seed in [int(s) for s in a.seeds.split(",")]:
             runs.append(run(coef, a.out, a.max_minutes, a.epochs, seed, a.threads, a.limit, a.device, a.inputs,
-                            a.patience, a.lr, save=seed == a.ship_seed))
+                            a.patience, a.lr, save=a.ship_seed != "best" and seed == int(a.ship_seed)))
+    if a.ship_seed == "best":
+        ship_best(runs, a.out)
     if len(runs) > 1:
-        study = {"split": "movie-disjoint", "inputs": a.inputs, "runs": summarize(runs)}
+        study = {"split": "movie-disjoint", "inputs": a.inputs, "max_minutes": a.max_minutes, "patience": a.patience,
+                 "runs": summarize(runs)}
         (a.out / "sentence" / "penalty_seeds.json").write_text(json.dumps(study, indent=2) + "\n")
         print(json.dumps(study, indent=1))
 
