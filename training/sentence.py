@@ -12,6 +12,7 @@ ships (or ``--ship-seed N``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import shutil
@@ -90,7 +91,9 @@ def run(coef: float, out: Path, max_minutes: float, epochs: int, seed: int, thre
                             lr_decay=0.5, desc=f"lin p={coef} s={seed}"))
     folder = out / folder_for(coef)
     # seeds that are not shipped are still scored on their float16 weights, kept outside the package
-    scratch = folder if save else Path(tempfile.gettempdir()) / "atlas-seeds" / f"{folder_for(coef)}-seed{seed}"
+    # one scratch folder per output folder, so two studies (or a test and a study) never share files
+    tag = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:10]
+    scratch = folder if save else Path(tempfile.gettempdir()) / "atlas-seeds" / tag / f"{folder_for(coef)}-seed{seed}"
     scratch.mkdir(parents=True, exist_ok=True)
     save_checkpoint(model.cpu(), {"model": config, "labels": list(LABELS), "penalty_coef": coef}, scratch)
     shipped = SelfAttentiveClassifier(vocab_size, len(LABELS), **config)

@@ -1,5 +1,6 @@
 """Each training script runs a few steps end to end on a tiny slice and writes loadable weights."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,6 +18,22 @@ def test_train_translation_dates_and_bible(tmp_path):
     assert config["mechanism"] == "local-p" and state["attention.W_p.weight"].dtype == torch.float32
     b = run("bible", "bahdanau", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=96, device="cpu")
     assert b["bleu_greedy"] >= 0 and (tmp_path / "bible-en-fr" / "tokenizer.json").exists()
+    assert 0 <= b["bleu_beam4"] <= 100
+
+
+def test_translation_overrides_and_warm_start_curve(tmp_path):
+    from training.translation import parse_setting, run
+    assert parse_setting("width=3") == ("width", 3) and parse_setting("local_score=concat") == ("local_score", "concat")
+    first = run("dates", "local-m", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=200, device="cpu",
+                overrides={"width": 1, "local_score": "concat"})
+    config = json.loads((tmp_path / "dates-en-fr" / "local-m" / "config.json").read_text())
+    assert config["model"]["width"] == 1 and config["model"]["local_score"] == "concat"
+    second = run("dates", "local-m", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=200, device="cpu",
+                 overrides={"width": 1, "local_score": "concat"}, warm_start=True)
+    assert first["session"] == 1 and second["session"] == 2
+    # the curve keeps the first session's epochs and continues the count in the second
+    assert [(p["session"], p["epoch"]) for p in second["curve"]] == [(1, 1), (2, 1), (2, 2)]
+    assert second["previous"]["epochs"] == 1
 
 
 def test_train_document_han(tmp_path):
@@ -36,6 +53,18 @@ def test_train_sentence_with_penalty(tmp_path):
     assert m["history"] and m["best_epoch"] >= 1
     saved = json.loads((tmp_path / "sentence" / "lin" / "config.json").read_text())
     assert saved["penalty_coef"] == 1.0
+
+
+def test_sentence_ships_the_best_validation_seed(tmp_path):
+    from training.sentence import run, ship_best
+    runs = [run(0.3, tmp_path, max_minutes=1, epochs=1, seed=s, threads=1, limit=120, device="cpu",
+                inputs="minilm-wordpiece", save=False) for s in (1, 2)]
+    ship_best(runs, tmp_path)
+    best = max(runs, key=lambda r: (r["valid_accuracy"], -r["seed"]))
+    shipped = json.loads((tmp_path / "sentence" / "lin" / "metrics.json").read_text())
+    assert shipped["seed"] == best["seed"] and shipped["selected"].startswith(f"seed {best['seed']}")
+    assert (tmp_path / "sentence" / "lin" / "model.safetensors").read_bytes() == \
+        (Path(best["scratch"]) / "model.safetensors").read_bytes()
 
 
 def test_train_captioning_hard(tmp_path):
