@@ -27,7 +27,7 @@ def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
             continue
         m = json.loads(f.read_text())
         offset = m.get("previous", {}).get("epochs", 0)
-        # "curve" spans every session (each continues from the previous session's kept weights)
+        # "curve" spans every run (each continues from the previous run's kept weights)
         points = m.get("curve") or [dict(h, epoch=h["epoch"] + offset, session=1) for h in m.get("history", [])]
         if not points:
             continue
@@ -41,7 +41,7 @@ def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
         last = [p for p in points if p["session"] == points[-1]["session"] and p["epoch"] == best]
         if last:
             ax.plot([best], [last[0]["valid"]], marker="*", ms=11, color=color)
-    ax.set_xlabel("epoch, counted over all sessions (★ = kept weights; each session restarts from the last ★)")
+    ax.set_xlabel("epoch, counted over all runs (★ = kept weights; each run restarts from the previous run's ★)")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
