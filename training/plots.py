@@ -56,7 +56,8 @@ def main() -> None:
     """Write the curve images into docs/."""
     print(curve("bible-en-fr", "validation BLEU (greedy, clean)", DOCS / "bible_valid_bleu.png",
                 "Bible En→Fr: validation BLEU per epoch (epochs 1–6: session 1, not scored per epoch)"))
-    print(curve("dates-en-fr", "validation AER ↓", DOCS / "dates_valid_aer.png", "Dates En→Fr: validation AER per epoch"))
+    print(curve("dates-en-fr", "validation AER + share of wrong translations ↓", DOCS / "dates_valid_aer.png",
+                "Dates En→Fr, session 3 (from scratch); local-m and dot: session 2, AER only"))
 
 
 if __name__ == "__main__":

@@ -235,7 +235,8 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         before = old.get("previous", {})
         previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),
                     "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0)}
-        old_session = old.get("session", 2 if before else 1)   # files from before sessions were counted
+        # a "session" here is one warm-started run; files written before runs were counted are run 1 or 2
+        old_session = old.get("session", 2 if before else 1)
         session = old_session + 1
         # the whole curve across sessions, epochs counted from the first session's start
         previous_curve = old.get("curve") or [dict(h, epoch=h["epoch"] + before.get("epochs", 0), session=old_session)
