@@ -51,20 +51,24 @@ def load_sources(split: str) -> tuple[tuple[np.ndarray, str], ...]:
     return tuple(items)
 
 
+def place_item(canvas: Image.Image, sources: tuple[tuple[np.ndarray, str], ...], cell: str,
+               rng: random.Random) -> dict[str, object]:
+    """Paste one random source item into ``cell`` of ``canvas`` at a random size (60–104 px) and offset."""
+    img, name = sources[rng.randrange(len(sources))]
+    side = rng.randint(60, 104)
+    row, col = CELLS[cell]
+    x0 = col * 112 + rng.randint(0, 112 - side)
+    y0 = row * 112 + rng.randint(0, 112 - side)
+    canvas.paste(Image.fromarray(img).resize((side, side), Image.BILINEAR), (x0, y0))
+    return {"name": name, "cell": cell, "box": (x0, y0, x0 + side, y0 + side)}
+
+
 def make_scene(sources: tuple[tuple[np.ndarray, str], ...], rng: random.Random) -> dict[str, object]:
     """One scene: the image, its caption and each object's name, cell and box ``(x0, y0, x1, y1)``."""
     canvas = Image.new("L", (SIZE, SIZE), 0)
     cells = rng.sample(list(CELLS), rng.choice([2, 2, 3]))
     cells.sort(key=lambda c: CELLS[c])                       # reading order: top row first, left first
-    objects = []
-    for cell in cells:
-        img, name = sources[rng.randrange(len(sources))]
-        side = rng.randint(60, 104)
-        row, col = CELLS[cell]
-        x0 = col * 112 + rng.randint(0, 112 - side)
-        y0 = row * 112 + rng.randint(0, 112 - side)
-        canvas.paste(Image.fromarray(img).resize((side, side), Image.BILINEAR), (x0, y0))
-        objects.append({"name": name, "cell": cell, "box": (x0, y0, x0 + side, y0 + side)})
+    objects = [place_item(canvas, sources, cell, rng) for cell in cells]
     phrases = [f"{'an' if o['name'] == '8' else 'a'} {o['name']} at the {o['cell']}" for o in objects]
     caption = " and ".join([" , ".join(phrases[:-1]), phrases[-1]]) if len(phrases) > 1 else phrases[0]
     return {"image": canvas.convert("RGB"), "caption": caption, "objects": objects}
