@@ -48,8 +48,8 @@ def test_soft_captioner_names_the_first_shipped_sample_scene_exactly(scenes):
 def test_hard_attention_context_is_one_region_and_sampling_is_seeded(scenes):
     import torch
     model = load_model("caption/hard")
-    from attention_core.models.image_encoder import preprocess, region_features
-    feats = region_features(preprocess(scenes[1]["image"])[None], "cpu")
+    feats = model.regions(scenes[1]["image"])                  # [1, 49, C] from the model's own encoder
+    assert feats.shape[:2] == (1, 49)
     regions, state = model.model.start(feats)
     out = model.model.step(regions, torch.tensor([1]), state, sample=False)
     choice = int(out["choice"][0])
