@@ -71,7 +71,8 @@ def scene_tensor(image: Image.Image) -> torch.Tensor:
 
 def scene_batch(images: np.ndarray) -> torch.Tensor:
     """uint8 ``[B, 112, 112]`` (already at the read side) → normalised ``[B, 1, 112, 112]``."""
-    return ((torch.from_numpy(images).float() / 255.0 - MEAN) / STD)[:, None]
+    pixels = torch.from_numpy(np.asarray(images, dtype=np.float32))   # a float copy: PIL arrays are read-only
+    return ((pixels / 255.0 - MEAN) / STD)[:, None]
 
 
 def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:
