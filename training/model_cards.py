@@ -138,7 +138,7 @@ def caption_encoder_table() -> str:
     m = _load(WEIGHTS_DIR / "caption" / "encoder" / "metrics.json") or {}
     out = ["| items | count | accuracy | clothing (Fashion-MNIST) | digits |", "|---|---|---|---|---|"]
     for key, name in (("valid", "validation items (picked the checkpoint)"),
-                      ("test", "test items (Fashion-MNIST test file, digits 4000–4999)")):
+                      ("test", "test items (Fashion-MNIST test file, 100 digits per class)")):
         r = m.get(key, {})
         out.append(f"| {name} | {r.get('items', 0):,} | **{r.get('accuracy', NAN):.3f}** | "
                    f"{r.get('clothing_accuracy', NAN):.3f} | {r.get('digit_accuracy', NAN):.3f} |")
