@@ -17,6 +17,16 @@ NAME_FLOOR = {"soft": 0.70, "hard": 0.52}
 EXACT_SAMPLES = {"soft": 2, "hard": 2}     # how many of the shipped samples (from scene-1) are exact
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # the decoder's many tiny ops run ~40× slower when two threads fight over a busy second core
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def scenes():
     from training.data.scenes import make_scenes
