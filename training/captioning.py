@@ -5,8 +5,9 @@
     python -m training.captioning --baselines          # caption baselines → weights/caption/baselines.json
 
 Scenes are rendered from Fashion-MNIST and MNIST images (disjoint source images for training, validation
-and test scenes); EfficientNet-Lite0 region features are computed once and cached in chunks outside the
-repository. Training runs on the shared loop (``training.loop``) with early stopping on validation
+and test scenes); each scene is read by the family's scene encoder (``attention_core.models.scene_encoder``,
+pretrained by ``python -m training.scene_encoder`` and frozen here) and its 7 × 7 × C region features are
+computed once and cached in float16 chunks outside the repository, keyed by the encoder's weights. Training runs on the shared loop (``training.loop``) with early stopping on validation
 object accuracy (name and position both right). Hard attention is trained with REINFORCE whose reward
 (the caption's per-word log-likelihood) is centred by an exponential moving average of past rewards
 (decay 0.9) — the variance-reduced baseline of Xu et al. — plus an entropy bonus, and half the batches
@@ -15,6 +16,7 @@ use the expected (soft) context. Test metrics are computed on the float16 weight
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from collections import Counter
@@ -27,13 +29,13 @@ from tqdm import tqdm
 
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
-from attention_core.models.captioning import BOS, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
-from attention_core.models.image_encoder import preprocess, region_features
+from attention_core.models.captioning import BOS, ENCODER_FOLDER, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
+from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from attention_core.models.special_tokens import SPECIALS
 from training.data.scenes import CELLS, make_scenes
 from training.loop import LoopConfig, fit, seed_everything
 
-CONFIG = {"dim": 256, "emb": 64, "attn": 256}
+CONFIG = {"dim": 256, "emb": 64, "attn": 256}   # + feature_dim: the scene encoder's width
 CELL = 32   # 224 / 7 pixels per region
 SPLITS = {"train": ("train", 10000), "valid": ("valid", 20000), "test": ("test", 1001)}   # split → (sources, seed)
 
@@ -41,17 +43,23 @@ SPLITS = {"train": ("train", 10000), "valid": ("valid", 20000), "test": ("test",
 CHUNK = 500   # scenes per cached feature file (a long extraction can stop and resume)
 
 
-def scene_chunk(split: str, count: int, seed: int, cache: Path, device) -> dict:
-    """``count`` scenes of ``split`` with captions, objects and region features ``[N, 49, 1280]`` (float16), cached."""
+def encoder_tag(folder: Path) -> str:
+    """A short hash of the encoder's weights: cached features belong to exactly one encoder."""
+    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:10]
+
+
+@torch.no_grad()
+def scene_chunk(split: str, count: int, seed: int, cache: Path, net: SceneEncoder) -> dict:
+    """``count`` scenes of ``split`` with captions, objects, the encoder's input pixels ``[N, 112, 112]`` (uint8)
+    and its region features ``[N, 49, C]`` (float16), cached."""
     path = cache / f"{split}-{count}-{seed}.pt"
     if path.exists():
         return torch.load(path, weights_only=True)
     scenes = make_scenes(split, count, seed)
-    feats = []
-    for i in tqdm(range(0, count, 32), desc=f"features {split} {seed}", mininterval=10):
-        batch = torch.stack([preprocess(s["image"]) for s in scenes[i:i + 32]])
-        feats.append(region_features(batch, str(device)).half().cpu())
-    data = {"features": torch.cat(feats), "captions": [s["caption"] for s in scenes],
+    pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
+    dev = next(net.parameters()).device
+    feats = [net.regions(scene_batch(pixels[i:i + 100]).to(dev)).half().cpu() for i in range(0, count, 100)]
+    data = {"features": torch.cat(feats), "pixels": torch.from_numpy(pixels), "captions": [s["caption"] for s in scenes],
             "objects": [s["objects"] for s in scenes]}
     cache.mkdir(parents=True, exist_ok=True)
     torch.save(data, path.with_suffix(".tmp"))
@@ -59,11 +67,11 @@ def scene_chunk(split: str, count: int, seed: int, cache: Path, device) -> dict:
     return data
 
 
-def scene_data(split: str, count: int, seed: int, cache: Path, device) -> dict:
+def scene_data(split: str, count: int, seed: int, cache: Path, net: SceneEncoder) -> dict:
     """``count`` scenes in chunks of :data:`CHUNK` (chunk k drawn with seed ``seed + k``), concatenated."""
-    parts = [scene_chunk(split, min(CHUNK, count - k * CHUNK), seed + k, cache, device)
-             for k in range((count + CHUNK - 1) // CHUNK)]
-    return {"features": torch.cat([p["features"] for p in parts]),
+    parts = [scene_chunk(split, min(CHUNK, count - k * CHUNK), seed + k, cache, net)
+             for k in tqdm(range((count + CHUNK - 1) // CHUNK), desc=f"scenes {split}", mininterval=30)]
+    return {"features": torch.cat([p["features"] for p in parts]), "pixels": torch.cat([p["pixels"] for p in parts]),
             "captions": [c for p in parts for c in p["captions"]], "objects": [o for p in parts for o in p["objects"]]}
 
 
@@ -128,7 +136,7 @@ def summarize(hyps: list[str], data: dict, scores: list[dict[str, list]]) -> dic
 
 @torch.no_grad()
 def decode_batch(model: CaptionDecoder, features: torch.Tensor) -> tuple[list[list[int]], list[torch.Tensor]]:
-    """Greedy decoding (hard attention: argmax region) of ``features [B, R, 1280]`` → ids (with EOS), α ``[T, R]``."""
+    """Greedy decoding (hard attention: argmax region) of ``features [B, R, C]`` → ids (with EOS), α ``[T, R]``."""
     model.eval()
     regions, state = model.start(features)
     prev = torch.full((features.shape[0],), BOS, dtype=torch.long)
@@ -213,20 +221,27 @@ def load_words(folder: Path, captions: list[str]) -> list[str]:
 
 def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minutes: float, epochs: int,
         seed: int, threads: int, cache: Path, device: str, valid_scenes: int = 300, patience: int = 3,
-        batch: int = 64, lr: float = 1e-3, warm_start: bool = False) -> dict:
-    """Train, evaluate and save one captioner."""
+        batch: int = 64, lr: float = 1e-3, warm_start: bool = False, init_from: str | None = None,
+        encoder: Path | None = None) -> dict:
+    """Train, evaluate and save one captioner (decoder only; the scene encoder in ``out/caption/encoder`` —
+    or the shipped one when ``out`` has none — stays frozen). ``init_from="soft"`` starts the decoder from the
+    soft captioner saved in ``out`` (same architecture: only the attention's read-out differs)."""
     seed_everything(seed, threads)
-    dev = resolve_device(device)   # features are cached on CPU; the decoder is small
-    data = {"train": scene_data("train", train_scenes, SPLITS["train"][1], cache, dev),
-            "valid": scene_data("valid", valid_scenes, SPLITS["valid"][1], cache, dev),
-            "test": scene_data("test", test_scenes, SPLITS["test"][1], cache, dev)}
     folder = out / "caption"
     folder.mkdir(parents=True, exist_ok=True)
+    enc_dir = encoder or (folder / ENCODER_FOLDER if (folder / ENCODER_FOLDER / "model.safetensors").exists()
+                          else WEIGHTS_DIR / "caption" / ENCODER_FOLDER)
+    net = load_scene_encoder(enc_dir, str(resolve_device(device)))   # features computed once, cached on CPU; the decoder is small and trains on CPU
+    cache = cache / f"encoder-{encoder_tag(enc_dir)}"
+    data = {"train": scene_data("train", train_scenes, SPLITS["train"][1], cache, net),
+            "valid": scene_data("valid", valid_scenes, SPLITS["valid"][1], cache, net),
+            "test": scene_data("test", test_scenes, SPLITS["test"][1], cache, net)}
     words = load_words(folder, data["train"]["captions"])
     index = {w: i for i, w in enumerate(words)}
     caps = [encode_caption(c, index) for c in data["train"]["captions"]]
-    model = CaptionDecoder(len(words), attention, **CONFIG)
-    previous = None
+    config = {**CONFIG, "feature_dim": net.dim}
+    model = CaptionDecoder(len(words), attention, **config)
+    previous, start = None, None
     if warm_start and (folder / attention / "model.safetensors").exists():
         # continue from the shipped weights (same vocabulary and architecture): a second session
         model.load_state_dict(load_checkpoint(folder / attention)[0])
@@ -234,6 +249,9 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
         previous = {"epochs": old.get("epochs", 0) + old.get("previous", {}).get("epochs", 0),
                     "train_seconds": old.get("train_seconds", 0) + old.get("previous", {}).get("train_seconds", 0),
                     "train_scenes": old.get("train_scenes")}
+    elif init_from:
+        model.load_state_dict(load_checkpoint(folder / init_from)[0])
+        start = f"decoder initialised from caption/{init_from}"
 
     def batches(rng: random.Random):
         order = list(range(len(caps)))
@@ -243,15 +261,20 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     result = fit(model, batches, caption_loss(model, caps, data["train"]),
                  lambda m: evaluate(m, words, data["valid"])["object_accuracy"],
                  LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, clip=5.0,
-                            lr_decay=0.5, seed=seed, desc=f"caption/{attention}", eval_before=previous is not None),
+                            lr_decay=0.5, seed=seed, desc=f"caption/{attention}",
+                            eval_before=previous is not None or start is not None),
                  history_path=folder / f"{attention}-history.json")
-    save_checkpoint(model, {"model": CONFIG, "attention": attention}, folder / attention)
-    shipped = CaptionDecoder(len(words), attention, **CONFIG)
+    save_checkpoint(model, {"model": config, "attention": attention, "encoder": ENCODER_FOLDER}, folder / attention)
+    shipped = CaptionDecoder(len(words), attention, **config)
     shipped.load_state_dict(load_checkpoint(folder / attention)[0])
     metrics = {"attention": attention, "params": sum(p.numel() for p in model.parameters()),
+               "encoder": {"folder": f"caption/{ENCODER_FOLDER}", "params": sum(p.numel() for p in net.body.parameters()),
+                           "frozen": True, "tag": encoder_tag(enc_dir)},
                "train_scenes": len(caps), "valid_scenes": valid_scenes, "test_scenes": test_scenes, "seed": seed,
-               "weights": "float16", "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience},
-               **({"previous": previous} if previous else {}),
+               "batch": batch, "lr": lr, "weights": "float16",
+               "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience},
+               "baseline": "exponential moving average of rewards (decay 0.9)" if attention == "hard" else None,
+               **({"previous": previous} if previous else {}), **({"start": start} if start else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"},
                **evaluate(shipped, words, data["test"]), "history": result.history}
     (folder / attention / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -310,7 +333,10 @@ def main() -> None:
     p.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--cache", type=Path, default=Path("/work/cache/scenes"))
+    p.add_argument("--cache", type=Path, default=Path("/work/cache/scenes-cnn"))
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--init-from", choices=["soft"], help="start the decoder from this captioner in --out")
+    p.add_argument("--encoder", type=Path, help="scene encoder folder (default: --out's caption/encoder)")
     p.add_argument("--device", default="auto")
     a = p.parse_args()
     if a.baselines:
@@ -319,7 +345,8 @@ def main() -> None:
         print(json.dumps(result, indent=1))
         return
     run(a.attention, a.out, a.train_scenes, a.test_scenes, a.max_minutes, a.epochs, a.seed, a.threads,
-        a.cache, a.device, a.valid_scenes, a.patience, lr=a.lr, warm_start=a.warm_start)
+        a.cache, a.device, a.valid_scenes, a.patience, batch=a.batch, lr=a.lr, warm_start=a.warm_start,
+        init_from=a.init_from, encoder=a.encoder)
 
 
 if __name__ == "__main__":

@@ -110,25 +110,44 @@ def classifier_tables() -> str:
 
 
 def captioning_table() -> str:
-    """Object-name and position accuracy, BLEU and attention correctness, soft vs hard vs the baselines."""
-    old = _old().get("caption", {})
+    """Object-name and position accuracy, BLEU and attention correctness, soft vs hard vs the baselines, with the
+    numbers of the earlier captioners (frozen EfficientNet-Lite0 features) beside them."""
+    before = _load(DOCS / "metrics_caption_efficientnet.json") or {}
     base = _load(WEIGHTS_DIR / "caption" / "baselines.json") or {}
     out = ["| model | object-name accuracy | position accuracy | object accuracy (both) | BLEU-4 | exact match | "
-           "α mass inside the named object's box | uniform-attention share | old BLEU-4 / exact | epochs | train time |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "α mass inside the named object's box | uniform-attention share | before (frozen EfficientNet features, "
+           "same test scenes): name / object / BLEU-4 / exact / α mass | train scenes | epochs | train time |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind in ("soft", "hard"):
         m = _load(WEIGHTS_DIR / "caption" / kind / "metrics.json") or {}
-        o = old.get(kind, {})
+        o = before.get("fixed_test", {}).get(kind, {})
         out.append(f"| {kind} attention | **{m.get('name_accuracy', NAN):.3f}** | {m.get('position_accuracy', NAN):.3f} | "
                    f"{m.get('object_accuracy', NAN):.3f} | {m.get('bleu4', NAN):.1f} | {m.get('exact_match', NAN):.3f} | "
                    f"{m.get('box_attention_share', NAN):.3f} | {m.get('uniform_box_share', NAN):.3f} | "
-                   f"{o.get('bleu4', NAN):.1f} / {o.get('exact_match', NAN):.3f} | {_epochs(m)} | {_minutes(m)} |")
+                   f"{o.get('name_accuracy', NAN):.3f} / {o.get('object_accuracy', NAN):.3f} / {o.get('bleu4', NAN):.1f} / "
+                   f"{o.get('exact_match', NAN):.3f} / {o.get('box_attention_share', NAN):.3f} | "
+                   f"{m.get('train_scenes', 0):,} | {_epochs(m)} | {_minutes(m)} |")
     for key, name in (("template_random_names", "baseline: gold layout, random names"),
                       ("layout_only_majority_name", f"baseline: layout from pixels, every object “{base.get('majority_name', '?')}”")):
         m = base.get(key, {})
         out.append(f"| {name} | {m.get('name_accuracy', NAN):.3f} | {m.get('position_accuracy', NAN):.3f} | "
                    f"{m.get('object_accuracy', NAN):.3f} | {m.get('bleu4', NAN):.1f} | {m.get('exact_match', NAN):.3f} | "
-                   f"– | – | – | – | – |")
+                   f"– | – | – | – | – | – |")
+    return "\n".join(out)
+
+
+def caption_encoder_table() -> str:
+    """The captioners' scene encoder: item accuracy of its pretraining classifier on held-out items."""
+    m = _load(WEIGHTS_DIR / "caption" / "encoder" / "metrics.json") or {}
+    out = ["| items | count | accuracy | clothing (Fashion-MNIST) | digits |", "|---|---|---|---|---|"]
+    for key, name in (("valid", "validation items (picked the checkpoint)"),
+                      ("test", "test items (Fashion-MNIST test file, 100 digits per class)")):
+        r = m.get(key, {})
+        out.append(f"| {name} | {r.get('items', 0):,} | **{r.get('accuracy', NAN):.3f}** | "
+                   f"{r.get('clothing_accuracy', NAN):.3f} | {r.get('digit_accuracy', NAN):.3f} |")
+    out.append(f"\nEncoder: {m.get('params', 0) / 1e6:.2f} M parameters (widths {m.get('widths')}), "
+               f"{m.get('steps', 0):,} steps × {m.get('batch', 0)} canvases ({m.get('items_seen', 0):,} item "
+               f"presentations), best step {m.get('best_step')}, {m.get('train_seconds', 0) / 60:.1f} min.")
     return "\n".join(out)
 
 
@@ -142,7 +161,7 @@ def sizes() -> str:
 
 
 TABLES = {"translation": translation_table, "classifiers": classifier_tables, "captioning": captioning_table,
-          "sizes": sizes}
+          "caption-encoder": caption_encoder_table, "sizes": sizes}
 
 
 def update(path: Path) -> None:

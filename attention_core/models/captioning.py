@@ -1,7 +1,8 @@
 """Show, Attend and Tell (Xu et al. 2015): an LSTM caption decoder with soft or hard attention over regions.
 
 Registered models: ``caption/soft`` and ``caption/hard`` (trained on composed scenes of clothing items
-and digits) and ``imagenet/efficientnet-lite0`` (for photos: where the encoder's evidence for its top
+and digits; each reads the scene with the family's own learned convolutional encoder, ``scene_encoder``,
+weights in ``weights/caption/encoder``) and ``imagenet/efficientnet-lite0`` (for photos: where the encoder's evidence for its top
 ImageNet classes lies — a class activation map, not attention).
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..record import AttentionMap
 from ..tasks import InputKind, Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
+from .scene_encoder import SceneEncoder, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
 
@@ -30,6 +32,7 @@ DOMAIN_NOTICE = ("This captioner was trained on composed scenes of 224 × 224 pi
                  "handwritten digits on a dark background, captions of at most 20 words); on photos its captions are "
                  "meaningless — see the ImageNet evidence view.")
 TRAINED_SIDE, TRAINED_CAPTION_WORDS = 224, 20
+ENCODER_FOLDER = "encoder"     # weights/caption/encoder: the scene encoder both captioners read through
 ATTENTIONS = {"soft": SoftImageAttention, "hard": HardImageAttention}
 
 
@@ -51,7 +54,7 @@ class CaptionDecoder(nn.Module):
         self.drop = nn.Dropout(0.3)
 
     def start(self, features: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """``features [B, R, 1280]`` → projected regions ``[B, R, d]`` and the initial ``(h, c)``."""
+        """``features [B, R, feature_dim]`` → projected regions ``[B, R, d]`` and the initial ``(h, c)``."""
         regions = torch.tanh(self.project(features))
         mean = regions.mean(1)
         return regions, (torch.tanh(self.init_h(mean)), torch.tanh(self.init_c(mean)))
@@ -87,12 +90,18 @@ class Captioner(ShippedExplainer):
         self.kind = spec.mechanism
         self.words: list[str] = read_json(self.family_folder / "vocab.json")
         self.model = self.load_module(lambda cfg: CaptionDecoder(len(self.words), self.kind, **cfg["model"]))
-        encoder(str(self.device))   # load the shared image encoder now, not on the first request
+        # the scene encoder the decoder was trained on (shared by soft and hard), loaded now, not per request
+        self.encoder: SceneEncoder = shared_scene_encoder(str(self.family_folder / ENCODER_FOLDER), str(self.device))
+
+    @torch.no_grad()
+    def regions(self, image: Image.Image) -> torch.Tensor:
+        """An image → region features ``[1, 49, C]`` from the family's scene encoder."""
+        return self.encoder.regions(scene_tensor(image)[None].to(self.device))
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,
                          ) -> tuple[list[int], torch.Tensor, list[float]]:
-        """Greedy decoding from ``features [1, R, 1280]`` → word ids (with EOS), α ``[T, R]``, β per word."""
+        """Greedy decoding from ``features [1, R, C]`` → word ids (with EOS), α ``[T, R]``, β per word."""
         regions, state = self.model.start(features.to(self.device))
         prev = torch.tensor([BOS], device=self.device)
         gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else None
@@ -110,8 +119,7 @@ class Captioner(ShippedExplainer):
 
     def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
         """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling."""
-        features = region_features(preprocess(inp)[None], str(self.device))
-        ids, alphas, betas = self.caption_features(features, seed)
+        ids, alphas, betas = self.caption_features(self.regions(inp), seed)
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \
@@ -174,7 +182,7 @@ for _kind, _desc in [("soft", "Show, Attend and Tell with soft (deterministic) a
                      ("hard", "Show, Attend and Tell with hard (stochastic) attention — composed scenes")]:
     register(Captioner, id=f"caption/{_kind}", task=Task.CAPTIONING, mechanism=_kind, family="caption",
              input_kind=InputKind.IMAGE, description=_desc, samples=_samples,
-             check=lambda: files_problem(WEIGHTS_DIR / "caption", ("vocab.json",)))
+             check=lambda: files_problem(WEIGHTS_DIR / "caption", ("vocab.json", f"{ENCODER_FOLDER}/model.safetensors")))
 register(ImageNetEvidence, id="imagenet/efficientnet-lite0", task=Task.IMAGE_CLASSIFICATION,
          mechanism="class-evidence", family="imagenet", input_kind=InputKind.IMAGE, files=None,
          description="EfficientNet-Lite0 ImageNet classes with class activation maps (for photos)", samples=_samples)

@@ -1,0 +1,90 @@
+"""A small learned convolutional encoder for the composed scenes: grayscale 224 × 224 → a 7 × 7 grid of regions.
+
+The captioners read scenes of clothing items and digits; a frozen ImageNet network named those items right
+only about 60 % of the time, so the caption models carry their own encoder, pretrained on the training
+split's items (``training.scene_encoder``) to make every grid cell's feature say which item covers it.
+The scene is read at 112 × 112 (half resolution: the items are 60–104 px, so nothing they need is lost
+and the convolutions cost a quarter); four stride-2 stages give the 7 × 7 grid, one region per 32 × 32
+cell of the 224 image — the grid the attention views draw.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from ..checkpoint import load_checkpoint
+from ..device import resolve_device
+
+READ_SIDE = 112                          # pixels the encoder reads (the 224 scene halved)
+GRID = (7, 7)
+MEAN, STD = 0.1, 0.25                    # dark scenes: roughly the training scenes' pixel statistics
+DEFAULT_WIDTHS = (32, 64, 128, 192)
+_LOCK = threading.Lock()
+
+
+def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class SceneEncoder(nn.Module):
+    """Fully convolutional: ``[B, 1, 112, 112]`` → ``[B, C, 7, 7]``; each stage halves the side (stride 16)."""
+
+    def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20) -> None:
+        super().__init__()
+        layers, cin = [], 1
+        for w in widths:                 # stage = stride-2 conv then a stride-1 conv (receptive field ≈ 91 px)
+            layers += [_block(cin, w, 2), _block(w, w, 1)]
+            cin = w
+        layers.append(_block(cin, cin, 1))   # one more 3 × 3 at 7 × 7: a cell also sees its neighbours
+        self.body = nn.Sequential(*layers)
+        self.dim = cin
+        # Pretraining head only: per-cell item class (+1 = background); the captioners read ``body``.
+        self.head = nn.Conv2d(cin, classes + 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B, 1, 112, 112]`` → feature grid ``[B, C, 7, 7]``."""
+        return self.body(x)
+
+    def regions(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B, 1, 112, 112]`` → region features ``[B, 49, C]`` (row-major over the 7 × 7 grid)."""
+        return self.body(x).flatten(2).transpose(1, 2)
+
+
+def scene_pixels(image: Image.Image) -> np.ndarray:
+    """Any image → uint8 ``[112, 112]`` grayscale (resized to a square, as the views do)."""
+    gray = image.convert("L")
+    if gray.size != (224, 224):              # same two-step resize for every input: to the scene size, then half
+        gray = gray.resize((224, 224), Image.BILINEAR)
+    return np.asarray(gray.resize((READ_SIDE, READ_SIDE), Image.BILINEAR))
+
+
+def scene_tensor(image: Image.Image) -> torch.Tensor:
+    """Any image → ``[1, 112, 112]`` normalised grayscale."""
+    return scene_batch(scene_pixels(image)[None])[0]
+
+
+def scene_batch(images: np.ndarray) -> torch.Tensor:
+    """uint8 ``[B, 112, 112]`` (already at the read side) → normalised ``[B, 1, 112, 112]``."""
+    pixels = torch.from_numpy(np.asarray(images, dtype=np.float32))   # a float copy: PIL arrays are read-only
+    return ((pixels / 255.0 - MEAN) / STD)[:, None]
+
+
+def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:
+    """The encoder saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode on ``device``."""
+    state, config = load_checkpoint(folder)
+    net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20))
+    net.load_state_dict(state)
+    return net.to(resolve_device(device)).eval()
+
+
+@lru_cache(maxsize=None)
+def shared_scene_encoder(folder: str, device: str = "auto") -> SceneEncoder:
+    """One loaded encoder per (folder, device), shared by the soft and hard captioners."""
+    with _LOCK:
+        return load_scene_encoder(folder, device)

@@ -1,0 +1,153 @@
+"""Pretrain the captioners' scene encoder: which of the 20 item classes (or background) covers each grid cell.
+
+    python -m training.scene_encoder                  # → attention_core/weights/caption/encoder/
+
+Like an ImageNet backbone, but on our items: canvases are rendered with the scene generator's own placement
+code (``training.data.scenes.place_item``: random size 60–104 px and offset inside a cell of the 2 × 2
+layout), one item in each of the four cells, from the TRAINING split's source items only (Fashion-MNIST
+train 0–19,999 and digits 0–3,599; validation items pick the best checkpoint; the test items — Fashion-MNIST's
+test file and digits 4,000–4,999 — are only scored at the end). Two losses on the 7 × 7 grid: per-cell
+cross-entropy (cells at least 30 % covered by an item → its class, empty cells → background, the partly
+covered rest ignored) and per-item cross-entropy of the logits averaged over the item's covered cells, so
+every cell of an item carries its identity. Fresh canvases every step (the generator is free), seeded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
+from attention_core.models.scene_encoder import DEFAULT_WIDTHS, READ_SIDE, SceneEncoder, scene_batch
+from training.data.scenes import CELLS, FASHION_NAMES, SIZE, load_sources, place_item
+from training.loop import seed_everything
+
+ITEM_NAMES = FASHION_NAMES + [str(d) for d in range(10)]
+ITEM_INDEX = {n: i for i, n in enumerate(ITEM_NAMES)}
+BACKGROUND = len(ITEM_NAMES)
+CELL = SIZE // 7          # 32 px of the 224 scene per region
+COVERED, EMPTY = 0.3, 0.02  # cell fractions: labelled with the item / background; in between: ignored
+
+
+def cell_cover(box: tuple[int, int, int, int]) -> np.ndarray:
+    """``[49]``: the fraction of each 32 × 32 cell covered by ``box`` (row-major)."""
+    x0, y0, x1, y1 = box
+    edges = np.arange(8) * CELL
+    w = np.clip(np.minimum(edges[1:], x1) - np.maximum(edges[:-1], x0), 0, None)
+    h = np.clip(np.minimum(edges[1:], y1) - np.maximum(edges[:-1], y0), 0, None)
+    return (h[:, None] * w[None, :]).ravel() / CELL ** 2
+
+
+def render_canvases(sources, count: int, rng: random.Random) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` canvases with an item in every cell → images uint8 ``[N, 112, 112]``, cell labels ``[N, 49]``
+    (class, background, or -100 = ignored), item cell weights ``[N, 4, 49]`` and item classes ``[N, 4]``."""
+    images = np.zeros((count, READ_SIDE, READ_SIDE), dtype=np.uint8)
+    labels = np.full((count, 49), BACKGROUND, dtype=np.int64)
+    weights = np.zeros((count, 4, 49), dtype=np.float32)
+    classes = np.zeros((count, 4), dtype=np.int64)
+    for n in range(count):
+        canvas = Image.new("L", (SIZE, SIZE), 0)
+        for k, cell in enumerate(CELLS):
+            obj = place_item(canvas, sources, cell, rng)
+            cover = cell_cover(obj["box"])
+            cls = ITEM_INDEX[obj["name"]]
+            labels[n][(cover > EMPTY) & (labels[n] == BACKGROUND)] = -100
+            labels[n][cover >= COVERED] = cls
+            weights[n, k] = (cover >= COVERED) / max((cover >= COVERED).sum(), 1)
+            classes[n, k] = cls
+        # the captioners read scenes through the same RGB → L → 112 resize (scene_encoder.scene_tensor)
+        images[n] = np.asarray(canvas.convert("RGB").convert("L").resize((READ_SIDE, READ_SIDE), Image.BILINEAR))
+    return images, labels, weights, classes
+
+
+def item_logits(net: SceneEncoder, images: np.ndarray, weights: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cell logits ``[N, 49, 21]`` and per-item logits ``[N, 4, 20]`` (cell logits averaged over the item's cells)."""
+    cells = net.head(net(scene_batch(images))).flatten(2).transpose(1, 2)
+    items = torch.bmm(torch.from_numpy(weights), cells)[..., :BACKGROUND]
+    return cells, items
+
+
+@torch.no_grad()
+def item_accuracy(net: SceneEncoder, data: tuple[np.ndarray, ...]) -> dict[str, float]:
+    """Held-out item accuracy (overall, clothing, digits) of the per-item pooled prediction."""
+    net.eval()
+    images, _, weights, classes = data
+    preds = torch.cat([item_logits(net, images[i:i + 100], weights[i:i + 100])[1].argmax(-1)
+                       for i in range(0, len(images), 100)]).numpy()
+    right = preds == classes
+    fashion = classes < len(FASHION_NAMES)
+    return {"items": int(right.size), "accuracy": float(right.mean()),
+            "clothing_accuracy": float(right[fashion].mean()), "digit_accuracy": float(right[~fashion].mean())}
+
+
+def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, widths: tuple[int, ...],
+        eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500) -> dict:
+    """Pretrain, keep the best validation checkpoint, score the test items, save float16 weights."""
+    seed_everything(seed, threads)
+    train_sources = load_sources("train")
+    valid = render_canvases(load_sources("valid"), valid_canvases, random.Random(seed + 100))
+    rng = random.Random(seed)
+    net = SceneEncoder(widths, BACKGROUND)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
+    best, best_step, history, t0, running = -1.0, 0, [], time.time(), []
+    for step in range(1, steps + 1):
+        net.train()
+        images, labels, weights, classes = render_canvases(train_sources, batch, rng)
+        cells, items = item_logits(net, images, weights)
+        loss = (F.cross_entropy(cells.reshape(-1, BACKGROUND + 1), torch.from_numpy(labels).reshape(-1),
+                                ignore_index=-100)
+                + F.cross_entropy(items.reshape(-1, BACKGROUND), torch.from_numpy(classes).reshape(-1)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        running.append(loss.item())
+        if step % eval_every == 0 or step == steps:
+            acc = item_accuracy(net, valid)["accuracy"]
+            history.append({"step": step, "train_loss": round(float(np.mean(running)), 4), "valid": round(acc, 4),
+                            "seconds": round(time.time() - t0, 1)})
+            running = []
+            print(json.dumps(history[-1]), flush=True)
+            if acc > best:
+                best, best_step = acc, step
+                save_checkpoint(net, {"widths": list(widths), "classes": BACKGROUND, "read_side": READ_SIDE,
+                                      "names": ITEM_NAMES}, out)
+    train_seconds = time.time() - t0
+    shipped = SceneEncoder(widths, BACKGROUND)
+    shipped.load_state_dict(load_checkpoint(out)[0])        # score the float16 weights as saved
+    test = render_canvases(load_sources("test"), test_canvases, random.Random(seed + 200))
+    metrics = {"params": sum(p.numel() for p in net.body.parameters()), "head_params":
+               sum(p.numel() for p in net.head.parameters()), "widths": list(widths), "steps": steps,
+               "batch": batch, "canvases_seen": steps * batch, "items_seen": steps * batch * 4, "lr": lr,
+               "seed": seed, "best_step": best_step, "best_valid_item_accuracy": best,
+               "train_seconds": round(train_seconds, 1), "weights": "float16",
+               "valid": item_accuracy(shipped, valid), "test": item_accuracy(shipped, test), "history": history}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in metrics.items() if k != "history"}), flush=True)
+    return metrics
+
+
+def main() -> None:
+    """Command line."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=WEIGHTS_DIR / "caption" / "encoder")
+    p.add_argument("--steps", type=int, default=1200)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--eval-every", type=int, default=100)
+    a = p.parse_args()
+    run(a.out, a.steps, a.batch, a.lr, a.seed, a.threads, DEFAULT_WIDTHS, a.eval_every)
+
+
+if __name__ == "__main__":
+    main()
