@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.timing import median_ms
 from dashboard.pages import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,6 @@ def cold_start_ms() -> float:
 def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, object]]:
     """Per page in headless Chromium: time to drawn page, and median click → script-finished time."""
     from playwright.sync_api import sync_playwright
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     sys.path.insert(0, str(ROOT))
     from dashboard.local_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
@@ -96,27 +96,9 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
         server_ms = (time.perf_counter() - t_server) * 1000
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        finished: list[float] = []
-        sent: list[float] = []
-
-        def on_ws(ws) -> None:
-            def on_frame(payload) -> None:
-                # "script finished" is a tiny message: skip parsing the large figure deltas, which
-                # would put the benchmark's own protobuf decoding on the measured path
-                if isinstance(payload, (bytes, bytearray)) and len(payload) < 1024:
-                    msg = ForwardMsg()
-                    try:
-                        msg.ParseFromString(bytes(payload))
-                    except Exception:
-                        return
-                    if msg.WhichOneof("type") == "script_finished":
-                        finished.append(time.perf_counter())
-            ws.on("framereceived", on_frame)
-            # the browser's rerun request: the round trip is timed from here, so Playwright's own
-            # click handling (actionability checks, scrolling) is not counted
-            ws.on("framesent", lambda payload: sent.append(time.perf_counter()))
-
-        page.on("websocket", on_ws)
+        # rerun round trips are timed from the browser's request, so Playwright's own click handling
+        # (actionability checks, scrolling) is not counted
+        frames = _Frames(page)
         t0 = time.perf_counter()
         page.goto(url)
         wait_for_idle(page)
@@ -130,16 +112,11 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
             first = (time.perf_counter() - t0) * 1000
             times = []
             for i in range(repeats):
-                before, sent_before = len(finished), len(sent)
                 # a toggle flips when its label is clicked; a radio needs the option itself
                 target = case.values[i % 2] if case.kind == "radio" else case.label
-                t0 = time.perf_counter()
-                page.get_by_text(str(target), exact=True).first.click()
-                deadline = time.perf_counter() + 30
-                while len(finished) == before and time.perf_counter() < deadline:
-                    page.wait_for_timeout(5)
-                if len(finished) > before and len(sent) > sent_before:
-                    times.append((finished[before] - sent[sent_before]) * 1000)
+                finished, _ = frames.timed(page, page.get_by_text(str(target), exact=True).first.click, timeout=30)
+                if finished is not None:
+                    times.append(finished)
                 wait_for_idle(page)
             rows.append({"page": case.url, "via": "browser", "first render (ms)": first,
                          "rerun median (ms)": statistics.median(times) if times else None,
@@ -153,16 +130,6 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
 # ---- long inputs (issue 11): documents of 2k–20k characters, transformer inputs of 64–512 tokens ---------
 DOCUMENT_SIZES = (2_000, 10_000, 20_000)
 TOKEN_LENGTHS = (64, 128, 256, 512)
-
-
-def _median_ms(fn, repeats: int) -> float:
-    fn()                                        # warm-up (lazy imports, allocator)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def document_inputs() -> dict[str, str]:
@@ -198,8 +165,8 @@ def document_server_times(texts: dict[str, str], repeats: int) -> list[dict[str,
             document_html(result.maps, only=top)
             document_html(result.maps, only=range(min(40, len(words))))
         rows.append({"input": f"document {name} ({len(text):,} chars, {smap.shape[1]} sentences)",
-                     "model (ms)": _median_ms(lambda: han.explain(text), repeats),
-                     "figures (ms)": _median_ms(figures, repeats)})
+                     "model (ms)": median_ms(lambda: han.explain(text), repeats),
+                     "figures (ms)": median_ms(figures, repeats)})
     return rows
 
 
@@ -235,12 +202,12 @@ def transformer_server_times(texts: dict[str, str], repeats: int) -> list[dict[s
                 out, inc = column_window(out, start, stop), column_window(inc, start, stop)
             token_heads(out, inc)
         rows.append({"input": f"transformer {name} tokens ({n} after merging word pieces)",
-                     "model (ms)": _median_ms(lambda: minilm.explain(text, merge_words=True), repeats),
-                     "statistics (ms)": _median_ms(lambda: (head_table(maps), distance_profiles(maps)), repeats),
-                     "figures (ms)": _median_ms(lambda: (head_grid(table), distance_heatmap(profiles)), repeats),
-                     "one head (ms)": _median_ms(one_head, repeats),
-                     "token view (ms)": _median_ms(token, repeats),
-                     "line view (ms)": _median_ms(lambda: head_lines(last, k=2, threshold=0.1), repeats)})
+                     "model (ms)": median_ms(lambda: minilm.explain(text, merge_words=True), repeats),
+                     "statistics (ms)": median_ms(lambda: (head_table(maps), distance_profiles(maps)), repeats),
+                     "figures (ms)": median_ms(lambda: (head_grid(table), distance_heatmap(profiles)), repeats),
+                     "one head (ms)": median_ms(one_head, repeats),
+                     "token view (ms)": median_ms(token, repeats),
+                     "line view (ms)": median_ms(lambda: head_lines(last, k=2, threshold=0.1), repeats)})
     return rows
 
 

@@ -4,20 +4,11 @@
 """
 from __future__ import annotations
 
-import statistics
 import time
 
 import torch
 
-
-def _median_ms(fn, repeats: int = 15) -> float:
-    fn()   # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+from benchmarks.timing import median_ms
 
 
 def run(device: str = "cpu", repeats: int = 15) -> dict[str, float]:
@@ -33,11 +24,11 @@ def run(device: str = "cpu", repeats: int = 15) -> dict[str, float]:
     result = model.explain(text)
     with torch.no_grad():
         enc = model.tokenizer(text, return_tensors="pt").to(model.device)
-        forward = _median_ms(lambda: model.model(**enc, output_attentions=True), repeats)
-    extract = _median_ms(lambda: model.explain(text), repeats)
-    merged = _median_ms(lambda: model.explain(text, merge_words=True), repeats)
-    view = _median_ms(lambda: model_view(result.maps), max(3, repeats // 3))
-    heads = _median_ms(lambda: head_view(result.maps, 5), max(3, repeats // 3))
+        forward = median_ms(lambda: model.model(**enc, output_attentions=True), repeats)
+    extract = median_ms(lambda: model.explain(text), repeats)
+    merged = median_ms(lambda: model.explain(text, merge_words=True), repeats)
+    view = median_ms(lambda: model_view(result.maps), max(3, repeats // 3))
+    heads = median_ms(lambda: head_view(result.maps, 5), max(3, repeats // 3))
     return {"device": device, "tokens": tokens, "maps": len(result.maps), "load (ms)": load_ms,
             "forward with attentions (ms)": forward, "extract 72 maps (ms)": extract,
             "extract + merge word pieces (ms)": merged, "model view figure (ms)": view,

@@ -18,31 +18,16 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
+
+from benchmarks.timing import median_ms, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 SIZES = (224, 336, 448, 518)
 VIEWS = ("[CLS] · one head", "[CLS] · layers × heads", "[CLS] · mean over heads", "rollout", "patch to patch")
-
-
-def _median_ms(fn: Callable[[], Any], repeats: int) -> float:
-    return _timed(fn, repeats)[0]
-
-
-def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
-    """Median wall time and median process CPU time (ms) of ``fn`` after one warm-up. CPU time is what the
-    work costs whatever else the shared machine runs; wall time is what a user waits."""
-    fn()   # warm-up
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return statistics.median(wall), statistics.median(cpu)
 
 
 def _photo():
@@ -80,7 +65,7 @@ def model_times(cache: Path, device: str, repeats: int) -> tuple[list[dict[str, 
                  f"{size} px: all maps + one patch's 84 rows":
                  lambda: vit.explain(image, size=size, query_patch=(side // 2, side // 2))}
         for step, fn in cases.items():
-            wall, cpu = _timed(fn, n)
+            wall, cpu = timed(fn, n)
             rows.append({"step": step, "ms": wall, "cpu ms": cpu})
     for row in rows:
         row.update(device=device, photo=name)
@@ -109,11 +94,11 @@ def figure_times(vit, repeats: int) -> list[dict[str, Any]]:
                                                                                      ["t"] * 12, patch=(3, 4)),
         }
         for name, build in cases.items():
-            rows.append({"figure": name, "size": size, "build (ms)": _median_ms(build, repeats)})
+            rows.append({"figure": name, "size": size, "build (ms)": median_ms(build, repeats)})
     from attention_core.models import load_model
     cam = load_model("imagenet/efficientnet-lite0").explain(image).maps[0]
     rows.append({"figure": "ImageNet evidence overlay (7 × 7)", "size": 224,
-                 "build (ms)": _median_ms(lambda: image_overlay(image, cam, 0), repeats)})
+                 "build (ms)": median_ms(lambda: image_overlay(image, cam, 0), repeats)})
     return rows
 
 

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,7 +259,7 @@ def classroom(replicas: int = 2, port: int | None = None, address: str = "127.0.
             dep.url = f"http://{host}:{listen}"
             try:
                 _wait_healthy(dep.url, [dep.proxy, *dep.replicas], timeout=30)
-            except DeploymentError as exc:   # say why (e.g. the port is taken): the run folder is removed
+            except DeploymentError:   # say why (e.g. the port is taken): the run folder is removed
                 log = (run_dir / "nginx-error.log").read_text(errors="replace").strip().splitlines()
                 first = next((line for line in log if "[emerg]" in line), log[-1] if log else "no nginx log")
                 raise DeploymentError(f"nginx did not start: {first.split('] ', 1)[-1]}") from None

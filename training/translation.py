@@ -132,10 +132,14 @@ def translate_all(model: Seq2Seq, tok: Tokenizer, sources: list[str], device, ba
     return outs
 
 
-def bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
-    """Corpus BLEU (sacrebleu, lowercased) of greedy translations."""
-    hyps = translate_all(model, tok, [e["source"] for e in examples], device)
+def corpus_bleu(hyps: list[str], examples: list[dict]) -> float:
+    """Corpus BLEU (sacrebleu, lowercased) of translations against the examples' targets."""
     return sacrebleu.corpus_bleu(hyps, [[e["target"].lower() for e in examples]], lowercase=True).score
+
+
+def bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
+    """Corpus BLEU of greedy translations."""
+    return corpus_bleu(translate_all(model, tok, [e["source"] for e in examples], device), examples)
 
 
 def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
@@ -146,7 +150,7 @@ def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 
         src, lengths, _, _ = collate([(tok.encode(ex["source"]).ids[:100] + [EOS], [EOS])])
         best = beam_search(model, src, lengths, beam=beam, max_len=120)
         hyps.append(tok.decode([t for t in best.tokens if t != EOS]))
-    return sacrebleu.corpus_bleu(hyps, [[e["target"].lower() for e in examples]], lowercase=True).score
+    return corpus_bleu(hyps, examples)
 
 
 def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int = 4) -> dict:

@@ -9,14 +9,10 @@ so a ``*-test`` set holds only documents the shipped models never saw.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import importlib.util
 import itertools
 import json
-import random
-import re
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator

@@ -21,7 +21,6 @@ from dashboard.components import (
     figure_of,
     map_panel,
     md_escape,
-    problem,
     show_figure,
     show_notices,
     text_input_block,

@@ -1,5 +1,4 @@
 """The captioners' learned scene encoder: shapes, input handling and the shipped weights on held-out items."""
-import numpy as np
 import pytest
 import torch
 from PIL import Image
