@@ -32,7 +32,7 @@ from attention_core.device import resolve_device
 from attention_core.models.captioning import BOS, ENCODER_FOLDER, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
 from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from attention_core.models.special_tokens import SPECIALS
-from training.data.scenes import CELLS, make_scenes
+from training.data.scenes import CELLS, SCENES_VERSION, make_scenes
 from training.loop import LoopConfig, fit, seed_everything
 
 CONFIG = {"dim": 256, "emb": 64, "attn": 256}   # + feature_dim: the scene encoder's width
@@ -232,7 +232,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     enc_dir = encoder or (folder / ENCODER_FOLDER if (folder / ENCODER_FOLDER / "model.safetensors").exists()
                           else WEIGHTS_DIR / "caption" / ENCODER_FOLDER)
     net = load_scene_encoder(enc_dir, str(resolve_device(device)))   # features computed once, cached on CPU; the decoder is small and trains on CPU
-    cache = cache / f"encoder-{encoder_tag(enc_dir)}"
+    cache = cache / f"encoder-{encoder_tag(enc_dir)}-scenes{SCENES_VERSION}"
     data = {"train": scene_data("train", train_scenes, SPLITS["train"][1], cache, net),
             "valid": scene_data("valid", valid_scenes, SPLITS["valid"][1], cache, net),
             "test": scene_data("test", test_scenes, SPLITS["test"][1], cache, net)}

@@ -111,28 +111,30 @@ def classifier_tables() -> str:
 
 def captioning_table() -> str:
     """Object-name and position accuracy, BLEU and attention correctness, soft vs hard vs the baselines, with the
-    numbers of the earlier captioners (frozen EfficientNet-Lite0 features) beside them."""
-    before = _load(DOCS / "metrics_caption_efficientnet.json") or {}
+    numbers of the two earlier captioners (frozen EfficientNet-Lite0 features; the first, wide learned encoder)."""
+    earlier = {"EfficientNet": (_load(DOCS / "metrics_caption_efficientnet.json") or {}).get("fixed_test", {}),
+               "wide encoder": _load(DOCS / "metrics_caption_wide_encoder.json") or {}}
     base = _load(WEIGHTS_DIR / "caption" / "baselines.json") or {}
+    cols = " | ".join(f"before ({name}): name / object / BLEU-4 / exact / α mass" for name in earlier)
     out = ["| model | object-name accuracy | position accuracy | object accuracy (both) | BLEU-4 | exact match | "
-           "α mass inside the named object's box | uniform-attention share | before (frozen EfficientNet features, "
-           "same test scenes): name / object / BLEU-4 / exact / α mass | train scenes | epochs | train time |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           f"α mass inside the named object's box | uniform-attention share | {cols} | train scenes | epochs | "
+           "train time |", "|---|---|---|---|---|---|---|---|" + "---|" * len(earlier) + "---|---|---|"]
     for kind in ("soft", "hard"):
         m = _load(WEIGHTS_DIR / "caption" / kind / "metrics.json") or {}
-        o = before.get("fixed_test", {}).get(kind, {})
+        before = " | ".join(
+            f"{o.get('name_accuracy', NAN):.3f} / {o.get('object_accuracy', NAN):.3f} / {o.get('bleu4', NAN):.1f} / "
+            f"{o.get('exact_match', NAN):.3f} / {o.get('box_attention_share', NAN):.3f}"
+            for o in (e.get(kind, {}) for e in earlier.values()))
         out.append(f"| {kind} attention | **{m.get('name_accuracy', NAN):.3f}** | {m.get('position_accuracy', NAN):.3f} | "
                    f"{m.get('object_accuracy', NAN):.3f} | {m.get('bleu4', NAN):.1f} | {m.get('exact_match', NAN):.3f} | "
-                   f"{m.get('box_attention_share', NAN):.3f} | {m.get('uniform_box_share', NAN):.3f} | "
-                   f"{o.get('name_accuracy', NAN):.3f} / {o.get('object_accuracy', NAN):.3f} / {o.get('bleu4', NAN):.1f} / "
-                   f"{o.get('exact_match', NAN):.3f} / {o.get('box_attention_share', NAN):.3f} | "
+                   f"{m.get('box_attention_share', NAN):.3f} | {m.get('uniform_box_share', NAN):.3f} | {before} | "
                    f"{m.get('train_scenes', 0):,} | {_epochs(m)} | {_minutes(m)} |")
     for key, name in (("template_random_names", "baseline: gold layout, random names"),
                       ("layout_only_majority_name", f"baseline: layout from pixels, every object “{base.get('majority_name', '?')}”")):
         m = base.get(key, {})
         out.append(f"| {name} | {m.get('name_accuracy', NAN):.3f} | {m.get('position_accuracy', NAN):.3f} | "
                    f"{m.get('object_accuracy', NAN):.3f} | {m.get('bleu4', NAN):.1f} | {m.get('exact_match', NAN):.3f} | "
-                   f"– | – | – | – | – | – |")
+                   "– | – | " + "– | " * len(earlier) + "– | – | – |")
     return "\n".join(out)
 
 
@@ -145,7 +147,9 @@ def caption_encoder_table() -> str:
         r = m.get(key, {})
         out.append(f"| {name} | {r.get('items', 0):,} | **{r.get('accuracy', NAN):.3f}** | "
                    f"{r.get('clothing_accuracy', NAN):.3f} | {r.get('digit_accuracy', NAN):.3f} |")
-    out.append(f"\nEncoder: {m.get('params', 0) / 1e6:.2f} M parameters (widths {m.get('widths')}), "
+    view = ("1 × 1 convolutions at the 7 × 7 grid: each region sees ≈ 59 px of the 112-px input" if m.get("local")
+            else "3 × 3 convolutions at the 7 × 7 grid: each region sees ≈ 123 px of the 112-px input")
+    out.append(f"\nEncoder: {m.get('params', 0) / 1e6:.2f} M parameters (widths {m.get('widths')}; {view}), "
                f"{m.get('steps', 0):,} steps × {m.get('batch', 0)} canvases ({m.get('items_seen', 0):,} item "
                f"presentations), best step {m.get('best_step')}, {m.get('train_seconds', 0) / 60:.1f} min.")
     return "\n".join(out)

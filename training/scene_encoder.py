@@ -88,13 +88,13 @@ def item_accuracy(net: SceneEncoder, data: tuple[np.ndarray, ...]) -> dict[str, 
 
 
 def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, widths: tuple[int, ...],
-        eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500) -> dict:
+        eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500, local: bool = False) -> dict:
     """Pretrain, keep the best validation checkpoint, score the test items, save float16 weights."""
     seed_everything(seed, threads)
     train_sources = load_sources("train")
     valid = render_canvases(load_sources("valid"), valid_canvases, random.Random(seed + 100))
     rng = random.Random(seed)
-    net = SceneEncoder(widths, BACKGROUND)
+    net = SceneEncoder(widths, BACKGROUND, local)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     best, best_step, history, t0, running = -1.0, 0, [], time.time(), []
@@ -118,14 +118,14 @@ def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, w
             print(json.dumps(history[-1]), flush=True)
             if acc > best:
                 best, best_step = acc, step
-                save_checkpoint(net, {"widths": list(widths), "classes": BACKGROUND, "read_side": READ_SIDE,
+                save_checkpoint(net, {"widths": list(widths), "classes": BACKGROUND, "local": local, "read_side": READ_SIDE,
                                       "names": ITEM_NAMES}, out)
     train_seconds = time.time() - t0
-    shipped = SceneEncoder(widths, BACKGROUND)
+    shipped = SceneEncoder(widths, BACKGROUND, local)
     shipped.load_state_dict(load_checkpoint(out)[0])        # score the float16 weights as saved
     test = render_canvases(load_sources("test"), test_canvases, random.Random(seed + 200))
     metrics = {"params": sum(p.numel() for p in net.body.parameters()), "head_params":
-               sum(p.numel() for p in net.head.parameters()), "widths": list(widths), "steps": steps,
+               sum(p.numel() for p in net.head.parameters()), "widths": list(widths), "local": local, "steps": steps,
                "batch": batch, "canvases_seen": steps * batch, "items_seen": steps * batch * 4, "lr": lr,
                "seed": seed, "best_step": best_step, "best_valid_item_accuracy": best,
                "train_seconds": round(train_seconds, 1), "weights": "float16",
@@ -145,8 +145,11 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval-every", type=int, default=100)
+    p.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)), help="channels per stage, e.g. 32,64,160,256")
+    p.add_argument("--local", action="store_true", help="1 × 1 convolutions at the 7 × 7 grid (regions see ~59 px)")
     a = p.parse_args()
-    run(a.out, a.steps, a.batch, a.lr, a.seed, a.threads, DEFAULT_WIDTHS, a.eval_every)
+    run(a.out, a.steps, a.batch, a.lr, a.seed, a.threads, tuple(int(w) for w in a.widths.split(",")), a.eval_every,
+        local=a.local)
 
 
 if __name__ == "__main__":

@@ -206,8 +206,10 @@ def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], devic
 
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
-        warm_start: bool = False, lr: float | None = None, overrides: dict | None = None) -> dict:
-    """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config)."""
+        warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
+        total_epochs: int | None = None) -> dict:
+    """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
+    ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget)."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -245,6 +247,11 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         # the whole curve across sessions, epochs counted from the first session's start
         previous_curve = old.get("curve") or [dict(h, epoch=h["epoch"] + before.get("epochs", 0), session=old_session)
                                                for h in old.get("history", [])]
+    if total_epochs is not None:
+        epochs = min(epochs, total_epochs - (previous or {}).get("epochs", 0))
+        if epochs <= 0:
+            print(json.dumps({"mechanism": mechanism, "skipped": f"already trained {total_epochs} epochs"}), flush=True)
+            return json.loads((out_dir / "metrics.json").read_text())
     lr = lr or cfg["lr"]
     loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
                       lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None)
@@ -261,6 +268,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
                "seed": seed, "threads": threads, "split": "clean", "weights": "float16",
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
+                          **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
                **({"previous": previous} if previous else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"}}
@@ -294,6 +302,8 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=12.0, help="wall-clock budget per model")
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--total-epochs", type=int, default=None,
+                        help="cap on the epochs of all warm-started runs together (one budget for every mechanism)")
     parser.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
@@ -312,7 +322,8 @@ def main() -> None:
         return
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
-            args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides)
+            args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
+            total_epochs=args.total_epochs)
 
 
 def parse_setting(item: str) -> tuple[str, object]:

@@ -28,20 +28,26 @@ DEFAULT_WIDTHS = (32, 64, 128, 192)
 _LOCK = threading.Lock()
 
 
-def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+def _block(cin: int, cout: int, stride: int, kernel: int = 3) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
 
 
 class SceneEncoder(nn.Module):
-    """Fully convolutional: ``[B, 1, 112, 112]`` → ``[B, C, 7, 7]``; each stage halves the side (stride 16)."""
+    """Fully convolutional: ``[B, 1, 112, 112]`` → ``[B, C, 7, 7]``; each stage halves the side (stride 16).
 
-    def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20) -> None:
+    ``local=True`` makes the convolutions after the last stride-2 one 1 × 1: a region then sees 59 px of the
+    112 image (its own 16 px cell and about a cell around it) instead of 123 px — the whole scene — so an empty
+    cell cannot carry its neighbour's identity and the decoder has to look at the item itself."""
+
+    def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False) -> None:
         super().__init__()
         layers, cin = [], 1
-        for w in widths:                 # stage = stride-2 conv then a stride-1 conv (receptive field ≈ 91 px)
-            layers += [_block(cin, w, 2), _block(w, w, 1)]
+        late = 1 if local else 3         # kernel of the convolutions at the 7 × 7 grid
+        for i, w in enumerate(widths):   # stage = stride-2 conv then a stride-1 conv
+            layers += [_block(cin, w, 2), _block(w, w, 1, late if i == len(widths) - 1 else 3)]
             cin = w
-        layers.append(_block(cin, cin, 1))   # one more 3 × 3 at 7 × 7: a cell also sees its neighbours
+        layers.append(_block(cin, cin, 1, late))   # one more conv at 7 × 7 (3 × 3: a cell sees its neighbours)
         self.body = nn.Sequential(*layers)
         self.dim = cin
         # Pretraining head only: per-cell item class (+1 = background); the captioners read ``body``.
@@ -78,7 +84,7 @@ def scene_batch(images: np.ndarray) -> torch.Tensor:
 def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:
     """The encoder saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode on ``device``."""
     state, config = load_checkpoint(folder)
-    net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20))
+    net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False))
     net.load_state_dict(state)
     return net.to(resolve_device(device)).eval()
 

@@ -11,7 +11,10 @@ def test_each_split_holds_every_digit_and_no_image_is_shared():
         items = load_sources(split)
         counts[split] = Counter(n for _, n in items if n.isdigit())
         pixels[split] = {img.tobytes() for img, n in items if n.isdigit()}
-    assert counts["train"] == Counter({str(d): 360 for d in range(10)})
+    assert counts["train"] == Counter({str(d): 3 * 360 for d in range(10)})    # listed thrice: ~15 % digits
+    train = load_sources("train")
+    assert len({img.tobytes() for img, n in train if n.isdigit()}) > 3000
+    assert 0.13 < sum(n.isdigit() for _, n in train) / len(train) < 0.17
     assert counts["valid"] == Counter({str(d): 40 for d in range(10)})
     assert counts["test"] == Counter({str(d): 100 for d in range(10)})
     assert not pixels["train"] & pixels["test"] and not pixels["train"] & pixels["valid"]

@@ -34,6 +34,13 @@ def test_translation_overrides_and_warm_start_curve(tmp_path):
     # the curve keeps the first session's epochs and continues the count in the second
     assert [(p["session"], p["epoch"]) for p in second["curve"]] == [(1, 1), (2, 1), (2, 2)]
     assert second["previous"]["epochs"] == 1
+    # one budget across runs: with 2 epochs already trained, a total of 3 allows one more and then none
+    third = run("dates", "local-m", tmp_path, max_minutes=1, epochs=5, seed=0, threads=1, limit=200, device="cpu",
+                overrides={"width": 1, "local_score": "concat"}, warm_start=True, total_epochs=3, patience=9)
+    assert third["epochs"] == 1 and third["budget"]["max_total_epochs"] == 3
+    fourth = run("dates", "local-m", tmp_path, max_minutes=1, epochs=5, seed=0, threads=1, limit=200, device="cpu",
+                 overrides={"width": 1, "local_score": "concat"}, warm_start=True, total_epochs=3)
+    assert fourth["session"] == 3 and len(fourth["curve"]) == len(third["curve"])    # nothing trained
 
 
 def test_train_document_han(tmp_path):

@@ -38,3 +38,16 @@ def test_shipped_encoder_names_held_out_items():
     result = item_accuracy(net, data)
     # the card reports ~0.9 on 2,000 test items; 0.8 leaves room for a 160-item sample
     assert result["items"] == 160 and result["accuracy"] >= 0.8, result
+
+
+def test_local_encoder_regions_see_only_their_neighbourhood():
+    torch.manual_seed(0)
+    x = torch.randn(1, 1, READ_SIDE, READ_SIDE)
+    y = x.clone()
+    y[..., :16, :16] += 5.0                              # change only the top-left 16 × 16 cell
+    for local, far_changes in ((True, False), (False, True)):
+        net = SceneEncoder((8, 8, 16, 24), local=local).eval()
+        a, b = net(x), net(y)
+        assert not torch.allclose(a[..., 1, 1], b[..., 1, 1])        # the next cell sees it either way
+        # a region three cells away: outside a local region's ~59 px view, inside the wide one's
+        assert torch.allclose(a[..., 4, 4], b[..., 4, 4]) != far_changes
