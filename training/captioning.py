@@ -35,7 +35,7 @@ from attention_core.models.special_tokens import SPECIALS
 from training.data.scenes import CELLS, SCENES_VERSION, make_scenes
 from training.loop import LoopConfig, fit, seed_everything
 
-CONFIG = {"dim": 256, "emb": 64, "attn": 256}   # + feature_dim: the scene encoder's width
+CONFIG = {"dim": 256, "emb": 64, "attn": 256, "positions": 49}   # + feature_dim: the scene encoder's width
 CELL = 32   # 224 / 7 pixels per region
 SPLITS = {"train": ("train", 10000), "valid": ("valid", 20000), "test": ("test", 1001)}   # split → (sources, seed)
 
@@ -323,7 +323,7 @@ def main() -> None:
     p.add_argument("--attention", choices=["soft", "hard"], default="soft")
     p.add_argument("--baselines", action="store_true", help="write caption/baselines.json and stop")
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
-    p.add_argument("--train-scenes", type=int, default=10000)
+    p.add_argument("--train-scenes", type=int, default=30000)
     p.add_argument("--valid-scenes", type=int, default=300)
     p.add_argument("--test-scenes", type=int, default=300)
     p.add_argument("--max-minutes", type=float, default=30.0)

@@ -139,17 +139,18 @@ def main() -> None:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR / "caption" / "encoder")
-    p.add_argument("--steps", type=int, default=1200)
+    p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval-every", type=int, default=100)
-    p.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)), help="channels per stage, e.g. 32,64,160,256")
-    p.add_argument("--local", action="store_true", help="1 × 1 convolutions at the 7 × 7 grid (regions see ~59 px)")
+    p.add_argument("--widths", default="32,64,160,256", help=f"channels per stage (session 3: {DEFAULT_WIDTHS})")
+    p.add_argument("--wide", action="store_true", help="3 × 3 convolutions at the 7 × 7 grid (regions see the "
+                   "whole scene, as in session 3) instead of the shipped 1 × 1 (regions see ~59 px)")
     a = p.parse_args()
     run(a.out, a.steps, a.batch, a.lr, a.seed, a.threads, tuple(int(w) for w in a.widths.split(",")), a.eval_every,
-        local=a.local)
+        local=not a.wide)
 
 
 if __name__ == "__main__":

@@ -40,10 +40,15 @@ class CaptionDecoder(nn.Module):
     """LSTM decoder: β-gated attention context, deep output, initial state from the mean region."""
 
     def __init__(self, vocab_size: int, attention: str, feature_dim: int = FEATURES, dim: int = 256,
-                 emb: int = 64, attn: int = 256) -> None:
+                 emb: int = 64, attn: int = 256, positions: int = 0) -> None:
         super().__init__()
         self.kind = attention
         self.project = nn.Linear(feature_dim, dim)          # regions → decoder width, once per image
+        # ``positions`` > 0: a learned embedding per region added to its projected feature. A deep CNN's
+        # regions know where they are (their receptive field reaches the zero-padded border); the local scene
+        # encoder's inner regions do not, and the caption has to say *where* ("at the top left") from what
+        # the attention read.
+        self.where = nn.Parameter(0.02 * torch.randn(positions, dim)) if positions else None
         self.init_h, self.init_c = nn.Linear(dim, dim), nn.Linear(dim, dim)
         self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD)
         self.attention = ATTENTIONS[attention](dim, dim, attn)
@@ -55,7 +60,10 @@ class CaptionDecoder(nn.Module):
 
     def start(self, features: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """``features [B, R, feature_dim]`` → projected regions ``[B, R, d]`` and the initial ``(h, c)``."""
-        regions = torch.tanh(self.project(features))
+        regions = self.project(features)
+        if self.where is not None:
+            regions = regions + self.where
+        regions = torch.tanh(regions)
         mean = regions.mean(1)
         return regions, (torch.tanh(self.init_h(mean)), torch.tanh(self.init_c(mean)))
 

@@ -5,7 +5,8 @@ only about 60 % of the time, so the caption models carry their own encoder, pret
 split's items (``training.scene_encoder``) to make every grid cell's feature say which item covers it.
 The scene is read at 112 × 112 (half resolution: the items are 60–104 px, so nothing they need is lost
 and the convolutions cost a quarter); four stride-2 stages give the 7 × 7 grid, one region per 32 × 32
-cell of the 224 image — the grid the attention views draw.
+cell of the 224 image — the grid the attention views draw. The shipped encoder is ``local`` (1 × 1
+convolutions at the grid, see :class:`SceneEncoder`), so a region only describes what lies on or next to it.
 """
 from __future__ import annotations
 
