@@ -86,10 +86,12 @@ def test_pretrain_scene_encoder_then_caption_with_it(tmp_path):
     from training.captioning import run as caption
     from training.scene_encoder import run
     m = run(tmp_path / "caption" / "encoder", steps=2, batch=4, lr=1e-3, seed=0, threads=1, widths=(8, 8, 16, 16),
-            eval_every=1, valid_canvases=4, test_canvases=4)
+            eval_every=1, valid_canvases=4, test_canvases=4, local=True)
+    assert m["local"] and load_checkpoint(tmp_path / "caption" / "encoder")[1]["local"]
     assert m["test"]["items"] == 16 and 0 <= m["test"]["accuracy"] <= 1 and m["best_step"] in (1, 2)
     c = caption("soft", tmp_path, train_scenes=16, test_scenes=4, max_minutes=1, epochs=1, seed=0, threads=1,
                 cache=tmp_path / "cache", device="cpu", valid_scenes=4)
     assert c["encoder"]["params"] == m["params"]                  # read through the encoder just trained
     state, config = load_checkpoint(tmp_path / "caption" / "soft")
     assert config["model"]["feature_dim"] == 16 and state["project.weight"].shape[1] == 16
+    assert state["where"].shape == (49, config["model"]["dim"])     # one learned position per region
