@@ -88,7 +88,7 @@ def item_accuracy(net: SceneEncoder, data: tuple[np.ndarray, ...]) -> dict[str, 
 
 
 def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, widths: tuple[int, ...],
-        eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500, local: bool = False) -> dict:
+        eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500, local: bool = True) -> dict:
     """Pretrain, keep the best validation checkpoint, score the test items, save float16 weights."""
     seed_everything(seed, threads)
     train_sources = load_sources("train")

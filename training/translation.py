@@ -153,14 +153,20 @@ def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 
     return corpus_bleu(hyps, examples)
 
 
+def load_saved(folder: Path, tok: Tokenizer, mechanism: str) -> Seq2Seq:
+    """The float16 model saved in ``folder``, reloaded into a fresh float32 ``Seq2Seq`` in eval mode."""
+    state, config = load_checkpoint(folder)
+    model = Seq2Seq(tok.get_vocab_size(), mechanism, **config["model"])
+    model.load_state_dict(state)
+    return model.eval()
+
+
 def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int = 4) -> dict:
     """Add beam-search test BLEU to a shipped Bible model's metrics.json (no training)."""
     cfg = TASKS[task]
     family_dir = out_root / cfg["family"]
     tok = Tokenizer.from_file(str(family_dir / "tokenizer.json"))
-    state, config = load_checkpoint(family_dir / mechanism)
-    model = Seq2Seq(tok.get_vocab_size(), mechanism, **config["model"])
-    model.load_state_dict(state)
+    model = load_saved(family_dir / mechanism, tok, mechanism)
     test = load_task(task, seed)["test"]
     path = family_dir / mechanism / "metrics.json"
     metrics = json.loads(path.read_text())
@@ -260,10 +266,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                  lambda m: score(task, m, tok, valid, dev), loop, history_path=out_dir / "history.json")
     save_checkpoint(model.cpu(), {"model": cfg["model"], "mechanism": mechanism, "task": task}, out_dir)
     # score what ships: the float16 file reloaded into a fresh model
-    state, _ = load_checkpoint(out_dir)
-    shipped = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"])
-    shipped.load_state_dict(state)
-    shipped.eval()
+    shipped = load_saved(out_dir, tok, mechanism)
     metrics = {"task": task, "mechanism": mechanism, "label": MECHANISM_LABELS[mechanism], "params": params,
                "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
                "seed": seed, "threads": threads, "split": "clean", "weights": "float16",

@@ -35,16 +35,29 @@ def scenes():
     return make_scenes("test", 30, 1001)     # the first 30 held-out scenes of the card's evaluation
 
 
+@pytest.fixture(scope="module")
+def explained(scenes):
+    """Each captioner's explanation of every scene of the slice, computed once for the tests below."""
+    cache = {}
+
+    def get(kind):
+        if kind not in cache:
+            model = load_model(f"caption/{kind}")
+            cache[kind] = [model.explain(s["image"]) for s in scenes]
+        return cache[kind]
+    return get
+
+
 @pytest.mark.parametrize("kind", ["soft", "hard"])
-def test_captioner_rows_per_word_grid_and_bleu(kind, scenes):
-    model = load_model(f"caption/{kind}")
-    result = model.explain(scenes[0]["image"])
+def test_captioner_rows_per_word_grid_and_bleu(kind, scenes, explained):
+    results = explained(kind)
+    result = results[0]
     amap = result.maps[0]
     assert amap.grid == (7, 7) and amap.shape == (len(amap.queries), 49)
     assert amap.queries[-1] == "</s>"
     np.testing.assert_allclose(amap.weights.sum(1), 1.0, atol=1e-5)
     assert "trained on composed scenes" in result.notices[0]
-    hyps = [model.explain(s["image"]).output.text.replace(",", " ,") for s in scenes]
+    hyps = [r.output.text.replace(",", " ,") for r in results]
     bleu = sacrebleu.corpus_bleu(hyps, [[s["caption"] for s in scenes]], tokenize="none").score
     assert bleu >= BLEU_FLOOR[kind]
     from training.captioning import caption_scores
@@ -53,14 +66,13 @@ def test_captioner_rows_per_word_grid_and_bleu(kind, scenes):
 
 
 @pytest.mark.parametrize("kind", ["soft", "hard"])
-def test_name_words_attend_to_their_own_object(kind, scenes):
+def test_name_words_attend_to_their_own_object(kind, scenes, explained):
     """Attention correctness: a correctly named object's word puts most of α on that object's own cells."""
     import torch
     from training.captioning import caption_scores
-    model = load_model(f"caption/{kind}")
     inside, uniform = [], []
-    for s in scenes:
-        amap = model.explain(s["image"]).maps[0]
+    for s, result in zip(scenes, explained(kind)):
+        amap = result.maps[0]
         words = list(amap.queries[:-1])                       # one α row per generated word, "</s>" last
         scores = caption_scores(words, s["objects"], torch.from_numpy(amap.weights))
         inside += scores["inside"]
