@@ -9,7 +9,7 @@ import sys
 from typing import Sequence
 
 from .inputs import InputError, clean_text, load_image
-from .models import ModelLoadError, get_spec, list_models, load_model
+from .models import ExplainError, ModelLoadError, get_spec, list_models, load_model
 from .tasks import InputKind
 
 
@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the registered models")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     exp = sub.add_parser("explain", help="run one model and print its output and attention maps")
-    exp.add_argument("--model", required=True, help="model id (see `models`)")
+    exp.add_argument("--model", required=True,
+                     help="model id (see `models`), or hf:PATH for your own Hugging Face model folder")
     source = exp.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="input text")
     source.add_argument("--image", help="path to an image (PNG, JPEG, WebP)")
@@ -92,6 +93,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         spec = get_spec(args.model)
     except KeyError as exc:
         return _fail(str(exc.args[0]))
+    except ModelLoadError as exc:       # an hf:<folder or hub id> that holds no readable model
+        return _fail(str(exc))
     try:
         if args.text is not None:
             if spec.input_kind != InputKind.TEXT:
@@ -105,7 +108,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
                 return _fail(f"model {spec.id!r} takes text (--text), not an image")
             inp, notices = load_image(args.image), []
         result = load_model(spec.id).explain(inp)
-    except (InputError, ModelLoadError) as exc:
+    except (InputError, ModelLoadError, ExplainError) as exc:
         return _fail(str(exc))
     result.notices[:0] = notices
     if args.json:

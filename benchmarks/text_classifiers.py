@@ -14,7 +14,7 @@ import torch
 
 def document(chars: int = 20_000) -> str:
     """A BBC-like text of about ``chars`` characters (held-out articles repeated)."""
-    from training.data.bbc import load_articles, split
+    from attention_core.data.bbc import load_articles, split
     text = "\n\n".join(t for t, _ in split(load_articles(), seed=0)["test"][:20])
     return (text * (chars // len(text) + 1))[:chars]
 

@@ -44,10 +44,11 @@ def wait_healthy(url: str, failure: Callable[[], Exception | None], timeout: flo
 
 
 @contextlib.contextmanager
-def dashboard_server(timeout: float = 90.0) -> Iterator[str]:
-    """Run ``streamlit run dashboard/app.py`` on localhost; yield its base URL; stop it afterwards."""
+def dashboard_server(timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run dashboard/app.py`` on localhost (``env``: extra environment, e.g. the models
+    folder); yield its base URL; stop it afterwards."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",

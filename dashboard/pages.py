@@ -2,6 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
+
+from attention_core.capabilities import Capabilities, Input, MapKind, Needs, Produces
+
+# What each model page draws, as declared capabilities: a model appears on every page whose needs it meets.
+TRANSLATE = Needs(input=Input.TEXT, produces=Produces.TRANSLATION, maps={MapKind.CROSS})
+CAPTION = Needs(input=Input.IMAGE, produces=Produces.CAPTION, maps={MapKind.CROSS, MapKind.PATCH_GRID})
+IMAGE_EVIDENCE = Needs(input=Input.IMAGE, produces=Produces.LABEL, maps={MapKind.CLASS_EVIDENCE})
+VISION = Needs(input=Input.IMAGE, maps={MapKind.SELF, MapKind.LAYERS_HEADS, MapKind.PATCH_GRID})
+DOCUMENT = Needs(input=Input.TEXT, produces=Produces.LABEL, maps={MapKind.HIERARCHY})
+HOPS = Needs(input=Input.TEXT, maps={MapKind.HOPS})
+TRANSFORMERS = Needs(input=Input.TEXT, maps={MapKind.SELF, MapKind.LAYERS_HEADS})
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,9 @@ class PageInfo:
     blurb: str
     ready: str = ".js-plotly-plot"
     widget: tuple[str, str, tuple] | None = None
+    needs: Needs | None = None   # the models the page draws (None: not a model page)
+    # session-state entries that open a text input of a model on this page (family, text) → {key: value}
+    opens: Callable[[str, str], dict[str, Any]] | None = None
 
     @property
     def url(self) -> str:
@@ -34,20 +49,24 @@ PAGES: list[PageInfo] = [
              "What Attention Atlas shows and which models are here", ready="text=Attention Atlas"),
     PageInfo("app_pages/translate.py", "Translate", ":material/translate:", "Explore",
              "Translate: 7 mechanisms on one sentence",
-             widget=("toggle", "Shared colour scale", (False, True))),
+             widget=("toggle", "Shared colour scale", (False, True)), needs=TRANSLATE,
+             opens=lambda family, text: {"translate-family": family, f"translate-{family}-text": text}),
     PageInfo("app_pages/caption.py", "Caption", ":material/image:", "Explore",
              "Caption: soft vs hard attention on an image",
-             widget=("radio", "Show", ("all words (small multiples)", "one word at a time"))),
+             widget=("radio", "Show", ("all words (small multiples)", "one word at a time")), needs=CAPTION),
     PageInfo("app_pages/vision.py", "Vision transformer", ":material/visibility:", "Explore",
              "Vision transformer: real attention on any photo (DINOv2-S)",
-             widget=("toggle", "Presentation mode (large fonts)", (True, False))),
+             widget=("toggle", "Presentation mode (large fonts)", (True, False)), needs=VISION),
     PageInfo("app_pages/document.py", "Document", ":material/article:", "Explore",
              "Document: word and sentence attention (HAN)",
-             widget=("radio", "Word shading", ("raw", "sentence-weighted"))),
+             widget=("radio", "Word shading", ("raw", "sentence-weighted")), needs=DOCUMENT,
+             opens=lambda family, text: {"document-text": text}),
     PageInfo("app_pages/hops.py", "Self-attention hops", ":material/layers:", "Explore",
-             "Self-attention hops and their overlap", widget=LARGE_FONTS),
+             "Self-attention hops and their overlap", widget=LARGE_FONTS, needs=HOPS,
+             opens=lambda family, text: {"hops-text": text}),
     PageInfo("app_pages/transformers.py", "Transformers", ":material/hub:", "Explore",
-             "Transformers: heads and layers of MiniLM", widget=LARGE_FONTS),
+             "Transformers: heads and layers of MiniLM", widget=LARGE_FONTS, needs=TRANSFORMERS,
+             opens=lambda family, text: {"transformers-text": text}),
     PageInfo("app_pages/compare.py", "Compare", ":material/compare:", "Explore",
              "Compare any maps + statistics", ready="text=Nothing to compare yet"),
     PageInfo("app_pages/dataset.py", "Dataset atlas", ":material/dataset:", "Explore",
@@ -60,6 +79,12 @@ PAGES: list[PageInfo] = [
              "Classroom: attention computed step by step", ready="text=Step 1 · The example",
              widget=LARGE_FONTS),
 ]
+
+
+def page_for(caps: Capabilities, text: bool = False) -> PageInfo | None:
+    """The first model page that draws a model with these declarations (``text``: and can open a text)."""
+    return next((p for p in PAGES if p.needs is not None and p.needs.accepts(caps)
+                 and (p.opens is not None or not text)), None)
 
 
 def sections() -> dict[str, list[PageInfo]]:

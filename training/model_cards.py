@@ -164,13 +164,40 @@ def sizes() -> str:
     return "\n".join(rows)
 
 
+def family_table(family: str, weights: Path | None = None) -> str:
+    """A family's card table from the ``card`` of every ``weights/<family>/*/metrics.json`` (written by
+    :func:`training.ship.ship`), with the baseline's metrics as the last rows — no code per family."""
+    rows, baselines = [], {}
+    for path in sorted(((weights or WEIGHTS_DIR) / family).glob("*/metrics.json")):
+        m = json.loads(path.read_text())
+        if "card" in m:
+            rows.append(m["card"])
+            if m.get("baseline"):
+                baselines.setdefault(m["baseline"].get("name", "baseline"), m["baseline"])
+    if not rows:
+        return f"(no metrics.json with a card under weights/{family}/ yet)"
+    keys = [k for k in rows[0] if k != "model"]
+    out = ["| model | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else ("–" if v is None else str(v))
+    out += [f"| {r['model']} | " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
+    out += [f"| baseline: {name} | " + " | ".join(fmt(b.get(k)) for k in keys) + " |" for name, b in baselines.items()]
+    return "\n".join(out)
+
+
 TABLES = {"translation": translation_table, "classifiers": classifier_tables, "captioning": captioning_table,
           "caption-encoder": caption_encoder_table, "sizes": sizes}
 
 
-def update(path: Path) -> None:
+def update(path: Path, weights: Path | None = None) -> None:
     """Replace each ``<!-- table:NAME -->`` … ``<!-- /table -->`` block of ``path`` with a fresh table."""
     text = path.read_text()
+    # generic family tables: <!-- table:family:NAME --> … <!-- /table -->
+    import re
+    for family in re.findall(r"<!-- table:family:([\w.-]+) -->", text):
+        start, end = f"<!-- table:family:{family} -->", "<!-- /table -->"
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{start}\n{family_table(family, weights)}\n{end}{tail}"
     for name, make in TABLES.items():
         start, end = f"<!-- table:{name} -->", "<!-- /table -->"
         if start in text:

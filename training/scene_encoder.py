@@ -3,7 +3,7 @@
     python -m training.scene_encoder                  # → attention_core/weights/caption/encoder/
 
 Like an ImageNet backbone, but on our items: canvases are rendered with the scene generator's own placement
-code (``training.data.scenes.place_item``: random size 60–104 px and offset inside a cell of the 2 × 2
+code (``attention_core.data.scenes.place_item``: random size 60–104 px and offset inside a cell of the 2 × 2
 layout), one item in each of the four cells, from the TRAINING split's source items only (Fashion-MNIST
 train 0–19,999 and digits 0–3,599; validation items pick the best checkpoint; the test items — Fashion-MNIST's
 test file and digits 4,000–4,999 — are only scored at the end). Two losses on the 7 × 7 grid: per-cell
@@ -26,7 +26,7 @@ from PIL import Image
 
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.models.scene_encoder import DEFAULT_WIDTHS, READ_SIDE, SceneEncoder, scene_batch
-from training.data.scenes import CELLS, FASHION_NAMES, SIZE, load_sources, place_item
+from attention_core.data.scenes import CELLS, FASHION_NAMES, SIZE, load_sources, place_item
 from training.loop import seed_everything
 
 ITEM_NAMES = FASHION_NAMES + [str(d) for d in range(10)]

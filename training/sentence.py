@@ -4,7 +4,7 @@
     python -m training.sentence --penalty 0                # ships as sentence/lin-nopenalty
     python -m training.sentence --seeds 1,2,3 --penalty 0.3,0   # the penalty study (mean ± sd)
 
-Movie-disjoint split (see ``training.data.rotten_tomatoes``); inputs (default): MiniLM's tokenizer and
+Movie-disjoint split (see ``attention_core.data.rotten_tomatoes``); inputs (default): MiniLM's tokenizer and
 the frozen MiniLM encoder's states under a trained projection. Early stopping on validation accuracy; test numbers
 computed on the float16 weights as saved. Of several seeds, the one with the best validation accuracy
 ships (or ``--ship-seed N``).
@@ -28,7 +28,7 @@ from attention_core.models.sentence import MAX_TOKENS, SelfAttentiveClassifier
 from attention_core.models.text_inputs import WordVocabInput, text_input
 from attention_core.models.text_vocab import Vocab, words
 from training.classifiers import bucketed, collate
-from training.data.rotten_tomatoes import LABELS, load_snippets, split
+from attention_core.data.rotten_tomatoes import LABELS, load_snippets, split
 from training.loop import LoopConfig, fit, seed_everything
 
 CONFIG = {"emb": 128, "hidden": 96, "attn": 64, "hops": 4, "mlp": 128}

@@ -60,10 +60,10 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
 def load_task(task: str, seed: int) -> dict[str, list[dict]]:
     """Examples as dicts with ``source``/``target`` strings (dates also carry gold ``links``)."""
     if task == "bible":
-        from training.data.bible import load_pairs, split
+        from attention_core.data.bible import load_pairs, split
         parts = split(load_pairs())
         return {k: [{"id": i, "source": en, "target": fr} for i, en, fr in v] for k, v in parts.items()}
-    from training.data.dates import make_split
+    from attention_core.data.dates import make_split
     parts = make_split(seed=seed)
     out = {}
     for k, v in parts.items():

@@ -70,37 +70,37 @@ def _package_dir(package: str, install: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-# -- The named test splits are the training scripts' own (clean) test splits: read through the project's
-# `training.data` readers (deduplicated BBC, movie-disjoint Rotten Tomatoes, Bible test verses without a
+# -- The named test splits are the training scripts' own (clean) test splits: read through the library's
+# `attention_core.data` readers (deduplicated BBC, movie-disjoint Rotten Tomatoes, Bible test verses without a
 # near-duplicate in training, the dates test split), so an export scores exactly what the cards report.
-def _training_data(module: str) -> Any:
+def _reader(module: str) -> Any:
     try:
-        return importlib.import_module(f"training.data.{module}")
+        return importlib.import_module(f"attention_core.data.{module}")
     except ImportError as exc:
         raise InputError(f"this dataset needs the training data packages (pip install -r requirements-train.txt): "
                          f"{exc}") from None
 
 
 def _bbc_test() -> Iterator[tuple[str, str, str, None, None]]:
-    m = _training_data("bbc")
+    m = _reader("bbc")
     for i, (text, topic) in enumerate(m.split(m.load_articles(), seed=0)["test"]):
         yield f"bbc-{i}", text, topic, None, None
 
 
 def _rt_test() -> Iterator[tuple[str, str, str, None, None]]:
-    m = _training_data("rotten_tomatoes")
+    m = _reader("rotten_tomatoes")
     for i, item in enumerate(m.split(m.load_snippets(), seed=0)["test"]):
         yield f"rt-{i}", item[0], item[1], None, None
 
 
 def _bible_test() -> Iterator[tuple[str, str, None, str, None]]:
-    m = _training_data("bible")
+    m = _reader("bible")
     for verse, en, fr in m.split(m.load_pairs())["test"]:
         yield verse, en, None, fr, None
 
 
 def _dates_test(seed: int = 1) -> Iterator[tuple[str, str, None, str, Any]]:
-    m = _training_data("dates")
+    m = _reader("dates")
     for pair in m.make_split(seed=seed)["test"]:
         yield pair["date"], " ".join(pair["source"]), None, " ".join(pair["target"]), pair["links"]
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..capabilities import Input, MapKind
 from ..inputs import InputError, load_image
 from ..models import get_spec, load_model
 from .datasets import Example, input_kind, read_examples
@@ -45,6 +46,7 @@ class ExportInfo:
     seconds: float
     keep_weights: int | None
     schema_version: int = SCHEMA_VERSION
+    capabilities: dict[str, Any] | None = None   # the model's declarations when exported (Capabilities.summary)
 
 
 class MapExtractor:
@@ -59,7 +61,9 @@ class MapExtractor:
         torch.set_num_threads(threads)   # one core per worker: N workers on N cores do not fight
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         spec = get_spec(model_id)
-        self.model_id, self.task, self.image = model_id, spec.task.value, spec.input_kind == "image"
+        caps = spec.capabilities
+        self.model_id, self.task, self.image = model_id, spec.task.value, caps.input == Input.IMAGE
+        self.rows_are_positions = caps.input == Input.TEXT and caps.draws(MapKind.CROSS)
         self.dataset, self.keep_weights = dataset, keep_weights
         self.model = load_model(model_id)
 
@@ -73,7 +77,8 @@ class MapExtractor:
             inp = load_image(example.input) if self.image else example.input
             result = self.model.explain(inp)
             keep = self.keep_weights is None or example.index < self.keep_weights
-            rows += explanation_rows(result, example, task=self.task, dataset=self.dataset, keep_weights=keep)
+            rows += explanation_rows(result, example, task=self.task, dataset=self.dataset, keep_weights=keep,
+                                     rows_are_positions=self.rows_are_positions)
         return rows_table(rows)
 
 
@@ -224,7 +229,7 @@ def export(model_id: str, dataset: str | Path, out: str | Path, *, limit: int | 
         shutil.rmtree(out, ignore_errors=True)   # never leave half an export that looks complete
         raise
     info = ExportInfo(model_id, spec.task.value, spec.family, name, len(examples), maps, engine,
-                      round(time.perf_counter() - start, 2), keep_weights)
+                      round(time.perf_counter() - start, 2), keep_weights, capabilities=spec.capabilities.summary())
     (out / MANIFEST).write_text(json.dumps(asdict(info), indent=1) + "\n")
     return info
 

@@ -20,7 +20,6 @@ from .export import MANIFEST, ExportInfo, read_info
 from .rows import row_to_map
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "exports"
-CLASSIFIERS = ("document-classification", "sentence-classification")
 
 
 def _sql_string(text: str) -> str:
@@ -80,7 +79,7 @@ def class_words(con: duckdb.DuckDBPyConnection, model: str, by: str = "predictio
             SELECT {by} AS class, rows, cols, keys,
                    unnest(range(len(weights))) AS i, unnest(weights) AS w
             FROM maps
-            WHERE model = ? AND task IN {CLASSIFIERS} AND weights IS NOT NULL AND {by} IS NOT NULL
+            WHERE model = ? AND weights IS NOT NULL AND {by} IS NOT NULL
                   AND (level IS NULL OR level = 'word')
         ), words AS (
             SELECT class, lower(keys[i % cols + 1]) AS word, w, w * cols AS lift, i < cols AS first_row
@@ -163,13 +162,14 @@ def head_examples(con: duckdb.DuckDBPyConnection, model: str, layer: int, head: 
         ORDER BY {order} ASC, example_index LIMIT ?""", [model, layer, head, limit]).df()
 
 
-def translation_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per translated example: model, mechanism, AER, BLEU, entropy, source, output, reference."""
-    return con.sql("""
+def translation_points(con: duckdb.DuckDBPyConnection, models: Sequence[str]) -> pd.DataFrame:
+    """One row per translated example of ``models``: model, mechanism, AER, BLEU, entropy, source, output,
+    reference (the caller picks the translators by their declared capabilities)."""
+    return con.execute("""
         SELECT model, mechanism, example_index, example_id, aer, bleu, entropy, entropy_norm, max_weight,
                diag_distance, input, prediction, target
-        FROM maps WHERE task = 'translation' AND map_index = 0
-        ORDER BY model, example_index""").df()
+        FROM maps WHERE list_contains(?, model) AND map_index = 0
+        ORDER BY model, example_index""", [list(models)]).df()
 
 
 def example_rows(con: duckdb.DuckDBPyConnection, model: str, example_index: int) -> list[dict[str, Any]]:

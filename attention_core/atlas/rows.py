@@ -153,9 +153,10 @@ def head_distances(maps: Sequence[AttentionMap]) -> np.ndarray | None:
     return out
 
 
-def is_positional(amap: AttentionMap, task: str) -> bool:
-    """True when rows are positions in a sequence: self-attention (rows = columns) or target × source."""
-    return amap.grid is None and (task == "translation" or amap.queries == amap.keys)
+def is_positional(amap: AttentionMap, rows_are_positions: bool) -> bool:
+    """True when rows are positions in a sequence: self-attention (rows = columns), or a text model's
+    target × source map (``rows_are_positions``: the model declares text cross-attention)."""
+    return amap.grid is None and (rows_are_positions or amap.queries == amap.keys)
 
 
 def map_statistics(amap: AttentionMap, example: Example | None = None, prediction: str | None = None,
@@ -187,6 +188,7 @@ def prediction_of(output: Any) -> str | None:
 
 
 def explanation_rows(result: Explanation, example: Example, *, task: str, dataset: str,
+                     rows_are_positions: bool = False,
                      keep_weights: bool = True) -> list[dict[str, Any]]:
     """One row per map of ``result`` (statistics always; flattened weights when ``keep_weights``)."""
     prediction = prediction_of(result.output)
@@ -210,7 +212,7 @@ def explanation_rows(result: Explanation, example: Example, *, task: str, datase
             "weights": amap.weights.astype(np.float32).ravel() if keep_weights else None,
             "grid": list(amap.grid) if amap.grid else None, "centers": amap.centers,
             "meta": json.dumps(meta, ensure_ascii=False, sort_keys=True),
-            **map_statistics(amap, example, text_answer, is_positional(amap, task)),
+            **map_statistics(amap, example, text_answer, is_positional(amap, rows_are_positions)),
             "head_js": None if distances is None else distances[index].astype(np.float16),
         })
     return rows

@@ -32,7 +32,7 @@ import torch
 
 from ..checkpoint import WEIGHTS_DIR
 from ..mechanisms import replaced_weights, uniform_weights
-from ..tasks import Task
+from ..capabilities import MapKind, Target
 from .agreement import agreement, spearman
 from .erasure import FlipJob, first_flips, position_scores
 from .inputs import AttributionInputs
@@ -43,7 +43,6 @@ from .summaries import BOOTSTRAP, RANKINGS, rounded_tree, tables
 VERSION = 1
 TRANSLATION_FLIP_LIMIT = 3          # per generated token: remove at most 3 source tokens (cost: rows × V)
 FILE = "faithfulness.json"
-MINILM = "transformer/minilm-l6"
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -218,25 +217,28 @@ def minilm_example(model: Any, index: int, text: str, gold: str) -> dict[str, An
 
 # --------------------------------------------------------------------------------------------- registry
 def kind_of(model_id: str) -> str:
-    """Which evaluation a model gets: document / sentence / translation / minilm."""
-    if model_id == MINILM:
-        return "minilm"
+    """Which evaluation a model gets, from its declarations: ``translation`` (attributed per generated token),
+    ``minilm`` (a head's decision on a multi-head encoder: pooled raw / rollout / flow attention) or
+    ``classifier``. ``ValueError`` (one line) when it declares no attribution or no held-out set."""
     from ..models import get_spec
-    task = get_spec(model_id).task
-    kinds = {Task.DOCUMENT_CLASSIFICATION: "classifier", Task.SENTENCE_CLASSIFICATION: "classifier",
-             Task.TRANSLATION: "translation"}
-    if task not in kinds:
-        raise ValueError(f"{model_id} ({task}) has no faithfulness evaluation")
-    return kinds[task]
+    caps = get_spec(model_id).capabilities
+    if caps.attribution is None:
+        raise ValueError(f"{model_id} declares no attribution, so it has no faithfulness evaluation")
+    if caps.family.heldout is None:
+        raise ValueError(f"{model_id} declares no held-out set (Family.heldout), so it has no faithfulness "
+                         "evaluation")
+    if caps.attribution.target == Target.EACH_TOKEN:
+        return "translation"
+    return "minilm" if caps.draws(MapKind.SELF, MapKind.LAYERS_HEADS) else "classifier"
 
 
 def test_set_of(model_id: str) -> str:
-    """The held-out set a model is evaluated on (see :mod:`.heldout_sets`)."""
-    if model_id == MINILM:
-        return "rotten-tomatoes-by-movie"
+    """The held-out set a model is evaluated on: its family's declared one (see :mod:`.heldout_sets`)."""
     from ..models import get_spec
-    family = get_spec(model_id).family
-    return {"bbc-news": "bbc-news", "rotten-tomatoes": "rotten-tomatoes"}.get(family, family)
+    name = get_spec(model_id).capabilities.family.heldout
+    if name is None:
+        raise ValueError(f"{model_id} declares no held-out set")
+    return name
 
 
 DEFAULT_N = {"bbc-news": 50, "rotten-tomatoes": 300, "rotten-tomatoes-by-movie": 150, "bible-en-fr": 40,
@@ -244,11 +246,11 @@ DEFAULT_N = {"bbc-news": 50, "rotten-tomatoes": 300, "rotten-tomatoes-by-movie":
 
 
 def shipped_models() -> list[str]:
-    """Every model ``--all`` evaluates: the shipped classifiers and translators, and MiniLM with its head."""
+    """Every model ``--all`` evaluates: the shipped models that declare attribution and a held-out set."""
+    from ..capabilities import Needs
     from ..models import list_models
-    ids = [s.id for s in list_models() if s.shipped and s.task in (Task.DOCUMENT_CLASSIFICATION,
-                                                                   Task.SENTENCE_CLASSIFICATION, Task.TRANSLATION)]
-    return ids + [MINILM]
+    return [s.id for s in list_models(Needs(attributable=True))
+            if s.shipped and not s.capabilities.user and s.capabilities.family.heldout is not None]
 
 
 def output_path(model_id: str, root: Path = WEIGHTS_DIR) -> Path:
@@ -263,12 +265,12 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
     name = test_set_of(model_id)
     n = DEFAULT_N.get(name, 100) if n is None else int(n)
     data = heldout(name)[:n]
-    if kind == "minilm":
-        from .minilm_head import minilm_sentiment
-        model, run = minilm_sentiment(), minilm_example
+    from ..models import load_model
+    explainer = load_model(model_id)
+    if kind == "minilm":   # the encoder's decision is its head's (ExplainerBase.attributor)
+        model, run = explainer.attributor(), minilm_example
     else:
-        from ..models import load_model
-        model, run = load_model(model_id), classifier_example if kind == "classifier" else translation_example
+        model, run = explainer, classifier_example if kind == "classifier" else translation_example
     start = time.perf_counter()
     records = []
     for i, (text, gold) in enumerate(data):

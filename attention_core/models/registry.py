@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from ..capabilities import Capabilities, Needs
 from ..explanation import Explanation
 from ..inputs import MAX_TEXT_CHARS
 from ..tasks import InputKind, Task
@@ -26,6 +27,10 @@ class ModelLoadError(RuntimeError):
     """A registered model cannot be loaded here (missing or corrupt files, missing package): one line."""
 
 
+class ExplainError(RuntimeError):
+    """A model failed while explaining one input: one line naming the model and the error."""
+
+
 Samples = tuple[str, ...] | Callable[[], tuple[str, ...]]
 
 
@@ -39,7 +44,7 @@ class ModelSpec:
     description: str
     input_kind: InputKind
     loader: Callable[[], Explainer]
-    family: str = ""     # groups models compared side by side (e.g. "bible-en-fr")
+    capabilities: Capabilities   # what the model takes, produces, draws and supports: consumers read this
     shipped: bool = True  # False: needs a Hugging Face download or cache
     # A cheap check returning None when the model can load offline, else a one-line reason.
     check: Callable[[], str | None] | None = None
@@ -50,6 +55,11 @@ class ModelSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "task", Task(self.task))
         object.__setattr__(self, "input_kind", InputKind(self.input_kind))
+
+    @property
+    def family(self) -> str:
+        """The family's name: models compared side by side, and the folder of their shared files."""
+        return self.capabilities.family.name
 
     def problem(self) -> str | None:
         """Why the model cannot be loaded on this machine (one line), or None when it can."""
@@ -75,11 +85,13 @@ class ModelSpec:
         return self._cache["samples"]
 
     def summary(self) -> dict[str, Any]:
-        """The listing row: id, task, mechanism, description, input, family, shipped, available, problem."""
+        """The listing row: id, task, mechanism, description, input, family, shipped, available, problem,
+        capabilities."""
         problem = self.problem()
         return {"id": self.id, "task": self.task.value, "mechanism": self.mechanism,
                 "description": self.description, "input": self.input_kind.value, "family": self.family,
-                "shipped": self.shipped, "available": problem is None, "problem": problem}
+                "shipped": self.shipped, "available": problem is None, "problem": problem,
+                "capabilities": self.capabilities.summary()}
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -97,15 +109,58 @@ def register_model(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-def list_models(task: Task | str | None = None, family: str | None = None) -> list[ModelSpec]:
-    """Registered specs, optionally filtered by task or family, in registration order."""
-    wanted = None if task is None else Task(task)
+# Models that are not modules of this package: a resolver turns an id with its prefix into a spec on demand
+# (``hf:/path/to/model``); a source lists specs that come and go (the folders of the server's model directory).
+RESOLVERS: dict[str, Callable[[str], ModelSpec]] = {}
+_RESOLVED: dict[str, ModelSpec] = {}
+_FROM_SOURCES: set[str] = set()
+SOURCES: list[Callable[[], list[ModelSpec]]] = []
+
+
+def register_resolver(prefix: str, resolve: Callable[[str], ModelSpec]) -> None:
+    """Let ``get_spec`` open ids starting with ``prefix`` through ``resolve(id) → ModelSpec``."""
+    RESOLVERS[prefix] = resolve
+
+
+def register_source(source: Callable[[], list[ModelSpec]]) -> None:
+    """Add a function listing specs that ``list_models`` includes each time it is called."""
+    SOURCES.append(source)
+
+
+def _from_sources() -> None:
+    listed = {spec.id: spec for source in SOURCES for spec in source()}
+    with _LOCK:
+        for gone in _FROM_SOURCES - set(listed):     # a folder removed (or the models folder changed)
+            MODELS.pop(gone, None)
+            _LOADED.pop(gone, None)
+        for model_id, spec in listed.items():
+            if MODELS.get(model_id) is not spec:
+                MODELS[model_id] = spec
+                _LOADED.pop(model_id, None)          # its folder changed: load it afresh
+        _FROM_SOURCES.clear()
+        _FROM_SOURCES.update(listed)
+
+
+def list_models(needs: Needs | None = None, family: str | None = None) -> list[ModelSpec]:
+    """Registered specs whose declared capabilities meet ``needs`` (and of ``family``), in registration order
+    (the models of registered sources included)."""
+    _from_sources()
     return [s for s in MODELS.values()
-            if (wanted is None or s.task == wanted) and (family is None or s.family == family)]
+            if (needs is None or needs.accepts(s.capabilities)) and (family is None or s.family == family)]
 
 
 def get_spec(model_id: str) -> ModelSpec:
-    """The spec for ``model_id``; ``KeyError`` with the known ids otherwise."""
+    """The spec for ``model_id`` (ids with a resolver's prefix, such as ``hf:PATH``, are opened on demand:
+    :class:`ModelLoadError` when nothing readable is there); ``KeyError`` with the known ids otherwise."""
+    if model_id in MODELS:
+        return MODELS[model_id]
+    if model_id in _RESOLVED:
+        return _RESOLVED[model_id]
+    for prefix, resolve in RESOLVERS.items():
+        if model_id.startswith(prefix):
+            spec = resolve(model_id)
+            with _LOCK:   # opened on demand, not listed: a page lists only what the server's owner installed
+                return _RESOLVED.setdefault(model_id, spec)
     try:
         return MODELS[model_id]
     except KeyError:

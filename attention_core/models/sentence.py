@@ -11,7 +11,8 @@ from ..explanation import Explanation
 from ..mechanisms import StructuredSelfAttention, frobenius_penalty
 from ..outputs import ClassDistribution
 from ..record import AttentionMap
-from ..tasks import InputKind, Task
+from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..tasks import Task
 from .base import ShippedExplainer, read_json, register
 from .document import make_embedding, saved_inputs
 from .recurrent import packed_rnn
@@ -100,9 +101,16 @@ def _samples() -> tuple[str, ...]:
     return tuple(read_json(path)) if path.exists() else ()
 
 
+FAMILY = Family("sentence", label="Rotten Tomatoes · self-attentive hops",
+                wording="Lin et al.'s structured self-attentive sentence embedding on Rotten Tomatoes snippets "
+                        "(fresh / rotten), split by movie", heldout="rotten-tomatoes",
+                card="3. Document classifier")
+CAPABILITIES = Capabilities(input="text", produces=Produces.LABEL, maps=frozenset({MapKind.HOPS}), family=FAMILY,
+                            attribution=Attribution("word embeddings", Target.DECISION))
+
 for _id, _desc in [
     ("sentence/lin", "Structured self-attention, 4 hops, trained with the ‖AAᵀ−I‖²_F penalty (×0.3) — Rotten Tomatoes"),
     ("sentence/lin-nopenalty", "The same model trained without the penalty — Rotten Tomatoes"),
 ]:
     register(SentenceClassifier, id=_id, task=Task.SENTENCE_CLASSIFICATION, mechanism="structured",
-             family="rotten-tomatoes", input_kind=InputKind.TEXT, description=_desc, samples=_samples)
+             capabilities=CAPABILITIES, description=_desc, samples=_samples)

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 import torch
 from tokenizers import Tokenizer
 
+from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
 from ..checkpoint import WEIGHTS_DIR
 from ..explanation import Explanation
 from ..outputs import Translation
 from ..record import AttentionMap
-from ..tasks import InputKind, Task
+from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .decoding import Hypothesis, beam_search, greedy_batch
 from .registry import ModelSpec
@@ -22,17 +23,22 @@ if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
 
 MAX_SOURCE_TOKENS = 100   # a safety cap (decoding time, memory), far beyond the trained lengths below
 MAX_TARGET_TOKENS = 120
-# What each family was trained on: (how an input's length is counted, the longest training input, in words).
-# Longer inputs are still translated, with a notice that they are out of the training distribution.
-TRAINED_LENGTHS: dict[str, tuple[str, int, str]] = {
-    "bible-en-fr": ("words", 20, "Bible verses of at most 20 English words"),
-    "dates-en-fr": ("tokens", 6, "single dates of at most 6 tokens (e.g. “Sunday , June 16 , 1991”), "
-                                 "years 1900–2099"),
-}
+# What each family was trained on (``trained_lengths``: how an input's length is counted, the longest training
+# input, what it was): longer inputs are still translated, with a notice that they are out of distribution.
 FAMILIES = {
-    "bible-en-fr": "Bible verses English→French (World English Bible → Louis Segond 1910)",
-    "dates-en-fr": "Dates English→French written by Babel/CLDR (gold alignment known)",
+    "bible-en-fr": Family(
+        "bible-en-fr", label="Bible verses, English → French",
+        wording="Bible verses English→French (World English Bible → Louis Segond 1910)",
+        trained_lengths=("words", 20, "Bible verses of at most 20 English words"),
+        heldout="bible-en-fr", card="1. Translation family"),
+    "dates-en-fr": Family(
+        "dates-en-fr", label="Dates, English → French (alignment known)",
+        wording="Dates English→French written by Babel/CLDR (gold alignment known)",
+        trained_lengths=("tokens", 6, "single dates of at most 6 tokens (e.g. “Sunday , June 16 , 1991”), "
+                                      "years 1900–2099"),
+        heldout="dates-en-fr", card="1. Translation family"),
 }
+LOCAL = {"local-m", "local-p"}   # mechanisms whose maps carry Luong's window (top-k keeps no window)
 
 
 @lru_cache(maxsize=None)
@@ -108,7 +114,7 @@ class Translator(ShippedExplainer):
 
     def length_notice(self, text: str) -> str | None:
         """A notice when ``text`` is longer than anything in the family's training data (None otherwise)."""
-        trained = TRAINED_LENGTHS.get(self.spec.family)
+        trained = self.spec.capabilities.family.trained_lengths
         if trained is None:
             return None
         unit, limit, what = trained
@@ -139,9 +145,18 @@ def _samples(family: str) -> tuple[str, ...]:
     return tuple(item["source"] for item in heldout(family)[:6])
 
 
-for _family, _blurb in FAMILIES.items():
+def capabilities(family: Family, mechanism: str) -> Capabilities:
+    """A translator's declarations: text → translation, a target × source map, attributed per token."""
+    maps = {MapKind.CROSS} | ({MapKind.LOCAL_WINDOW} if mechanism in LOCAL else set())
+    return Capabilities(input="text", produces=Produces.TRANSLATION, maps=frozenset(maps), family=family,
+                        attribution=Attribution("source token embeddings", Target.EACH_TOKEN,
+                                                ("grad×input", "leave-one-out")),   # IG: seconds per sentence
+                        decoding=("greedy", "beam"))
+
+
+for _family, _facts in FAMILIES.items():
     for _mechanism, _label in MECHANISM_LABELS.items():
         register(Translator, id=f"{_family}/{_mechanism}", task=Task.TRANSLATION, mechanism=_mechanism,
-                 family=_family, input_kind=InputKind.TEXT, description=f"{_label} — {_blurb}",
+                 capabilities=capabilities(_facts, _mechanism), description=f"{_label} — {_facts.wording}",
                  samples=lambda f=_family: _samples(f),
                  check=lambda f=_family: files_problem(WEIGHTS_DIR / f, ("tokenizer.json",)))

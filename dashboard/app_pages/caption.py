@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from attention_core import Task
+from dashboard.pages import CAPTION, IMAGE_EVIDENCE
 from attention_core.aggregate import coverage
 from dashboard.components.image_inputs import chosen_image
 from dashboard.components import (
@@ -23,8 +23,8 @@ st.caption("A caption decoder looks at a 7 × 7 grid of image regions before wri
            "Soft attention blends all regions; hard attention picks one region (its map is the "
            "distribution it picked from).")
 
-captioners, _ = available(Task.CAPTIONING)
-classifiers, _ = available(Task.IMAGE_CLASSIFICATION)
+captioners, _ = available(CAPTION)
+classifiers, _ = available(IMAGE_EVIDENCE)
 if not captioners and not classifiers:
     st.warning("No image models are installed.")
     st.stop()

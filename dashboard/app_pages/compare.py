@@ -15,7 +15,10 @@ from dashboard.components import (
     md_escape,
     show_figure,
 )
-from dashboard.views import heatmap, shared_zmax
+from dashboard.pages import TRANSLATE
+from dashboard.views import shared_zmax
+from dashboard.views.options import options_for
+from dashboard.views.select import default_view
 
 st.title("Compare")
 st.caption("Maps you add with “+ Compare” on any page (or upload as JSON) are drawn here on one colour "
@@ -32,7 +35,7 @@ with st.expander("Upload AttentionMap JSON files (exported from any page)"):
             st.error(md_escape(f"{f.name}: not an AttentionMap JSON ({reason})"))
 
 EXAMPLE_DATE = "Monday, November 23, 2026"
-dates_models, _ = available(family="dates-en-fr")
+dates_models, _ = available(TRANSLATE, family="dates-en-fr")
 
 basket = compare_basket()
 if not basket:
@@ -68,6 +71,7 @@ zmax = shared_zmax(maps) if shared else None
 for start in range(0, len(maps), 2):
     for col, (key, amap) in zip(st.columns(2), list(zip(keys, maps))[start:start + 2]):
         with col:
-            show_figure(figure_of(heatmap, amap, zmax=zmax, height=None), key=f"compare-{key}")
+            view = default_view(amap)
+            show_figure(figure_of(view, amap, **options_for(view, {"zmax": zmax})), key=f"compare-{key}")
 st.subheader("Statistics")
 st.dataframe(summary_table(maps), hide_index=True, width="stretch")

@@ -10,23 +10,27 @@ from attention_core.atlas import NAMED, export, read_info
 from attention_core.atlas import query as q
 from attention_core.atlas.rows import PROFILE_LABELS, row_to_map
 from attention_core.inputs import InputError
-from attention_core.models import get_spec, list_models
-from dashboard.components import explain, md_escape, sanity_panel, show_figure
-from dashboard.views import heatmap
+from attention_core.capabilities import Capabilities, Input, MapKind, Needs, Produces
+from attention_core.models import MODELS, list_models
+from dashboard.components import explain, map_panel, md_escape, show_figure
+from dashboard.pages import PageInfo, page_for
 from dashboard.views.atlas import aer_figure, bleu_entropy_figure, head_distance_figure, head_scatter, profile_figure
 
 MAX_COMPUTE = 300
 COMPUTED_KEY = "atlas-computed"
-FAMILY_LABELS = {"bbc-news": "BBC News · HAN", "rotten-tomatoes": "Rotten Tomatoes · self-attentive hops",
-                 "transformers": "Rotten Tomatoes · MiniLM heads", "dates-en-fr": "Dates · 7 mechanisms",
-                 "bible-en-fr": "Bible · 7 mechanisms"}
-# where an example opens: the page and the session-state keys its text box (and task radio) read
-MODEL_PAGES = {
-    "translation": ("app_pages/translate.py", "Translate"),
-    "document-classification": ("app_pages/document.py", "Document"),
-    "sentence-classification": ("app_pages/hops.py", "Self-attention hops"),
-    "encoder": ("app_pages/transformers.py", "Transformers"),
-}
+
+
+def capabilities_of(model_id: str) -> Capabilities | None:
+    """The declared capabilities of an exported model (None when it is not registered here). An export's
+    model id is data: it is looked up, never resolved (an ``hf:`` path in it must not open a server folder)."""
+    spec = MODELS.get(model_id)
+    return None if spec is None else spec.capabilities
+
+
+def family_label(info) -> str:
+    """An export's display label: its model's family label, else the family name recorded in the export."""
+    caps = capabilities_of(info.model)
+    return caps.family.display if caps is not None else info.family
 
 st.title("Dataset atlas")
 st.caption("Attention over a whole corpus: every map of every example, exported to Parquet (Ray Data or one "
@@ -55,8 +59,8 @@ def head_examples(folders: tuple[str, ...], model: str, layer: int, head: int, o
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def translation_points(folders: tuple[str, ...]) -> pd.DataFrame:
-    return q.translation_points(q.connect(folders))
+def translation_points(folders: tuple[str, ...], models: tuple[str, ...]) -> pd.DataFrame:
+    return q.translation_points(q.connect(folders), models)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -69,15 +73,16 @@ def shipped_collections() -> dict[str, tuple[str, ...]]:
     """Shipped exports grouped by model family → folders."""
     groups: dict[str, list[str]] = {}
     for folder, info in q.shipped_exports().items():
-        groups.setdefault(info.family, []).append(str(folder))
-    known = [f for f in FAMILY_LABELS if f in groups] + sorted(f for f in groups if f not in FAMILY_LABELS)
-    return {FAMILY_LABELS.get(f, f): tuple(groups[f]) for f in known}
+        groups.setdefault(family_label(info), []).append(str(folder))
+    return {label if len(folders) == 1 else f"{label} · {len(folders)} models": tuple(folders)
+            for label, folders in groups.items()}
 
 
 def compute_form() -> tuple[str, ...] | None:
     """Model + dataset (named or uploaded) + limit → an export computed in this process, with a progress bar."""
-    specs = [s for s in list_models() if s.input_kind == "text" and s.shipped and s.is_available()
-             and not s.mechanism.startswith("none")]   # the attention-free baseline has no maps
+    # text models that draw maps (the attention-free baseline declares none)
+    specs = [s for s in list_models(Needs(input=Input.TEXT)) if s.capabilities.maps and s.shipped
+             and s.is_available()]
     c1, c2, c3 = st.columns([2, 2, 1])
     model_id = c1.selectbox("Model", [s.id for s in specs], key="atlas-model")
     named = c2.selectbox("Dataset", list(NAMED) + ["upload a file"], key="atlas-dataset",
@@ -133,7 +138,8 @@ if source == "Shipped exports":
         st.stop()
     names = list(collections)
     wanted = st.query_params.get("export")   # e.g. ?export=dates-en-fr opens that family's export
-    start = next((i for i, n in enumerate(names) if wanted and FAMILY_LABELS.get(wanted) == n), 0)
+    start = next((i for i, group in enumerate(collections.values()) if wanted and any(
+        getattr(read_info(f), "family", None) == wanted for f in group)), 0)
     name = st.selectbox("Export", names, index=start, key="atlas-collection")
     folders = collections[name]
 else:
@@ -147,7 +153,12 @@ st.dataframe(summary, hide_index=True, width="stretch",
                             "mean_entropy": st.column_config.NumberColumn(format="%.3f"),
                             "mean_aer": st.column_config.NumberColumn(format="%.3f"),
                             "mean_bleu": st.column_config.NumberColumn(format="%.1f")})
-tasks = dict(zip(summary["model"], summary["task"]))
+declared = {m: capabilities_of(m) for m in summary["model"]}
+
+
+def models_meeting(needs: Needs) -> list[str]:
+    """The export's models whose declared capabilities meet ``needs``."""
+    return [m for m, caps in declared.items() if caps is not None and needs.accepts(caps)]
 
 
 # -- one example: its map(s), the text, and a way to open it on its model page --------------------------
@@ -177,27 +188,18 @@ def show_example(model: str, example_index: int, key: str, map_index: int | None
             return
         amap = result.maps[index]
         st.caption("Recomputed: this export keeps the full maps of its first inputs only.")
-    show_figure(heatmap(amap), key=f"{key}-heatmap")
-    sanity_panel(amap)
-    task = tasks.get(model)
-    if task in MODEL_PAGES:
-        page, label = MODEL_PAGES[task]
-        if st.button(f"Open on the {label} page", icon=":material/open_in_new:", key=f"{key}-open"):
-            open_on_page(model, task, first["input"])
+    map_panel(amap, key=f"{key}-map")
+    caps = declared.get(model)
+    page = page_for(caps, text=True) if caps is not None else None
+    if page is not None and st.button(f"Open on the {page.title} page", icon=":material/open_in_new:",
+                                      key=f"{key}-open"):
+        open_on_page(page, caps.family.name, first["input"])
 
 
-def open_on_page(model: str, task: str, text: str) -> None:
-    """Put the example's text in the model page's text box (session state) and switch to that page."""
-    page, _ = MODEL_PAGES[task]
-    if task == "translation":
-        family = get_spec(model).family
-        st.session_state["translate-family"] = family
-        st.session_state[f"translate-{family}-text"] = text
-    else:
-        prefix = {"document-classification": "document", "sentence-classification": "hops",
-                  "encoder": "transformers"}[task]
-        st.session_state[f"{prefix}-text"] = text
-    st.switch_page(page)
+def open_on_page(page: PageInfo, family: str, text: str) -> None:
+    """Put the example's text in the page's text box (the session state the page declares) and go there."""
+    st.session_state.update(page.opens(family, text))
+    st.switch_page(page.path)
 
 
 def pick_example(frame: pd.DataFrame, key: str, label: str = "Example") -> tuple[str, int] | None:
@@ -226,7 +228,7 @@ def selected_points(event) -> list[tuple[str, int]]:
 
 
 # -- classifiers: per-class most-attended words -------------------------------------------------------
-classifiers = [m for m, t in tasks.items() if t in q.CLASSIFIERS]
+classifiers = models_meeting(Needs(input=Input.TEXT, produces=Produces.LABEL))
 if classifiers:
     st.header("Most-attended words per class")
     st.caption("Each occurrence scores its weight × the number of words in its row — its **lift** over a "
@@ -258,7 +260,7 @@ if classifiers:
             show_example(model, int(index), key="atlas-words-ex")
 
 # -- multi-head encoders: the head atlas --------------------------------------------------------------
-encoders = [m for m, t in tasks.items() if t == "encoder"]
+encoders = models_meeting(Needs(maps={MapKind.SELF, MapKind.LAYERS_HEADS}))
 if encoders:
     st.header("Head atlas")
     model = encoders[0] if len(encoders) == 1 else st.selectbox("Model", encoders, key="atlas-heads-model")
@@ -312,9 +314,9 @@ if encoders:
             st.dataframe(table.drop(columns=["map_index"]), hide_index=True, width="stretch")
 
 # -- translation: AER per mechanism, BLEU vs entropy -------------------------------------------------
-translators = [m for m, t in tasks.items() if t == "translation"]
+translators = models_meeting(Needs(input=Input.TEXT, produces=Produces.TRANSLATION))
 if translators:
-    points = translation_points(folders)
+    points = translation_points(folders, tuple(translators))
     if points["aer"].notna().any():
         st.header("Alignment error per mechanism")
         st.caption("Per example: the argmax of each generated token's attention row against the gold "

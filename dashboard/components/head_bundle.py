@@ -20,7 +20,7 @@ from attention_core.head_stats import distance_profiles, head_table
 
 from .model_access import run
 
-SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]"})
+SPECIAL_TOKENS = frozenset({"[CLS]", "[SEP]", "<s>", "</s>", "<|endoftext|>"})
 
 
 @dataclass
@@ -73,7 +73,10 @@ def _bundle(model_id: str, text: str, merge_words: bool, hide_special: bool) -> 
     result, error = run(model_id, text, merge_words=merge_words)
     if error:
         return None, error
-    maps = result.maps
+    # token × token self-attention only: a language model's result also holds its generated rows
+    maps = [m for m in result.maps if m.meta.get("role", "self") == "self" and m.head is not None]
+    if not maps:
+        return None, f"{model_id} returned no self-attention per layer and head"
     if hide_special:
         maps = [drop_tokens(m, set(SPECIAL_TOKENS)) for m in maps]
         if not maps[0].queries:

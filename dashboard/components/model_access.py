@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 import torch
 
-from attention_core import Explanation, Task
+from attention_core import Explanation, Needs
 from attention_core.inputs import InputError, load_image
 from attention_core.models import ModelLoadError, ModelSpec, get_spec, list_models, load_model
 
@@ -68,9 +68,9 @@ def explain_image(model_id: str, data: bytes, **options: Any) -> tuple[Explanati
         return None, _one_line(model_id, exc)
 
 
-def models_for(task: Task | None = None, family: str | None = None) -> list[ModelSpec]:
-    """Registered specs for a task/family."""
-    return list_models(task=task, family=family)
+def models_for(needs: Needs | None = None, family: str | None = None) -> list[ModelSpec]:
+    """Registered specs whose declared capabilities meet ``needs`` (and of ``family``)."""
+    return list_models(needs, family=family)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)
@@ -85,9 +85,9 @@ def problem(spec: ModelSpec) -> str | None:
     return _problems((spec.id,))[spec.id]
 
 
-def available(task: Task | None = None, family: str | None = None) -> tuple[list[ModelSpec], list[ModelSpec]]:
-    """``(loadable, not loadable)`` specs of a task/family on this machine (re-checked every minute)."""
-    specs = list_models(task=task, family=family)
+def available(needs: Needs | None = None, family: str | None = None) -> tuple[list[ModelSpec], list[ModelSpec]]:
+    """``(loadable, not loadable)`` specs meeting ``needs`` (and of ``family``) here (re-checked every minute)."""
+    specs = list_models(needs, family=family)
     problems = _problems(tuple(s.id for s in specs))
     return [s for s in specs if problems[s.id] is None], [s for s in specs if problems[s.id] is not None]
 
@@ -100,9 +100,30 @@ def unavailable_notice(missing: list[ModelSpec]) -> None:
             f"**{md_escape(s.id)}** — {md_escape(problem(s) or '')}" for s in missing))
 
 
-def families(task: Task) -> list[str]:
-    """Families of a task in registration order."""
-    seen: dict[str, None] = {}
-    for spec in list_models(task=task):
-        seen.setdefault(spec.family, None)
-    return list(seen)
+def families(needs: Needs) -> dict[str, str]:
+    """``{family name: display label}`` of the models meeting ``needs``, in registration order."""
+    seen: dict[str, str] = {}
+    for spec in list_models(needs):
+        seen.setdefault(spec.family, spec.capabilities.family.display)
+    return seen
+
+
+def model_label(spec: ModelSpec) -> str:
+    """How a picker names a model: a user's folder model by its family label, a shipped one by its id."""
+    return spec.capabilities.family.display if spec.capabilities.user else spec.id
+
+
+def choose_model(specs: list[ModelSpec], key: str, default: str | None = None,
+                 label: str = "Model") -> ModelSpec:
+    """A picker over ``specs`` (the server's own models first, then the user models of its models folder);
+    with a single model nothing is drawn and that model is returned."""
+    if len(specs) == 1:
+        return specs[0]
+    ids = [s.id for s in specs]
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = default if default in ids else ids[0]
+    by_id = {s.id: s for s in specs}
+    chosen = st.selectbox(label, ids, key=key, format_func=lambda i: model_label(by_id[i]),
+                          help="Models the server's owner put in its models folder "
+                               "(ATTENTION_ATLAS_MODELS_DIR) are listed as “Your model”.")
+    return by_id[chosen]

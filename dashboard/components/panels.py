@@ -11,6 +11,7 @@ from attention_core import AttentionMap
 from attention_core.aggregate import mean_over_heads
 from attention_core.stats import sanity_checks
 from dashboard.views import image_overlay, word_strip
+from dashboard.views.options import options_for
 from dashboard.views.select import default_view
 
 from .exports import export_buttons
@@ -32,10 +33,12 @@ def map_panel(amap: AttentionMap, key: str, *, view: Callable[..., go.Figure] | 
 
     The view follows the record (:func:`dashboard.views.select.default_view`): regions on a grid with an
     ``image`` → the image overlay (of ``row``), a sentence-level map → bars, otherwise a heatmap. ``view``
-    overrides it; views that draw on the image take ``(image, amap)``.
+    overrides it; views that draw on the image take ``(image, amap)``. ``options`` are
+    :class:`dashboard.views.options.ViewOptions` offered to the view; it receives only those it declares.
     """
     if view is None:
         view = default_view(amap, has_image=image is not None)
+    options = options_for(view, options)
     if view is image_overlay:
         fig = figure_of(view, image, amap, row, **options)
     elif view in IMAGE_VIEWS:

@@ -20,7 +20,7 @@ def class_bars(output: ClassDistribution, title: str = "Class probabilities") ->
     return fig
 
 
-def sentence_bars(sentence_map: AttentionMap, title: str = "Sentence weights") -> go.Figure:
+def sentence_bars(sentence_map: AttentionMap, *, title: str = "Sentence weights") -> go.Figure:
     """One bar per sentence (``sentence_map`` is a ``level="sentence"`` map: 1 row × sentences)."""
     weights = sentence_map.weights[0]
     labels = [f"{i + 1}. {safe(k, 50)}" for i, k in enumerate(sentence_map.keys)]
@@ -54,7 +54,7 @@ def sentence_overview(sentence_map: AttentionMap, selected: int | None = None, t
     return fig
 
 
-def word_bars(word_map: AttentionMap, title: str | None = None) -> go.Figure:
+def word_bars(word_map: AttentionMap, *, title: str | None = None) -> go.Figure:
     """One sentence's word weights as bars, words along the axis in reading order (a ``level="word"`` map)."""
     weights = word_map.weights[0]
     words = [safe(k, 20) for k in word_map.keys]

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from attention_core import Explanation, maps_from_tensor
+from attention_core.capabilities import Capabilities, Family
 from attention_core.cli import main
 from attention_core.mechanisms import GlobalAttention
 from attention_core.models import registry
@@ -30,7 +31,8 @@ class _EchoAttention:
 
 @pytest.fixture
 def echo_model(monkeypatch):
-    spec = ModelSpec("test/echo", "encoder", "dot", "test model", "text", _EchoAttention)
+    spec = ModelSpec("test/echo", "encoder", "dot", "test model", "text", _EchoAttention,
+                     Capabilities("text", "tokens", {"self"}, Family("test")))
     monkeypatch.setitem(registry.MODELS, spec.id, spec)
     return spec
 
@@ -64,7 +66,8 @@ def test_bad_input_exits_2_with_one_line(echo_model, capsys, argv, message):
 
 
 def test_non_image_file_exits_2(echo_model, monkeypatch, tmp_path, capsys):
-    spec = ModelSpec("test/img", "captioning", "soft", "test", "image", _EchoAttention)
+    spec = ModelSpec("test/img", "captioning", "soft", "test", "image", _EchoAttention,
+                     Capabilities("image", "caption", {"cross", "patch-grid"}, Family("test")))
     monkeypatch.setitem(registry.MODELS, spec.id, spec)
     fake = tmp_path / "photo.png"
     fake.write_text("this is text, renamed .png")

@@ -1,5 +1,5 @@
 """Clean splits: no near-duplicate of a training text in test, RT movies in one part only."""
-from training.data.near_duplicates import duplicate_groups, jaccard_pairs
+from attention_core.data.near_duplicates import duplicate_groups, jaccard_pairs
 
 
 def test_jaccard_pairs_find_near_copies_only():
@@ -16,14 +16,14 @@ def test_duplicate_groups_join_exact_and_near_copies_transitively():
 
 
 def test_bbc_test_has_no_copy_or_near_copy_of_a_training_article():
-    from training.data.bbc import load_articles, split
+    from attention_core.data.bbc import load_articles, split
     parts = split(load_articles(), seed=0)
     assert not jaccard_pairs([t for t, _ in parts["test"]], [t for t, _ in parts["train"]], 0.8)
     assert 190 <= len(parts["test"]) <= 230
 
 
 def test_rotten_tomatoes_split_is_movie_disjoint():
-    from training.data.rotten_tomatoes import load_snippets, split
+    from attention_core.data.rotten_tomatoes import load_snippets, split
     items = load_snippets(with_movie=True)
     parts = split(items, seed=0)
     movies: dict[str, set[str]] = {}
@@ -37,7 +37,7 @@ def test_rotten_tomatoes_split_is_movie_disjoint():
 
 
 def test_bible_test_drops_near_duplicates_of_training_verses():
-    from training.data.bible import load_pairs, split
+    from attention_core.data.bible import load_pairs, split
     pairs = load_pairs()
     clean, raw = split(pairs), split(pairs, clean=False)
     assert len(clean["train"]) == len(raw["train"]) and len(clean["test"]) < len(raw["test"])

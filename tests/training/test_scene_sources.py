@@ -1,7 +1,7 @@
 """Scene sources: every split holds all ten digits, and no source image is shared between splits."""
 from collections import Counter
 
-from training.data.scenes import load_sources, make_scenes
+from attention_core.data.scenes import load_sources, make_scenes
 
 
 def test_each_split_holds_every_digit_and_no_image_is_shared():

@@ -54,12 +54,7 @@ def test_shipped_dates_slice_carries_gold_links():
 
 
 def _training_reader(module: str):
-    for package in ("training.data", "demos.data"):   # the readers are moving from demos/ to training/
-        try:
-            return importlib.import_module(f"{package}.{module}")
-        except ImportError:
-            continue
-    pytest.skip(f"no training data reader for {module}")
+    return importlib.import_module(f"attention_core.data.{module}")
 
 
 @pytest.mark.parametrize("name, reference", [

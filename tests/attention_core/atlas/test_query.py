@@ -90,7 +90,8 @@ def test_translation_points_and_missing_exports(tmp_path):
                         np.eye(5)[[1, 0, 3, 4]])
     rows = explanation_rows(Explanation("toy/mt", Translation("19 juin 2016"), [amap]), ex, task="translation", dataset="t")
     con = q.connect([_write(tmp_path / "mt", rows)])
-    points = q.translation_points(con)
+    points = q.translation_points(con, ["toy/mt"])
     assert points["aer"].iloc[0] == 0.0 and points["bleu"].iloc[0] == pytest.approx(100.0)
+    assert q.translation_points(con, ["other/model"]).empty          # only the models asked for
     with pytest.raises(FileNotFoundError):
         q.connect([tmp_path / "empty"])

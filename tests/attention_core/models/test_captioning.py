@@ -31,7 +31,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def scenes():
-    from training.data.scenes import make_scenes
+    from attention_core.data.scenes import make_scenes
     return make_scenes("test", 30, 1001)     # the first 30 held-out scenes of the card's evaluation
 
 

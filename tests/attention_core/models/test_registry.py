@@ -4,6 +4,9 @@ import time
 
 import pytest
 
+from attention_core.capabilities import (Attribution, Capabilities, Family, Input, MapKind, Needs, Produces,
+                                         Target)
+
 from attention_core.models import registry
 from attention_core.models.registry import ModelSpec, list_models, load_model
 from attention_core.tasks import Task
@@ -30,7 +33,8 @@ def test_concurrent_sessions_load_a_model_once(monkeypatch):
         time.sleep(0.2)
         return object()
 
-    spec = ModelSpec("test/slow", "encoder", "dot", "test", "text", slow_loader)
+    spec = ModelSpec("test/slow", "encoder", "dot", "test", "text", slow_loader,
+                     Capabilities("text", "tokens", {"self"}, Family("test")))
     monkeypatch.setitem(registry.MODELS, spec.id, spec)
     monkeypatch.delitem(registry._LOADED, spec.id, raising=False)
     results = []
@@ -51,8 +55,32 @@ def test_a_different_model_under_a_taken_id_is_refused_but_re_registering_is_ide
     assert registry.MODELS[spec.id] is spec
 
 
-def test_task_is_typed_and_listing_filters_by_it():
+def test_every_model_declares_capabilities_and_listing_filters_by_them():
     assert all(isinstance(s.task, Task) for s in list_models())
-    assert {s.id for s in list_models(Task.CAPTIONING)} == {s.id for s in list_models("captioning")}
+    assert all(isinstance(s.capabilities, Capabilities) for s in list_models())
+    hops = {s.id for s in list_models(Needs(maps={MapKind.HOPS}))}
+    assert hops == {"sentence/lin", "sentence/lin-nopenalty"}
+    translators = list_models(Needs(produces=Produces.TRANSLATION, attribution=Target.EACH_TOKEN))
+    assert {s.family for s in translators} == {"bible-en-fr", "dates-en-fr"} and len(translators) == 14
+    images = list_models(Needs(input=Input.IMAGE))
+    assert images and all(s.input_kind.value == "image" for s in images)
     with pytest.raises(ValueError):
-        list_models("no-such-task")
+        Needs(maps={"no-such-map"})
+
+
+def test_a_family_name_is_its_shared_folder():
+    from attention_core.checkpoint import WEIGHTS_DIR
+    for spec in list_models(Needs(attributable=True)):
+        if spec.shipped:
+            assert (WEIGHTS_DIR / spec.family).is_dir(), spec.id
+
+
+def test_needs_reads_only_declarations():
+    caps = Capabilities(input="text", produces="label", maps={"hops"}, family=Family("x"),
+                        attribution=Attribution("word embeddings"))
+    assert Needs(maps={"hops"}).accepts(caps) and Needs(attributable=True).accepts(caps)
+    assert not Needs(maps={"hops", "layers-heads"}).accepts(caps)
+    assert not Needs(input="image").accepts(caps)
+    assert not Needs(attribution="each-token").accepts(caps)
+    assert not Needs(maps={"hops"}, without={"hops"}).accepts(caps)
+    assert Needs(produces=("translation", "label")).accepts(caps)

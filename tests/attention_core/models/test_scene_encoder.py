@@ -27,7 +27,7 @@ def test_any_image_is_read_as_a_112_pixel_grayscale_square():
 def test_shipped_encoder_names_held_out_items():
     from attention_core.checkpoint import WEIGHTS_DIR
     from attention_core.models.scene_encoder import load_scene_encoder
-    from training.data.scenes import load_sources
+    from attention_core.data.scenes import load_sources
     from training.scene_encoder import item_accuracy, render_canvases
     folder = WEIGHTS_DIR / "caption" / "encoder"
     if not (folder / "model.safetensors").exists():

@@ -11,13 +11,13 @@ HAN_FLOOR, FLAT_FLOOR, LIN_FLOOR = 0.90, 0.85, 0.70
 
 @pytest.fixture(scope="module")
 def bbc_slice():
-    from training.data.bbc import load_articles, split
+    from attention_core.data.bbc import load_articles, split
     return split(load_articles(), seed=0)["test"][:60]
 
 
 @pytest.fixture(scope="module")
 def rt_slice():
-    from training.data.rotten_tomatoes import load_snippets, split
+    from attention_core.data.rotten_tomatoes import load_snippets, split
     return split(load_snippets(), seed=0)["test"][:300]
 
 

@@ -24,7 +24,7 @@ def _open_export(open_page, name):
 def test_every_shipped_export_opens():
     from attention_core.atlas.query import shipped_exports
     families = {info.family for info in shipped_exports().values()}
-    assert {"bbc-news", "rotten-tomatoes", "transformers", "dates-en-fr", "bible-en-fr"} <= families
+    assert {"document", "sentence", "transformer", "dates-en-fr", "bible-en-fr"} <= families
 
 
 def test_han_word_tables_per_topic(open_page):
@@ -56,7 +56,7 @@ def test_minilm_head_atlas(open_page):
 
 
 def test_dates_aer_and_opening_an_example_on_the_translate_page(open_page):
-    at = _open_export(open_page, "Dates · 7 mechanisms")
+    at = _open_export(open_page, "Dates, English → French (alignment known) · 7 models")
     box = next(f for f in charts(at) if f["data"][0]["type"] == "box")
     assert len(box["data"]) == 7
     text = next(t for t in at.text_area if t.label.startswith("Input")).value
@@ -68,7 +68,7 @@ def test_dates_aer_and_opening_an_example_on_the_translate_page(open_page):
 
 
 def test_bible_bleu_scatter(open_page):
-    at = _open_export(open_page, "Bible · 7 mechanisms")
+    at = _open_export(open_page, "Bible verses, English → French · 7 models")
     scatter = next(f for f in charts(at) if f["data"][0]["type"] == "scatter")
     assert len(scatter["data"]) == 7
     assert any("lowest-BLEU" in c.value for c in at.caption)

