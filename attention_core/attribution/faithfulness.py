@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -325,14 +326,15 @@ def run_cli(args: argparse.Namespace) -> int:
     torch.set_num_threads(max(1, int(args.threads)))
     ids = shipped_models() if args.all else list(args.model or [])
     if not ids:
-        print("error: give --model ID (repeatable) or --all")
+        print("error: give --model ID (repeatable) or --all", file=sys.stderr)
         return 2
     root = Path(args.out) if args.out else WEIGHTS_DIR
+    from ..models import ModelLoadError
     for model_id in ids:
         try:
             kind_of(model_id)
-        except (KeyError, ValueError) as exc:
-            print(f"error: {exc.args[0]}")
+        except (KeyError, ValueError, ModelLoadError) as exc:   # unknown id, nothing to evaluate, bad hf: folder
+            print(f"error: {exc.args[0]}", file=sys.stderr)
             return 2
     start = time.perf_counter()
     for model_id in ids:

@@ -143,7 +143,7 @@ def weights_problem(folder: Path, config: Any) -> str | None:
                 "save_pretrained(..., safe_serialization=True))" if unsafe else "")
         return f"{folder}: no .safetensors weights{hint}"
     size = sum(p.stat().st_size for p in files)
-    dtype = str(getattr(config, "torch_dtype", None) or getattr(config, "dtype", None) or "")
+    dtype = str(getattr(config, "dtype", None) or "")
     need = size * (2 if ("16" in dtype) else 1)         # half-precision weights are read as float32 on the CPU
     free = free_memory()
     if free is not None and need > MEMORY_SHARE * free:

@@ -12,7 +12,7 @@ from attention_core.atlas.rows import PROFILE_LABELS, row_to_map
 from attention_core.inputs import InputError
 from attention_core.capabilities import Capabilities, Input, MapKind, Needs, Produces
 from attention_core.models import MODELS, list_models
-from dashboard.components import explain, map_panel, md_escape, show_figure
+from dashboard.components import explain, labels_key, map_panel, md_escape, show_figure
 from dashboard.pages import PageInfo, page_for
 from dashboard.views.atlas import aer_figure, bleu_entropy_figure, head_distance_figure, head_scatter, profile_figure
 
@@ -72,10 +72,15 @@ def example_rows(folders: tuple[str, ...], model: str, example_index: int) -> li
 def shipped_collections() -> dict[str, tuple[str, ...]]:
     """Shipped exports grouped by model family → folders."""
     groups: dict[str, list[str]] = {}
+    classifies: dict[str, bool] = {}
     for folder, info in q.shipped_exports().items():
         groups.setdefault(family_label(info), []).append(str(folder))
-    return {label if len(folders) == 1 else f"{label} · {len(folders)} models": tuple(folders)
-            for label, folders in groups.items()}
+        caps = capabilities_of(info.model)
+        classifies.setdefault(family_label(info), caps is not None and caps.produces == Produces.LABEL)
+    # classifier corpora first: the page opens on its per-class view (most-attended words per class)
+    order = sorted(groups, key=lambda label: not classifies[label])
+    return {label if len(groups[label]) == 1 else f"{label} · {len(groups[label])} models": tuple(groups[label])
+            for label in order}
 
 
 def compute_form() -> tuple[str, ...] | None:
@@ -179,7 +184,7 @@ def show_example(model: str, example_index: int, key: str, map_index: int | None
     index = map_index if map_index is not None else 0
     if len(rows) > 1:
         index = st.selectbox("Map", range(len(rows)), index=index, format_func=lambda i: titles[i],
-                             key=f"{key}-map-{map_index}")
+                             key=labels_key(f"{key}-map-{map_index}", titles))
     amap = row_to_map(rows[index])
     if amap is None:   # statistics-only row: recompute the maps with the shipped model (cached)
         result, error = explain(model, first["input"])

@@ -18,6 +18,7 @@ from attention_core.models import list_models
 from dashboard.components import (
     available,
     choose_model,
+    refresh_choice,
     checked_text,
     figure_of,
     map_panel,
@@ -206,6 +207,7 @@ def choices(bundle: HeadBundle) -> tuple[int, int, int]:
                                   (TOKEN_KEY, list(range(n)), min(1, n - 1))):
         if st.session_state.get(key) not in options:   # a new text may have fewer tokens
             st.session_state[key] = default
+        refresh_choice(key)                             # same values, new labels: redraw them
     c1, c2, c3 = st.columns([1, 1, 2])
     layer = c1.selectbox("Layer", bundle.layers, key=LAYER_KEY)
     head = c2.selectbox("Head", bundle.heads, key=HEAD_KEY)

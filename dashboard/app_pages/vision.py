@@ -15,6 +15,8 @@ from attention_core.models.vision import DEFAULT_SIZE, MODEL_ID, select
 from dashboard.components import (
     available,
     choose_model,
+    model_label,
+    refresh_choice,
     explain_image,
     export_buttons,
     figure_of,
@@ -35,9 +37,6 @@ VIEWS = ["[CLS] · one head", "[CLS] · layers × heads", "[CLS] · mean over he
 SKIMAGE = {"cat (chelsea)": "chelsea", "astronaut": "astronaut", "coffee": "coffee", "rocket": "rocket"}
 
 st.title("Vision transformer")
-st.caption("DINOv2-S (ViT-S/14: 12 layers × 6 heads) cuts the photo into 14-px patches; a [CLS] token and "
-           "every patch attend to all patches. Maps show the raw softmax weights with the [CLS] column left "
-           "out (not renormalised: a row sums to 1 minus what the token gave to [CLS] itself).")
 
 vision_models, _ = available(VISION)
 if not vision_models:
@@ -54,6 +53,11 @@ except Exception as exc:   # a model that cannot load (an unwritable cache, a br
     st.error(f"{md_escape(spec.id)} failed: {type(exc).__name__}: {md_escape(detail)}")
     st.stop()
 SIZES, PATCH = vit.sizes, vit.patch
+who = ("DINOv2-S (ViT-S/14: 12 layers × 6 heads)" if spec.id == MODEL_ID else
+       f"{md_escape(model_label(spec))} ({vit.layers} layers × {vit.heads} heads)")
+st.caption(f"{who} cuts the photo into {PATCH}-px patches; a [CLS] token and every patch attend to all patches. "
+           "Maps show the raw softmax weights with the [CLS] column left out (not renormalised: a row sums to 1 "
+           "minus what the token gave to [CLS] itself).")
 
 
 @st.cache_data(show_spinner=False)
@@ -247,6 +251,9 @@ with side_col:
         st.error(error)
     elif evidence is not None:
         cam = evidence.maps[0]
+        if st.session_state.get("vit-cam-class", 0) >= cam.shape[0]:
+            del st.session_state["vit-cam-class"]
+        refresh_choice("vit-cam-class")   # another photo: same class indices, new class names
         row = st.selectbox("Class", range(cam.shape[0]), format_func=lambda i: f"{cam.queries[i]} "
                            f"({evidence.output.top()[i][1]:.2f})", key="vit-cam-class")
         fig = figure_of(image_overlay, image, cam, row,

@@ -6,7 +6,9 @@ from .head_bundle import HeadBundle, head_bundle
 from .model_access import (
     available,
     choose_model,
+    labels_key,
     model_label,
+    refresh_choice,
     explain,
     explain_image,
     families,
@@ -20,7 +22,7 @@ from .panels import head_choice, map_panel, sanity_panel
 from .presentation import LARGE_FONT_KEY, large_fonts, md_escape, show_notices
 from .text_inputs import checked_text, short, text_input_block
 
-__all__ = ["COMPARE_KEY", "HeadBundle", "LARGE_FONT_KEY", "SharedFigure", "add_to_compare", "available", "choose_model", "model_label",
+__all__ = ["COMPARE_KEY", "HeadBundle", "LARGE_FONT_KEY", "SharedFigure", "add_to_compare", "available", "choose_model", "labels_key", "model_label", "refresh_choice",
            "cached_figure", "checked_text", "clear_compare", "compare_basket", "explain", "explain_image",
            "export_buttons", "families", "figure_of", "fingerprint", "head_bundle", "head_choice", "large_fonts",
            "map_csv", "map_panel", "md_escape", "model", "models_for", "problem", "run", "sanity_panel", "short",

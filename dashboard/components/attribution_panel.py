@@ -23,7 +23,7 @@ from attention_core import Explanation, MapKind, Needs, Produces, Target
 from attention_core.models import get_spec, list_models
 
 from .figures import figure_of, show_figure
-from .model_access import model
+from .model_access import labels_key, model
 from .presentation import md_escape
 
 METHOD_LABELS = {"integrated-gradients": "Integrated gradients", "grad×input": "Gradient × input",
@@ -54,9 +54,20 @@ def _default_methods(model_id: str) -> list[str]:
 @st.cache_data(max_entries=128, show_spinner="Computing attribution…")
 def _comparison(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...]) -> Any:
     from attention_core.attribution.compare import compare
-    explainer = model(model_id)
-    inp = explainer.attribution_inputs(text, **dict(options))
-    return compare(inp, explainer.explain(text, **dict(options)).maps, list(methods), max_steps=MAX_STEPS)
+    from .model_access import explain
+    # the page's own (cached) run of this model on this text: the panel never decodes the input again
+    result, error = explain(model_id, text, **dict(options))
+    if error:
+        raise RuntimeError(error)
+    inp = _attribution_inputs(model_id, text, options)
+    return compare(inp, result.maps, list(methods), max_steps=MAX_STEPS)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _attribution_inputs(model_id: str, text: str, options: tuple[tuple[str, Any], ...]) -> Any:
+    """One input's attribution inputs, shared by the comparison and the erasure (they hold functions of
+    the model, so they are kept as a resource, not copied)."""
+    return model(model_id).attribution_inputs(text, **dict(options))
 
 
 @st.cache_data(max_entries=128, show_spinner="Erasing tokens…")
@@ -65,7 +76,7 @@ def _erasure(model_id: str, text: str, methods: tuple[str, ...], options: tuple[
     from attention_core.attribution.compare import (attention_positions, attribution_positions, erasure_rows,
                                                     position_labels)
     comp = _comparison(model_id, text, methods, options)
-    inp = model(model_id).attribution_inputs(text, **dict(options))
+    inp = _attribution_inputs(model_id, text, options)
     scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
     names = inp.output_labels or None
     rows = erasure_rows(inp, k, attention_positions(comp.attention, inp), scores, position_labels(inp),
@@ -193,7 +204,7 @@ def _classifier_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
         top = int(np.argmax(att.weights[0])) if att is not None else 0
         sentences = comp.attributions[methods[0]][sentence].keys
         pick = st.selectbox("Words of sentence", range(len(words)), index=min(top, len(words) - 1),
-                            format_func=lambda i: f"{i + 1}. {sentences[i]}", key=f"{key}-attr-sentence")
+                            format_func=lambda i: f"{i + 1}. {sentences[i]}", key=labels_key(f"{key}-attr-sentence", list(sentences)))
         chosen = [sentence, words[pick]]
     agreements = {m: comp.agreements(m, k) for m in methods}
     rows = []

@@ -108,6 +108,20 @@ def families(needs: Needs) -> dict[str, str]:
     return seen
 
 
+def refresh_choice(key: str) -> None:
+    """Re-send a keyed picker's value so the browser redraws its label: Streamlit 1.67 keeps showing the old
+    label of a keyed selectbox whose options keep their values but change their labels (the token picker
+    after a new text read "#1 animal" for the text's "lets")."""
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+
+
+def labels_key(key: str, labels: list[str]) -> str:
+    """``key`` made specific to ``labels``: a picker with a default index starts afresh when they change."""
+    import zlib
+    return f"{key}-{zlib.crc32(chr(31).join(labels).encode()):08x}"
+
+
 def model_label(spec: ModelSpec) -> str:
     """How a picker names a model: a user's folder model by its family label, a shipped one by its id."""
     return spec.capabilities.family.display if spec.capabilities.user else spec.id

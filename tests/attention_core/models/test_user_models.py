@@ -231,3 +231,38 @@ def test_cli_explains_a_folder_model_and_refuses_a_bad_one_in_one_line(tiny_hf_m
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "give a local folder" in bad.stderr
     image_model = run("explain", "--model", hf(tiny_hf_models / "vit"), "--text", "hi")
     assert image_model.returncode == 2 and "takes an image" in image_model.stderr
+
+
+def test_the_readmes_own_model_commands_run(tiny_hf_models):
+    """The README's "Your own model" commands, with its placeholder paths pointing at tiny folders."""
+    import shlex
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Your own model", 1)[1].split("\n## ", 1)[0]
+    lines = [line.split("#")[0].strip() for line in section.split("```bash", 1)[1].split("```", 1)[0].splitlines()
+             if line.strip()]
+    explain, serve = lines
+    argv = shlex.split(explain.replace("/path/to/your-model", str(tiny_hf_models / "bert")))
+    run = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=300)
+    assert argv[0] == "python" and run.returncode == 0, run.stderr
+    assert "cat sat on the mat . [SEP]" in run.stdout and not run.stderr.strip()
+    # the serving line: the variable it sets is the one the dashboard reads, and the folder lists by name
+    variable, command = serve.split(" ", 1)
+    assert variable.split("=")[0] == um.MODELS_DIR_ENV and command == "streamlit run dashboard/app.py"
+    import os
+    old = os.environ.get(um.MODELS_DIR_ENV)
+    os.environ[um.MODELS_DIR_ENV] = str(tiny_hf_models)
+    try:
+        assert "hf:bert" in {s.id for s in list_models()}
+    finally:
+        os.environ.pop(um.MODELS_DIR_ENV) if old is None else os.environ.__setitem__(um.MODELS_DIR_ENV, old)
+
+
+def test_faithfulness_on_a_folder_model_without_a_held_out_set_is_one_line(tiny_hf_models):
+    run = subprocess.run([sys.executable, "-m", "attention_core", "faithfulness", "--model",
+                          hf(tiny_hf_models / "bert-classifier"), "--n", "2"], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 2 and not run.stdout
+    assert run.stderr.strip().splitlines() == [
+        f"error: {hf(tiny_hf_models / 'bert-classifier')} declares no held-out set (Family.heldout), so it has "
+        "no faithfulness evaluation"]
