@@ -47,4 +47,5 @@ def test_shipped_tables_follow_from_their_examples():
 
 def test_unknown_model_is_one_line(capsys):
     assert main(["faithfulness", "--model", "no/such-model", "--quiet"]) == 2
-    assert "no/such-model" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "no/such-model" in captured.err and len(captured.err.splitlines()) == 1 and not captured.out
