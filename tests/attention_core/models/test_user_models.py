@@ -266,3 +266,17 @@ def test_faithfulness_on_a_folder_model_without_a_held_out_set_is_one_line(tiny_
     assert run.stderr.strip().splitlines() == [
         f"error: {hf(tiny_hf_models / 'bert-classifier')} declares no held-out set (Family.heldout), so it has "
         "no faithfulness evaluation"]
+
+
+def test_an_architecture_without_eager_attention_is_one_line(tiny_hf_models, monkeypatch, tmp_path):
+    import shutil
+    import transformers
+    folder = tmp_path / "no-eager"
+    shutil.copytree(tiny_hf_models / "bert", folder)
+
+    def refuse(*_a, **_k):   # what transformers raises for a model class that has only fused attention kernels
+        raise ValueError("BertModel does not support an attention implementation through "
+                         "`attn_implementation=\"eager\"`")
+    monkeypatch.setattr(transformers.AutoModel, "from_pretrained", refuse)
+    with pytest.raises(ModelLoadError, match="has no eager attention, so its attention weights cannot be read"):
+        load_model(hf(folder))
