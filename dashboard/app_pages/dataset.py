@@ -294,8 +294,10 @@ if encoders:
             clicked = event.selection.points
         except AttributeError:
             clicked = []
-        if clicked and clicked[0].get("customdata") is not None:
-            layer, head = (int(v) for v in clicked[0]["customdata"][:2])
+        custom = clicked[0].get("customdata") if clicked else None
+        # a plain [layer, head] list (the figure writes lists: typed arrays come back as a dict, not a list)
+        if isinstance(custom, (list, tuple)) and len(custom) >= 2:
+            layer, head = int(custom[0]), int(custom[1])
             # the chart keeps reporting its selection on every rerun: apply a click once, so the
             # selectbox below can still change the head afterwards
             if st.session_state.get("atlas-head-clicked") != (layer, head):

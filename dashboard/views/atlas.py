@@ -29,7 +29,7 @@ def head_scatter(table: pd.DataFrame, x: str, y: str, selected: str | None = Non
     for layer, part in table.groupby("layer", sort=True):
         fig.add_trace(go.Scatter(
             x=part[x], y=part[y], mode="markers+text", text=part["label"], textposition="top center",
-            textfont=dict(size=8), name=f"layer {layer}", customdata=part[["layer", "head"]].to_numpy(),
+            textfont=dict(size=8), name=f"layer {layer}", customdata=part[["layer", "head"]].astype(int).to_numpy().tolist(),
             marker=dict(size=[16 if lab == selected else 9 for lab in part["label"]],
                         line=dict(width=[2 if lab == selected else 0 for lab in part["label"]], color="black")),
             hovertemplate="%{text}<br>" + x + " %{x:.3f}<br>" + y + " %{y:.3f}<extra></extra>"))

@@ -239,3 +239,26 @@ def test_512_token_text_overview_click_opens_a_head_and_every_view_draws(browser
     _tall_screenshot(page, "transformers-512-lines-one-token.png", 1600)
     assert not errors, errors
 
+
+
+def test_dataset_atlas_head_scatter_click_opens_that_head(browser_page):
+    """A click on a head in the atlas scatter selects that head and lists the inputs behind it."""
+    url, page, errors = browser_page
+    page.goto(f"{url}/dataset")
+    wait_for_idle(page, timeout_ms=180_000)
+    box = page.locator("[data-testid='stSelectbox']", has_text="Export").first.locator("input")
+    box.click()
+    box.fill("MiniLM")
+    box.press("Enter")
+    wait_for_idle(page, timeout_ms=120_000)
+    page.wait_for_selector("text=Heads: click one to see the inputs behind it", timeout=60_000)
+    scatter = next(p for p in page.locator(".js-plotly-plot").all() if p.locator(".scatterlayer .point").count() > 10)
+    summary = page.get_by_text(re.compile(r"^L\d+H\d+: mean entropy"))
+    before = summary.inner_text()
+    scatter.locator(".scatterlayer .point").nth(5).click(force=True)
+    wait_for_idle(page, timeout_ms=120_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    after = summary.inner_text()       # the clicked head's line replaces the first head's
+    assert after != before, after
+    _tall_screenshot(page, "dataset-head-click.png", 2400)
+    assert not errors, errors
