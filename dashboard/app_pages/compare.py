@@ -74,4 +74,10 @@ for start in range(0, len(maps), 2):
             view = default_view(amap)
             show_figure(figure_of(view, amap, **options_for(view, {"zmax": zmax})), key=f"compare-{key}")
 st.subheader("Statistics")
-st.dataframe(summary_table(maps), hide_index=True, width="stretch")
+table = summary_table(maps)
+numbers = table.select_dtypes("number").columns
+# for people: 3 significant digits, and float noise (an entropy of 1e-20) shown as the 0 it is
+values = table[numbers].astype(float)
+table[numbers] = values.where(values.isna() | (values.abs() >= 1e-9), 0.0)   # missing stays missing
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.3g") for c in numbers})

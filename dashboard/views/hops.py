@@ -26,7 +26,7 @@ def hop_overlap(amap: AttentionMap) -> go.Figure:
     overlap = overlap_matrix(amap)
     labels = [safe(q) for q in amap.queries]
     fig = go.Figure(go.Heatmap(z=overlap, x=labels, y=labels, zmin=0, zmax=1, colorscale="Purples",
-                               text=np.round(overlap, 2), texttemplate="%{text}",
+                               texttemplate="%{z:.2f}",   # float32 values: format, never print raw
                                hovertemplate="%{y} · %{x}: %{z:.3f}<extra></extra>",
                                colorbar=dict(thickness=12)))
     fig.update_layout(title=dict(text="Hop overlap A Aᵀ (ideal: identity)", font=dict(size=14)),
