@@ -3,19 +3,78 @@ measure faithfulness over a test set."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
-from typing import Sequence
+import tempfile
+from pathlib import Path
+from typing import Callable, NoReturn, Sequence
 
 from .inputs import InputError, clean_text, load_image
 from .models import ExplainError, ModelLoadError, get_spec, list_models, load_model
 from .tasks import InputKind
 
 
+INTERRUPTED = "interrupted; nothing written"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (the usage stays behind ``--help``); subcommands inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``error: <message>`` as one line on stderr and exit 2."""
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number ≥ ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    parse.__name__ = f"whole number ≥ {minimum}"
+    return parse
+
+
+def output_folder(text: str) -> Path:
+    """An argparse ``type`` for ``--out``: an existing writable folder, or a path that can be created there.
+
+    Nothing is created: the command makes the folder only once it has something to write.
+    """
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    base = next(p for p in [path, *path.absolute().parents] if p.exists())
+    if not base.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} cannot be created: {base} is a file, not a folder")
+    try:   # a real probe: permission bits alone miss read-only mounts, and root ignores them
+        with tempfile.TemporaryFile(dir=base):
+            pass
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if exc.errno == errno.ENOENT:
+            reason = "no files can be created there"
+        raise argparse.ArgumentTypeError(f"cannot write to {text} ({base}: {reason})") from None
+    return path
+
+
+def existing_file(text: str) -> Path:
+    """An argparse ``type``: a file that exists."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file" if path.is_dir() else
+                                         f"no such file: {text}")
+    return path
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m attention_core",
-                                     description="Attention Atlas: run models and print their attention.")
+    parser = _Parser(prog="python -m attention_core",
+                     description="Attention Atlas: run models and print their attention.")
     sub = parser.add_subparsers(dest="command", required=True)
     models = sub.add_parser("models", help="list the registered models")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -30,10 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     faith = sub.add_parser("faithfulness", help="attention vs attribution and erasure over a test set → JSON")
     faith.add_argument("--model", action="append", help="model id (repeatable)")
     faith.add_argument("--all", action="store_true", help="every shipped classifier and translator, and MiniLM")
-    faith.add_argument("--n", type=int, help="first N held-out examples (default per kind)")
-    faith.add_argument("--out", help="folder to write <model id>/faithfulness.json into (default: the weights)")
-    faith.add_argument("--docs", help="also rewrite the faithfulness tables in this Markdown file")
-    faith.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    faith.add_argument("--n", type=_at_least(1), help="first N held-out examples (default per kind)")
+    where = faith.add_mutually_exclusive_group()
+    where.add_argument("--out", type=output_folder, help="folder to write <model id>/faithfulness.json into")
+    where.add_argument("--ship", action="store_true",
+                       help="write into the shipped weights (attention_core/weights/<model id>/), which the "
+                            "dashboard reads")
+    faith.add_argument("--docs", type=existing_file, help="also rewrite the faithfulness tables in this Markdown file")
+    faith.add_argument("--threads", type=_at_least(1), default=2, help="torch CPU threads")
     faith.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
 
@@ -44,13 +107,13 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--model", required=True, help="model id (see `models`)")
     ex.add_argument("--dataset", required=True,
                     help=f"a name ({', '.join(NAMED)}), a .txt/.csv/.jsonl file or a folder of images")
-    ex.add_argument("--out", required=True, help="output folder (Parquet files + atlas.json)")
-    ex.add_argument("--limit", type=int, help="first N examples only")
+    ex.add_argument("--out", required=True, type=output_folder, help="output folder (Parquet files + atlas.json)")
+    ex.add_argument("--limit", type=_at_least(1), help="first N examples only")
     ex.add_argument("--engine", choices=["ray", "local"], help="default: ray when installed, else local")
     ex.add_argument("--address", help="Ray cluster address (e.g. auto or ray://head:10001); default: a local Ray")
-    ex.add_argument("--workers", type=int, default=2, help="model actors on Ray (default 2)")
-    ex.add_argument("--batch-size", type=int, default=8, help="examples per batch (default 8)")
-    ex.add_argument("--keep-weights", type=int, help="store full weights for the first N examples only")
+    ex.add_argument("--workers", type=_at_least(1), default=2, help="model actors on Ray (default 2)")
+    ex.add_argument("--batch-size", type=_at_least(1), default=8, help="examples per batch (default 8)")
+    ex.add_argument("--keep-weights", type=_at_least(0), help="store full weights for the first N examples only")
     ex.add_argument("--overwrite", action="store_true", help="replace an export already in --out")
 
 
@@ -60,7 +123,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         info = export(args.model, args.dataset, args.out, limit=args.limit, engine=args.engine,
                       batch_size=args.batch_size, workers=args.workers, address=args.address,
                       keep_weights=args.keep_weights, overwrite=args.overwrite)
-    except InputError as exc:
+    except (InputError, ModelLoadError, ExplainError) as exc:
         return _fail(str(exc))
     print(f"{info.maps} maps from {info.examples} examples of {info.dataset} by {info.model} "
           f"({info.engine}, {info.seconds:.1f} s) → {args.out}")
@@ -126,11 +189,19 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status (2 for bad input)."""
+    """Entry point; returns the process exit status (2 for bad input, 130 after Ctrl-C)."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:   # every command writes its results only at the end (export: moved into place)
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its one-line usage error
+    except SystemExit as exc:  # argparse already printed its one-line error (or --help)
         return int(exc.code or 0)
     try:
         if args.command == "models":

@@ -71,8 +71,12 @@ def wait_for_idle(page, timeout_ms: int = 60_000, quiet_ms: int = 1500) -> None:
     """Wait until the page has a title and Streamlit has shown no running indicator for ``quiet_ms``."""
     # Streamlit shows its status widget (running icon + Stop) only a moment after a run starts, so one
     # look is not enough: the page must stay quiet for a while.
-    busy = ("() => !!document.querySelector(\"[data-testid='stStatusWidget']\") || "
-            "!document.querySelector(\"[data-testid='stMainBlockContainer'] h1\")")
+    # the app's own script state (shown with every toolbar mode, unlike the status widget, which
+    # client.toolbarMode = "minimal" hides), the status widget, and a drawn title
+    busy = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
+            " return !app || app.getAttribute('data-test-script-state') !== 'notRunning' || "
+            "!!document.querySelector(\"[data-testid='stStatusWidget']\") || "
+            "!document.querySelector(\"[data-testid='stMainBlockContainer'] h1\"); }")
     start = quiet_since = time.monotonic()
     while True:
         now = time.monotonic()

@@ -141,15 +141,36 @@ def _text_rows(path: Path) -> Iterator[tuple[str, str, Any, Any, Any]]:
             yield f"line-{number}", line, None, None, None
 
 
+def _is_index(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _links(value: Any, where: str, number: int) -> tuple[tuple[int, int], ...] | None:
+    """A row's ``links``: None, or a list of ``[target token, source token]`` pairs of non-negative integers
+    (in a CSV: that list written as JSON)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            pass   # refused below
+    if value is None or value == "" or value == []:
+        return None
+    if not isinstance(value, list) or not all(isinstance(p, list) and len(p) == 2 and all(map(_is_index, p))
+                                              for p in value):
+        raise InputError(f"{where}: row {number} has malformed 'links' (expected a list of [target, source] "
+                         "token index pairs, e.g. [[0, 1], [1, 0]])")
+    return tuple((t, s) for t, s in value)
+
+
 def _table_rows(rows: Iterable[dict[str, Any]], where: str) -> Iterator[tuple[str, str, Any, Any, Any]]:
     for number, row in enumerate(rows, 1):
         if not isinstance(row, dict) or "text" not in row:
             raise InputError(f"{where}: row {number} has no 'text' field")
         if row["text"] is None or not str(row["text"]).strip():
             continue
-        label, target, links = row.get("label"), row.get("target"), row.get("links")
+        label, target, links = row.get("label"), row.get("target"), _links(row.get("links"), where, number)
         yield (str(row.get("id") or f"row-{number}"), str(row["text"]), None if label in (None, "") else str(label),
-               None if target in (None, "") else str(target), links or None)
+               None if target in (None, "") else str(target), links)
 
 
 def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -159,14 +180,19 @@ def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
             except json.JSONDecodeError:
                 raise InputError(f"{path.name}: line {number} is not JSON") from None
+            except RecursionError:   # json's C parser recurses once per nesting level
+                raise InputError(f"{path.name}: line {number} is nested too deeply to read") from None
 
 
 def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        if "text" not in (reader.fieldnames or []):
-            raise InputError(f"{path.name}: the CSV needs a 'text' column (it has {reader.fieldnames})")
-        yield from reader
+        try:
+            if "text" not in (reader.fieldnames or []):
+                raise InputError(f"{path.name}: the CSV needs a 'text' column (it has {reader.fieldnames})")
+            yield from reader
+        except csv.Error as exc:   # e.g. a field over csv.field_size_limit() (131,072 characters), a NUL byte
+            raise InputError(f"{path.name}: line {reader.line_num + 1} is not readable CSV ({exc})") from None
 
 
 def _image_rows(folder: Path) -> Iterator[tuple[str, str, None, None, None]]:
@@ -207,14 +233,33 @@ def read_examples(source: str | Path, limit: int | None = None) -> Iterator[Exam
     Raises :class:`InputError` (one line) for an unknown name, a missing file or a malformed row.
     """
     kind = input_kind(source)
+    name = display_name(source)
     try:
         rows = _raw(source)
         for index, (ex_id, inp, label, target, links) in enumerate(itertools.islice(rows, limit)):
             if kind == "text":
-                inp = clean_text(inp, max_chars=MAX_EXAMPLE_CHARS).text
+                try:
+                    inp = clean_text(inp, max_chars=MAX_EXAMPLE_CHARS).text
+                except InputError as exc:   # e.g. a line of control characters only
+                    raise InputError(f"{name}: {ex_id}: {exc}") from None
             pairs = None if links is None else tuple((int(t), int(s)) for t, s in links)
             yield Example(index, ex_id, inp, label, target, pairs)
     except UnicodeDecodeError:
-        raise InputError(f"{source}: not UTF-8 text") from None
+        raise InputError(f"{name}: not UTF-8 text") from None
     except (OSError, sqlite3.Error) as exc:
-        raise InputError(f"cannot read {source}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot read {name}: {reason}") from None   # strerror: without the full path
+
+
+def display_name(source: str | Path) -> str:
+    """How messages name a dataset: a named set by its name, a file or folder by its own name (never the
+    folder it sits in, e.g. the dashboard's temporary upload folder)."""
+    return str(source) if str(source) in NAMED else Path(source).name
+
+
+def empty_message(source: str | Path) -> str:
+    """The one-line error for a dataset that yields no examples."""
+    if input_kind(source) == "image":
+        return (f"{display_name(source)}: no images in this folder "
+                f"(expected {', '.join(sorted(IMAGE_SUFFIXES))} files)")
+    return f"{display_name(source)}: no inputs (every line or row is empty)"

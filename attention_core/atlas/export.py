@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 from ..capabilities import Input, MapKind
 from ..inputs import InputError, load_image
 from ..models import get_spec, load_model
-from .datasets import Example, input_kind, read_examples
+from .datasets import Example, display_name, empty_message, input_kind, read_examples
 from .rows import SCHEMA, SCHEMA_VERSION, explanation_rows, rows_table
 
 MANIFEST = "atlas.json"
@@ -103,27 +104,29 @@ def export_local(model_id: str, examples: Iterable[Example], out: Path, *, datas
     extractor = MapExtractor(model_id, dataset, keep_weights)
     maps = done = 0
     bar = None
-    if on_progress is None:
+    if on_progress is None:   # a bar on a terminal only: piped stderr carries nothing but errors
         from tqdm import tqdm
-        bar = tqdm(total=total, unit="example", desc=f"export {model_id}")
+        bar = tqdm(total=total, unit="example", desc=f"export {model_id}", disable=None)
     pending: list[pa.Table] = []
-    with pq.ParquetWriter(out / "part-0.parquet", SCHEMA, compression=COMPRESSION) as writer:
-        for chunk in _batches(examples, batch_size):
-            table = extractor(_records_table(chunk))
-            pending.append(table)
-            maps += table.num_rows
-            done += len(chunk)
-            if sum(t.num_rows for t in pending) >= ROWS_PER_GROUP:   # bounded: a few thousand rows
+    try:
+        with pq.ParquetWriter(out / "part-0.parquet", SCHEMA, compression=COMPRESSION) as writer:
+            for chunk in _batches(examples, batch_size):
+                table = extractor(_records_table(chunk))
+                pending.append(table)
+                maps += table.num_rows
+                done += len(chunk)
+                if sum(t.num_rows for t in pending) >= ROWS_PER_GROUP:   # bounded: a few thousand rows
+                    writer.write_table(pa.concat_tables(pending))
+                    pending = []
+                if bar is not None:
+                    bar.update(len(chunk))
+                else:
+                    on_progress(done, total)
+            if pending:
                 writer.write_table(pa.concat_tables(pending))
-                pending = []
-            if bar is not None:
-                bar.update(len(chunk))
-            else:
-                on_progress(done, total)
-        if pending:
-            writer.write_table(pa.concat_tables(pending))
-    if bar is not None:
-        bar.close()
+    finally:
+        if bar is not None:
+            bar.close()   # ends the bar's line, so a following message starts on its own
     return maps
 
 
@@ -180,6 +183,8 @@ def export_ray(model_id: str, examples: Iterable[Example], out: Path, *, dataset
 
 
 ENGINES: dict[str, Callable[..., int]] = {"local": export_local, "ray": export_ray}
+_NO_RAY_CLIENT = ('--address {address} needs Ray Client: pip install "ray[client]", or run `ray start --head` '
+                  "on this machine and use --address auto")
 
 
 def default_engine() -> str:
@@ -194,7 +199,10 @@ def export(model_id: str, dataset: str | Path, out: str | Path, *, limit: int | 
     """Export ``model_id``'s maps over ``dataset`` (name, file or folder) into the folder ``out``.
 
     Raises :class:`InputError` (one line) for an unknown model or engine, a mismatched input kind, an
-    unreadable dataset, or an ``out`` that already holds an export (unless ``overwrite``).
+    unreadable or empty dataset, an ``out`` that is not a folder or already holds an export (unless
+    ``overwrite``), or an export that yields no maps. Every check runs before the model does. The maps are
+    written into a hidden folder inside ``out`` and moved into place at the end, so a failure or Ctrl-C
+    leaves ``out`` as it was (and removes it when this call created it).
     """
     try:
         spec = get_spec(model_id)
@@ -205,33 +213,61 @@ def export(model_id: str, dataset: str | Path, out: str | Path, *, limit: int | 
         raise InputError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     if engine == "ray" and not ray_available():
         raise InputError('Ray is not installed: pip install "ray[data]", or use --engine local')
+    if engine == "ray" and address and address.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        raise InputError(_NO_RAY_CLIENT.format(address=address))   # Ray's own test for ray[client]
     if not spec.is_available():
         raise InputError(f"model {model_id!r} is not available offline on this machine")
+    name = display_name(dataset)
     if input_kind(dataset) != spec.input_kind:
-        raise InputError(f"model {model_id!r} takes {spec.input_kind} inputs; {dataset} holds {input_kind(dataset)}s")
+        raise InputError(f"model {model_id!r} takes {spec.input_kind} inputs; {name} holds {input_kind(dataset)}s")
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise InputError(f"{out} is not empty (use --overwrite to replace an export there)")
-        for path in list(out.glob("*.parquet")) + [out / MANIFEST]:
-            path.unlink(missing_ok=True)
-        if any(out.iterdir()):
-            raise InputError(f"{out} holds other files than an export; choose an empty folder")
-    name = Path(dataset).name if Path(str(dataset)).exists() else str(dataset)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file, not a folder")
+    old = sorted(out.iterdir()) if out.is_dir() else []
+    if old and not overwrite:
+        raise InputError(f"{out} is not empty (use --overwrite to replace an export there)")
+    if any(p.suffix != ".parquet" and p.name != MANIFEST for p in old):
+        raise InputError(f"{out} holds other files than an export; choose an empty folder")
     examples = list(read_examples(dataset, limit))   # reads and validates every input before any model runs
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+    if not examples:
+        raise InputError(empty_message(dataset))
+    created = _missing_top(out)   # the first folder this call creates (None: ``out`` exists)
+    staging = None
     try:
-        maps = ENGINES[engine](model_id, examples, out, dataset=name, batch_size=batch_size,
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".atlas-partial-", dir=out))
+        start = time.perf_counter()
+        maps = ENGINES[engine](model_id, examples, staging, dataset=name, batch_size=batch_size,
                                keep_weights=keep_weights, workers=workers, address=address,
                                total=len(examples), on_progress=on_progress)
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)   # never leave half an export that looks complete
+        if maps == 0:
+            raise InputError(f"{model_id} drew no attention maps over {name}; nothing written")
+        info = ExportInfo(model_id, spec.task.value, spec.family, name, len(examples), maps, engine,
+                          round(time.perf_counter() - start, 2), keep_weights,
+                          capabilities=spec.capabilities.summary())
+        (staging / MANIFEST).write_text(json.dumps(asdict(info), indent=1) + "\n")
+        for path in old:   # --overwrite: the previous export goes only now that the new one is complete
+            path.unlink(missing_ok=True)
+        for path in sorted(staging.iterdir()):
+            os.replace(path, out / path.name)
+        staging.rmdir()
+    except BaseException:   # never leave half an export that looks complete, nor remove the user's folder
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        elif staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
-    info = ExportInfo(model_id, spec.task.value, spec.family, name, len(examples), maps, engine,
-                      round(time.perf_counter() - start, 2), keep_weights, capabilities=spec.capabilities.summary())
-    (out / MANIFEST).write_text(json.dumps(asdict(info), indent=1) + "\n")
     return info
+
+
+def _missing_top(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None when ``path`` exists)."""
+    top = None
+    for folder in [path, *path.parents]:
+        if folder.exists():
+            return top
+        top = folder
+    return top
 
 
 def read_info(folder: str | Path) -> ExportInfo | None:

@@ -322,25 +322,42 @@ def read(model_id: str, root: Path = WEIGHTS_DIR) -> dict[str, Any] | None:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """The ``faithfulness`` subcommand: evaluate the chosen models and write their JSON (+ the docs tables)."""
-    torch.set_num_threads(max(1, int(args.threads)))
+    """The ``faithfulness`` subcommand: evaluate the chosen models and write their JSON (+ the docs tables).
+
+    Everything is checked before the first model runs (ids, where to write, the docs file); the JSON files
+    and the docs are written only after every model is evaluated, so Ctrl-C or a failure writes nothing.
+    """
+    def fail(message: str) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return 2
     ids = shipped_models() if args.all else list(args.model or [])
     if not ids:
-        print("error: give --model ID (repeatable) or --all", file=sys.stderr)
-        return 2
-    root = Path(args.out) if args.out else WEIGHTS_DIR
+        return fail("give --model ID (repeatable) or --all")
     from ..models import ModelLoadError
     for model_id in ids:
         try:
             kind_of(model_id)
         except (KeyError, ValueError, ModelLoadError) as exc:   # unknown id, nothing to evaluate, bad hf: folder
-            print(f"error: {exc.args[0]}", file=sys.stderr)
-            return 2
+            return fail(str(exc.args[0]))
+    if args.out is None and not args.ship:
+        return fail(f"give --out DIR (writes DIR/<model id>/{FILE}) or --ship (writes into the shipped "
+                    "weights, attention_core/weights/)")
+    root = Path(args.out) if args.out is not None else WEIGHTS_DIR
+    if args.docs:
+        from .report import END, START
+        try:
+            text = Path(args.docs).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return fail(f"cannot read --docs {args.docs}: {getattr(exc, 'strerror', None) or exc}")
+        if START not in text or END not in text:
+            return fail(f"--docs {args.docs} has no {START} … {END} block to rewrite")
+    torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    for model_id in ids:
-        doc = evaluate(model_id, args.n, progress=not args.quiet)
+    progress = not args.quiet and sys.stdout.isatty()   # piped stdout carries the results only
+    docs = [evaluate(model_id, args.n, progress=progress) for model_id in ids]
+    for doc in docs:
         path = write(doc, root)
-        print(f"{model_id}: {doc['n']} examples in {doc['runtime_seconds']:.0f} s → {path}")
+        print(f"{doc['model']}: {doc['n']} examples in {doc['runtime_seconds']:.0f} s → {path}")
     if args.docs:
         from .report import update_docs
         update_docs(Path(args.docs), root)

@@ -109,11 +109,11 @@ def markdown(root: Path = WEIGHTS_DIR) -> str:
     """Every table, with the commands that regenerate them."""
     docs = documents(root)
     if not docs:
-        return "No faithfulness results are shipped yet: run `python -m attention_core faithfulness --all`."
+        return "No faithfulness results are shipped yet: run `python -m attention_core faithfulness --all --ship`."
     minilm = [d for d in docs if d["kind"] == "minilm"]
     classifiers = [d for d in docs if d["kind"] in ("classifier", "minilm")]
     translators = [d for d in docs if d["kind"] == "translation"]
-    parts = ["Regenerate with `python -m attention_core faithfulness --all --docs docs/models.md` "
+    parts = ["Regenerate with `python -m attention_core faithfulness --all --ship --docs docs/models.md` "
              f"({sum(d.get('runtime_seconds', 0) for d in docs) / 60:.0f} min on the project machine when last run).",
              "\n**Jain & Wallace table — classifiers** (per predicted class; one example = one document or snippet):\n",
              jain_wallace_md(classifiers),

@@ -304,7 +304,7 @@ def _test_set_section(model_id: str) -> None:
             return
         if doc is None:
             st.info("No test-set results are shipped for this model: run "
-                    f"`python -m attention_core faithfulness --model {model_id}`.")
+                    f"`python -m attention_core faithfulness --model {model_id} --ship`.")
             return
         st.caption(f"{doc['n']} held-out examples of {doc['test_set']}.")
         st.markdown(jain_wallace_md([doc]))

@@ -31,15 +31,15 @@ def map_csv(amap: AttentionMap) -> str:
 def export_buttons(amap: AttentionMap, fig: go.Figure | None, key: str) -> None:
     """CSV and JSON of the map, HTML of the figure (built only when clicked), and add-to-compare."""
     name = slug(key)
-    cols = st.columns(4)
-    cols[0].download_button("CSV", data=lambda: map_csv(amap), file_name=f"{name}.csv", mime="text/csv",
-                            key=f"{key}-csv", on_click="ignore")
-    cols[1].download_button("JSON", data=lambda: amap.to_json(indent=1), file_name=f"{name}.json",
-                            mime="application/json", key=f"{key}-json", on_click="ignore")
+    # one wrapping row: in a narrow column (the Vision page's evidence) the buttons wrap instead of being cut
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("CSV", data=lambda: map_csv(amap), file_name=f"{name}.csv", mime="text/csv",
+                        key=f"{key}-csv", on_click="ignore")
+    row.download_button("JSON", data=lambda: amap.to_json(indent=1), file_name=f"{name}.json",
+                        mime="application/json", key=f"{key}-json", on_click="ignore")
     if fig is not None:
-        cols[2].download_button("HTML", data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
-                                file_name=f"{name}.html", mime="text/html", key=f"{key}-html",
-                                on_click="ignore")
-    if cols[3].button("Compare", icon=":material/add:", key=f"{key}-cmp", help="Add this map to the Compare page"):
+        row.download_button("HTML", data=lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+                            file_name=f"{name}.html", mime="text/html", key=f"{key}-html", on_click="ignore")
+    if row.button("Compare", icon=":material/add:", key=f"{key}-cmp", help="Add this map to the Compare page"):
         add_to_compare(amap, key)
         st.toast(f"Added “{amap.title}” to Compare")
