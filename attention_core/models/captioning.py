@@ -19,7 +19,7 @@ from ..explanation import Explanation
 from ..mechanisms import HardImageAttention, SoftImageAttention
 from ..outputs import Caption, ClassDistribution
 from ..record import AttentionMap
-from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..capabilities import Capabilities, Family, MapKind, Produces
 from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels

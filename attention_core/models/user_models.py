@@ -417,7 +417,6 @@ def user_vision(model_id: str, where: str, local: bool, device: str = "auto",
     """A vision transformer (ViT, DeiT, DINOv2) as the Vision page's explainer; with a classification head
     its output is the predicted class."""
     from .vision import VisionTransformerAttention
-    from PIL import Image as _Image   # noqa: F401  (the explainer reads PIL images)
     resolved = resolve_device(device)
     model = load_auto(auto, where, local, resolved)
     config = model.config

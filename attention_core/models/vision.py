@@ -29,7 +29,7 @@ from ..inputs import InputError
 from ..outputs import PatchGrid
 from ..record import AttentionMap
 from ..rollout import attention_rollout
-from ..capabilities import Attribution, Capabilities, Family, MapKind, Produces, Target
+from ..capabilities import Capabilities, Family, MapKind, Produces
 from ..tasks import Task
 from . import vit_convert
 from .base import ExplainerBase, register

@@ -11,8 +11,8 @@ from attention_core.atlas import query as q
 from attention_core.atlas.rows import PROFILE_LABELS, row_to_map
 from attention_core.inputs import InputError
 from attention_core.capabilities import Capabilities, Input, MapKind, Needs, Produces
-from attention_core.models import MODELS, list_models
-from dashboard.components import explain, labels_key, map_panel, md_escape, show_figure
+from attention_core.models import MODELS
+from dashboard.components import available, explain, labels_key, map_panel, md_escape, show_figure
 from dashboard.pages import PageInfo, page_for
 from dashboard.views.atlas import aer_figure, bleu_entropy_figure, head_distance_figure, head_scatter, profile_figure
 
@@ -86,8 +86,8 @@ def shipped_collections() -> dict[str, tuple[str, ...]]:
 def compute_form() -> tuple[str, ...] | None:
     """Model + dataset (named or uploaded) + limit → an export computed in this process, with a progress bar."""
     # text models that draw maps (the attention-free baseline declares none)
-    specs = [s for s in list_models(Needs(input=Input.TEXT)) if s.capabilities.maps and s.shipped
-             and s.is_available()]
+    loadable, _ = available(Needs(input=Input.TEXT))   # checked once a minute per server, not per rerun
+    specs = [s for s in loadable if s.capabilities.maps and s.shipped]
     c1, c2, c3 = st.columns([2, 2, 1])
     model_id = c1.selectbox("Model", [s.id for s in specs], key="atlas-model")
     named = c2.selectbox("Dataset", list(NAMED) + ["upload a file"], key="atlas-dataset",

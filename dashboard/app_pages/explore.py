@@ -4,7 +4,6 @@ from pathlib import Path
 import streamlit as st
 
 from attention_core import InputKind
-from attention_core.models import list_models
 from dashboard import components as ui
 from dashboard.components.image_inputs import chosen_image
 from dashboard.views import document_html
@@ -16,7 +15,7 @@ st.caption("Every registered model through one generic view: its output, then it
            "overview, word and sentence levels become coloured text, anything else a heatmap. A new model "
            "family appears here without page code.")
 
-specs = [s for s in list_models() if s.is_available()]
+specs, _ = ui.available()   # the shared once-a-minute check, not 25 file checks per rerun
 spec = st.selectbox("Model", specs, format_func=lambda s: f"{s.id} — {s.task.value}")
 if spec is None:
     st.stop()

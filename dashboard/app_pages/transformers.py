@@ -18,6 +18,7 @@ from attention_core.models import list_models
 from dashboard.components import (
     available,
     choose_model,
+    problem,
     refresh_choice,
     checked_text,
     figure_of,
@@ -193,8 +194,8 @@ VIEWS: dict[str, Callable[[HeadBundle, int, int, int], None]] = {
 def hub_models_note() -> None:
     """Which Hugging Face models are in the local cache (they are shown on the Translate/Caption pages)."""
     with st.expander("Hugging Face models (translation and captioning cross-attention)"):
-        for spec in [s for s in list_models(Needs(maps={MapKind.CROSS})) if not s.shipped]:
-            state = ("in the local cache — shown on the Translate/Caption pages" if spec.is_available()
+        for spec in [s for s in list_models(Needs(maps={MapKind.CROSS})) if not s.shipped and not s.capabilities.user]:
+            state = ("in the local cache — shown on the Translate/Caption pages" if problem(spec) is None
                      else "not on this machine")
             st.markdown(f"**{md_escape(spec.id)}** — {state}. {md_escape(spec.description)}")
 

@@ -2,7 +2,6 @@
 rollout, patch to patch."""
 import io
 import time
-from pathlib import Path
 
 import streamlit as st
 from PIL import Image

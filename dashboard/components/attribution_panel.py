@@ -23,7 +23,7 @@ from attention_core import Explanation, MapKind, Needs, Produces, Target
 from attention_core.models import get_spec, list_models
 
 from .figures import figure_of, show_figure
-from .model_access import labels_key, model
+from .model_access import labels_key, model, problem
 from .presentation import md_escape
 
 METHOD_LABELS = {"integrated-gradients": "Integrated gradients", "grad×input": "Gradient × input",
@@ -383,4 +383,4 @@ def baselines_of(model_id: str) -> list[str]:
     spec = get_spec(model_id)
     same = Needs(input=spec.capabilities.input, produces=Produces.LABEL, attributable=True)
     return [s.id for s in list_models(same, family=spec.family)
-            if s.id != model_id and not s.capabilities.maps and s.is_available()]
+            if s.id != model_id and not s.capabilities.maps and problem(s) is None]
