@@ -17,7 +17,7 @@ from .base import ShippedExplainer, read_json, register
 from .document import make_embedding, saved_inputs
 from .recurrent import packed_rnn
 from .registry import ModelSpec
-from .special_tokens import PAD
+from .special_tokens import PAD, UNK
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
@@ -84,7 +84,11 @@ class SentenceClassifier(ShippedExplainer):
 
     def attribution_inputs(self, inp: str, **_: Any) -> "AttributionInputs":
         """What attribution needs for ``inp``: the embedding layer, the class probabilities as a function of its
-        output, and one map (the decision × tokens) on the hop map's columns."""
+        output, and one map (the decision × tokens) on the hop map's columns.
+
+        With word-piece inputs the layer's output is one vector per piece that depends on that piece alone, so
+        leave-one-out (a piece swapped for the inputs' unknown word, MiniLM's ``[UNK]``) removes that word
+        and nothing else."""
         from ..attribution.inputs import MapSlot, classifier_inputs
         token_ids, ws = self.inputs.tokens(inp)
         token_ids, ws = token_ids[:MAX_TOKENS], ws[:MAX_TOKENS]
@@ -93,7 +97,8 @@ class SentenceClassifier(ShippedExplainer):
         ids = torch.tensor([token_ids], device=self.device)
         return classifier_inputs(self.model_id, self.model.embed, ids, lambda x: self.model(x)[0],
                                  self.labels, lambda target: [MapSlot([f"→ {target}"], ws, [0], [[j] for j in range(len(ws))],
-                                                                      meta={"label": "tokens"})])
+                                                                      meta={"label": "tokens"})],
+                                 blank_id=getattr(self.inputs, "blank_id", UNK))
 
 
 def _samples() -> tuple[str, ...]:

@@ -8,7 +8,8 @@
 * ``minilm-encoder``: the same tokenizer, and the whole frozen MiniLM encoder's last-layer states (read
   from the package, not stored in our weights) under a trained projection — contextual inputs.
 
-Both give token ids ``[..., T]`` and one display label per token (the original text the token covers).
+Both give token ids ``[..., T]`` and one display label per token (the original text the token covers), and
+name the id of their "unknown word" (``blank_id``: what attribution's leave-one-out puts in a removed token's place).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Callable, Protocol
 import torch
 from torch import nn
 
-from .text_vocab import PAD, Vocab, words
+from .text_vocab import PAD, UNK, Vocab, words
 
 MINILM_DIM = 384
 
@@ -53,6 +54,7 @@ class TextInput(Protocol):
     """Turns text into token ids and labels; builds the model's embedding layer."""
 
     name: str
+    blank_id: int
 
     def tokens(self, text: str) -> tuple[list[int], list[str]]:
         """Token ids and one label per token."""
@@ -65,6 +67,7 @@ class WordVocabInput:
     """Our word vocabulary with a trained embedding table."""
 
     name = "word-vocab"
+    blank_id = UNK
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
@@ -152,6 +155,11 @@ class MiniLMPieceInput:
     """MiniLM's WordPiece tokenizer; labels are the original characters each piece covers."""
 
     name = "minilm-wordpiece"
+
+    @property
+    def blank_id(self) -> int:
+        """MiniLM's ``[UNK]`` piece (id 100; our own ``UNK`` = 1 is MiniLM's unused ``[unused0]``)."""
+        return minilm_tokenizer().token_to_id("[UNK]")
 
     def tokens(self, text: str) -> tuple[list[int], list[str]]:
         """Piece ids (no [CLS]/[SEP]); a word-internal piece's label starts with '·'."""

@@ -59,7 +59,16 @@ def test_train_sentence_with_penalty(tmp_path):
     assert m["test_mean_offdiag_AAT"] >= 0 and m["test_mean_penalty"] >= 0
     assert m["history"] and m["best_epoch"] >= 1
     saved = json.loads((tmp_path / "sentence" / "lin" / "config.json").read_text())
-    assert saved["penalty_coef"] == 1.0
+    assert saved["penalty_coef"] == 1.0 and saved["model"]["inputs"] == "minilm-wordpiece"
+    assert 0 < m["test_hop_argmax_mode_share"] <= 1 and 0 <= m["test_content_mass"] <= 1
+
+
+def test_sentence_penalty_warmup_keeps_only_full_penalty_epochs(tmp_path):
+    from training.sentence import run
+    m = run(0.3, tmp_path, max_minutes=1, epochs=2, seed=0, threads=1, limit=120, device="cpu", warmup=2)
+    assert m["history"][0].get("warmup") and not m["history"][1].get("warmup")
+    assert 0 <= m["history"][0]["valid"] <= 1          # recorded as the real accuracy
+    assert m["best_epoch"] == 2 and m["penalty_warmup_epochs"] == 2
 
 
 def test_sentence_ships_the_best_validation_seed(tmp_path):

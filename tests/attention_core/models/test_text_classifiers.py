@@ -5,7 +5,7 @@ import pytest
 from attention_core.mechanisms import frobenius_penalty
 from attention_core.models import load_model
 
-# Floors a little under the model card's clean-split numbers (docs/models.md: HAN 0.97, flat 0.92, Lin 0.76).
+# Floors a little under the model card's clean-split numbers (docs/models.md: HAN 0.97, flat 0.92, Lin 0.74–0.77).
 HAN_FLOOR, FLAT_FLOOR, LIN_FLOOR = 0.90, 0.85, 0.70
 
 
@@ -83,6 +83,24 @@ def test_lin_hops_and_penalty(model_id, rt_slice):
     assert abs(result.output.penalty - expected) < 1e-4 and amap.meta["penalty"] == result.output.penalty
     acc = np.mean([model.explain(t).output.label == y for t, y in rt_slice])
     assert acc >= LIN_FLOOR
+
+
+# three snippets that share no wording; issue 20: on the frozen encoder's contextual states the penalised
+# model's four hops peaked on positions 0, 1, 2, 3 whatever the snippet
+THREE = ("A gorgeous, witty, seductive movie.",
+         "The plot is dull and the acting is even worse than the script.",
+         "Slow at first, but by the end this quiet drama is a small triumph.")
+
+
+@pytest.mark.parametrize("model_id", ["sentence/lin", "sentence/lin-nopenalty"])
+def test_lin_hops_move_with_the_words(model_id):
+    model = load_model(model_id)
+    assert model.inputs.name == "minilm-wordpiece"        # non-contextual word pieces under the BiLSTM
+    peaks = [tuple(int(p) for p in model.explain(t).maps[0].weights.argmax(1)) for t in THREE]
+    assert len(set(peaks)) == 3, peaks                                  # not the same positions each time
+    assert all(len({p[k] for p in peaks}) > 1 for k in range(len(peaks[0]))), peaks   # no hop is pinned
+    if model.coef:                                                      # the penalty keeps the hops apart
+        assert all(len(set(p)) == len(p) for p in peaks), peaks
 
 
 def test_classifiers_read_minilm_inputs_from_their_config_and_do_not_store_the_table():
