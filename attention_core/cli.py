@@ -110,7 +110,8 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--out", required=True, type=output_folder, help="output folder (Parquet files + atlas.json)")
     ex.add_argument("--limit", type=_at_least(1), help="first N examples only")
     ex.add_argument("--engine", choices=["ray", "local"], help="default: ray when installed, else local")
-    ex.add_argument("--address", help="Ray cluster address (e.g. auto or ray://head:10001); default: a local Ray")
+    ex.add_argument("--address", help="Ray cluster address (e.g. auto, or HEAD:6379 after `ray start --head --port 6379`; ray:// needs "
+                         "ray[client]); default: a local Ray")
     ex.add_argument("--workers", type=_at_least(1), default=2, help="model actors on Ray (default 2)")
     ex.add_argument("--batch-size", type=_at_least(1), default=8, help="examples per batch (default 8)")
     ex.add_argument("--keep-weights", type=_at_least(0), help="store full weights for the first N examples only")

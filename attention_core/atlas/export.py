@@ -8,10 +8,12 @@ same callable over batches, each written at once with a ``pyarrow.parquet.Parque
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import itertools
 import json
 import os
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -152,6 +154,8 @@ def start_ray(address: str | None = None, workers: int = 2) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     if address:
+        if "://" not in address and _on_this_machine(address):
+            _use_local_token()
         # the cluster's nodes need the dependencies (requirements.txt); this package itself (code, weights,
         # ~40 MB) is shipped with the job, so the workers run exactly this checkout
         package = str(Path(__file__).resolve().parents[1])
@@ -161,9 +165,36 @@ def start_ray(address: str | None = None, workers: int = 2) -> None:
                                   "excludes": ["__pycache__", "atlas/exports"]})
         except (ConnectionError, RuntimeError) as exc:
             raise InputError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]} "
-                             "(a cluster with token authentication needs RAY_AUTH_TOKEN set)") from None
+                             "(a cluster with token authentication needs RAY_AUTH_MODE=token and its token in "
+                             "RAY_AUTH_TOKEN or ~/.ray/auth_token)") from None
     else:
         ray.init(num_cpus=workers + 1, include_dashboard=False, log_to_driver=False)
+
+
+def _on_this_machine(address: str) -> bool:
+    """True when ``host:port`` names this machine: a loopback address or one of its interfaces' addresses."""
+    import psutil
+    host = address.rsplit(":", 1)[0].strip("[]")   # "auto": no such host (Ray finds that one itself)
+    try:
+        ip = ipaddress.ip_address(host if ":" in host else socket.gethostbyname(host))
+    except (OSError, ValueError):
+        return False
+    return ip.is_loopback or str(ip) in {a.address.split("%")[0] for addrs in psutil.net_if_addrs().values()
+                                         for a in addrs}
+
+
+def _use_local_token() -> None:
+    """Send this machine's Ray token (``~/.ray/auth_token`` or ``RAY_AUTH_TOKEN``), if it has one, to a cluster
+    on this machine: what Ray itself does for ``address="auto"``, but never for an explicit address. A local
+    ``ray start --head`` enables token authentication whenever such a token exists, so without this
+    ``--address 127.0.0.1:6379`` would be refused. ``RAY_AUTH_MODE`` set by the user wins.
+    """
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available)
+    except ImportError:   # a Ray without token authentication
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
 
 
 def export_ray(model_id: str, examples: Iterable[Example], out: Path, *, dataset: str, batch_size: int = 8,
