@@ -17,12 +17,24 @@ from .base import ShippedExplainer, files_problem, read_json, register
 from .decoding import Hypothesis, beam_search, greedy_batch
 from .registry import ModelSpec
 from .seq2seq import EOS, MECHANISM_LABELS, Seq2Seq
+from .special_tokens import UNK
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
 
 MAX_SOURCE_TOKENS = 100   # a safety cap (decoding time, memory), far beyond the trained lengths below
 MAX_TARGET_TOKENS = 120
+
+
+def target_budget(source_tokens: int) -> int:
+    """The most tokens decoding may generate for a source of ``source_tokens`` (with its end token):
+    3 × the source + 10, at most :data:`MAX_TARGET_TOKENS`.
+
+    Measured on the training pairs: 2 of 12,995 Bible references and 0 of 12,000 dates are longer than this,
+    while a model that has lost its way ("3 Dec 2026" through the dates models ran to the 120-token cap)
+    stops after a few tokens more than a real translation.
+    """
+    return min(MAX_TARGET_TOKENS, 3 * source_tokens + 10)
 # What each family was trained on (``trained_lengths``: how an input's length is counted, the longest training
 # input, what it was): longer inputs are still translated, with a notice that they are out of distribution.
 FAMILIES = {
@@ -83,8 +95,8 @@ class Translator(ShippedExplainer):
         src = torch.tensor([ids], device=self.device)
         lengths = torch.tensor([len(ids)])
         if beam > 1:
-            return beam_search(self.model, src, lengths, beam=beam, max_len=MAX_TARGET_TOKENS)
-        return greedy_batch(self.model, src, lengths, max_len=MAX_TARGET_TOKENS)[0]
+            return beam_search(self.model, src, lengths, beam=beam, max_len=target_budget(len(ids)))
+        return greedy_batch(self.model, src, lengths, max_len=target_budget(len(ids)))[0]
 
     def explain(self, inp: str, beam: int = 1, **_: Any) -> Explanation:
         """Translate ``inp``; the map's rows are generated tokens (with the end token), columns source tokens."""
@@ -107,10 +119,24 @@ class Translator(ShippedExplainer):
         amap = AttentionMap(mechanism=self.mechanism, queries=[self.label(t) for t in hyp.tokens],
                             keys=[self.label(t) for t in ids], weights=torch.stack(hyp.weights).numpy(),
                             meta=meta, **local)
-        notices = [n for n in [self.length_notice(inp)] if n]
+        notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids)] if n]
+        if not hyp.tokens or hyp.tokens[-1] != EOS:
+            notices.append(f"Decoding stopped at {len(hyp.tokens)} tokens (3 × the source + 10) without the model "
+                           "ending its output: a sign that the input is unlike what it was trained on, so the "
+                           "translation and its attention say little.")
         if cut:
             notices.append(f"The input was cut to its first {MAX_SOURCE_TOKENS} subword tokens (a safety cap).")
         return Explanation(self.model_id, Translation(text), [amap], notices)
+
+    def unknown_notice(self, ids: list[int]) -> str | None:
+        """A notice when source tokens are outside the model's vocabulary (None when every token is known)."""
+        unknown = [i for i, t in enumerate(ids) if t == UNK]
+        if not unknown:
+            return None
+        trained = self.spec.capabilities.family.trained_lengths
+        what = f" (it was trained on {trained[2]})" if trained else ""
+        return (f"{len(unknown)} of {len(ids) - 1} source tokens are not in this model's vocabulary{what}: they "
+                "reach it as one unknown-word token, so it cannot translate them.")
 
     def length_notice(self, text: str) -> str | None:
         """A notice when ``text`` is longer than anything in the family's training data (None otherwise)."""

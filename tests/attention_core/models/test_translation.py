@@ -126,3 +126,23 @@ def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_n
     dates = load_model("dates-en-fr/luong-dot")
     assert not dates.explain("Sunday, June 16, 1991").notices
     assert "at most 6 tokens" in dates.explain("Sunday, June 16, 1991 and Monday, June 17, 1991").notices[0]
+
+
+def test_decoding_is_bounded_by_the_source_and_says_so():
+    """A format the dates models never saw ("3 Dec 2026") ran to the 120-token cap; now it stops at 3 × the
+    source + 10 with a notice, while a trained format decodes as before with no notice."""
+    from attention_core.models import load_model
+    from attention_core.models.translation import target_budget
+    model = load_model("dates-en-fr/luong-dot")
+    runaway = model.explain("3 Dec 2026")
+    source = len(runaway.maps[0].keys)
+    assert len(runaway.maps[0].queries) <= target_budget(source) < 120
+    assert any("Decoding stopped at" in n for n in runaway.notices)
+    fine = model.explain("Thursday, December 3, 2026")
+    assert str(fine.output) == "jeudi 3 décembre 2026" and not fine.notices
+
+
+def test_unknown_source_tokens_are_named():
+    from attention_core.models import load_model
+    result = load_model("dates-en-fr/luong-dot").explain("12/03/2026")
+    assert any("source tokens are not in this model's vocabulary" in n for n in result.notices)
