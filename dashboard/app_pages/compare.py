@@ -56,7 +56,11 @@ if not basket:
     if not compare_basket():
         st.stop()
     basket = compare_basket()
-keys = st.multiselect("Maps", list(basket), default=list(basket), format_func=lambda k: basket[k].title)
+# the picker returns what it shows, so two maps with one title (the same model's map added from two pages)
+# need different labels, or both would come back as the first — and draw under one widget key
+titles = [basket[k].title for k in basket]
+labels = {k: (t if titles.count(t) == 1 else f"{t} · {k}") for k, t in zip(basket, titles)}
+keys = list(dict.fromkeys(st.multiselect("Maps", list(basket), default=list(basket), format_func=labels.get)))
 if st.button("Clear all"):
     clear_compare()
     st.rerun()

@@ -54,3 +54,17 @@ def test_a_bad_json_file_gives_one_error_and_the_page_keeps_working(open_page):
     _upload(at, ("bad.json", b"{not json", "application/json"),
             ("wrong.json", json.dumps({"mechanism": "x"}).encode(), "application/json"))
     assert len(at.error) == 2 and all("not an AttentionMap JSON" in e.value for e in at.error)
+
+
+def test_the_same_models_map_from_two_pages_draws_twice_and_toggles(open_page):
+    """Two maps with one title (added from Translate and from Any model) were one widget key: a crash."""
+    from attention_core.models import load_model
+    from dashboard.components.compare_basket import COMPARE_KEY
+    amap = load_model("dates-en-fr/luong-dot").explain("Monday, June 3, 2024").maps[0]
+    at = open_page("app_pages/compare.py")
+    at.session_state[COMPARE_KEY] = {"translate-dates": amap.to_dict(), "explore-dates-0": amap.to_dict()}
+    at.run()
+    assert not at.exception and len(charts(at)) == 2
+    next(t for t in at.toggle if t.label == "Shared colour scale").set_value(False).run()
+    assert not at.exception, at.exception
+    assert len(charts(at)) == 2 and len(set(at.multiselect[0].value)) == 2
