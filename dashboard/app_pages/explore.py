@@ -4,6 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from attention_core import InputKind
+from attention_core.informative import informative_head
 from dashboard import components as ui
 from dashboard.components.image_inputs import chosen_image
 from dashboard.views import document_html
@@ -52,8 +53,11 @@ elif kind == "heads":
     amap = ui.head_choice(maps, key="explore")
     ui.map_panel(amap, key="explore-head", image=image, row=0)
 else:
+    # open on the most informative head when the maps are per head (DINOv2 opened on L0 H0 before)
+    best = informative_head(maps)
+    first = next((i for i, m in enumerate(maps) if m is best), 0)
     chosen = maps if len(maps) <= 6 else [maps[i] for i in st.multiselect(
-        "Maps", range(len(maps)), default=[0], format_func=lambda i: maps[i].title)]
+        "Maps", range(len(maps)), default=[first], format_func=lambda i: maps[i].title)]
     for i, amap in enumerate(chosen):
         row = 0
         if image is not None and amap.grid is not None and amap.shape[0] > 1:

@@ -7,6 +7,7 @@ import streamlit as st
 from PIL import Image
 
 from attention_core import ClassDistribution, Explanation
+from attention_core.informative import informative_head, rollout_start
 from attention_core.inputs import MAX_IMAGE_BYTES, InputError, load_image
 from attention_core.models import vit_convert
 from attention_core.models.captioning import SAMPLES_DIR
@@ -141,7 +142,7 @@ if view == "patch to patch":
 # the rollout's first layer comes from its slider (drawn further down; its value from the last run)
 if int(st.session_state.get("vit-roll-start", 0)) >= vit.layers:   # a model with fewer layers was picked
     del st.session_state["vit-roll-start"]
-start = int(st.session_state.get("vit-roll-start", 0)) if view == "rollout" else 0
+start = int(st.session_state.get("vit-roll-start", rollout_start(vit.layers))) if view == "rollout" else 0
 try:
     result, seconds = _attention(spec.id, data, size, patch, start)
 except InputError as exc:
@@ -175,7 +176,9 @@ def one_map(amap, key: str, title: str | None = None, marked: tuple[int, int] | 
 with main:
     layers = list(range(n_layers))
     heads = list(range(n_heads))
-    late = layers[max(0, len(layers) - 3)]   # a late layer: the first layers attend to position, not content
+    # open on the most concentrated [CLS] head without a one-patch artefact (attention_core.informative)
+    best = informative_head(select(result.maps, "cls"))
+    late = best.layer if best is not None else layers[max(0, len(layers) - 3)]
     # another model may have fewer layers or heads than the one the pickers last showed
     for key, options in (("vit-layer", layers), ("vit-mean-layer", layers), ("vit-patch-layer", layers),
                          ("vit-exp-layer", layers), ("vit-head", heads), ("vit-exp-head", heads + ["mean"]),
@@ -185,7 +188,8 @@ with main:
     if view == "[CLS] · one head":
         a, b = st.columns([3, 2])
         layer = a.select_slider("Layer", layers, value=late, key="vit-layer")
-        head = b.radio("Head", heads, horizontal=True, key="vit-head")
+        head = b.radio("Head", heads, horizontal=True, key="vit-head",
+                       index=heads.index(best.head) if best is not None else 0)
         one_map(select(result.maps, "cls", layer, head)[0], key=f"vit-cls-L{layer}-H{head}")
     elif view == "[CLS] · layers × heads":
         shared = st.toggle("One colour scale for all maps", help="Off: each thumbnail is scaled to its own "
@@ -218,7 +222,9 @@ with main:
                    "residual path), rows renormalised, multiplied from the first layer up; shown is the [CLS] row. "
                    "A product of layers: one early head that sends nearly all its weight to a single patch (layer "
                    "0 head 5 often does) can dominate it — start later to leave that layer out.")
-        st.select_slider("Start at layer", layers, value=0, key="vit-roll-start")
+        st.select_slider("Start at layer", layers, value=rollout_start(len(layers)), key="vit-roll-start",
+                         help="Opens half way up: from layer 0 one early head's single background patch dominates "
+                              "the product (measured on the sample photos; see attention_core.informative)")
         one_map(select(result.maps, "rollout")[0], key="vit-rollout")
     else:
         st.caption("Click a patch on the photo (or type its row and column) to see where it attends in each layer.")
