@@ -1,4 +1,5 @@
 """Dataset atlas: attention over a whole corpus — a shipped export or one computed here, queried with DuckDB."""
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -113,11 +114,14 @@ def compute_form() -> tuple[str, ...] | None:
 
         try:
             info = export(model_id, source, work / "export", limit=limit, engine="local", on_progress=progress)
-        except InputError as exc:
-            st.error(str(exc))
+        except InputError as exc:   # the user's file: its name and content are text, never Markdown
+            shutil.rmtree(work, ignore_errors=True)
+            st.error(md_escape(str(exc)))
             return None
         except Exception as exc:  # a model failure must not take the page down
-            st.error(f"{model_id} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            shutil.rmtree(work, ignore_errors=True)
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            st.error(md_escape(f"{model_id} failed: {type(exc).__name__}: {detail}"))
             return None
         bar.empty()
         st.session_state.setdefault(COMPUTED_KEY, []).append(str(work / "export"))

@@ -56,3 +56,27 @@ def test_transformers_hiding_every_token_explains_itself(open_page):
     at.text_area[0].set_value("The cat sat on the mat.")
     at.run()
     assert not at.exception and charts(at)
+
+
+@pytest.mark.parametrize("name, data, says", [
+    (f"{MARKDOWN_NAME}.csv", b"no_text_column,other\n1,2\n", "text"),          # a header without 'text'
+    (f"{MARKDOWN_NAME}.txt", b"", "no inputs"),                                # empty: an error, not "0 maps"
+])
+def test_dataset_compute_blames_the_file_in_plain_text_and_leaves_no_folder(open_page, name, data, says,
+                                                                            tmp_path, monkeypatch):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))            # where the page's work folders go
+    at = open_page("app_pages/dataset.py")
+    widget(at, "radio", "Data").set_value("Compute one here")
+    at.run()
+    widget(at, "selectbox", "Dataset").set_value("upload a file")
+    at.run()
+    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
+    at.run()
+    next(b for b in at.button if b.label == "Compute").click()
+    at.run()
+    assert not at.exception and len(at.error) == 1
+    message = at.error[0].value
+    assert not _has_markdown_image(message), message
+    assert says in message and "/tmp" not in message and str(tmp_path) not in message
+    assert not any(tmp_path.glob("atlas-*")), "the failed computation's work folder is removed"
