@@ -20,6 +20,11 @@ if large_fonts():
     st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem !important; }"
             " h1, h1 [class*='st-'] { font-size: 3rem !important; }"
             " h2, h2 [class*='st-'], h3, h3 [class*='st-'] { font-size: 2rem !important; }"
-            " h4, h4 [class*='st-'] { font-size: 1.6rem !important; }</style>")
+            " h4, h4 [class*='st-'] { font-size: 1.6rem !important; }"
+            # a metric's value is its headline: the body rule would shrink it below its normal 2.25rem
+            " [data-testid='stMetricValue'], [data-testid='stMetricValue'] * { font-size: 3rem !important; }"
+            " [data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * { font-size: 1.4rem !important; }"
+            # HTML tables (st.table) and the data grid's cells where the grid reads CSS (its canvas does not)
+            " [data-testid='stTable'] td, [data-testid='stTable'] th { font-size: 1.25rem !important; }</style>")
 
 st.navigation(navigation).run()

@@ -170,6 +170,24 @@ def test_presentation_mode_enlarges_text_and_keeps_headings_larger(browser_page)
     wait_for_idle(page)
 
 
+def test_presentation_mode_keeps_metric_values_the_largest_text(browser_page):
+    """The body rule shrank the Hops page's metric values (prediction, probability) below their normal size."""
+    url, page, _ = browser_page
+    page.goto(f"{url}/hops")
+    wait_for_idle(page, timeout_ms=180_000)
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    value = page.locator("[data-testid='stMetricValue']").first
+    before = value.evaluate(size)
+    page.get_by_text("Presentation mode (large fonts)", exact=True).click()
+    wait_for_idle(page)
+    page.wait_for_timeout(300)
+    after = page.locator("[data-testid='stMetricValue']").first.evaluate(size)
+    body = page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(size)
+    assert after > before and after > 2 * body
+    page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
+    wait_for_idle(page)
+
+
 # ---- whole inputs (issue 11): a 20,000-character document and a 512-token text --------------------------
 def _fill(page, text: str) -> None:
     area = page.locator("textarea").first
