@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 # Longer text is cut (and the caller is told). Each model declares its own cap (``ModelSpec.max_chars``):
@@ -71,10 +72,24 @@ def load_image(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int = MA
         raise InputError("the image is too large to decode safely") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise InputError("this file is not a readable image (PNG, JPEG or WebP expected)") from None
-    image = image.convert("RGB")
+    image = _to_rgb(image)
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side))
     return image
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """RGB, with high-bit-depth grey scaled to 8 bits: Pillow's own conversion clips a 16-bit PNG's values at
+    255, which turned a 16-bit grey photo 99.6 % white."""
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        if image.mode == "F":          # floats: [0, 1] when they fit there, else 8-bit values
+            top = 1.0 if values.size and values.max() <= 1.0 else 255.0
+        else:                          # 16-bit data (also what Pillow opens as 32-bit "I")
+            top = 65535.0 if image.mode.startswith("I;16") or (values.size and values.max() > 255) else 255.0
+        grey = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, mode="L").convert("RGB")
+    return image.convert("RGB")
 
 
 def _read_bytes(source: str | os.PathLike | bytes | BinaryIO, max_bytes: int) -> bytes:

@@ -58,3 +58,25 @@ def test_oversized_upload_is_refused():
 def test_missing_path_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         load_image(tmp_path / "nope.png")
+
+
+def test_a_16_bit_grey_png_is_scaled_not_clipped_white():
+    """Pillow's RGB conversion clips 16-bit values at 255: a mid-grey 16-bit photo came out all white."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from attention_core.inputs import load_image
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (32, 1))
+    buffer = io.BytesIO()
+    Image.fromarray(ramp).save(buffer, format="PNG")
+    assert Image.open(io.BytesIO(buffer.getvalue())).mode.startswith("I")     # really a 16-bit image
+    out = np.asarray(load_image(buffer.getvalue()))
+    assert out.shape == (32, 64, 3) and abs(out.mean() - 127.5) < 1.5
+    assert out[0, 0, 0] == 0 and out[0, -1, 0] == 255 and (out == 255).mean() < 0.05
+    # 8-bit images are unchanged
+    rgb = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    assert (np.asarray(load_image(buffer.getvalue())) == rgb).all()
