@@ -23,6 +23,7 @@ from dashboard.components import (
     show_figure,
     show_notices,
     text_input_block,
+    unavailable_notice,
 )
 from dashboard.pages import DOCUMENT
 from dashboard.views import document_html
@@ -122,9 +123,10 @@ st.title("Document")
 st.caption("A hierarchical attention network (Yang et al. 2016) reads words inside each sentence, then "
            "sentences inside the document. Blue bars: sentence weight. Red shading: word weight.")
 
-han, _ = available(DOCUMENT)
+han, missing = available(DOCUMENT)
+unavailable_notice(missing)   # a damaged model says why, instead of looking uninstalled
 if not han:
-    st.warning("No hierarchical document model is installed.")
+    st.warning("No hierarchical document model can be loaded here" + (" (see above)." if missing else "."))
     st.stop()
 spec = han[0]
 # the family's classifiers that draw no maps: baselines without attention, shown beside the label

@@ -11,6 +11,7 @@ from dashboard.components import (
     show_figure,
     show_notices,
     text_input_block,
+    unavailable_notice,
 )
 from dashboard.pages import HOPS
 from dashboard.views import hop_overlap, hop_rows, shared_zmax
@@ -20,9 +21,10 @@ st.caption("A structured self-attentive sentence embedding (Lin et al. 2017) rea
            "hops, each a distribution over tokens. The penalty ‖AAᵀ − I‖² (squared Frobenius norm) pushes hops to look at "
            "different things; compare the models trained with and without it.")
 
-specs, _ = available(HOPS)
+specs, missing = available(HOPS)
+unavailable_notice(missing)   # a damaged model says why, instead of looking uninstalled
 if not specs:
-    st.warning("No self-attentive sentence model is installed.")
+    st.warning("No self-attentive sentence model can be loaded here" + (" (see above)." if missing else "."))
     st.stop()
 raw = text_input_block("Sentence", specs[0].sample_inputs(), key="hops")
 chosen = st.multiselect("Models", [s.id for s in specs], default=[s.id for s in specs])

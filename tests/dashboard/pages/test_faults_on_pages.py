@@ -43,3 +43,31 @@ def test_a_damaged_model_is_named_on_its_page_and_the_others_draw(open_page, dam
     assert "local-m" in notice and "truncated" in notice
     assert len(charts(at)) == 6                                   # the six sound mechanisms
     assert "local-m" not in widget(at, "multiselect", "Mechanisms").options
+
+
+@pytest.fixture
+def damaged_han(tmp_path, monkeypatch):
+    """A copy of the document family with HAN's weights truncated, read instead of the shipped one."""
+    from attention_core.models import document
+    root = tmp_path / "weights"
+    shutil.copytree(ROOT / "attention_core" / "weights" / "document", root / "document")
+    weights = root / "document" / "han" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    for module in (base, document):
+        if hasattr(module, "WEIGHTS_DIR"):
+            monkeypatch.setattr(module, "WEIGHTS_DIR", root)
+    monkeypatch.setattr(registry, "_LOADED", {})
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_a_damaged_han_says_why_on_the_document_page(open_page, damaged_han):
+    at = open_page("app_pages/document.py")
+    assert not at.exception
+    notice = next(i.value for i in at.info if i.value.startswith("Not available on this machine"))
+    assert "document/han" in notice.replace("\\", "") and "truncated" in notice
+    assert any("can be loaded here (see above)" in w.value for w in at.warning)
+    assert not charts(at)
