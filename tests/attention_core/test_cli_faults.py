@@ -103,3 +103,23 @@ def test_output_into_a_closed_pipe_ends_without_a_traceback():
     proc.wait(timeout=120)
     assert head.startswith(b"{")
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_same_size_garbage_weights_are_refused_not_run_to_nan(tmp_path):
+    """Garbage of the same size behind a sound header loaded and printed 'rotten (nan)' with exit 0."""
+    import os
+    import shutil
+    import struct
+    root = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "project"
+    shutil.copytree(root / "attention_core", copy / "attention_core", ignore=shutil.ignore_patterns("__pycache__"))
+    weights = copy / "attention_core" / "weights" / "sentence" / "lin" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    start = 8 + struct.unpack("<Q", data[:8])[0]
+    data[start:] = os.urandom(len(data) - start)
+    weights.write_bytes(bytes(data))
+    run = subprocess.run([sys.executable, "-m", "attention_core", "explain", "--model", "sentence/lin", "--text",
+                          "A fine film."], capture_output=True, text=True, timeout=300, cwd=copy,
+                         env={**os.environ, "PYTHONPATH": str(copy)})
+    assert run.returncode == 2 and "nan" not in run.stdout
+    assert "does not match its recorded SHA-256" in run.stderr and len(run.stderr.strip().splitlines()) == 1

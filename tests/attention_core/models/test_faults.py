@@ -13,6 +13,15 @@ from attention_core.models import ModelLoadError, base, get_spec, load_model, re
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _same_size_garbage(path: Path) -> None:
+    """Overwrite the tensor bytes (not the header) with noise of the same size: the file still parses."""
+    import struct
+    data = bytearray(path.read_bytes())
+    start = 8 + struct.unpack("<Q", data[:8])[0]
+    data[start:] = os.urandom(len(data) - start)
+    path.write_bytes(bytes(data))
+
+
 @pytest.fixture
 def weights_copy(tmp_path, monkeypatch):
     """A copy of the dates family's weights that the registry reads instead of the shipped ones."""
@@ -29,6 +38,7 @@ def weights_copy(tmp_path, monkeypatch):
     (lambda f: (f / "model.safetensors").write_bytes(b"garbage" * 10), "safetensors"),
     (lambda f: (f / "config.json").write_text('{"model": \x01}'), "config.json is unreadable"),
     (lambda f: (f / "config.json").unlink(), "config.json is missing"),
+    (lambda f: _same_size_garbage(f / "model.safetensors"), "does not match its recorded SHA-256"),
 ])
 def test_a_damaged_model_is_unavailable_with_a_reason_and_its_siblings_still_work(weights_copy, damage, words):
     damage(weights_copy / "local-m")
@@ -41,6 +51,9 @@ def test_a_damaged_model_is_unavailable_with_a_reason_and_its_siblings_still_wor
 
 def test_wrong_architecture_weights_fail_to_load_with_one_line(weights_copy):
     shutil.copy(weights_copy / "bahdanau" / "model.safetensors", weights_copy / "local-m" / "model.safetensors")
+    # with its digest too (else the digest check refuses it before loading): a sound file of the wrong model
+    shutil.copy(weights_copy / "bahdanau" / "model.safetensors.sha256",
+                weights_copy / "local-m" / "model.safetensors.sha256")
     with pytest.raises(ModelLoadError) as info:
         load_model("dates-en-fr/local-m")
     assert "\n" not in str(info.value) and "could not be loaded" in str(info.value)

