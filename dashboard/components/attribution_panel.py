@@ -126,6 +126,15 @@ def _test_set(model_id: str) -> dict[str, Any] | None:
 
 
 LONG_INPUT_CHARS = 5_000   # above this, attribution waits for the user to ask (one model run per token)
+# Above this many map cells (rows × columns of the maps attribution explains) it waits too: leave-one-out is one
+# run per source token over every generated row. A 20-word verse is ~1,000 cells; one 10,000-character "word"
+# through a Bible translator was 100 × 120 and took 47–75 s and 2 GB of server memory when it ran on its own.
+AUTO_ATTRIBUTION_CELLS = 4_000
+
+
+def _cells(result: Explanation | None) -> int:
+    """Rows × columns of a result's maps (what attribution's cost grows with)."""
+    return sum(int(m.shape[0]) * int(m.shape[1]) for m in result.maps) if result is not None else 0
 
 
 # ---------------------------------------------------------------------------------------------- the panel
@@ -138,11 +147,14 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
     ids += [b for mid in ids if _kind(mid) == "classifier" for b in baselines_of(mid) if b not in ids]
     st.divider()
     st.subheader("Is this attention an explanation?")
-    if len(text) > LONG_INPUT_CHARS and not st.toggle(
+    cells = max((_cells(results.get(mid)) for mid in ids), default=0)   # baselines draw no maps
+    too_long, too_large = len(text) > LONG_INPUT_CHARS, cells > AUTO_ATTRIBUTION_CELLS
+    if (too_long or too_large) and not st.toggle(
             "Compute attribution for this long input", key=f"{key}-attribution-long",
             help="Leave-one-out reruns the model once per token, so a whole article takes minutes on a CPU"):
-        st.caption(f"Attribution is computed on request for inputs over {LONG_INPUT_CHARS:,} characters (this one "
-                   f"has {len(text):,}): leave-one-out costs one model run per token.")
+        why = (f"inputs over {LONG_INPUT_CHARS:,} characters (this one has {len(text):,})" if too_long else
+               f"maps over {AUTO_ATTRIBUTION_CELLS:,} cells (this input's are {cells:,}, rows × columns)")
+        st.caption(f"Attribution is computed on request for {why}: leave-one-out costs one model run per token.")
         return
     st.caption("Attention says where a model looked, not what its decision depended on. Attribution measures "
                "the second: integrated gradients and gradient × input follow the output's gradient back to each "

@@ -33,3 +33,21 @@ def test_hops_page_draws_attribution_beside_attention():
     widget(at, "selectbox", "Model to explain").set_value("sentence/lin-nopenalty")
     at.run()
     assert not at.exception and len(_panel_figures(at)) == 1
+
+
+def test_a_huge_translation_waits_for_the_user_before_attribution(open_page):
+    """One 2,000-character 'word' through the Bible translators: 101 × 120 maps — attribution (47–75 s and 2 GB
+    when it ran on its own) now waits for a click, saying why; a normal verse still runs at once."""
+    import time
+    at = open_page("app_pages/translate.py")
+    widget(at, "radio", "Task").set_value("bible-en-fr")
+    at.run()
+    at.text_area[0].set_value("x" * 2_000)
+    t0 = time.perf_counter()
+    at.run()
+    assert not at.exception
+    assert any("computed on request for maps over 4,000 cells" in c.value for c in at.caption)
+    assert not charts(at, panel=True) and time.perf_counter() - t0 < 60
+    at.text_area[0].set_value("In the beginning God created the heavens and the earth.")
+    at.run()
+    assert not at.exception and charts(at, panel=True)
