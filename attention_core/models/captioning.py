@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from PIL import Image
 from torch import nn
@@ -136,8 +137,17 @@ class Captioner(ShippedExplainer):
         amap = AttentionMap(self.kind, words, region_labels(), alphas.numpy(), grid=GRID,
                             meta={"model": self.model_id, "label": label, "image_size": [224, 224],
                                   "beta": betas})
-        notices = [DOMAIN_NOTICE, *size_notices(inp, sum(i != EOS for i in ids))]
+        notices = [*([] if looks_like_a_scene(inp) else [DOMAIN_NOTICE]), *size_notices(inp, sum(i != EOS for i in ids))]
         return Explanation(self.model_id, Caption(caption), [amap], notices)
+
+
+def looks_like_a_scene(image: Image.Image) -> bool:
+    """True for an image like the training scenes: grey (no colour) on a mostly dark background. Measured on
+    the samples: scenes 75–95 % near-black pixels with no colour; photos 0–17 % near-black, colour 51–107."""
+    a = np.asarray(image.convert("RGB").resize((112, 112)), dtype=np.float32)
+    dark = float((a.max(-1) < 24).mean())
+    colour = float(np.abs(a[..., 0] - a[..., 1]).mean() + np.abs(a[..., 1] - a[..., 2]).mean())
+    return dark >= 0.5 and colour < 5.0
 
 
 def size_notices(image: Image.Image, caption_words: int) -> list[str]:
