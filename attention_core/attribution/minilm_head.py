@@ -113,9 +113,12 @@ class MiniLMSentiment:
         target = int(probs.argmax())
         slot = MapSlot([f"→ {self.labels[target]}"], tokens, [0], [[j] for j in range(len(tokens))],
                        meta={"label": "word pieces"})
+        full = len(self.tokenizer(text, verbose=False)["input_ids"])
+        notices = ([f"Attribution reads the first {ids.shape[1]} of the text's {full} word pieces (the head's "
+                    "input limit here): the rest is not explained."] if full > ids.shape[1] else [])
         return AttributionInputs(ENCODER_ID, ids, emb, torch.where(where, base, emb), torch.where(where, blank, emb),
                                  real, probabilities, [target], [self.labels[target]], [slot], list(self.labels),
-                                 classes=len(self.labels))
+                                 classes=len(self.labels), notices=notices)
 
     def probabilities(self, emb: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Head probabilities ``[N, 1, C]`` from word-piece embeddings ``[N, T, d]``."""

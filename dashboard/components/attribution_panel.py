@@ -192,6 +192,8 @@ def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[
         return
     opts = tuple(sorted(options.items()))
     comp = _comparison(model_id, text, tuple(methods), opts)
+    for note in comp.notices:
+        st.info(md_escape(note))
     st.caption(f"Explained: **{md_escape(', '.join(comp.targets[:1]))}**" if kind == "classifier" else
                "Explained: each generated token, teacher-forced on the model's own translation, over the source "
                "tokens.")
@@ -344,6 +346,8 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
         return
     from attention_core.attribution.minilm_head import pooled_maps
     comp, decision = _encoder_comparison(model_id, text, tuple(methods))
+    for note in comp.notices:     # e.g. the head reads fewer word pieces than the page draws: say so
+        st.info(md_escape(note))
     importance = _encoder_importance(model_id, text)
     n_layers = int(importance["raw"].shape[0])
     if st.session_state.get(f"{key}-attr-layer", n_layers) > n_layers:   # another model had more layers

@@ -51,3 +51,16 @@ def test_a_huge_translation_waits_for_the_user_before_attribution(open_page):
     at.text_area[0].set_value("In the beginning God created the heavens and the earth.")
     at.run()
     assert not at.exception and charts(at, panel=True)
+
+
+def test_transformers_attribution_says_it_reads_fewer_word_pieces_than_the_page_draws(open_page):
+    """MiniLM's head reads 128 word pieces; the page draws up to 512 — attribution said nothing of the cut."""
+    from benchmarks.long_inputs import text_of_tokens
+    at = open_page("app_pages/transformers.py")
+    at.text_area[0].set_value(text_of_tokens(300))
+    at.run()
+    assert not at.exception
+    assert any("Attribution reads the first 128 of the text's 300 word pieces" in i.value for i in at.info)
+    at.text_area[0].set_value("A short review, warmly written.")
+    at.run()
+    assert not any("Attribution reads the first" in i.value for i in at.info)
