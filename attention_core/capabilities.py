@@ -7,22 +7,20 @@ up exactly where its declarations fit and nowhere else (LIT's input/output specs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Iterable
 
+from .tasks import NamedEnum
 
-class Input(str, Enum):
+
+class Input(NamedEnum):
     """What a model reads."""
 
     TEXT = "text"
     IMAGE = "image"
     TEXT_PAIR = "text-pair"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Produces(str, Enum):
+class Produces(NamedEnum):
     """What a model's output is."""
 
     TRANSLATION = "translation"    # text in another language (Translation)
@@ -31,11 +29,8 @@ class Produces(str, Enum):
     GENERATION = "generation"      # a continuation of a prompt (decoder-only language model)
     TOKENS = "tokens"              # the encoded tokens only (an encoder without a head)
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class MapKind(str, Enum):
+class MapKind(NamedEnum):
     """Which maps a model's explanation holds (a model usually declares several)."""
 
     CROSS = "cross"                # rows = generated tokens, columns = source tokens or regions
@@ -47,18 +42,12 @@ class MapKind(str, Enum):
     LOCAL_WINDOW = "local-window"  # maps carry Luong's window (centres p_t, D)
     CLASS_EVIDENCE = "class-evidence"  # class-activation maps (evidence, not attention)
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Target(str, Enum):
+class Target(NamedEnum):
     """What attribution explains."""
 
     DECISION = "decision"          # the predicted class
     EACH_TOKEN = "each-token"      # every generated token, teacher-forced on the model's own output
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -119,6 +108,17 @@ class Capabilities:
     def attributable(self) -> bool:
         """True when the model declares attribution support."""
         return self.attribution is not None
+
+    @property
+    def attribution_kind(self) -> str | None:
+        """How attribution explains the model: ``translation`` (each generated token), ``encoder`` (a head's
+        decision on a multi-head encoder: pooled rollout and flow beside it), ``classifier`` (a decision), or
+        None (no attribution declared)."""
+        if self.attribution is None:
+            return None
+        if self.attribution.target == Target.EACH_TOKEN:
+            return "translation"
+        return "encoder" if self.draws(MapKind.SELF, MapKind.LAYERS_HEADS) else "classifier"
 
     @property
     def beam(self) -> bool:

@@ -4,7 +4,14 @@ from __future__ import annotations
 from enum import Enum
 
 
-class Task(str, Enum):
+class NamedEnum(str, Enum):
+    """A ``str`` enum that prints as its value (JSON listings and string comparisons keep working)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Task(NamedEnum):
     """What a model does; a ``str`` enum so JSON listings and old string comparisons keep working."""
 
     TRANSLATION = "translation"
@@ -15,15 +22,9 @@ class Task(str, Enum):
     ENCODER = "encoder"
     VISION = "vision"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class InputKind(str, Enum):
+class InputKind(NamedEnum):
     """What a model takes as input."""
 
     TEXT = "text"
     IMAGE = "image"
-
-    def __str__(self) -> str:
-        return self.value

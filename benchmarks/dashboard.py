@@ -263,13 +263,9 @@ def _submit_text(page, text: str):
 
 
 def _choose(page, label: str, typed: str):
-    """Pick an option of the selectbox labelled ``label`` by typing its start and pressing Enter."""
-    def act() -> None:
-        box = page.locator("[data-testid='stSelectbox']", has_text=label).first.locator("input")
-        box.click()
-        box.fill(typed)
-        box.press("Enter")
-    return act
+    """An action picking an option of the selectbox labelled ``label`` (timed by the caller)."""
+    from dashboard.local_server import choose_option
+    return lambda: choose_option(page, label, typed)
 
 
 def _set_number(page, value: int):

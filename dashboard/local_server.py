@@ -87,3 +87,27 @@ def wait_for_idle(page, timeout_ms: int = 60_000, quiet_ms: int = 1500) -> None:
         if (now - start) * 1000 > timeout_ms:
             raise TimeoutError("the dashboard page did not finish running")
         page.wait_for_timeout(100)
+
+
+def fill_text(page, text: str, timeout_ms: int = 180_000) -> None:
+    """Type ``text`` into the page's first text area, submit it (Ctrl+Enter) and wait for the rerun."""
+    area = page.locator("textarea").first
+    area.fill(text)
+    area.press("Control+Enter")
+    wait_for_idle(page, timeout_ms=timeout_ms)
+
+
+def choose_option(page, label: str, typed: str) -> None:
+    """Pick an option of the selectbox labelled ``label`` by typing it (the box filters) and pressing Enter."""
+    box = page.locator("[data-testid='stSelectbox']", has_text=label).first.locator("input")
+    box.click()
+    box.fill(typed)
+    box.press("Enter")
+
+
+def tall_screenshot(page, path: str, height: int = 3200, width: int = 1400) -> None:
+    """A screenshot of a long page: the app scrolls inside its main block, so a tall viewport shows it whole."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": width, "height": 1000})

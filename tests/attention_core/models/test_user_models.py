@@ -233,7 +233,7 @@ def test_cli_explains_a_folder_model_and_refuses_a_bad_one_in_one_line(tiny_hf_m
     assert image_model.returncode == 2 and "takes an image" in image_model.stderr
 
 
-def test_the_readmes_own_model_commands_run(tiny_hf_models):
+def test_the_readmes_own_model_commands_run(tiny_hf_models, monkeypatch):
     """The README's "Your own model" commands, with its placeholder paths pointing at tiny folders."""
     import shlex
     from pathlib import Path
@@ -249,13 +249,8 @@ def test_the_readmes_own_model_commands_run(tiny_hf_models):
     # the serving line: the variable it sets is the one the dashboard reads, and the folder lists by name
     variable, command = serve.split(" ", 1)
     assert variable.split("=")[0] == um.MODELS_DIR_ENV and command == "streamlit run dashboard/app.py"
-    import os
-    old = os.environ.get(um.MODELS_DIR_ENV)
-    os.environ[um.MODELS_DIR_ENV] = str(tiny_hf_models)
-    try:
-        assert "hf:bert" in {s.id for s in list_models()}
-    finally:
-        os.environ.pop(um.MODELS_DIR_ENV) if old is None else os.environ.__setitem__(um.MODELS_DIR_ENV, old)
+    monkeypatch.setenv(um.MODELS_DIR_ENV, str(tiny_hf_models))
+    assert "hf:bert" in {s.id for s in list_models()}
 
 
 def test_faithfulness_on_a_folder_model_without_a_held_out_set_is_one_line(tiny_hf_models):

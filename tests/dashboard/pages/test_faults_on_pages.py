@@ -13,20 +13,25 @@ from .conftest import charts, widget
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def damaged_dates(tmp_path, monkeypatch):
-    """A copy of the dates family with local-m's weights truncated, read instead of the shipped one."""
+def _truncated_copy(tmp_path, monkeypatch, family: str, model: str, modules: tuple) -> None:
+    """Read a copy of ``family``'s weights, with ``model``'s file truncated, instead of the shipped ones."""
     root = tmp_path / "weights"
-    shutil.copytree(ROOT / "attention_core" / "weights" / "dates-en-fr", root / "dates-en-fr")
-    weights = root / "dates-en-fr" / "local-m" / "model.safetensors"
+    shutil.copytree(ROOT / "attention_core" / "weights" / family, root / family)
+    weights = root / family / model / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
-    for module in (base, translation):
+    for module in modules:
         monkeypatch.setattr(module, "WEIGHTS_DIR", root)
     monkeypatch.setattr(registry, "_LOADED", {})
-    translation.tokenizer.cache_clear()
     # the server-wide caches hold models, results and availability from earlier tests
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture
+def damaged_dates(tmp_path, monkeypatch):
+    """A copy of the dates family with local-m's weights truncated, read instead of the shipped one."""
+    translation.tokenizer.cache_clear()
+    _truncated_copy(tmp_path, monkeypatch, "dates-en-fr", "local-m", (base, translation))
     yield
     st.cache_resource.clear()
     st.cache_data.clear()
@@ -49,16 +54,7 @@ def test_a_damaged_model_is_named_on_its_page_and_the_others_draw(open_page, dam
 def damaged_han(tmp_path, monkeypatch):
     """A copy of the document family with HAN's weights truncated, read instead of the shipped one."""
     from attention_core.models import document
-    root = tmp_path / "weights"
-    shutil.copytree(ROOT / "attention_core" / "weights" / "document", root / "document")
-    weights = root / "document" / "han" / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[:1000])
-    for module in (base, document):
-        if hasattr(module, "WEIGHTS_DIR"):
-            monkeypatch.setattr(module, "WEIGHTS_DIR", root)
-    monkeypatch.setattr(registry, "_LOADED", {})
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    _truncated_copy(tmp_path, monkeypatch, "document", "han", (base, document))
     yield
     st.cache_resource.clear()
     st.cache_data.clear()
