@@ -330,12 +330,13 @@ def ask(step: Step, text: str | None = None) -> Question:
 
     :class:`LessonError` (one line) when a model is unavailable or the input gives nothing to ask about.
     """
-    from ..inputs import InputError, load_image
+    from ..inputs import InputError, clean_text, load_image
     from ..models.registry import ExplainError, ModelLoadError, load_model
     kind = QUESTION_KINDS[step.ask]
-    text = text if (text and step.takes_text) else step.input
-    key = question_key(step, text)
+    text = text if (text is not None and step.takes_text) else step.input
     try:
+        text = clean_text(text).text if step.takes_text else None
+        key = question_key(step, text)
         image = load_image(step.image_path) if step.image is not None else None
         results = [load_model(m).explain(image if image is not None else text) for m in step.models]
         return kind.build(Asked(step, results, key, text, image))

@@ -93,13 +93,27 @@ def revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(engine: Engine, target: str = "head") -> None:
-    """Bring the database to ``target`` with Alembic (idempotent; safe when replicas start together)."""
-    from alembic import command
+def _config():
     from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def downgrade(engine: Engine, target: str = "base") -> None:
+    """Take the database back to ``target`` (``base``: no tables) — for operators undoing a release."""
+    from alembic import command
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, target)
+
+
+def migrate(engine: Engine, target: str = "head") -> None:
+    """Bring the database up to ``target`` with Alembic (idempotent; safe when replicas start together)."""
+    from alembic import command
+
+    cfg = _config()
     if target == "head" and revision(engine) == HEAD:
         return
     with engine.begin() as conn:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from attention_core.inputs import InputError, clean_text
@@ -265,7 +265,7 @@ def roster(engine: Engine, session: ClassSession) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(
             select(students.c.name, func.count(answers.c.id).label("answers"),
-                   func.coalesce(func.sum(func.cast(answers.c.correct, students.c.tokens.type)), 0).label("correct"))
+                   func.coalesce(func.sum(case((answers.c.correct, 1), else_=0)), 0).label("correct"))
             .select_from(students.outerjoin(answers, answers.c.student_id == students.c.id))
             .where(students.c.session_id == session.id).group_by(students.c.id, students.c.name)
             .order_by(students.c.name)).all()
