@@ -34,7 +34,7 @@ class Question:
     grid over ``image`` for questions about image regions (choices are the region numbers).
     """
 
-    prompt: str
+    prompt: str                      # plain text (pages escape it: it quotes the user's words)
     choices: tuple[str, ...]
     answer: str
     key: str
@@ -161,7 +161,7 @@ def attended_source(asked: Asked) -> Question:
     labels = choice_labels(amap.keys)
     best = int(np.argmax(amap.weights[row]))
     word = amap.queries[row]
-    return Question(f"The model wrote **{word}** (output word {row + 1}). Which source word will it attend to "
+    return Question(f"The model wrote “{word}” (output word {row + 1}). Which source word will it attend to "
                     f"most while writing it?", tuple(labels), labels[best], key,
                     f"While writing '{word}' the model gave '{amap.keys[best]}' the most weight "
                     f"({amap.weights[row, best]:.2f} of 1).", (amap,), output=str(results[0].output))
@@ -181,7 +181,7 @@ def which_map(asked: Asked) -> Question:
     answer = letters[order.index(target)]
     named = {letters[i]: maps[j].label for i, j in enumerate(order)}
     return Question(f"Each map is one mechanism's attention on the same input. Which one is "
-                    f"**{maps[target].label}**?", tuple(letters), answer, key,
+                    f"“{maps[target].label}”?", tuple(letters), answer, key,
                     "; ".join(f"Map {k} is {v}" for k, v in named.items()) + ".",
                     tuple(maps[j] for j in order), shown=shown)
 
@@ -198,7 +198,7 @@ def window_centre(asked: Asked) -> Question:
     centre = float(amap.centers[row])
     nearest = int(np.clip(round(centre), 0, amap.shape[1] - 1))
     labels = [f"{i + 1} · {k}" for i, k in enumerate(amap.keys)]
-    return Question(f"While writing **{amap.queries[row]}**, local attention looks inside a window "
+    return Question(f"While writing “{amap.queries[row]}”, local attention looks inside a window "
                     f"[p_t − D, p_t + D]. Near which source position will the centre p_t fall?", tuple(labels),
                     labels[nearest], key, f"The model predicted p_t = {centre:.2f} (nearest position "
                     f"{nearest + 1}, '{amap.keys[nearest]}'); D = {amap.window}.", (amap,),
@@ -215,8 +215,8 @@ def hop_word(asked: Asked) -> Question:
     hop = min(max(int(step.params.get("hop", 1)) - 1, 0), amap.shape[0] - 1)
     labels = choice_labels(amap.keys)
     best = int(np.argmax(amap.weights[hop]))
-    return Question(f"The classifier reads the sentence with {amap.shape[0]} hops. Which word will **hop "
-                    f"{hop + 1}** attend to most?", tuple(labels), labels[best], key,
+    return Question(f"The classifier reads the sentence with {amap.shape[0]} hops. Which word will “hop "
+                    f"{hop + 1}” attend to most?", tuple(labels), labels[best], key,
                     f"Hop {hop + 1} gave '{amap.keys[best]}' {amap.weights[hop, best]:.2f} of its weight; the "
                     f"model decided {results[0].output}.", (amap,), output=str(results[0].output))
 
@@ -233,8 +233,8 @@ def erase_flip(asked: Asked) -> Question:
     maps = (AttentionMap("attention", ["attention"], ev.tokens, ev.attention, meta={"label": "attention"}),
             AttentionMap("leave-one-out", ["drop in p"], ev.tokens, ev.removal, kind="attribution",
                          meta={"label": f"drop in p({ev.decision}) when each word is removed"}))
-    return Question(f"The model says **{ev.decision}** ({ev.probability:.2f}) and attends most to "
-                    f"**{ev.tokens[top]}**. Replace that word by the unknown-word token: will the decision flip?",
+    return Question(f"The model says “{ev.decision}” ({ev.probability:.2f}) and attends most to "
+                    f"“{ev.tokens[top]}”. Replace that word by the unknown-word token: will the decision flip?",
                     ("yes", "no"), "yes" if flipped else "no", key,
                     f"Without '{ev.tokens[top]}' the model says {ev.attended_after[0]} ({ev.attended_after[1]:.2f}). "
                     f"Rank agreement of attention with leave-one-out: Kendall τ = {ev.tau:.2f}.", maps,
@@ -251,7 +251,7 @@ def top_sentence(asked: Asked) -> Question:
     labels = choice_labels([k if len(k) <= 80 else k[:77] + "…" for k in amap.keys])
     best = int(np.argmax(amap.weights[0]))
     return Question(f"The model reads the document sentence by sentence. Which sentence will the "
-                    f"sentence-level attention weigh most? (The model says **{results[0].output}**.)",
+                    f"sentence-level attention weigh most? (The model says “{results[0].output}”.)",
                     tuple(labels), labels[best], key,
                     f"Sentence {best + 1} got {amap.weights[0, best]:.2f} of the weight.", tuple(results[0].maps),
                     output=str(results[0].output))
@@ -269,7 +269,7 @@ def top_word(asked: Asked) -> Question:
     amap = words[i]
     labels = choice_labels(amap.keys)
     best = int(np.argmax(amap.weights[0]))
-    return Question(f"Inside sentence {i + 1} — *{sentence_map.keys[i]}* — which word will the word-level "
+    return Question(f"Inside sentence {i + 1} — “{sentence_map.keys[i]}” — which word will the word-level "
                     f"attention weigh most?", tuple(labels), labels[best], key,
                     f"'{amap.keys[best]}' got {amap.weights[0, best]:.2f} of the sentence's word weight.",
                     (sentence_map, amap), output=str(results[0].output))
@@ -297,7 +297,7 @@ def head_target(asked: Asked) -> Question:
     row = _row_of(amap, step.params.get("from", "auto"))
     labels = choice_labels(amap.keys)
     best = int(np.argmax(amap.weights[row]))
-    return Question(f"In **layer {amap.layer}, head {amap.head}**, which token will **{amap.queries[row]}** "
+    return Question(f"In “layer {amap.layer}, head {amap.head}”, which token will “{amap.queries[row]}” "
                     f"(token {row + 1}) attend to most?", tuple(labels), labels[best], key,
                     f"'{amap.queries[row]}' gave '{amap.keys[best]}' {amap.weights[row, best]:.2f} of its weight "
                     f"in layer {amap.layer}, head {amap.head}.", (amap,))
@@ -318,8 +318,8 @@ def cls_patch(asked: Asked) -> Question:
     r, c = divmod(best, w)
     region = (r * side // h) * side + (c * side // w) + 1
     choices = tuple(str(i) for i in range(1, side * side + 1))
-    return Question(f"The image is cut into {side} × {side} numbered regions. In **layer {amap.layer}, head "
-                    f"{amap.head}**, which region holds the patch [CLS] attends to most? Click it.", choices,
+    return Question(f"The image is cut into {side} × {side} numbered regions. In “layer {amap.layer}, head "
+                    f"{amap.head}”, which region holds the patch [CLS] attends to most? Click it.", choices,
                     str(region), key, f"The top patch is row {r + 1}, column {c + 1} of the {h} × {w} patch grid "
                     f"({amap.weights[0, best]:.3f} of the weight), in region {region}.", (amap,), image=image,
                     regions=side)

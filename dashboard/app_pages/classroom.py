@@ -13,6 +13,9 @@ import streamlit as st
 from attention_core.inputs import InputError, clean_text
 from dashboard.components import figure_of, large_fonts, md_escape, show_figure
 from dashboard.components import shared_lesson as lesson
+from dashboard.components.class_access import class_store
+from dashboard.components.class_student import join_form, student_view
+from dashboard.components.class_teacher import start_form, teacher_view
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
@@ -295,6 +298,24 @@ STEPS: list[tuple[str, Callable[[Example], None]]] = [
 ]
 
 st.title("Classroom")
+MODES = {"walk": "Walk-through", "join": "Join a class", "teach": "Teach a class"}
+params = st.query_params
+if params.get("class") and (params.get("student") or params.get("teacher")):
+    # a student's or teacher's link: their place comes back from the shared store on any replica
+    engine = class_store()
+    if engine is not None:
+        if params.get("teacher"):
+            teacher_view(engine, params["class"], params["teacher"])
+        else:
+            student_view(engine, params["class"], params["student"])
+    st.stop()
+mode = st.segmented_control("Mode", list(MODES), format_func=MODES.get, default="walk", key="class-mode",
+                            label_visibility="collapsed")
+if mode in ("join", "teach"):
+    engine = class_store()
+    if engine is not None:
+        (join_form if mode == "join" else start_form)(engine)
+    st.stop()
 st.caption("Attention, computed live by the same library the models use. Edit the example, then walk "
            "through the steps. Turn on presentation mode in the sidebar for a projector.")
 st.session_state.setdefault("lesson_step", 0)

@@ -213,13 +213,14 @@ def student_of(engine: Engine, code: str, token: str) -> Student:
 
 def submit(engine: Engine, student: Student, step: int, question_key: str, answer: str, correct: bool) -> str:
     """Store a student's answer to the question ``question_key`` of ``step`` → ``"stored"``, ``"already"``
-    (the first answer counts), ``"locked"`` (the teacher closed the step) or ``"slow down"`` (rate limit)."""
+    (the first answer counts), ``"locked"`` (the teacher closed the step or revealed its answer to everyone)
+    or ``"slow down"`` (rate limit)."""
     answer = str(answer)[:MAX_ANSWER_CHARS]
     now = time.time()
     with engine.begin() as conn:
-        locked = conn.execute(select(step_states.c.locked).where(and_(step_states.c.session_id == student.session_id,
-                                                                      step_states.c.step == step))).scalar()
-        if locked:
+        state = conn.execute(select(step_states.c.locked, step_states.c.revealed).where(
+            and_(step_states.c.session_id == student.session_id, step_states.c.step == step))).first()
+        if state is not None and (state.locked or state.revealed):   # a revealed answer can't be predicted
             return "locked"
         bucket = conn.execute(select(students.c.tokens, students.c.bucket_at).where(students.c.id == student.id)
                               .with_for_update()).first()

@@ -58,6 +58,8 @@ def test_a_class_from_start_to_export(engine):
     assert not session.step(1).locked
     assert submit(engine, ana, 2, "q2", "A", True) == "locked"
     set_locked(engine, code, secret, 2, False)
+    assert submit(engine, ana, 2, "q2", "A", True) == "locked"       # still revealed: nothing left to predict
+    set_revealed(engine, code, secret, 2, False)
     assert submit(engine, ana, 2, "q2", "A", True) == "stored"
     frame = export_answers(engine, session)
     assert len(frame) == 4 and set(frame["student"]) == {"Ana", "Bo", "Chen"}
