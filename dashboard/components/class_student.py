@@ -94,10 +94,10 @@ def _step(engine: Engine, session: ClassSession, student: Student) -> None:
         if chosen is None:
             return
         outcome = submit(engine, student, index, q.key, chosen, q.grade(chosen))
-        if outcome in ("stored", "already"):
-            mine = answers_of(engine, student).get((index, q.key))
-        if outcome != "stored":
-            st.warning(OUTCOMES[outcome])
+        if outcome == "stored":
+            st.rerun()   # redraw without the question: the graded answer and the maps replace it
+        st.warning(OUTCOMES[outcome])
+        mine = answers_of(engine, student).get((index, q.key))
         if mine is None:
             return
     if mine is not None:

@@ -6,6 +6,7 @@ the class view is often projected.
 """
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
@@ -102,6 +103,21 @@ def distribution_figure(distribution: dict[str, int], answer: str) -> go.Figure:
     return fig
 
 
+def steps_table(engine: Engine, session: ClassSession, last: int) -> pd.DataFrame:
+    """Every step up to ``last``: answered, share right, the common wrong answer (questions are cached)."""
+    lesson = lesson_from_json(session.lesson_json)
+    rows = []
+    for i in range(last + 1):
+        q = question_or_error(session.lesson_json, i, session.step(i).input_text)
+        if q is None:
+            continue
+        s = summary(engine, session, i, q.key)
+        rows.append({"step": f"{i + 1} · {lesson.steps[i].title}", "answered": f"{s.answered} of {s.joined}",
+                     "right": None if s.share_correct is None else round(100 * s.share_correct),
+                     "common wrong answer": s.common_wrong or "", "model's answer": q.answer})
+    return pd.DataFrame(rows)
+
+
 @st.fragment(run_every=POLL_SECONDS)
 def live_class(engine: Engine, code: str, secret: str, index: int) -> None:
     """Live, re-read every few seconds: how many answered, the share right, the common wrong answer."""
@@ -121,6 +137,9 @@ def live_class(engine: Engine, code: str, secret: str, index: int) -> None:
     m4.metric("Common wrong answer", s.common_wrong or "–")
     if s.distribution:
         show_figure(distribution_figure(s.distribution, q.answer), key=f"class-distribution-{index}")
+        st.caption("Green: the model's answer. Amber: other answers.")
+    if index > 0:
+        st.dataframe(steps_table(engine, session, index), hide_index=True)
     if session.show_names:
         st.dataframe(roster(engine, session), hide_index=True)
     # inside the live part, so the file always holds every answer stored so far
