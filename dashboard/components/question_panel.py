@@ -21,16 +21,17 @@ def step_header(index: int, total: int, step: Step, text: str | None) -> None:
         st.markdown(f"**Input:** {md_escape(text)}")
 
 
-def _picked_region(event, key: str) -> str | None:
-    """The region number a click on the region grid chose (kept across reruns in the session)."""
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    for point in points:
-        number = point.get("customdata")
-        if isinstance(number, list):
-            number = number[0] if number else None
-        if number is not None:
-            st.session_state[f"{key}-region"] = str(int(number))
-    return st.session_state.get(f"{key}-region")
+def _apply_click(event, key: str) -> None:
+    """A click on the region grid chooses that region in the radio below (a new click only: picking another
+    number in the radio afterwards is kept)."""
+    points = event.get("selection", {}).get("points", []) if event else []
+    numbers = [p.get("customdata") for p in points if p.get("customdata") is not None]
+    number = numbers[-1] if numbers else None
+    if isinstance(number, list):
+        number = number[0] if number else None
+    if number is not None and st.session_state.get(f"{key}-clicked") != number:
+        st.session_state[f"{key}-clicked"] = number
+        st.session_state[f"{key}-choice"] = str(int(number))   # set before the radio is drawn this run
 
 
 def ask_panel(q: Question, key: str) -> str | None:
@@ -43,14 +44,12 @@ def ask_panel(q: Question, key: str) -> str | None:
             with col:
                 show_figure(figure_of(heatmap, amap, title=amap.title, show_scale=False, height=300),
                             key=f"{key}-shown-{amap.title}")
-    default = None
     if q.regions and q.image is not None:
         event = show_figure(region_grid(q.image, q.regions, None), key=f"{key}-regions", on_select="rerun",
                             selection_mode="points")
-        default = _picked_region(event, key)
+        _apply_click(event, key)
         st.caption("Click a region on the image, or pick its number below.")
-    choice = st.radio("Your prediction", q.choices, index=q.choices.index(default) if default in q.choices else None,
-                      horizontal=True, key=f"{key}-choice", format_func=str)
+    choice = st.radio("Your prediction", q.choices, index=None, horizontal=True, key=f"{key}-choice")
     if st.button("Submit my prediction", key=f"{key}-submit", type="primary", disabled=choice is None):
         return choice
     return None
