@@ -81,6 +81,35 @@ def clean_words(raw: str) -> list[str]:
         return []
 
 
+def restore_from_link() -> bool:
+    """Put the walk-through's step and words back from the page's query parameters → True if any came back.
+
+    A session lives in one replica's memory; the address survives a reload or a replica that died."""
+    params, restored = st.query_params, False
+    step = params.get("step", "")
+    if step.isdigit() and 1 <= int(step) <= len(STEPS):
+        st.session_state["lesson_step"] = int(step) - 1
+        restored = int(step) > 1
+    words = params.get("words", "")
+    if words and len(words) <= 500:
+        st.session_state["lesson_words"] = words
+        restored = restored or words != DEFAULT_WORDS
+    return restored
+
+
+def keep_in_link(step: int) -> None:
+    """Write the step and the example's words into the page's address (only when not the defaults)."""
+    words = st.session_state.get("lesson_words", DEFAULT_WORDS)
+    wanted = {"step": str(step + 1)} if step else {}
+    if words != DEFAULT_WORDS and len(words) <= 500:
+        wanted["words"] = words
+    for name in ("step", "words"):
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+
+
 PREDICT_KEY = "lesson_predict"
 PREDICTIONS = "lesson_predictions"
 
@@ -398,6 +427,10 @@ if mode in ("join", "teach"):
     st.stop()
 st.caption("Attention, computed live by the same library the models use. Edit the example, then walk "
            "through the steps. Turn on presentation mode in the sidebar for a projector.")
+if "lesson_restored" not in st.session_state:   # a new session: a reload, or a new replica after one died
+    st.session_state["lesson_restored"] = True
+    if restore_from_link():
+        st.info("Your step and words came back from this page's address.")
 st.session_state.setdefault("lesson_step", 0)
 st.toggle("Predict before each result", value=True, key=PREDICT_KEY,
           help="Each step asks what the computation will show before showing it (predicting first helps "
@@ -409,4 +442,5 @@ if nav[2].button("Next ▶", disabled=st.session_state["lesson_step"] == len(STE
     st.session_state["lesson_step"] += 1
 step = nav[1].radio("Step", range(len(STEPS)), format_func=lambda i: STEPS[i][0], horizontal=True,
                     key="lesson_step", label_visibility="collapsed")
+keep_in_link(step)
 STEPS[step][1](checked_example(expanded=step == 0))

@@ -102,3 +102,24 @@ def test_each_step_asks_before_it_shows_and_grades_against_the_computation(open_
     assert not at.get("html")                                  # hierarchy waits too
     next(b for b in at.button if b.label == "Show without predicting").click().run()
     assert at.get("html") and any("without a prediction" in c.value for c in at.caption)
+
+
+def test_step_and_words_come_back_from_the_address(open_page):
+    """A new session (a reload, or another replica after one died) opens where the link says, with a notice."""
+    at = open_page("app_pages/classroom.py")
+    at.text_input(key="lesson_words").set_value("a dog chased the ball")
+    _step(at, 3)
+    assert at.query_params["step"] == "4" and at.query_params["words"] == "a dog chased the ball"
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import APP
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params["step"] = "4"
+    again.query_params["words"] = "a dog chased the ball"
+    again.run()
+    again.switch_page("app_pages/classroom.py")
+    again.run()
+    assert not again.exception
+    assert again.session_state["lesson_step"] == 3
+    assert again.text_input(key="lesson_words").value == "a dog chased the ball"
+    assert any("came back from this page's address" in i.value for i in again.info)
