@@ -199,6 +199,7 @@ def table(run: ClassRun) -> pd.DataFrame:
     return pd.DataFrame([{
         "students": run.students, "replicas": run.replicas, "store": "PostgreSQL",
         "answers sent": len(run.sent), "answers stored": run.stored, "lost": expected - run.stored,
+        "seen by the teacher's view": len(lat),
         "answer → teacher view p50 (s)": statistics.median(lat) if lat else float("nan"),
         "p95 (s)": q(lat, 0.95), "max (s)": max(lat, default=float("nan")),
         "Submit run p95 (s)": q(run.submit_seconds, 0.95),
