@@ -59,6 +59,7 @@ def student_view(engine: Engine, code: str, token: str) -> None:
                          "this page's address: reload it any time."))
     _follow(engine, session.code, pacing(session))
     _step(engine, session, student)
+    _my_answers(engine, student, lesson_from_json(session.lesson_json))
 
 
 def pacing(session: ClassSession) -> tuple:
@@ -109,3 +110,15 @@ def _step(engine: Engine, session: ClassSession, student: Student) -> None:
         st.info("Your teacher has closed this step. Wait for the next one.")
     if index == len(lesson.steps) - 1 and mine is not None:
         st.caption("That was the last step of this lesson.")
+
+
+def _my_answers(engine: Engine, student: Student, lesson) -> None:
+    """The student's own graded answers so far (nobody else's)."""
+    mine = answers_of(engine, student)
+    if not mine:
+        return
+    right = sum(ok for _, ok in mine.values())
+    with st.expander(f"Your answers so far: {right} of {len(mine)} right"):
+        for (step, _key), (answer, ok) in sorted(mine.items()):
+            title = lesson.steps[step].title if step < len(lesson.steps) else f"step {step + 1}"
+            st.markdown(md_escape(f"{'✓' if ok else '✗'} Step {step + 1} · {title}: “{answer}”"))

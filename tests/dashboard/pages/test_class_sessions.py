@@ -105,6 +105,7 @@ def test_teacher_and_three_students_go_through_a_lesson(class_db):
     # a student who reloads (a new session with the same link, e.g. on another replica) keeps place and answers
     again = _page(**{"class": code, "student": ana.query_params["student"]})
     assert "Step 2 of 4" in again.subheader[0].value
+    assert any(e.label == "Your answers so far: 1 of 1 right" for e in again.expander)
     session = load_session(open_engine(class_db), code)
     frame = export_answers(open_engine(class_db), session)
     assert sorted(frame["student"]) == ["Ana", "Bo"] and frame["correct"].tolist().count(True) == 1
