@@ -56,7 +56,7 @@ def _predict(page, choice: str) -> None:
 
 @pytest.mark.skipif(shutil.which("nginx") is None and not os.path.exists("/usr/sbin/nginx"),
                     reason="nginx is not installed (.ci/run installs it)")
-def test_a_teacher_and_three_students_through_the_proxy_on_postgresql():
+def test_a_teacher_and_three_students_go_through_a_lesson_through_the_proxy_on_postgresql():
     playwright = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
@@ -100,11 +100,27 @@ def test_a_teacher_and_three_students_through_the_proxy_on_postgresql():
             teacher.get_by_role("button", name="Export every answer (CSV)").click()
         frame = pd.read_csv(io.BytesIO(open(download.value.path(), "rb").read()))
         assert sorted(frame["student"]) == ["Ana", "Bo", "Chen"] and frame["correct"].sum() == 1
-        # pacing: the teacher moves the class on; every student's page follows within a few seconds
-        teacher.get_by_role("button", name="Class forward ▶").click()
-        wait_for_idle(teacher)
-        for _, page in students:
-            page.wait_for_selector("text=Step 2 of 4", timeout=30_000)
-        tall_screenshot(students[2][1], OUT / "class-student-before-answer.png", height=1600)
+        # pacing: the teacher moves the class on; every student's page follows within a few seconds; the
+        # class goes through the rest of the lesson the same way
+        for step in (2, 3, 4):
+            teacher.get_by_role("button", name="Class forward ▶").click()
+            wait_for_idle(teacher)
+            for _, page in students:
+                page.wait_for_selector(f"text=Step {step} of 4", timeout=60_000)
+            if step == 2:
+                tall_screenshot(students[2][1], OUT / "class-student-before-answer.png", height=1600)
+            for _, page in students:
+                options = page.locator("[data-testid='stRadio']").filter(has_text="Your prediction") \
+                    .locator("[data-testid='stRadioOption']")
+                options.first.click()
+                wait_for_idle(page)
+                page.get_by_role("button", name="Submit my prediction").click()
+                wait_for_idle(page)
+                page.wait_for_selector("text=Is this an explanation?", timeout=60_000)
+            _wait_metric(teacher, "Answered", "3 of 3")
+        with teacher.expect_download() as download:
+            teacher.get_by_role("button", name="Export every answer (CSV)").click()
+        frame = pd.read_csv(io.BytesIO(open(download.value.path(), "rb").read()))
+        assert len(frame) == 12 and sorted(frame["step"].unique()) == [1, 2, 3, 4]
         assert not errors, errors
         browser.close()
