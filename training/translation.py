@@ -227,13 +227,14 @@ def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], devic
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
         warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
-        total_epochs: int | None = None, formats: str = "cldr") -> dict:
+        total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
     ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget)."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
-    data = load_task(task, seed, formats)
+    # the split follows data_seed (default: seed), so other training seeds can share one test set
+    data = load_task(task, seed if data_seed is None else data_seed, formats)
     if limit:
         data = {k: v[:limit] for k, v in data.items()}
     family_dir = out_root / cfg["family"]
@@ -285,7 +286,8 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     shipped = load_saved(out_dir, tok, mechanism)
     metrics = {"task": task, "mechanism": mechanism, "label": MECHANISM_LABELS[mechanism], "params": params,
                "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
-               "seed": seed, "threads": threads, "split": "clean", "weights": "float16",
+               "seed": seed, **({"data_seed": data_seed} if data_seed is not None else {}),
+               "threads": threads, "split": "clean", "weights": "float16",
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
@@ -329,6 +331,7 @@ def main() -> None:
     parser.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data-seed", type=int, default=None, help="seed of the data split (default: --seed)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples per split")
     parser.add_argument("--device", default="auto")
@@ -347,7 +350,7 @@ def main() -> None:
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
             args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
-            total_epochs=args.total_epochs, formats=args.formats)
+            total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed)
 
 
 def parse_setting(item: str) -> tuple[str, object]:
