@@ -1,7 +1,7 @@
 """The attribution panel beside the Self-attention hops page's maps (one AppTest; the panel is shared)."""
 from streamlit.testing.v1 import AppTest
 
-from .conftest import APP, charts, widget
+from .conftest import APP, charts, settled, widget
 
 
 def _panel_figures(at):
@@ -13,7 +13,7 @@ def test_hops_page_draws_attribution_beside_attention():
     at.session_state["hops-text"] = "Dull, lifeless and far too long, but the lead is terrific."
     at.run()
     at.switch_page("app_pages/hops.py")
-    at.run()
+    settled(at)
     assert not at.exception, at.exception
     assert any(s.value == "Is this attention an explanation?" for s in at.subheader)
     (fig,) = _panel_figures(at)
@@ -26,12 +26,12 @@ def test_hops_page_draws_attribution_beside_attention():
     erasure = next(f for f in charts(at, panel=True) if "after removing" in f["layout"]["title"]["text"])
     assert "3 tokens" in erasure["layout"]["title"]["text"]
     widget(at, "slider", "k (top-k, erasure)").set_value(1)
-    at.run()
+    settled(at)
     assert not at.exception
     erasure = next(f for f in charts(at, panel=True) if "after removing" in f["layout"]["title"]["text"])
     assert "1 token" in erasure["layout"]["title"]["text"]
     widget(at, "selectbox", "Model to explain").set_value("sentence/lin-nopenalty")
-    at.run()
+    settled(at)
     assert not at.exception and len(_panel_figures(at)) == 1
 
 
@@ -49,7 +49,7 @@ def test_a_huge_translation_waits_for_the_user_before_attribution(open_page):
     assert any("computed on request for maps over 4,000 cells" in c.value for c in at.caption)
     assert not charts(at, panel=True) and time.perf_counter() - t0 < 60
     at.text_area[0].set_value("In the beginning God created the heavens and the earth.")
-    at.run()
+    settled(at)
     assert not at.exception and charts(at, panel=True)
 
 
