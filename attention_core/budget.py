@@ -116,16 +116,21 @@ def attribution_cost(chars: int, shapes: list[tuple[int, int]], methods: list[st
 
 
 # ---------------------------------------------------------------------------------------------- drawing
-def draw_sides(rows: int, cols: int, max_cells: int) -> tuple[int, int]:
-    """The largest ``(rows', cols')`` at most ``(rows, cols)`` with ``rows' × cols' ≤ max_cells`` that keeps
-    the map's shape as far as it can (a 1 × 1,000,000 map stays one row, 1,000 × 1,000 becomes square)."""
-    if rows * cols <= max_cells:
-        return rows, cols
+DRAW_SIDE = 2_000    # rows or columns a browser draws with their labels (a 1 × 1,000,000 map took > 270 s)
+
+
+def draw_sides(rows: int, cols: int, max_cells: int, max_side: int = DRAW_SIDE) -> tuple[int, int]:
+    """The largest ``(rows', cols')`` at most ``(rows, cols)`` with ``rows' × cols' ≤ max_cells`` and neither
+    side above ``max_side``, keeping the map's shape as far as it can (1,000 × 1,000 becomes square, a
+    1 × 1,000,000 map stays one row)."""
+    r, c = min(rows, max_side), min(cols, max_side)
+    if r * c <= max_cells:
+        return r, c
     side = math.isqrt(max_cells)
-    if rows <= side:
-        return rows, max(1, max_cells // rows)
-    if cols <= side:
-        return max(1, max_cells // cols), cols
+    if r <= side:
+        return r, max(1, max_cells // r)
+    if c <= side:
+        return max(1, max_cells // c), c
     return side, side
 
 

@@ -193,7 +193,7 @@ def show_example(model: str, example_index: int, key: str, map_index: int | None
     if amap is None:   # statistics-only row: recompute the maps with the shipped model (cached)
         result, error = explain(model, first["input"])
         if error:
-            st.error(error)
+            st.error(md_escape(error))
             return
         amap = result.maps[index]
         st.caption("Recomputed: this export keeps the full maps of its first inputs only.")
@@ -276,7 +276,7 @@ if encoders:
     try:
         atlas = head_atlas(folders, model)
     except LookupError as exc:
-        st.info(str(exc))
+        st.info(md_escape(str(exc)))
     else:
         c1, c2 = st.columns([3, 2])
         with c1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from attention_core.inputs import MAX_TEXT_CHARS, InputError, clean_text
+from dashboard.escaping import escape as md_escape
 
 
 def checked_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> str:
@@ -12,7 +13,7 @@ def checked_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     try:
         cleaned = clean_text(raw, max_chars=max_chars)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         st.stop()
     if cleaned.truncated:
         st.info(f"The text was cut to its first {len(cleaned.text):,} characters (from {cleaned.original_chars:,}; "
