@@ -163,7 +163,7 @@ def in_background(slot: str, key: Hashable, work: Callable[[Job], Any], *, secon
         return value, None
     if job is not None and job.done.is_set() and job.cancelled:
         if not st.button("Try again", key=f"{slot}-again"):
-            return None, f"Stopped: {job.reason}."
+            return None, f"{job.reason}."
         job = None
     if job is None:
         job = jobs[slot] = start(key, work, seconds)
