@@ -32,6 +32,10 @@ class Cancelled(Exception):
     """Raised inside the work by :meth:`Job.check` once the job is cancelled; carries the reason."""
 
 
+class Failed(Exception):
+    """Raised by the work with the one line to show as it is (the input's fault, said in its words)."""
+
+
 @dataclass(eq=False)   # compared and hashed by identity: jobs sit in a set
 class Job:
     """One piece of work in its thread: progress, cancellation and its outcome."""
@@ -114,6 +118,8 @@ def start(key: Hashable, work: Callable[["Job"], Any], seconds: float) -> Job:
             _keep(key, job.result)
         except Cancelled:
             pass
+        except Failed as exc:
+            job.error = str(exc)
         except Exception as exc:    # the page shows one line; the worker thread must not die noisily
             first = str(exc).splitlines()[0][:200] if str(exc) else ""
             job.error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__

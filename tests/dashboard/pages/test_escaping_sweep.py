@@ -130,7 +130,7 @@ def test_dataset_compute_quotes_file_names_and_headers_as_text(open_page, name, 
     at.file_uploader[0].set_value((name, data, "application/octet-stream"))
     at.run()
     next(b for b in at.button if b.label == "Compute").click()
-    at.run()
+    settled(at)
     assert not at.exception and len(at.error) == 1
     assert rendered_markup(at) == []
     assert "/tmp" not in at.error[0].value
