@@ -13,6 +13,7 @@ Finished results are kept per content key across sessions (a small LRU), so a re
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections import OrderedDict
@@ -84,6 +85,19 @@ class Job:
 _results: "OrderedDict[Hashable, Any]" = OrderedDict()
 _results_lock = threading.Lock()
 _running: "set[Job]" = set()            # every live job in this process (benchmarks and tests read it)
+
+
+@atexit.register
+def _stop_all(wait: float = 30.0) -> None:
+    """At exit, stop every job and let it end its current model run: a thread killed inside torch aborts the
+    whole process ("terminate called without an active exception")."""
+    jobs = list(_running)
+    for job in jobs:
+        job.cancel("the server is stopping")
+    deadline = time.monotonic() + wait
+    for job in jobs:
+        if job.thread is not None:
+            job.thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def running_jobs() -> list[Job]:

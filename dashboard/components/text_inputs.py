@@ -6,6 +6,9 @@ import streamlit as st
 from attention_core.inputs import MAX_TEXT_CHARS, InputError, clean_text
 from dashboard.escaping import escape as md_escape
 
+from .url_state import MAX_CHARS as MAX_URL_CHARS
+from .url_state import remember, restore, restored_notice
+
 
 def checked_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Validated user text cut to ``max_chars`` (a model's ``spec.max_chars``); an empty text stops the page
@@ -29,16 +32,28 @@ def short(text: str, limit: int = 90) -> str:
 
 def text_input_block(label: str, samples: tuple[str, ...], key: str, default: str = "",
                      height: int = 100) -> str:
-    """A sample picker plus an editable text area; returns the raw text (validated by the caller)."""
+    """A sample picker plus an editable text area; returns the raw text (validated by the caller). The text is
+    kept in the page's address, so a reload or a new server brings it back (with a one-line notice)."""
     text_key, sample_key = f"{key}-text", f"{key}-sample"
     options = ["(my own text)"] + list(samples)
+    initial = samples[0] if samples else default
 
     def use_sample() -> None:  # picking a sample replaces the text; typing afterwards keeps the edits
         if st.session_state[sample_key] != options[0]:
             st.session_state[text_key] = st.session_state[sample_key]
 
+    if restore(text_key):   # a text from the address: the picker shows which sample it is, if any
+        text = st.session_state[text_key]
+        st.session_state[sample_key] = text if text in options[1:] else options[0]
     if text_key not in st.session_state:
-        st.session_state[text_key] = samples[0] if samples else default
-    st.selectbox("Start from a sample", options, index=1 if samples else 0, key=sample_key,
-                 on_change=use_sample, format_func=short)
-    return st.text_area(label, key=text_key, height=height)
+        st.session_state[text_key] = initial
+    if sample_key not in st.session_state:   # set here, not by index=, so the state is the one source
+        st.session_state[sample_key] = options[1] if samples else options[0]
+    restored_notice(text_key, "text")
+    st.selectbox("Start from a sample", options, key=sample_key, on_change=use_sample, format_func=short)
+    text = st.text_area(label, key=text_key, height=height)
+    remember(text_key, text, initial)
+    if len(text) > MAX_URL_CHARS and text != initial:
+        st.caption(f"Texts over {MAX_URL_CHARS:,} characters are not kept in the page's address: after a reload "
+                   "this one would not come back.")
+    return text
