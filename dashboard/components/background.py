@@ -196,6 +196,21 @@ def in_background(slot: str, key: Hashable, work: Callable[[Job], Any], *, secon
     return None, None   # not reached
 
 
+def _timing(job: Job) -> str:
+    """``"12 s; about 3 min left at this pace, but the budget stops it at 60 s"``."""
+    elapsed = time.monotonic() - job.started
+    said = f"{elapsed:.0f} s"
+    if job.fraction > 0.01 and elapsed > 2:
+        left = elapsed * (1 - job.fraction) / job.fraction
+        pace = f"about {left / 60:.0f} min" if left > 90 else f"about {left:.0f} s"
+        over = elapsed + left > job.seconds
+        said += f"; {pace} left at this pace" + (f", but the time budget stops it at {job.seconds:.0f} s" if over
+                                                   else "")
+    else:
+        said += f" of at most {job.seconds:.0f} s"
+    return said
+
+
 def _progress(slot: str, job: Job, label: str) -> None:
     """A progress bar polled in the browser; when the work ends the whole page runs again to draw it."""
 
@@ -204,9 +219,7 @@ def _progress(slot: str, job: Job, label: str) -> None:
         job.seen = time.monotonic()
         if job.done.is_set():
             st.rerun(scope="app")
-        elapsed = time.monotonic() - job.started
-        st.progress(job.fraction, text=f"{label} — {job.note or 'starting'} ({elapsed:.0f} s of at most "
-                                       f"{job.seconds:.0f} s)")
+        st.progress(job.fraction, text=f"{label} — {job.note or 'starting'} ({_timing(job)})")
         if st.button("Cancel", key=f"{slot}-cancel"):
             job.cancel("cancelled by you")
 
