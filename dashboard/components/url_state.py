@@ -23,7 +23,7 @@ def restore(key: str, allowed: list[str] | None = None) -> bool:
     if value is None or (allowed is not None and value not in allowed):
         return False
     st.session_state[key] = value
-    st.session_state.setdefault(RESTORED_KEY, set()).add(key)
+    st.session_state.setdefault(RESTORED_KEY, {})[key] = value
     return True
 
 
@@ -37,9 +37,12 @@ def remember(key: str, value: str, default: str = "") -> None:
 
 
 def restored_notice(key: str, what: str) -> None:
-    """One line, once, when ``key`` came back from the address."""
-    restored = st.session_state.get(RESTORED_KEY, set())
-    if key in restored:
-        restored.discard(key)
-        st.info(f"Your {md_escape(what)} came back from the page's address (the page was reloaded or the "
-                "server that held your session restarted).", icon=":material/restore:")
+    """One line while ``key`` still holds what came back from the address (gone once the user changes it)."""
+    restored = st.session_state.get(RESTORED_KEY, {})
+    if key not in restored:
+        return
+    if st.session_state.get(key) != restored[key]:
+        del restored[key]
+        return
+    st.info(f"Your {md_escape(what)} came back from the page's address (the page was reloaded or the server that "
+            "held your session restarted).", icon=":material/restore:")
