@@ -47,6 +47,19 @@ def _default_methods(model_id: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- cached work
+def _watched(inp: Any, job: Job, runs: int) -> Any:
+    """``inp`` whose every forward pass reports progress to ``job`` (and is a cancellation point)."""
+    seen = [0]
+    probabilities = inp.probabilities
+
+    def watched(emb: Any) -> Any:
+        seen[0] += int(emb.shape[0])
+        job.report(min(0.99, seen[0] / max(runs, 1)), f"{seen[0]:,} of about {runs:,} model runs")
+        return probabilities(emb)
+
+    return dataclasses.replace(inp, probabilities=watched)
+
+
 def _work(model_id: str, text: str, maps: list[Any], methods: tuple[str, ...], options: dict[str, Any],
           runs: int) -> Callable[[Job], tuple[Any, Any]]:
     """The attribution of one input as background work: its inputs, then every method, reporting progress
@@ -57,15 +70,7 @@ def _work(model_id: str, text: str, maps: list[Any], methods: tuple[str, ...], o
         from attention_core.attribution.compare import compare
         job.report(0.0, "preparing the input")
         inp = explainer.attribution_inputs(text, **options)
-        seen = [0]
-        probabilities = inp.probabilities
-
-        def watched(emb: Any) -> Any:   # every method's forward passes go through here
-            seen[0] += int(emb.shape[0])
-            job.report(min(0.99, seen[0] / max(runs, 1)), f"{seen[0]:,} of about {runs:,} model runs")
-            return probabilities(emb)
-
-        comp = compare(dataclasses.replace(inp, probabilities=watched), maps, list(methods), max_steps=MAX_STEPS)
+        comp = compare(_watched(inp, job, runs), maps, list(methods), max_steps=MAX_STEPS)
         return comp, inp     # the unwatched inputs: erasure runs later, outside this job
 
     return work
@@ -99,22 +104,25 @@ def _encoder_importance(model_id: str, text: str) -> dict[str, Any]:
     return _head(model_id).attention_importance(text)
 
 
-@st.cache_data(max_entries=64, show_spinner="Attribution for the encoder's head…")
-def _encoder_comparison(model_id: str, text: str, methods: tuple[str, ...]) -> tuple[Any, Any]:
-    from attention_core.attribution.compare import compare
-    from attention_core.attribution.minilm_head import pooled_maps
+def _encoder_work(model_id: str, text: str, methods: tuple[str, ...], rollout: Any) -> Callable[[Job], Any]:
+    """The encoder head's attribution as background work (the head is loaded here, in the script thread)."""
     head = _head(model_id)
-    rollout = pooled_maps(_encoder_importance(model_id, text))["rollout"]
-    comp = compare(head.attribution_inputs(text), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
-    return comp, head.classify(text)
+
+    def work(job: Job) -> tuple[Any, Any, Any]:
+        from attention_core.attribution.compare import compare
+        job.report(0.0, "preparing the input")
+        inp = head.attribution_inputs(text)
+        runs = attribution_cost(len(text), [(1, inp.positions)], list(methods)).model_runs
+        comp = compare(_watched(inp, job, runs), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
+        return comp, head.classify(text), inp
+
+    return work
 
 
 @st.cache_data(max_entries=64, show_spinner="Erasing tokens…")
-def _encoder_erasure(model_id: str, text: str, methods: tuple[str, ...], k: int) -> list[Any]:
+def _encoder_erasure(model_id: str, text: str, methods: tuple[str, ...], k: int, _comp: Any, _inp: Any) -> list[Any]:
     from attention_core.attribution.compare import attribution_positions, erasure_rows, position_labels
-    comp, _ = _encoder_comparison(model_id, text, methods)
-    head = _head(model_id)
-    inp = head.attribution_inputs(text)
+    comp, inp, head = _comp, _inp, _head(model_id)   # named by (model, text, methods): not hashed again
     scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
     return erasure_rows(inp, k, comp.attention[0].weights, scores, position_labels(inp), lambda r, t: head.labels[t])
 
@@ -355,7 +363,14 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
         st.info("Choose at least one attribution method.")
         return
     from attention_core.attribution.minilm_head import pooled_maps
-    comp, decision = _encoder_comparison(model_id, text, tuple(methods))
+    rollout = pooled_maps(_encoder_importance(model_id, text))["rollout"]
+    done, error = in_background(f"{key}-attribution", ("encoder-attribution", model_id, text, tuple(methods)),
+                                _encoder_work(model_id, text, tuple(methods), rollout), seconds=budget().seconds,
+                                label="Computing attribution")
+    if error:
+        st.error(f"Attribution did not finish: {md_escape(error)}")
+        return
+    comp, decision, inp = done
     for note in comp.notices:     # e.g. the head reads fewer word pieces than the page draws: say so
         st.info(md_escape(note))
     importance = _encoder_importance(model_id, text)
@@ -388,7 +403,7 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
                     key=f"{key}-attr-layers")
     from dashboard.views.attribution_views import erasure_bars
     st.markdown(f"**Erasure** — remove the top {k} word pieces by rollout, by each attribution, or at random.")
-    rows_e = _encoder_erasure(model_id, text, tuple(methods), k)
+    rows_e = _encoder_erasure(model_id, text, tuple(methods), k, comp, inp)
     named = [r for r in rows_e if not r.ranking.startswith("random")]
     randoms = [r for r in rows_e if r.ranking.startswith("random")]
     names = ["rollout" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking) for r in named]

@@ -60,10 +60,10 @@ def test_transformers_attribution_says_it_reads_fewer_word_pieces_than_the_page_
     from benchmarks.long_inputs import text_of_tokens
     at = open_page("app_pages/transformers.py")
     at.text_area[0].set_value(text_of_tokens(300))
-    at.run()
+    settled(at)
     assert not at.exception
     shown = [re.sub(r"\\(.)", r"\1", i.value) for i in at.info]        # as the reader sees the escaped notes
     assert any("Attribution reads the first 128 of the text's 300 word pieces" in line for line in shown)
     at.text_area[0].set_value("A short review, warmly written.")
-    at.run()
+    settled(at)
     assert not any("Attribution reads the first" in i.value for i in at.info)
