@@ -4,6 +4,7 @@
     python -m benchmarks.load --pages classroom --sessions 30 --replicas 2
     python -m benchmarks.load --memory                          # idle-session memory and 200-rerun soaks
     python -m benchmarks.load --lesson                          # a class session: 30 students, 2 replicas, PostgreSQL
+    python -m benchmarks.load --memory --hostile --idle 0 --soak 0   # one student's most expensive requests
     python -m benchmarks.load --write docs/benchmarks.md        # also put the tables into that file
 
 Each case starts a fresh classroom deployment (``dashboard.classroom``: replicas behind nginx, every page
@@ -29,10 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.server_resources import ResourceSampler, rss_mb
+from benchmarks.server_resources import ResourceSampler, cpu_seconds, rss_mb
 from benchmarks.student_scenarios import SCENARIOS, run_student
 from dashboard.classroom import classroom
-from dashboard.session_client import RunResult, StreamlitSession
+from dashboard.session_client import ProtocolError, RunResult, StreamlitSession
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_SESSIONS = 100
@@ -225,6 +226,84 @@ def big_upload(log_dir: Path | None, n: int = 2500) -> pd.DataFrame:
                           "RSS peak (MB)": max(res.rss), "RSS after (MB)": after}])
 
 
+# ---- hostile sessions: one student asking for the most expensive work -------------------------------------
+HOSTILE_AFTER = 30.0      # seconds measured after the work should have stopped (budget, or the user leaving)
+ATTRIBUTION_TOGGLE = "Compute attribution for this long input"
+
+
+async def _hostile_translate(url: str, pid: int, stay: float) -> tuple[str, ResourceSampler, list[float]]:
+    """A 10,000-character word through the Bible translators, attribution switched on, the tab kept open."""
+    async with StreamlitSession(url, "translate", timeout=30) as s:
+        await s.open()
+        await s.set_value("radio", "Task", "Bible verses, English → French")
+        with ResourceSampler([pid], interval=0.2) as res:
+            await s.set_value("text_area", "English sentence", "x" * 10_000)
+            shown = await _switch_on(s)
+            cpu = await _cpu_windows(s, pid, stay)
+    return shown, res, cpu
+
+
+async def _hostile_document(url: str, pid: int, stay: float) -> tuple[str, ResourceSampler, list[float]]:
+    """A 20,000-character document, attribution switched on, the tab closed 10 s later."""
+    from benchmarks.long_inputs import NEWS
+    with ResourceSampler([pid], interval=0.2) as res:
+        s = StreamlitSession(url, "document", timeout=60)
+        await s.connect()
+        await s.open()
+        await s.set_value("text_area", "Document", "\n\n".join([NEWS] * 7))
+        shown = await _switch_on(s)
+        await s.stay(10.0)
+        await s.close()                                 # the student leaves
+        cpu = await _cpu_windows(None, pid, stay)
+    return shown, res, cpu
+
+
+async def _switch_on(s: StreamlitSession) -> str:
+    """Switch the long-input attribution on; → how the run ended (a page that computes in its script thread
+    does not finish within the session's timeout)."""
+    try:
+        run = await s.set_value("checkbox", ATTRIBUTION_TOGGLE, True)
+    except ProtocolError as exc:
+        return f"script still running ({exc})"
+    return run.error_alerts[0][:80] if run.error_alerts else f"script finished in {run.seconds:.1f} s"
+
+
+async def _cpu_windows(s: StreamlitSession | None, pid: int, stay: float) -> list[float]:
+    """Cores busy in consecutive 10-s windows over ``stay`` seconds (the session ``s``, if any, stays open)."""
+    out = []
+    for _ in range(int(stay // 10)):
+        before, t0 = cpu_seconds([pid]), time.monotonic()
+        if s is not None:
+            await s.stay(10.0)
+        else:
+            await asyncio.sleep(10.0)
+        out.append((cpu_seconds([pid]) - before) / (time.monotonic() - t0))
+    return out
+
+
+def hostile(log_dir: Path | None, budget_spec: str) -> pd.DataFrame:
+    """The battery's hostile sessions on one replica under ``budget_spec``: peak memory, CPU, and whether a
+    core is still busy after the work should have stopped."""
+    from attention_core.budget import ENV, parse_budget
+    seconds = parse_budget(budget_spec).seconds
+    os.environ[ENV] = budget_spec               # the replica reads it (an older app ignores it)
+    rows = []
+    for name, case, stay in [("Translate: one 10,000-character word, attribution on, tab open", _hostile_translate,
+                               seconds + HOSTILE_AFTER),
+                              ("Document: 20,000 characters, attribution on, tab closed after 10 s",
+                               _hostile_document, HOSTILE_AFTER + 30)]:
+        with classroom(1, proxy=False, log_dir=log_dir) as dep:
+            pid = dep.replicas[0].pid
+            before = rss_mb([pid])
+            shown, res, cpu = asyncio.run(case(dep.url, pid, stay))
+            after = rss_mb([pid])
+        rows.append({"case": name, "page said": shown, "RSS before (MB)": before, "RSS peak (MB)": max(res.rss),
+                     "RSS after (MB)": after, "CPU s": res.cpu_used, "wall s": res.wall,
+                     "cores busy, last 10 s": cpu[-1] if cpu else float("nan"),
+                     "cores busy per 10 s": " ".join(f"{c:.2f}" for c in cpu)})
+    return pd.DataFrame(rows)
+
+
 def write_docs(path: Path, section: str, text: str) -> None:
     """Replace the text between ``<!-- load:<section>:begin/end -->`` in ``path`` (appended when missing)."""
     begin, end = f"<!-- load:{section}:begin -->", f"<!-- load:{section}:end -->"
@@ -255,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="a class session instead: students answering through the replicas on PostgreSQL, "
                              "one replica killed mid-step (benchmarks.class_load)")
     parser.add_argument("--database", help="for --lesson: an existing PostgreSQL URL (default: start one here)")
+    parser.add_argument("--hostile", action="store_true",
+                        help="with --memory: also one student's most expensive requests (attribution of a "
+                             "10,000-character word, of a 20,000-character document then leaving)")
+    parser.add_argument("--budget", default="classroom", help="the replica's budget for --hostile")
     parser.add_argument("--log-dir", type=Path, help="replica logs (default: a new temporary folder)")
     parser.add_argument("--write", type=Path, help="also write the tables between this run's markers here")
     parser.add_argument("--section", help="marker name for --write (default: memory, stress when --think 0 0, "
@@ -281,9 +364,15 @@ def main(argv: list[str] | None = None) -> int:
                                             f"{os.getloadavg()[0]:.1f} after):\n\n{text}")
         return 0
     if args.memory:
-        table = memory(args.pages, args.idle, args.soak, args.log_dir)
-        text = (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
-                + big_upload(args.log_dir).to_markdown(index=False, floatfmt=".1f"))
+        text = ""
+        if args.hostile:
+            text = (f"One student's most expensive requests (budget `{args.budget}`):\n\n"
+                    + hostile(args.log_dir, args.budget).to_markdown(index=False, floatfmt=".2f") + "\n\n")
+            print(text, flush=True)
+        if args.idle or args.soak:
+            table = memory(args.pages, args.idle, args.soak, args.log_dir)
+            text += (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
+                     + big_upload(args.log_dir).to_markdown(index=False, floatfmt=".1f"))
         print(text)
         if args.write:
             write_docs(args.write, section,

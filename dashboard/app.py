@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from streamlit.runtime.scriptrunner import RerunException
+
 from dashboard.components import LARGE_FONT_KEY, large_fonts
+from dashboard.components.background import begin_run, end_run
 from dashboard.pages import PAGES, sections
 
 st.set_page_config(page_title="Attention Atlas", page_icon=":material/explore:", layout="wide")
@@ -27,4 +30,13 @@ if large_fonts():
             # HTML tables (st.table) and the data grid's cells where the grid reads CSS (its canvas does not)
             " [data-testid='stTable'] td, [data-testid='stTable'] th { font-size: 1.25rem !important; }</style>")
 
-st.navigation(navigation).run()
+begin_run()
+try:
+    st.navigation(navigation).run()
+except RerunException:   # an interrupted run: the next one starts at once and claims its work again
+    raise
+except BaseException:    # st.stop() ends a run too: work the page did not ask for in it is cancelled
+    end_run()
+    raise
+else:
+    end_run()

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Iterator, Sequence
 
 from dashboard.class_store.engine import DB_ENV
+from attention_core.budget import ENV as BUDGET_ENV, parse_budget
 from dashboard.local_server import ROOT, free_port, wait_healthy
 
 APP = ROOT / "dashboard" / "app.py"
@@ -209,9 +210,11 @@ class Deployment:
 def classroom(replicas: int = 2, port: int | None = None, address: str = "127.0.0.1",
               log_dir: Path | None = None, app: Path = APP, proxy: bool = True, warm: bool = True,
               options: dict[str, str] | None = None, timeout: float = 120.0,
-              database: str | None = None) -> Iterator[Deployment]:
+              database: str | None = None, budget: str | None = None) -> Iterator[Deployment]:
     """Start ``replicas`` dashboards and (``proxy=True``) nginx in front on ``port``; stop them on exit.
 
+    ``budget``: what one request may cost on the replicas (``attention_core.budget``: ``classroom``, or a
+    name with overrides such as ``classroom,seconds=30``); default: the environment's, else the default one.
     ``log_dir``: each replica's output goes to ``replica-<i>.log`` there (else to this process's
     stderr). ``proxy=False`` runs one replica alone (``url`` is the replica's own). ``warm``: open every
     page on every replica before returning (see :func:`warm_up`). ``database``: the class store every
@@ -220,6 +223,11 @@ def classroom(replicas: int = 2, port: int | None = None, address: str = "127.0.
     """
     if replicas < 1:
         raise DeploymentError("at least one replica is needed")
+    if budget is not None:
+        try:
+            parse_budget(budget)
+        except ValueError as exc:
+            raise DeploymentError(str(exc)) from None
     if not proxy and replicas != 1:
         raise DeploymentError("more than one replica needs the proxy")
     nginx = find_nginx() if proxy else None
@@ -234,6 +242,8 @@ def classroom(replicas: int = 2, port: int | None = None, address: str = "127.0.
     run_dir.chmod(0o755)
     # one cookie secret for all replicas (Streamlit takes it from the environment only)
     env = {**os.environ, **REPLICA_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16), DB_ENV: store}
+    if budget is not None:
+        env[BUDGET_ENV] = budget
     ports = [free_port() for _ in range(replicas)]
     dep = Deployment("", [f"http://127.0.0.1:{p}" for p in ports], [], None, run_dir)
     try:
@@ -291,6 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the class-session store every replica shares: postgresql://USER@HOST/DB for replicas "
                              "on several machines (default: $ATTENTION_ATLAS_CLASS_DB, else a SQLite file in "
                              "~/.cache/attention-atlas)")
+    parser.add_argument("--budget", default="classroom",
+                        help="what one request may cost: 'classroom' (default: 60 s, attribution on request above "
+                             "2,000 characters or map cells, Compute up to 50 examples), 'default', or either "
+                             "with overrides, e.g. 'classroom,seconds=30'")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="do not open every page once per replica before announcing the address")
     args = parser.parse_args(argv)
@@ -304,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with classroom(args.replicas, args.port, args.address, args.log_dir, warm=not args.no_warm_up,
-                       database=args.database) as dep:
+                       database=args.database, budget=args.budget) as dep:
             from dashboard.class_store import database_url, shown
             print(f"Classroom deployment on http://{args.address}:{args.port} — {args.replicas} replicas "
                   f"({', '.join(dep.replica_urls)}) behind nginx, class sessions in "

@@ -93,6 +93,7 @@ class StreamlitSession:
         self._run_bytes = 0
         self._run_messages = 0
         self.closed_reason: str | None = None
+        self.auto_reruns: dict[str, float] = {}   # fragment id → seconds between the browser's reruns of it
 
     # ---- connection -------------------------------------------------------------------------------
     async def __aenter__(self) -> "StreamlitSession":
@@ -195,6 +196,27 @@ class StreamlitSession:
         self._states[w.id] = state
         return await self._rerun()
 
+    async def stay(self, seconds: float) -> int:
+        """Keep the page open for ``seconds`` as a browser does: rerun every fragment that asked for it
+        (``st.fragment(run_every=...)``, e.g. a progress bar polling background work); → fragment reruns sent."""
+        sent = 0
+        end = time.monotonic() + seconds
+        due: dict[str, float] = {}
+        while time.monotonic() < end and not self.closed_reason:
+            now = time.monotonic()
+            for fragment, interval in list(self.auto_reruns.items()):
+                if due.setdefault(fragment, now + interval) <= now:
+                    msg = BackMsg()
+                    rerun = msg.rerun_script
+                    rerun.widget_states.widgets.extend(self._states.values())
+                    rerun.page_script_hash = self.page_script_hash
+                    rerun.fragment_id, rerun.is_auto_rerun = fragment, True
+                    await self._send(msg)
+                    due[fragment] = now + interval
+                    sent += 1
+            await asyncio.sleep(0.1)
+        return sent
+
     # ---- protocol ---------------------------------------------------------------------------------
     def _origin(self) -> str:
         parts = urlsplit(self.base_url)
@@ -268,6 +290,11 @@ class StreamlitSession:
                 self._run_widgets.setdefault((w.kind, w.label), w)
         elif kind == "navigation" and msg.navigation.page_script_hash:
             self.page_script_hash = msg.navigation.page_script_hash   # later reruns name the page by hash
+        elif kind == "auto_rerun":
+            self.auto_reruns[msg.auto_rerun.fragment_id] = max(float(msg.auto_rerun.interval), 0.1)
+        elif kind == "stop_auto_rerun":
+            for fragment in msg.stop_auto_rerun.fragment_ids:
+                self.auto_reruns.pop(fragment, None)
         elif kind == "file_urls_response":
             fut = self._urls_pending.pop(msg.file_urls_response.response_id, None)
             if fut is not None and not fut.done():

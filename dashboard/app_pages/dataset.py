@@ -1,5 +1,4 @@
 """Dataset atlas: attention over a whole corpus — a shipped export or one computed here, queried with DuckDB."""
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -8,17 +7,22 @@ import pandas as pd
 import streamlit as st
 
 from attention_core.atlas import NAMED, export, read_info
+from attention_core.atlas.datasets import read_examples
+from attention_core.budget import budget, cap_examples
 from attention_core.atlas import query as q
 from attention_core.atlas.rows import PROFILE_LABELS, row_to_map
 from attention_core.inputs import InputError
 from attention_core.capabilities import Capabilities, Input, MapKind, Needs, Produces
 from attention_core.models import MODELS
-from dashboard.components import available, explain, labels_key, map_panel, md_escape, show_figure
+from dashboard.components import (available, explain, fingerprint, labels_key, map_panel, md_escape, show_figure,
+                                  slug)
+from dashboard.components.background import Cancelled, Failed, Job, in_background
+from dashboard.components.export_store import store_export
 from dashboard.pages import PageInfo, page_for
 from dashboard.views.atlas import aer_figure, bleu_entropy_figure, head_distance_figure, head_scatter, profile_figure
 
-MAX_COMPUTE = 300
 COMPUTED_KEY = "atlas-computed"
+REQUEST_KEY, REQUEST_DATA_KEY = "atlas-request", "atlas-request-data"
 
 
 def capabilities_of(model_id: str) -> Capabilities | None:
@@ -85,7 +89,9 @@ def shipped_collections() -> dict[str, tuple[str, ...]]:
 
 
 def compute_form() -> tuple[str, ...] | None:
-    """Model + dataset (named or uploaded) + limit → an export computed in this process, with a progress bar."""
+    """Model + dataset (named or uploaded) + limit → an export computed off the script thread, with a progress
+    bar, capped by the budget, in a temporary folder that is always removed; its Parquet is offered for download."""
+    limits = budget()
     # text models that draw maps (the attention-free baseline declares none)
     loadable, _ = available(Needs(input=Input.TEXT))   # checked once a minute per server, not per rerun
     specs = [s for s in loadable if s.capabilities.maps and s.shipped]
@@ -93,45 +99,89 @@ def compute_form() -> tuple[str, ...] | None:
     model_id = c1.selectbox("Model", [s.id for s in specs], key="atlas-model")
     named = c2.selectbox("Dataset", list(NAMED) + ["upload a file"], key="atlas-dataset",
                          format_func=lambda n: f"{n} — {NAMED[n].description}" if n in NAMED else n)
-    limit = int(c3.number_input("Examples", 1, MAX_COMPUTE, 50, key="atlas-limit"))
+    limit = int(c3.number_input("Examples", 1, limits.compute_examples, min(50, limits.compute_examples),
+                                key="atlas-limit",
+                                help=f"At most {limits.compute_examples} examples and {limits.compute_chars:,} "
+                                     "characters in all on this server"))
     upload = None
     if named == "upload a file":
         upload = st.file_uploader("A .txt (one input per line), .csv or .jsonl with a 'text' field",
                                   type=["txt", "csv", "jsonl"], key="atlas-upload")
     if st.button("Compute", icon=":material/play_arrow:", key="atlas-compute"):
-        work = Path(tempfile.mkdtemp(prefix="atlas-"))
-        source: str | Path = named
-        if upload is not None:
-            source = work / Path(upload.name).name
-            source.write_bytes(upload.getvalue())
-        elif named == "upload a file":
+        if named == "upload a file" and upload is None:
             st.error("Choose a file to upload first.")
             return None
-        bar = st.progress(0.0, text="Running the model…")
-
-        def progress(done: int, total: int | None) -> None:
-            bar.progress(min(1.0, done / max(total or 1, 1)), text=f"{done} / {total} examples")
-
-        try:
-            info = export(model_id, source, work / "export", limit=limit, engine="local", on_progress=progress)
-        except InputError as exc:   # the user's file: its name and content are text, never Markdown
-            shutil.rmtree(work, ignore_errors=True)
-            st.error(md_escape(str(exc)))
-            return None
-        except Exception as exc:  # a model failure must not take the page down
-            shutil.rmtree(work, ignore_errors=True)
-            detail = str(exc).splitlines()[0] if str(exc) else ""
-            st.error(md_escape(f"{model_id} failed: {type(exc).__name__}: {detail}"))
-            return None
-        bar.empty()
-        st.session_state.setdefault(COMPUTED_KEY, []).append(str(work / "export"))
-        st.success(f"{info.maps} maps from {info.examples} examples in {info.seconds:.1f} s.")
+        data = upload.getvalue() if upload is not None else None
+        name = Path(upload.name).name if upload is not None else named
+        st.session_state[REQUEST_KEY] = (model_id, name, limit, fingerprint(data) if data else None)
+        st.session_state[REQUEST_DATA_KEY] = data
+    request = st.session_state.get(REQUEST_KEY)
+    if request is not None:
+        _run_request(request, st.session_state.get(REQUEST_DATA_KEY), limits)
     computed = st.session_state.get(COMPUTED_KEY, [])
+    computed = [f for f in computed if Path(f).is_dir()]   # older ones leave the store first
     if not computed:
         return None
     chosen = st.selectbox("Computed exports", computed[::-1], key="atlas-computed-choice",
                           format_func=lambda f: _describe(f))
+    info = read_info(chosen)
+    part = Path(chosen) / "part-0.parquet"
+    st.download_button("Download the Parquet", data=lambda: part.read_bytes(), on_click="ignore",
+                       file_name=f"{slug(info.model if info else 'atlas')}--{slug(info.dataset if info else 'export')}"
+                                 ".parquet", mime="application/vnd.apache.parquet", key="atlas-download")
     return (chosen,)
+
+
+def _run_request(request: tuple, data: bytes | None, limits) -> None:
+    """Run the requested Compute in the background; when it ends, keep its export (or show one error line)."""
+    model_id, name, limit, _ = request
+    result, error = in_background("atlas-compute", ("atlas", *request, limits),
+                                  _compute_work(model_id, name, data, limit, limits), seconds=limits.seconds,
+                                  label="Computing the export")
+    st.session_state.pop(REQUEST_KEY, None)
+    st.session_state.pop(REQUEST_DATA_KEY, None)
+    if error:
+        st.error(md_escape(error))
+        return
+    folder, info, note = result
+    if note:
+        st.info(md_escape(note))
+    if folder not in st.session_state.setdefault(COMPUTED_KEY, []):
+        st.session_state[COMPUTED_KEY].append(folder)
+    st.success(f"{info.maps} maps from {info.examples} examples in {info.seconds:.1f} s.")
+
+
+def _compute_work(model_id: str, name: str, data: bytes | None, limit: int, limits):
+    """The export as background work: read and cap the examples, run the model in a temporary folder that is
+    removed whatever happens, and move the finished export into this process's store."""
+    def work(job: Job):
+        with tempfile.TemporaryDirectory(prefix="atlas-") as work_dir:
+            source: str | Path = name
+            if data is not None:
+                source = Path(work_dir) / name
+                source.write_bytes(data)
+            try:
+                lengths = [len(e.input) for e in read_examples(source, limit)]
+                keep = cap_examples(lengths, limits)
+                if lengths and keep == 0:
+                    raise InputError(f"{name}: its first input has {lengths[0]:,} characters, more than the "
+                                     f"{limits.compute_chars:,} this server computes at once")
+                note = (f"Computing the first {keep} of {len(lengths)} examples: this server computes at most "
+                        f"{limits.compute_examples} examples and {limits.compute_chars:,} characters at once."
+                        if keep < len(lengths) else "")
+                job.report(0.0, "running the model")
+                info = export(model_id, source, Path(work_dir) / "export", limit=max(keep, 1), engine="local",
+                              on_progress=lambda done, total: job.report(done / max(total or 1, 1),
+                                                                         f"{done} / {total} examples"))
+            except InputError as exc:     # the user's file: one line naming it (never the work folder)
+                raise Failed(str(exc)) from None
+            except Cancelled:
+                raise
+            except Exception as exc:   # not the input's fault: say so, and name the model
+                detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+                raise Failed(f"{model_id} could not compute this export ({type(exc).__name__}: {detail})") from None
+            return store_export(Path(work_dir) / "export"), info, note
+    return work
 
 
 def _describe(folder: str) -> str:
@@ -193,7 +243,7 @@ def show_example(model: str, example_index: int, key: str, map_index: int | None
     if amap is None:   # statistics-only row: recompute the maps with the shipped model (cached)
         result, error = explain(model, first["input"])
         if error:
-            st.error(error)
+            st.error(md_escape(error))
             return
         amap = result.maps[index]
         st.caption("Recomputed: this export keeps the full maps of its first inputs only.")
@@ -276,7 +326,7 @@ if encoders:
     try:
         atlas = head_atlas(folders, model)
     except LookupError as exc:
-        st.info(str(exc))
+        st.info(md_escape(str(exc)))
     else:
         c1, c2 = st.columns([3, 2])
         with c1:

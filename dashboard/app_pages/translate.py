@@ -9,6 +9,8 @@ from dashboard.components import (
     head_choice,
     map_panel,
     md_escape,
+    remember,
+    restore,
     show_notices,
     text_input_block,
     unavailable_notice,
@@ -24,8 +26,10 @@ task_families = families(TRANSLATE)
 if not task_families:
     st.warning("No translation models are installed.")
     st.stop()
+restore("translate-family", list(task_families))   # the task comes back with the text after a reload
 family = st.radio("Task", list(task_families), format_func=task_families.get, horizontal=True,
                   key="translate-family")
+remember("translate-family", family, next(iter(task_families)))
 specs, missing = available(TRANSLATE, family)
 unavailable_notice(missing)
 if not specs:

@@ -121,7 +121,7 @@ image_key = fingerprint(data)
 try:
     image = _image(image_key, data)
 except InputError as exc:
-    st.error(f"{md_escape(name)}: {exc}")
+    st.error(md_escape(f"{name}: {exc}"))
     st.stop()
 
 view = st.radio("View", VIEWS, horizontal=True)
@@ -253,7 +253,7 @@ with side_col:
     evidence_models, _ = available(IMAGE_EVIDENCE)
     evidence, error = explain_image(evidence_models[0].id, data) if evidence_models else (None, None)
     if error:
-        st.error(error)
+        st.error(md_escape(error))
     elif evidence is not None:
         cam = evidence.maps[0]
         if st.session_state.get("vit-cam-class", 0) >= cam.shape[0]:

@@ -13,15 +13,18 @@ are cached across sessions (``st.cache_data``); a failure shows one error line a
 """
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from attention_core import Explanation, Needs, Produces
+from attention_core.budget import attribution_cost, budget
 from attention_core.models import get_spec, list_models
 
+from .background import Job, in_background
 from .figures import figure_of, show_figure
 from .model_access import labels_key, model, problem
 from .presentation import md_escape
@@ -44,32 +47,41 @@ def _default_methods(model_id: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- cached work
-@st.cache_data(max_entries=128, show_spinner="Computing attribution…")
-def _comparison(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...]) -> Any:
-    from attention_core.attribution.compare import compare
-    from .model_access import explain
-    # the page's own (cached) run of this model on this text: the panel never decodes the input again
-    result, error = explain(model_id, text, **dict(options))
-    if error:
-        raise RuntimeError(error)
-    inp = _attribution_inputs(model_id, text, options)
-    return compare(inp, result.maps, list(methods), max_steps=MAX_STEPS)
+def _watched(inp: Any, job: Job, runs: int) -> Any:
+    """``inp`` whose every forward pass reports progress to ``job`` (and is a cancellation point)."""
+    seen = [0]
+    probabilities = inp.probabilities
+
+    def watched(emb: Any) -> Any:
+        seen[0] += int(emb.shape[0])
+        job.report(min(0.99, seen[0] / max(runs, 1)), f"{seen[0]:,} of about {runs:,} model runs")
+        return probabilities(emb)
+
+    return dataclasses.replace(inp, probabilities=watched)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _attribution_inputs(model_id: str, text: str, options: tuple[tuple[str, Any], ...]) -> Any:
-    """One input's attribution inputs, shared by the comparison and the erasure (they hold functions of
-    the model, so they are kept as a resource, not copied)."""
-    return model(model_id).attribution_inputs(text, **dict(options))
+def _work(model_id: str, text: str, maps: list[Any], methods: tuple[str, ...], options: dict[str, Any],
+          runs: int) -> Callable[[Job], tuple[Any, Any]]:
+    """The attribution of one input as background work: its inputs, then every method, reporting progress
+    (and checking for cancellation) at every forward pass the methods make."""
+    explainer = model(model_id)   # loaded here, in the script thread (a shared resource)
+
+    def work(job: Job) -> tuple[Any, Any]:
+        from attention_core.attribution.compare import compare
+        job.report(0.0, "preparing the input")
+        inp = explainer.attribution_inputs(text, **options)
+        comp = compare(_watched(inp, job, runs), maps, list(methods), max_steps=MAX_STEPS)
+        return comp, inp     # the unwatched inputs: erasure runs later, outside this job
+
+    return work
 
 
 @st.cache_data(max_entries=128, show_spinner="Erasing tokens…")
 def _erasure(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...], k: int,
-             ) -> tuple[list[Any], list[str]]:
+             _comp: Any, _inp: Any) -> tuple[list[Any], list[str]]:
     from attention_core.attribution.compare import (attention_positions, attribution_positions, erasure_rows,
                                                     position_labels)
-    comp = _comparison(model_id, text, methods, options)
-    inp = _attribution_inputs(model_id, text, options)
+    comp, inp = _comp, _inp     # named by (model, text, methods, options): not hashed again
     scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
     names = inp.output_labels or None
     rows = erasure_rows(inp, k, attention_positions(comp.attention, inp), scores, position_labels(inp),
@@ -92,22 +104,25 @@ def _encoder_importance(model_id: str, text: str) -> dict[str, Any]:
     return _head(model_id).attention_importance(text)
 
 
-@st.cache_data(max_entries=64, show_spinner="Attribution for the encoder's head…")
-def _encoder_comparison(model_id: str, text: str, methods: tuple[str, ...]) -> tuple[Any, Any]:
-    from attention_core.attribution.compare import compare
-    from attention_core.attribution.minilm_head import pooled_maps
+def _encoder_work(model_id: str, text: str, methods: tuple[str, ...], rollout: Any) -> Callable[[Job], Any]:
+    """The encoder head's attribution as background work (the head is loaded here, in the script thread)."""
     head = _head(model_id)
-    rollout = pooled_maps(_encoder_importance(model_id, text))["rollout"]
-    comp = compare(head.attribution_inputs(text), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
-    return comp, head.classify(text)
+
+    def work(job: Job) -> tuple[Any, Any, Any]:
+        from attention_core.attribution.compare import compare
+        job.report(0.0, "preparing the input")
+        inp = head.attribution_inputs(text)
+        runs = attribution_cost(len(text), [(1, inp.positions)], list(methods)).model_runs
+        comp = compare(_watched(inp, job, runs), [], list(methods), attention=[rollout], max_steps=MAX_STEPS)
+        return comp, head.classify(text), inp
+
+    return work
 
 
 @st.cache_data(max_entries=64, show_spinner="Erasing tokens…")
-def _encoder_erasure(model_id: str, text: str, methods: tuple[str, ...], k: int) -> list[Any]:
+def _encoder_erasure(model_id: str, text: str, methods: tuple[str, ...], k: int, _comp: Any, _inp: Any) -> list[Any]:
     from attention_core.attribution.compare import attribution_positions, erasure_rows, position_labels
-    comp, _ = _encoder_comparison(model_id, text, methods)
-    head = _head(model_id)
-    inp = head.attribution_inputs(text)
+    comp, inp, head = _comp, _inp, _head(model_id)   # named by (model, text, methods): not hashed again
     scores = {m: attribution_positions(comp.attributions[m], inp) for m in methods}
     return erasure_rows(inp, k, comp.attention[0].weights, scores, position_labels(inp), lambda r, t: head.labels[t])
 
@@ -118,16 +133,9 @@ def _test_set(model_id: str) -> dict[str, Any] | None:
     return read(model_id)
 
 
-LONG_INPUT_CHARS = 5_000   # above this, attribution waits for the user to ask (one model run per token)
-# Above this many map cells (rows × columns of the maps attribution explains) it waits too: leave-one-out is one
-# run per source token over every generated row. A 20-word verse is ~1,000 cells; one 10,000-character "word"
-# through a Bible translator was 100 × 120 and took 47–75 s and 2 GB of server memory when it ran on its own.
-AUTO_ATTRIBUTION_CELLS = 4_000
-
-
-def _cells(result: Explanation | None) -> int:
-    """Rows × columns of a result's maps (what attribution's cost grows with)."""
-    return sum(int(m.shape[0]) * int(m.shape[1]) for m in result.maps) if result is not None else 0
+def _shapes(result: Explanation | None) -> list[tuple[int, int]]:
+    """Rows × columns of each of a result's maps (attribution's cost grows with them)."""
+    return [(int(m.shape[0]), int(m.shape[1])) for m in result.maps] if result is not None else []
 
 
 # ---------------------------------------------------------------------------------------------- the panel
@@ -140,14 +148,16 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
     ids += [b for mid in ids if _kind(mid) == "classifier" for b in baselines_of(mid) if b not in ids]
     st.divider()
     st.subheader("Is this attention an explanation?")
-    cells = max((_cells(results.get(mid)) for mid in ids), default=0)   # baselines draw no maps
-    too_long, too_large = len(text) > LONG_INPUT_CHARS, cells > AUTO_ATTRIBUTION_CELLS
-    if (too_long or too_large) and not st.toggle(
+    limits = budget()
+    # the largest of the page's inputs decides (baselines draw no maps); the model's default methods price it
+    costs = [attribution_cost(len(text), _shapes(results.get(mid)), _default_methods(mid)) for mid in ids]
+    cost = max(costs, key=lambda c: c.model_runs, default=attribution_cost(len(text), [], []))
+    why = cost.over(limits)
+    if why and not st.toggle(
             "Compute attribution for this long input", key=f"{key}-attribution-long",
             help="Leave-one-out reruns the model once per token, so a whole article takes minutes on a CPU"):
-        why = (f"inputs over {LONG_INPUT_CHARS:,} characters (this one has {len(text):,})" if too_long else
-               f"maps over {AUTO_ATTRIBUTION_CELLS:,} cells (this input's are {cells:,}, rows × columns)")
-        st.caption(f"Attribution is computed on request for {why}: leave-one-out costs one model run per token.")
+        st.caption(f"Attribution is computed on request for {why}: it would take {cost.describe()} "
+                   f"(leave-one-out costs one model run per token), and stops after {limits.seconds:.0f} s.")
         return
     st.caption("Attention says where a model looked, not what its decision depended on. Attribution measures "
                "the second: integrated gradients and gradient × input follow the output's gradient back to each "
@@ -164,7 +174,7 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
         else:
             chosen = ids[0] if len(ids) == 1 else st.selectbox(
                 "Model to explain", ids, key=f"{key}-attr-model", format_func=lambda i: i.split("/", 1)[-1])
-            _model_section(chosen, kind, text, key, options)
+            _model_section(chosen, kind, text, key, options, results)
     except ERRORS as exc:   # one line; the page keeps running
         first = str(exc).splitlines()[0][:200] if str(exc) else ""
         st.error(f"Attribution failed: {type(exc).__name__}: {md_escape(first)}")
@@ -178,13 +188,28 @@ def _controls(model_id: str, key: str) -> tuple[list[str], int]:
     return methods, k
 
 
-def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[str, Any]) -> None:
+def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[str, Any],
+                   results: dict[str, Explanation | None]) -> None:
     methods, k = _controls(model_id, key)
     if not methods:
         st.info("Choose at least one attribution method.")
         return
     opts = tuple(sorted(options.items()))
-    comp = _comparison(model_id, text, tuple(methods), opts)
+    result = results.get(model_id)
+    if result is None:   # a baseline without maps: its own (cached) run
+        from .model_access import explain
+        result, error = explain(model_id, text, **options)
+        if error:
+            st.error(md_escape(error))
+            return
+    runs = attribution_cost(len(text), _shapes(result), methods).model_runs
+    done, error = in_background(f"{key}-attribution", ("attribution", model_id, text, tuple(methods), opts),
+                                _work(model_id, text, result.maps, tuple(methods), options, runs),
+                                seconds=budget().seconds, label="Computing attribution")
+    if error:
+        st.error(f"Attribution did not finish: {md_escape(error)}")
+        return
+    comp, inp = done
     for note in comp.notices:
         st.info(md_escape(note))
     st.caption(f"Explained: **{md_escape(', '.join(comp.targets[:1]))}**" if kind == "classifier" else
@@ -194,7 +219,7 @@ def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[
         _translation_maps(comp, methods, k, key)
     else:
         _classifier_maps(comp, methods, k, key)
-    _erasure_section(model_id, text, tuple(methods), opts, k, kind, key)
+    _erasure_section(model_id, text, tuple(methods), opts, k, kind, key, comp, inp)
     _timing(comp)
     _test_set_section(model_id)
 
@@ -256,11 +281,11 @@ def _translation_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
 
 
 def _erasure_section(model_id: str, text: str, methods: tuple[str, ...], opts: tuple, k: int, kind: str,
-                     key: str) -> None:
+                     key: str, comp: Any, inp: Any) -> None:
     from dashboard.views.attribution_views import erasure_bars
     st.markdown(f"**Erasure** — remove the top {k} tokens by attention, by each attribution, or {k} at random "
                 "(replaced by the unknown-word token), and run the model again.")
-    rows, targets = _erasure(model_id, text, methods, opts, k)
+    rows, targets = _erasure(model_id, text, methods, opts, k, comp, inp)
     if kind == "translation":
         groups: dict[str, list[Any]] = {}
         for r in rows:
@@ -338,7 +363,14 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
         st.info("Choose at least one attribution method.")
         return
     from attention_core.attribution.minilm_head import pooled_maps
-    comp, decision = _encoder_comparison(model_id, text, tuple(methods))
+    rollout = pooled_maps(_encoder_importance(model_id, text))["rollout"]
+    done, error = in_background(f"{key}-attribution", ("encoder-attribution", model_id, text, tuple(methods)),
+                                _encoder_work(model_id, text, tuple(methods), rollout), seconds=budget().seconds,
+                                label="Computing attribution")
+    if error:
+        st.error(f"Attribution did not finish: {md_escape(error)}")
+        return
+    comp, decision, inp = done
     for note in comp.notices:     # e.g. the head reads fewer word pieces than the page draws: say so
         st.info(md_escape(note))
     importance = _encoder_importance(model_id, text)
@@ -371,7 +403,7 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
                     key=f"{key}-attr-layers")
     from dashboard.views.attribution_views import erasure_bars
     st.markdown(f"**Erasure** — remove the top {k} word pieces by rollout, by each attribution, or at random.")
-    rows_e = _encoder_erasure(model_id, text, tuple(methods), k)
+    rows_e = _encoder_erasure(model_id, text, tuple(methods), k, comp, inp)
     named = [r for r in rows_e if not r.ranking.startswith("random")]
     randoms = [r for r in rows_e if r.ranking.startswith("random")]
     names = ["rollout" if r.ranking == "attention" else METHOD_LABELS.get(r.ranking, r.ranking) for r in named]

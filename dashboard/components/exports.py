@@ -9,6 +9,7 @@ from attention_core import AttentionMap
 
 from .compare_basket import add_to_compare
 from .figures import slug
+from .presentation import md_escape
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,4 +43,4 @@ def export_buttons(amap: AttentionMap, fig: go.Figure | None, key: str) -> None:
                             file_name=f"{name}.html", mime="text/html", key=f"{key}-html", on_click="ignore")
     if row.button("Compare", icon=":material/add:", key=f"{key}-cmp", help="Add this map to the Compare page"):
         add_to_compare(amap, key)
-        st.toast(f"Added “{amap.title}” to Compare")
+        st.toast(f"Added “{md_escape(amap.title)}” to Compare")

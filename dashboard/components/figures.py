@@ -16,6 +16,9 @@ import plotly.io as pio
 import streamlit as st
 
 from attention_core import AttentionMap
+from attention_core.budget import DRAW_SIDE, budget, draw_sides
+from attention_core.large_maps import pool_spans
+from dashboard.escaping import escape
 
 from .presentation import large_fonts
 
@@ -107,9 +110,38 @@ def cached_figure(key: tuple, build: Callable[..., go.Figure], *args: Any, **kwa
 
 def figure_of(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
     """``build(*args, **kwargs)`` through the figure cache, keyed by the builder and a fingerprint of
-    every argument, so callers never write cache keys by hand."""
+    every argument, so callers never write cache keys by hand. Maps too large for a browser are pooled
+    first (:func:`drawable`), and the page says so."""
+    if not any(_is_image(a) for a in args):   # an overlay draws pixels, not one cell per column
+        limit = budget().draw_cells
+        args = tuple(_drawable_arg(a, limit) for a in args)
     key = (build.__module__, build.__qualname__, fingerprint(*args, *sorted(kwargs.items())))
     return cached_figure(key, build, *args, **kwargs)
+
+
+def _is_image(part: Any) -> bool:
+    return hasattr(part, "mode") and hasattr(part, "size") and hasattr(part, "convert")
+
+
+def _drawable_arg(part: Any, limit: int) -> Any:
+    if isinstance(part, AttentionMap):
+        return drawable(part, limit)
+    if isinstance(part, (list, tuple)) and part and all(isinstance(m, AttentionMap) for m in part):
+        return type(part)(drawable(m, limit) for m in part)
+    return part
+
+
+def drawable(amap: AttentionMap, max_cells: int) -> AttentionMap:
+    """``amap`` if a browser draws it smoothly, else pooled over spans of tokens to at most ``max_cells``
+    cells (and a caption on the page saying how large it was): a 1,000 × 1,000 map froze a tab for 74 s."""
+    rows, cols = amap.shape
+    sides = draw_sides(rows, cols, max_cells)
+    if sides == (rows, cols):
+        return amap
+    st.caption(f"{escape(amap.label)}: {rows:,} × {cols:,} = {rows * cols:,} cells, more than a browser draws "
+               f"smoothly (at most {max_cells:,} cells and {DRAW_SIDE:,} a side here); drawn pooled over spans "
+               f"of tokens into {sides[0]:,} × {sides[1]:,} cells.")
+    return pool_spans(amap, *sides)
 
 
 def slug(text: str) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from attention_core.inputs import MAX_TEXT_CHARS, InputError, clean_text
+from dashboard.escaping import escape as md_escape
+
+from .url_state import MAX_CHARS as MAX_URL_CHARS
+from .url_state import remember, restore, restored_notice
 
 
 def checked_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> str:
@@ -12,7 +16,7 @@ def checked_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> str:
     try:
         cleaned = clean_text(raw, max_chars=max_chars)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         st.stop()
     if cleaned.truncated:
         st.info(f"The text was cut to its first {len(cleaned.text):,} characters (from {cleaned.original_chars:,}; "
@@ -28,9 +32,11 @@ def short(text: str, limit: int = 90) -> str:
 
 def text_input_block(label: str, samples: tuple[str, ...], key: str, default: str = "",
                      height: int = 100) -> str:
-    """A sample picker plus an editable text area; returns the raw text (validated by the caller)."""
+    """A sample picker plus an editable text area; returns the raw text (validated by the caller). The text is
+    kept in the page's address, so a reload or a new server brings it back (with a one-line notice)."""
     text_key, sample_key = f"{key}-text", f"{key}-sample"
     options = ["(my own text)"] + list(samples)
+    initial = samples[0] if samples else default
 
     def use_sample() -> None:  # picking a sample replaces the text; typing afterwards keeps the edits
         if st.session_state[sample_key] != options[0]:
@@ -40,9 +46,18 @@ def text_input_block(label: str, samples: tuple[str, ...], key: str, default: st
         if st.session_state[text_key] != st.session_state.get(sample_key):
             st.session_state[sample_key] = options[0]
 
+    if restore(text_key):   # a text from the address: the picker shows which sample it is, if any
+        text = st.session_state[text_key]
+        st.session_state[sample_key] = text if text in options[1:] else options[0]
     if text_key not in st.session_state:
-        st.session_state[text_key] = samples[0] if samples else default
-    if sample_key not in st.session_state:   # set here, not by index=: own_text changes it afterwards
+        st.session_state[text_key] = initial
+    if sample_key not in st.session_state:   # set here, not by index=, so the state is the one source
         st.session_state[sample_key] = options[1] if samples else options[0]
+    restored_notice(text_key, "text")
     st.selectbox("Start from a sample", options, key=sample_key, on_change=use_sample, format_func=short)
-    return st.text_area(label, key=text_key, height=height, on_change=own_text)
+    text = st.text_area(label, key=text_key, height=height, on_change=own_text)
+    remember(text_key, text, initial)
+    if len(text) > MAX_URL_CHARS and text != initial:
+        st.caption(f"Texts over {MAX_URL_CHARS:,} characters are not kept in the page's address: after a reload "
+                   "this one would not come back.")
+    return text

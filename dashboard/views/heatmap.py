@@ -50,13 +50,20 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
                    y=1.0, yanchor="top", yref="container", pad=dict(t=8)),
         height=height or int(min(900, 120 + label_room + 22 * rows)),
         margin=dict(l=10, r=10, t=36 + label_room, b=10),
-        xaxis=dict(tickmode="array", tickvals=list(range(cols)), ticktext=ks, side="top",
-                   tickangle=-60 if cols > 6 else 0, showgrid=False),
-        yaxis=dict(tickmode="array", tickvals=list(range(rows)), ticktext=qs, autorange="reversed",
-                   showgrid=False),
+        xaxis=dict(tickmode="array", **_ticks(ks, MAX_COL_TICKS), side="top", tickangle=-60 if cols > 6 else 0, showgrid=False),
+        yaxis=dict(tickmode="array", **_ticks(qs, MAX_ROW_TICKS), autorange="reversed", showgrid=False),
         plot_bgcolor="white", showlegend=False,
     )
     return fig
+
+
+MAX_ROW_TICKS, MAX_COL_TICKS = 80, 40   # labels that do not overlap (columns are slanted); hover names every cell
+
+
+def _ticks(labels: list[str], most: int) -> dict[str, list]:
+    """Every label up to ``most``, else every n-th one (a pooled 200 × 200 map drew 200 overlapping ones)."""
+    step = -(-len(labels) // most)
+    return {"tickvals": list(range(0, len(labels), step)), "ticktext": labels[::step]}
 
 
 def _draw_window(fig: go.Figure, centers: np.ndarray, width: int, cols: int) -> None:

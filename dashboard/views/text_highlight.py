@@ -1,10 +1,10 @@
 """Yang et al.'s view of a hierarchical attention network: words and sentences coloured by weight."""
 from __future__ import annotations
 
-import html
 from typing import Sequence
 
 from attention_core.record import AttentionMap
+from dashboard.escaping import escape
 
 
 def _split(maps: list[AttentionMap]) -> tuple[AttentionMap, list[AttentionMap]]:
@@ -42,7 +42,7 @@ def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weigh
         for token, raw, value in zip(wmap.keys, ww, shade):
             alpha = value / top
             words.append(f'<span title="word weight {raw:.3f}" style="background:rgba(220,50,47,{alpha:.2f});'
-                         f'padding:1px 2px;border-radius:3px">{html.escape(token)}</span>')
+                         f'padding:1px 2px;border-radius:3px">{escape(token, html=True)}</span>')
         bar = sw / s_top
         parts.append(
             f'<div style="display:flex;align-items:flex-start;margin:4px 0">'

@@ -49,3 +49,20 @@ def values(data) -> list:
             shape = [int(v) for v in shape.split(",")]
         return arr.reshape(shape).tolist() if shape else arr.tolist()
     return list(data)
+
+
+def settled(at: AppTest, timeout: float = 300) -> AppTest:
+    """Run ``at`` until no background work (attribution) is left: AppTest has no browser to poll it, so this
+    stands in for the page's progress fragment (and keeps the work's heartbeat alive)."""
+    import time
+
+    from dashboard.components.background import running_jobs
+    deadline = time.monotonic() + timeout
+    at.run()
+    while running_jobs() and time.monotonic() < deadline:
+        while running_jobs() and time.monotonic() < deadline:
+            for job in running_jobs():
+                job.seen = time.monotonic()
+            time.sleep(0.1)
+        at.run()
+    return at

@@ -1,7 +1,7 @@
 """AppTests of the Dataset atlas page on the shipped exports (offline, no model runs unless asked)."""
 import pytest
 
-from .conftest import charts, values, widget
+from .conftest import charts, settled, values, widget
 
 PAGE = "app_pages/dataset.py"
 
@@ -83,7 +83,34 @@ def test_compute_an_export_in_place(open_page):
     widget(at, "selectbox", "Dataset").set_value("rt-samples")
     at.run()
     next(b for b in at.button if b.label == "Compute").click()
-    at.run()
+    settled(at)
     assert not at.exception and any("6 maps from 6 examples" in s.value for s in at.success)
     overview = at.dataframe[0].value
     assert overview["examples"].iloc[0] == 6
+
+
+def test_compute_is_capped_by_size_leaves_no_work_folder_and_offers_the_parquet(open_page, monkeypatch, tmp_path):
+    """Issue 22.1: 30 long examples took 12.6 min and left a /tmp/atlas-* folder on every click."""
+    import tempfile
+
+    from attention_core.budget import ENV
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv(ENV, "compute_examples=20,compute_chars=120")
+    lines = "\n".join(f"review number {i} was fine and long enough" for i in range(10)).encode()   # 37–38 chars each
+    at = open_page(PAGE)
+    widget(at, "radio", "Data").set_value("Compute one here")
+    at.run()
+    assert at.number_input(key="atlas-limit").max == 20
+    widget(at, "selectbox", "Model").set_value("sentence/lin")
+    widget(at, "selectbox", "Dataset").set_value("upload a file")
+    at.run()
+    at.file_uploader[0].set_value(("reviews.txt", lines, "text/plain"))
+    at.run()
+    next(b for b in at.button if b.label == "Compute").click()
+    settled(at)
+    assert not at.exception and not at.error
+    assert any("first 3 of 10 examples" in i.value and "120 characters" in i.value for i in at.info)
+    assert any("3 maps from 3 examples" in s.value for s in at.success)
+    assert not list(tmp_path.glob("atlas-*")), "the work folder is removed"
+    download = at.get("download_button")
+    assert any("Parquet" in d.proto.label for d in download)

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from .conftest import charts, widget
+from .conftest import charts, settled, widget
 
 MARKDOWN_NAME = "![a](x)"
 
@@ -74,7 +74,7 @@ def test_dataset_compute_blames_the_file_in_plain_text_and_leaves_no_folder(open
     at.file_uploader[0].set_value((name, data, "application/octet-stream"))
     at.run()
     next(b for b in at.button if b.label == "Compute").click()
-    at.run()
+    settled(at)
     assert not at.exception and len(at.error) == 1
     message = at.error[0].value
     assert not _has_markdown_image(message), message
