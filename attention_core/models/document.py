@@ -18,7 +18,7 @@ from .base import ShippedExplainer, read_json, register
 from .recurrent import left_align, packed_rnn
 from .registry import ModelSpec
 from .text_inputs import TextInput, WordVocabInput, text_input
-from .text_vocab import PAD, sentences
+from .text_vocab import PAD, UNK, sentences
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
@@ -223,7 +223,8 @@ class DocumentClassifier(ShippedExplainer):
                             meta={"label": f"sentence {i + 1}", "sentence": i}) for i, ws in enumerate(shown)]
             return out
 
-        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots)
+        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots,
+                                 blank_id=getattr(self.inputs, "blank_id", UNK))
 
 
 def sentence_label(text: str) -> str:
