@@ -224,8 +224,20 @@ def translation_inputs(model_id: str, model: nn.Module, source: list[int], gener
             logprobs = model(src.expand(n, -1), lengths.expand(n), tgt_in.expand(n, -1), src_embedded=e)[0]
         return logprobs.exp()
 
+    def deleted(positions: list[list[int]]) -> torch.Tensor:
+        keep = [[j for j in range(len(source)) if j not in set(pos)] for pos in positions]
+        width = max(1, max(len(k) for k in keep))
+        ids = torch.full((len(keep), width), PAD, dtype=torch.long, device=device)
+        vectors = torch.zeros(len(keep), width, emb.shape[-1], device=device)
+        for i, k in enumerate(keep):
+            ids[i, :len(k)] = src[0, k]
+            vectors[i, :len(k)] = emb[0, k]
+        lengths = torch.tensor([max(1, len(k)) for k in keep])
+        with torch.no_grad(), no_cudnn():
+            return model(ids, lengths, tgt_in.expand(len(keep), -1), src_embedded=vectors)[0].exp()
+
     slot = MapSlot(list(target_labels), list(source_labels), list(range(len(generated))),
                    [[j] for j in range(len(source))], meta={"label": label})
     return AttributionInputs(model_id, src, emb, base, blank, torch.ones(len(source), dtype=torch.bool,
                              device=device), probabilities, list(generated), list(target_labels), [slot],
-                             classes=int(model.out.out_features))
+                             classes=int(model.out.out_features), deleted=deleted)
