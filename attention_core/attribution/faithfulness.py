@@ -334,7 +334,7 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     measure = get_measure(getattr(args, "measure", None) or "agreement")
-    ids = shipped_models() if args.all else list(args.model or [])
+    ids = ([m for m in shipped_models() if measure.problem(m) is None] if args.all else list(args.model or []))
     if not ids:
         return fail("give --model ID (repeatable) or --all")
     from ..models import ModelLoadError
@@ -343,6 +343,8 @@ def run_cli(args: argparse.Namespace) -> int:
             kind_of(model_id)
         except (KeyError, ValueError, ModelLoadError) as exc:   # unknown id, nothing to evaluate, bad hf: folder
             return fail(str(exc.args[0]))
+        if measure.problem(model_id):
+            return fail(measure.problem(model_id))
     if args.out is None and not args.ship:
         return fail(f"give --out DIR (writes DIR/<model id>/{measure.file}) or --ship (writes into the shipped "
                     "weights, attention_core/weights/)")

@@ -23,6 +23,17 @@ class Measure:
     markdown: Callable[[list[dict[str, Any]]], str]        # documents → Markdown tables
     start: str
     end: str
+    check: Callable[[str], object] | None = None           # raises ValueError (one line) for a model it cannot run
+
+    def problem(self, model_id: str) -> str | None:
+        """Why this measure cannot run on ``model_id`` (one line), or None."""
+        if self.check is None:
+            return None
+        try:
+            self.check(model_id)
+        except ValueError as exc:
+            return str(exc.args[0])
+        return None
 
     def path(self, model_id: str, root: Path = WEIGHTS_DIR) -> Path:
         """``<root>/<model id>/<file>``."""
@@ -66,7 +77,13 @@ def _eraser() -> Measure:
                    eraser_report.START, eraser_report.END)
 
 
-MEASURES: dict[str, Callable[[], Measure]] = {"agreement": _agreement, "eraser": _eraser}
+def _weights() -> Measure:
+    from . import heldout_weights
+    return Measure("weights", heldout_weights.FILE, heldout_weights.evaluate, heldout_weights.markdown,
+                   heldout_weights.START, heldout_weights.END, check=heldout_weights.layers_of)
+
+
+MEASURES: dict[str, Callable[[], Measure]] = {"agreement": _agreement, "eraser": _eraser, "weights": _weights}
 
 
 def get_measure(name: str) -> Measure:
