@@ -372,6 +372,9 @@ def run_cli(args: argparse.Namespace) -> int:
             update_docs(Path(args.docs), root)
         else:
             measure.update_docs(Path(args.docs), root, _listed(ids, root, measure))
+        if measure.figure is not None:
+            for doc in docs:
+                print(f"figure → {measure.figure(doc, Path(args.docs).parent / 'figures')}")
         print(f"tables written into {args.docs}")
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0

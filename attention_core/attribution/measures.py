@@ -24,6 +24,7 @@ class Measure:
     start: str
     end: str
     check: Callable[[str], object] | None = None           # raises ValueError (one line) for a model it cannot run
+    figure: Callable[[dict[str, Any], Path], Path] | None = None   # (document, folder) → the PNG it drew
 
     def problem(self, model_id: str) -> str | None:
         """Why this measure cannot run on ``model_id`` (one line), or None."""
@@ -83,7 +84,13 @@ def _weights() -> Measure:
                    heldout_weights.START, heldout_weights.END, check=heldout_weights.layers_of)
 
 
-MEASURES: dict[str, Callable[[], Measure]] = {"agreement": _agreement, "eraser": _eraser, "weights": _weights}
+def _randomisation() -> Measure:
+    from . import heldout_randomisation as r
+    return Measure("randomisation", r.FILE, r.evaluate, r.markdown, r.START, r.END, check=r.check, figure=r.figure)
+
+
+MEASURES: dict[str, Callable[[], Measure]] = {"agreement": _agreement, "eraser": _eraser, "weights": _weights,
+                                              "randomisation": _randomisation}
 
 
 def get_measure(name: str) -> Measure:

@@ -35,10 +35,10 @@ class Ranked:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def method_scores(inp: AttributionInputs, method: str) -> tuple[np.ndarray, dict[str, Any]]:
+def method_scores(inp: AttributionInputs, method: str, **options: Any) -> tuple[np.ndarray, dict[str, Any]]:
     """One attribution method's signed score per removable position ``[R, P]`` (0 elsewhere) and its info."""
     removable = np.flatnonzero(inp.attributable.reshape(-1).cpu().numpy())
-    values, info = get_method(method).run(inp, [[int(p)] for p in removable])
+    values, info = get_method(method).run(inp, [[int(p)] for p in removable], **options)
     out = np.zeros((inp.rows, inp.positions))
     out[:, removable] = values
     return out, info
@@ -50,12 +50,14 @@ def random_ranking(inp: AttributionInputs, seed: list[int]) -> np.ndarray:
 
 
 def with_attributions(inp: AttributionInputs, attention: dict[str, np.ndarray], index: int,
-                      methods: tuple[str, ...] = ATTRIBUTION_METHODS) -> Ranked:
-    """``attention`` rankings plus every attribution method and random → :class:`Ranked`."""
+                      methods: tuple[str, ...] = ATTRIBUTION_METHODS,
+                      options: dict[str, dict[str, Any]] | None = None) -> Ranked:
+    """``attention`` rankings plus every attribution method (``options[method]`` passed on) and random →
+    :class:`Ranked`."""
     scores = dict(attention)
     info: dict[str, Any] = {"n": int(inp.attributable.sum())}
     for method in methods:
-        scores[METHOD_NAMES[method]], extra = method_scores(inp, method)
+        scores[METHOD_NAMES[method]], extra = method_scores(inp, method, **(options or {}).get(method, {}))
         if "baseline_p" in extra:
             info["ig_baseline_p"] = extra["baseline_p"]
             info["ig_baseline"] = extra["baseline"]
@@ -83,17 +85,18 @@ def han_attention(explainer: Any, text: str, inp: AttributionInputs) -> dict[str
             "attention: sentence": position_scores(sentence_only, inp.slots, inp.rows, inp.positions)}
 
 
-def classifier_rankings(explainer: Any, text: str, index: int,
-                        methods: tuple[str, ...] = ATTRIBUTION_METHODS) -> Ranked:
+def classifier_rankings(explainer: Any, text: str, index: int, methods: tuple[str, ...] = ATTRIBUTION_METHODS,
+                        options: dict[str, dict[str, Any]] | None = None) -> Ranked:
     """Every ranking for one classifier input (Lin, HAN, or the flat baseline without attention)."""
     inp = explainer.attribution_inputs(text)
     mechanism = explainer.spec.mechanism
     attention = (lin_attention(explainer, text, inp) if mechanism == "structured" else
                  han_attention(explainer, text, inp) if mechanism == "hierarchical" else {})
-    return with_attributions(inp, attention, index, methods)
+    return with_attributions(inp, attention, index, methods, options)
 
 
-def minilm_rankings(model: Any, text: str, index: int, methods: tuple[str, ...] = ATTRIBUTION_METHODS) -> Ranked:
+def minilm_rankings(model: Any, text: str, index: int, methods: tuple[str, ...] = ATTRIBUTION_METHODS,
+                    options: dict[str, dict[str, Any]] | None = None) -> Ranked:
     """MiniLM + its sentiment head: raw last-layer attention (mean of heads), rollout and flow (≤ 32 pieces)
     for the mean-pooled output, and the attribution methods."""
     inp = model.attribution_inputs(text)
@@ -102,7 +105,7 @@ def minilm_rankings(model: Any, text: str, index: int, methods: tuple[str, ...] 
                  "attention: rollout": imp["rollout"][-1][None]}
     if imp["flow"] is not None:
         attention["attention: flow"] = imp["flow"][-1][None]
-    return with_attributions(inp, attention, index, methods)
+    return with_attributions(inp, attention, index, methods, options)
 
 
 def reference_inputs(explainer: Any, source: str, reference: str) -> AttributionInputs:
@@ -125,7 +128,8 @@ def translation_attention(explainer: Any, inp: AttributionInputs) -> np.ndarray:
 
 
 def translation_rankings(explainer: Any, source: str, reference: str, index: int,
-                         methods: tuple[str, ...] = ATTRIBUTION_METHODS) -> Ranked:
+                         methods: tuple[str, ...] = ATTRIBUTION_METHODS,
+                         options: dict[str, dict[str, Any]] | None = None) -> Ranked:
     """Every ranking for one translated sentence, per reference token (teacher-forced)."""
     inp = reference_inputs(explainer, source, reference)
-    return with_attributions(inp, {"attention": translation_attention(explainer, inp)}, index, methods)
+    return with_attributions(inp, {"attention": translation_attention(explainer, inp)}, index, methods, options)
