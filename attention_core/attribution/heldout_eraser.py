@@ -26,7 +26,8 @@ DEFAULT_N = {"bbc-news": 20, "rotten-tomatoes": 100, "rotten-tomatoes-by-movie":
 
 
 def example_record(ranked: Ranked, index: int, operators: tuple[str, ...] = OPERATORS) -> dict[str, Any]:
-    """One example's curves: per operator and ranking, comprehensiveness and sufficiency ``[R][K]``."""
+    """One example's curves: per operator and ranking, comprehensiveness and sufficiency ``[1][K]`` (a
+    translator's generated tokens averaged bin by bin)."""
     inp = ranked.inputs
     names = list(ranked.scores)
     jobs = [RankJob(r, ranked.scores[name][r]) for name in names for r in range(inp.rows)]
@@ -34,9 +35,13 @@ def example_record(ranked: Ranked, index: int, operators: tuple[str, ...] = OPER
                            if inp.rows == 1 else None, "full": None, "curves": {}}
     for op in operators:
         curves = eraser_curves(inp, jobs, op)
-        rec["full"] = [c.full for c in curves[:inp.rows]]
-        rec["curves"][op] = {name: {"c": [curves[j * inp.rows + r].comprehensiveness.tolist() for r in range(inp.rows)],
-                                    "s": [curves[j * inp.rows + r].sufficiency.tolist() for r in range(inp.rows)]}
+        rec["full"] = float(np.mean([c.full for c in curves[:inp.rows]]))
+        # a translator's rows are averaged here (bin by bin): the sentence is the unit of the tables, and the
+        # AOPC of the mean curve is the mean of the rows' AOPCs, so nothing the tables need is lost
+        rec["curves"][op] = {name: {"c": [np.mean([curves[j * inp.rows + r].comprehensiveness
+                                                   for r in range(inp.rows)], 0).tolist()],
+                                    "s": [np.mean([curves[j * inp.rows + r].sufficiency
+                                                   for r in range(inp.rows)], 0).tolist()]}
                              for j, name in enumerate(names)}
     if "ig_baseline_p" in ranked.info:
         rec["ig_baseline_p"] = ranked.info["ig_baseline_p"]
@@ -57,7 +62,7 @@ def interval(values: list[float]) -> tuple[float | None, float | None, float | N
 
 
 def unit_aopc(curves: dict[str, list[list[float]]], which: str) -> float:
-    """One example's AOPC: the mean over bins, then over its explained rows (generated tokens)."""
+    """One example's AOPC: the mean over bins (of its rows' mean curve)."""
     return float(np.mean([np.mean(row) for row in curves[which]]))
 
 
