@@ -113,6 +113,7 @@ def _ci(cell: Any, digits: int = 3, percent: bool = False) -> str:
     mean, low, high = cell
     if mean is None:
         return "–"
+    mean, low, high = mean + 0.0, low + 0.0, high + 0.0      # no "-0" from a rounded −0.00001
     if percent:
         return f"{100 * mean:.0f} % [{100 * low:.0f}, {100 * high:.0f}]"
     return f"{mean:.{digits}g} [{low:.{digits}g}, {high:.{digits}g}]"
