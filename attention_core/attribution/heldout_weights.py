@@ -14,7 +14,7 @@ import numpy as np
 
 from .heldout_eraser import interval
 from .summaries import rounded_tree
-from .weight_interventions import ORDERS, Where, intervene
+from .weight_interventions import ORDERS, Where, intervene, intervene_per_token
 
 FILE = "weight_interventions.json"
 VERSION = 1
@@ -28,13 +28,20 @@ LAYERS: dict[str, dict[str, Where]] = {
 }
 
 
+TOKEN_LAYER = "source attention, per generated token"
+GLOBAL = ("luong-dot", "luong-general", "luong-concat")   # translators whose steps attend independently
+
+
 def layers_of(model_id: str) -> dict[str, Where]:
     """The attention layers of ``model_id`` the interventions act on; ``ValueError`` (one line) when none."""
     from ..models import get_spec
+    from .faithfulness import kind_of
     spec = get_spec(model_id)
+    if kind_of(model_id) == "translation" and spec.mechanism in GLOBAL:
+        return {TOKEN_LAYER: lambda name, m: True}
     if spec.mechanism not in LAYERS:
-        raise ValueError(f"{model_id} has no attention layer the weight interventions act on here "
-                         f"(they cover {', '.join(sorted(LAYERS))} classifiers)")
+        raise ValueError(f"{model_id} has no attention layer the weight interventions act on here (they cover "
+                         f"the {' and '.join(sorted(LAYERS))} classifiers and the {', '.join(GLOBAL)} translators)")
     return LAYERS[spec.mechanism]
 
 
@@ -50,17 +57,22 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
     explainer = load_model(model_id)
     start = time.perf_counter()
     records = []
+    translation = TOKEN_LAYER in layers
     for i, (text, gold) in enumerate(data):
-        ids = explainer.attribution_inputs(text).ids
-        rec: dict[str, Any] = {"i": i, "gold": gold, "layers": {}}
-        for layer, where in layers.items():
-            rec["layers"][layer] = intervene(explainer, ids, where, [i, 11])
+        rec: dict[str, Any] = {"i": i, "gold": None if translation else gold, "layers": {}}
+        if translation:
+            rec["layers"][TOKEN_LAYER] = intervene_per_token(explainer, text, [i, 11])
+        else:
+            ids = explainer.attribution_inputs(text).ids
+            for layer, where in layers.items():
+                rec["layers"][layer] = intervene(explainer, ids, where, [i, 11])
         records.append(_rounded(rec))
         if progress:
             print(f"\r{model_id} (weights): {i + 1}/{len(data)}", end="", flush=True)
     if progress:
         print()
-    doc = {"version": VERSION, "model": model_id, "kind": "classifier", "test_set": name, "n": len(records),
+    doc = {"version": VERSION, "model": model_id, "kind": "translation" if translation else "classifier",
+           "test_set": name, "n": len(records),
            "settings": SETTINGS, "examples": records}
     doc["tables"] = tables(doc)
     doc["runtime_seconds"] = round(time.perf_counter() - start, 1)
@@ -73,7 +85,8 @@ def _rounded(rec: dict[str, Any]) -> dict[str, Any]:
     out = rounded_tree(rec)
     for layer, values in rec["layers"].items():
         for key in ("js_top", "js_random"):
-            out["layers"][layer][key] = float(f"{values[key]:.4g}")
+            v = values[key]
+            out["layers"][layer][key] = ([float(f"{x:.4g}") for x in v] if isinstance(v, list) else float(f"{v:.4g}"))
     return out
 
 
@@ -87,12 +100,22 @@ SETTINGS = {"intervention": "weights zeroed inside the attention layer (weight h
             "bootstrap": "percentile 95 % intervals over examples, 2000 resamples, seed 0"}
 
 
+def _unit(rec: dict[str, Any]) -> dict[str, Any]:
+    """One example as a table unit: a translator's tokens averaged (flips as rates, JS as means), the
+    fractions to flip pooled as a list; a classifier's single record as it is (its fractions a list of one)."""
+    if isinstance(rec["flip_top"], list):
+        return {"weights": rec["sources"], **{k: float(np.mean(rec[k])) for k in
+                                              ("flip_top", "flip_random", "js_top", "js_random")},
+                "to_flip": rec["to_flip"]}
+    return {**rec, "to_flip": {k: [v] for k, v in rec["to_flip"].items()}}
+
+
 def tables(doc: dict[str, Any]) -> dict[str, Any]:
     """Per layer: the single-weight rows and the fraction-to-flip rows (recomputable from the examples)."""
     single, flip = [], []
     layers = list(doc["examples"][0]["layers"]) if doc["examples"] else []
     for layer in layers:
-        recs = [ex["layers"][layer] for ex in doc["examples"]]
+        recs = [_unit(ex["layers"][layer]) for ex in doc["examples"]]
         single.append({"layer": layer, "n": len(recs), "weights_median": float(np.median([r["weights"] for r in recs])),
                        "flip_top": interval([float(r["flip_top"]) for r in recs]),
                        "flip_random": interval([float(r["flip_random"]) for r in recs]),
@@ -100,7 +123,7 @@ def tables(doc: dict[str, Any]) -> dict[str, Any]:
                        "js_random": interval([r["js_random"] for r in recs]),
                        "js_difference": interval([r["js_top"] - r["js_random"] for r in recs])})
         for order in ORDERS:
-            values = [r["to_flip"][order] for r in recs]
+            values = [v for r in recs for v in r["to_flip"][order]]
             flipped = [v for v in values if v is not None]
             flip.append({"layer": layer, "order": order, "n": len(values),
                          "flips": len(flipped) / len(values),
@@ -125,7 +148,8 @@ def markdown(docs: list[dict[str, Any]]) -> str:
         return ("No weight-intervention results yet: run `python -m attention_core faithfulness --measure weights "
                 "--model ID --ship`.")
     lines = ["**Zero one weight inside the layer** (renormalised) — decision flips and JS divergence of the output "
-             "[95 % bootstrap interval]:\n",
+             "[95 % bootstrap interval over examples; a translator: per generated token, its attention row only, "
+             "teacher-forced on its own greedy output, averaged per sentence]:\n",
              "| model | layer | n | weights per input (median) | flips: top weight | flips: random weight | "
              "JS: top | JS: random | JS top − random |", "|---|---|---|---|---|---|---|---|---|"]
     for doc in docs:
@@ -133,8 +157,9 @@ def markdown(docs: list[dict[str, Any]]) -> str:
             lines.append(f"| `{doc['model']}` | {r['layer']} | {r['n']} | {r['weights_median']:g} | "
                          f"{_ci(r['flip_top'], percent=True)} | {_ci(r['flip_random'], percent=True)} | "
                          f"{_ci(r['js_top'])} | {_ci(r['js_random'])} | {_ci(r['js_difference'])} |")
-    lines += ["\n**Weights removed before the decision flips**, by removal order — share of examples that flip while "
-              "any weight remains, and the median share of the layer's weights removed at the first flip:\n",
+    lines += ["\n**Weights removed before the decision flips**, by removal order — share of examples (translators: "
+              "generated tokens) that flip while any weight remains, and the median share of the layer's (the "
+              "row's) weights removed at the first flip:\n",
               "| model | layer | n | " + " | ".join(ORDERS) + " |", "|---|---|---|" + "---|" * len(ORDERS)]
     for doc in docs:
         by_layer: dict[str, dict[str, Any]] = {}

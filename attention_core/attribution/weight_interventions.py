@@ -158,3 +158,92 @@ def intervene(explainer: Any, ids: torch.Tensor, where: Where, seed: list[int]) 
     rec = {"weights": int(layer.real.sum()), **single_weight(explainer.model, run, where, layer, seed)}
     rec["to_flip"] = fraction_to_flip(explainer.model, run, where, layer, seed)
     return rec
+
+
+# --------------------------------------------------------------------------------------------- translators
+def translation_run(explainer: Any, source: list[int], generated: list[int]) -> Run:
+    """``run(n)`` for a translator teacher-forced on ``generated``: next-token distributions ``[n, T, V]``."""
+    from ..models.special_tokens import BOS
+    device = explainer.device
+    src = torch.tensor([source], device=device)
+    tgt_in = torch.tensor([[BOS] + generated[:-1]], device=device)
+    lengths = torch.tensor([len(source)])
+
+    def run(n: int) -> torch.Tensor:
+        return explainer.model(src.expand(n, -1), lengths.expand(n), tgt_in.expand(n, -1))[0].exp()
+    return run
+
+
+def intervene_per_token(explainer: Any, source: str, seed: list[int], orders: tuple[str, ...] = ORDERS,
+                        ) -> dict[str, Any]:
+    """Both interventions for every generated token of a translator whose steps attend independently
+    (Luong's global attention, teacher-forced on its own greedy output): token t's decision is its argmax,
+    and only row t of the attention (its distribution over the source) is touched. Per token: flips, JS
+    divergences and the share of row t's weights removed at the first flip, per order."""
+    if getattr(explainer.model, "bahdanau", False) or explainer.model.is_local:
+        raise ValueError(f"{explainer.model_id}: only global attention computed for all steps at once is covered "
+                         "(Bahdanau's steps feed each other; local windows move)")
+    ids, _ = explainer.encode(source)
+    generated = explainer.translate_ids(ids).tokens
+    run = translation_run(explainer, ids, generated)
+    every = lambda name, m: True  # noqa: E731  (one attention module)
+    seen: dict[str, torch.Tensor] = {}
+
+    def record(weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        seen["w"] = weights.detach().requires_grad_(True)
+        return seen["w"]
+    with torch.enable_grad(), no_cudnn(), replaced_weights(explainer.model, record, every):
+        probs = run(1)[0]                                                          # [T, V]
+        chosen = probs.argmax(-1)
+        # teacher-forced rows do not feed each other, so row t of ∂Σ_t p_t/∂α is ∂p_t/∂α_t
+        (grad,) = torch.autograd.grad(probs.gather(-1, chosen[:, None]).sum(), seen["w"])
+    weights = seen["w"].detach()[0].double().cpu().numpy()                         # [T, S]
+    grad = grad[0].double().cpu().numpy()
+    probs_np, chosen_np = probs.detach().double().cpu().numpy(), chosen.cpu().numpy()
+    rows, width = weights.shape
+    size = rows * width
+    out: dict[str, Any] = {"tokens": rows, "sources": width, "flip_top": [], "flip_random": [], "js_top": [],
+                           "js_random": [], "to_flip": {o: [] for o in orders}}
+    variants, owners = [], []
+    rng = np.random.default_rng(seed)
+    for t in range(rows):
+        top = int(np.argmax(weights[t]))
+        others = [j for j in range(width) if j != top]
+        rand = int(rng.choice(others)) if others else top
+        variants += [[t * width + top], [t * width + rand]]
+        owners += [(t, "single: top", 0), (t, "single: random", 0)]
+        layer = LayerWeights(weights[t], np.ones(width, dtype=bool), grad[t], probs_np[t], int(chosen_np[t]))
+        for name in orders:
+            order = order_of(layer, name, [*seed, t])
+            for k in (flip_grid(width - 1) if width > 1 else []):
+                variants.append([t * width + j for j in order[:k]])
+                owners.append((t, name, k))
+    results = np.zeros((len(variants), probs_np.shape[-1]))
+    for start in range(0, len(variants), BATCH):
+        chunk = variants[start:start + BATCH]
+        full = _row_outputs(explainer.model, run, every, chunk, size)                # [b, T, V]
+        for i, (t, _, _) in enumerate(owners[start:start + BATCH]):
+            results[start + i] = full[i, t]
+    first: dict[tuple[int, str], float | None] = {}
+    for (t, name, k), p in zip(owners, results):
+        if name == "single: top":
+            out["flip_top"].append(bool(p.argmax() != chosen_np[t]))
+            out["js_top"].append(js(probs_np[t], p))
+        elif name == "single: random":
+            out["flip_random"].append(bool(p.argmax() != chosen_np[t]))
+            out["js_random"].append(js(probs_np[t], p))
+        elif (t, name) not in first and p.argmax() != chosen_np[t]:
+            first[(t, name)] = k / width
+    for name in orders:
+        out["to_flip"][name] = [first.get((t, name)) for t in range(rows)]
+    return out
+
+
+@torch.no_grad()
+def _row_outputs(model: nn.Module, run: Run, where: Where, removed: list[list[int]], size: int) -> np.ndarray:
+    """:func:`outputs_without` for outputs with a row axis: ``[N, T, V]``."""
+    masks = torch.zeros(len(removed), size, dtype=torch.bool)
+    for i, idx in enumerate(removed):
+        masks[i, idx] = True
+    with no_cudnn(), replaced_weights(model, without(masks), where):
+        return run(len(removed)).double().cpu().numpy()

@@ -89,3 +89,32 @@ def test_a_layer_that_decides_alone_flips_after_its_top_weight_goes():
         probs = outputs_without(lin.model, run, EVERY, [ranked[:k]], len(layer.weights))
         assert probs[0].argmax() != layer.decision
     assert any(v is not None for v in first.values()), first
+
+
+def test_a_translators_token_intervention_touches_that_tokens_row_only():
+    from attention_core.attribution.weight_interventions import (_row_outputs, intervene_per_token,
+                                                                 translation_run)
+    tr = load_model("dates-en-fr/luong-general")
+    source = "Monday, November 23, 2026"
+    ids, _ = tr.encode(source)
+    generated = tr.translate_ids(ids).tokens
+    run = translation_run(tr, ids, generated)
+    with torch.no_grad():
+        own = run(1)[0].numpy()
+        weights = tr.model(torch.tensor([ids]), torch.tensor([len(ids)]),
+                           torch.tensor([[2] + generated[:-1]]))[1][0].numpy()
+    t, width = 2, len(ids)
+    top = int(np.argmax(weights[t]))
+    got = _row_outputs(tr.model, run, EVERY, [[t * width + top]], len(generated) * width)[0]
+    others = [r for r in range(len(generated)) if r != t]
+    np.testing.assert_allclose(got[others], own[others], atol=1e-6)          # the other tokens did not move
+    assert np.abs(got[t] - own[t]).max() > 1e-4                              # token t did
+    rec = intervene_per_token(tr, source, [0, 1])
+    assert rec["tokens"] == len(generated) and len(rec["flip_top"]) == len(generated)
+    assert all(v is None or 0 < v < 1 for vs in rec["to_flip"].values() for v in vs)
+
+
+def test_bahdanau_is_refused_in_one_line():
+    from attention_core.attribution.weight_interventions import intervene_per_token
+    with pytest.raises(ValueError, match="Bahdanau"):
+        intervene_per_token(load_model("dates-en-fr/bahdanau"), "June 1, 2000", [0])
