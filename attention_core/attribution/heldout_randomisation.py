@@ -16,28 +16,54 @@ import numpy as np
 
 from .heldout_eraser import interval
 from .randomisation import CASCADES, cascade_record
-from .rankings import classifier_rankings, translation_rankings
+from .rankings import classifier_rankings, minilm_rankings, translation_rankings
 from .summaries import rounded_tree
 
 FILE = "randomisation.json"
 VERSION = 1
 START, END = "<!-- randomisation -->", "<!-- /randomisation -->"
-DEFAULT_N = {"bbc-news": 5, "rotten-tomatoes": 30, "bible-en-fr": 10, "dates-en-fr": 20}
+DEFAULT_N = {"bbc-news": 5, "rotten-tomatoes": 30, "rotten-tomatoes-by-movie": 10, "bible-en-fr": 10,
+             "dates-en-fr": 20}
 METHODS = ("grad×input", "integrated-gradients")
 IG_FIXED = {"integrated-gradients": {"steps": 32, "max_steps": 32}}
 FIGURES = Path(__file__).resolve().parents[2] / "docs" / "figures"
 
 
+def _key(model_id: str) -> str:
+    """Which cascade a model gets; ``ValueError`` (one line) when the check does not cover it."""
+    from ..models import get_spec
+    from .faithfulness import kind_of
+    kind = kind_of(model_id)
+    key = kind if kind in ("translation", "minilm") else get_spec(model_id).mechanism
+    if key not in CASCADES:
+        raise ValueError(f"the randomisation check covers Lin, HAN, the translators and MiniLM; not {model_id}")
+    return key
+
+
+def minilm_parts(sentiment: Any) -> Any:
+    """MiniLM + head as one module: the head, the encoder gradients run through ("fast") and the eager copy
+    the attention is read from ("eager"; kept equal to "fast" by :func:`synced`)."""
+    from torch import nn
+    return nn.ModuleDict({"head": sentiment.head, "fast": sentiment.fast, "eager": sentiment.encoder.model})
+
+
+def synced(parts: Any) -> None:
+    """Copy the (randomised) gradient encoder into the eager one, so attention and gradients see one model."""
+    parts["eager"].load_state_dict(parts["fast"].state_dict())
+
+
+def model_of(model_id: str) -> Any:
+    """The module the cascade acts on."""
+    from ..models import load_model
+    explainer = load_model(model_id)
+    return minilm_parts(explainer.attributor()) if _key(model_id) == "minilm" else explainer.model
+
+
 def cascade_of(model_id: str) -> list[tuple[str, list[str]]]:
     """The top-down cascade of ``model_id``'s blocks that hold parameters; ``ValueError`` (one line) when the
     check does not cover the model."""
-    from ..models import get_spec, load_model
-    from .faithfulness import kind_of
-    spec = get_spec(model_id)
-    key = "translation" if kind_of(model_id) == "translation" else spec.mechanism
-    if key not in CASCADES:
-        raise ValueError(f"the randomisation check covers Lin, HAN and the translators; not {model_id}")
-    model = load_model(model_id).model
+    key = _key(model_id)
+    model = model_of(model_id)
     out = []
     for name, paths in CASCADES[key]:
         modules = [_get(model, p) for p in paths]
@@ -56,33 +82,35 @@ def _get(model: Any, path: str) -> Any:
 
 def check(model_id: str) -> None:
     """``ValueError`` (one line) when the check does not cover ``model_id``."""
-    from ..models import get_spec
-    from .faithfulness import kind_of
-    key = "translation" if kind_of(model_id) == "translation" else get_spec(model_id).mechanism
-    if key not in CASCADES:
-        raise ValueError(f"the randomisation check covers Lin, HAN and the translators; not {model_id}")
+    _key(model_id)
 
 
 def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dict[str, Any]:
     """The cascade on the first ``n`` held-out examples → the JSON document (examples + tables)."""
     from ..models import load_model
-    from .faithfulness import kind_of, test_set_of
+    from .faithfulness import test_set_of
     from .heldout_sets import examples as heldout
     name = test_set_of(model_id)
     n = DEFAULT_N.get(name, 10) if n is None else int(n)
     data = heldout(name)[:n]
     explainer = load_model(model_id)
     cascade = cascade_of(model_id)
-    translation = kind_of(model_id) == "translation"
+    key = _key(model_id)
+    module = model_of(model_id)
     start = time.perf_counter()
     records = []
     for i, (text, gold) in enumerate(data):
         def maps_of(text: str = text, gold: str = gold, i: int = i) -> tuple[dict[str, np.ndarray], np.ndarray]:
-            ranked = (translation_rankings(explainer, text, gold, i, METHODS, IG_FIXED) if translation else
-                      classifier_rankings(explainer, text, i, METHODS, IG_FIXED))
+            if key == "minilm":
+                synced(module)
+                ranked = minilm_rankings(explainer.attributor(), text, i, METHODS, IG_FIXED)
+            elif key == "translation":
+                ranked = translation_rankings(explainer, text, gold, i, METHODS, IG_FIXED)
+            else:
+                ranked = classifier_rankings(explainer, text, i, METHODS, IG_FIXED)
             scores = {k: v for k, v in ranked.scores.items() if k != "random"}
             return scores, ranked.inputs.attributable.reshape(-1).cpu().numpy()
-        rec = cascade_record(explainer.model, maps_of, cascade, seed=i)
+        rec = cascade_record(module, maps_of, cascade, seed=i)
         records.append(rounded_tree({"i": i, **rec}))
         if progress:
             print(f"\r{model_id} (randomisation): {i + 1}/{len(data)}", end="", flush=True)
@@ -95,8 +123,9 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
     return doc
 
 
-SETTINGS = {"cascade": "blocks re-initialised cumulatively from the output layer down (Xavier-uniform matrices, "
-                       "vectors N(0, 1/size), seeded by the example); trained weights restored after each example",
+SETTINGS = {"cascade": "blocks re-initialised cumulatively from the output layer down, each by its modules' own "
+                       "reset_parameters (PyTorch's initialisers; HAN's context vectors N(0, 1/size)), seeded by the "
+                       "example; trained weights restored after each example",
             "rho": "Spearman ρ (scipy) between the trained and the randomised map over the removable positions; "
                    "|·| for gradient × input and integrated gradients; translators: per reference token, averaged",
             "integrated gradients": "32 Gauss–Legendre points at every stage; classifiers from the neutral baseline "

@@ -28,21 +28,27 @@ CASCADES: dict[str, list[tuple[str, list[str]]]] = {
     "translation": [("output layer", ["out", "combine"]), ("attention", ["attention"]), ("decoder GRU", ["decoder"]),
                     ("encoder → decoder bridge", ["key_proj", "init_proj"]), ("encoder GRU", ["encoder"]),
                     ("embeddings", ["embed"])],
+    # MiniLM + its sentiment head, held as {"head", "fast", "eager"} (see heldout_randomisation.minilm_parts)
+    "minilm": [("sentiment head", ["head"])] + [(f"layer {i + 1}", [f"fast.encoder.layer.{i}"]) for i in range(5, -1, -1)]
+              + [("embeddings", ["fast.embeddings"])],
 }
 
 
-def reinitialise(module: nn.Module, generator: torch.Generator) -> None:
-    """Draw new weights for every parameter under ``module``: matrices Xavier-uniform, vectors (biases,
-    context vectors) normal with sd 1/√size — PyTorch's default scale, from a seeded generator."""
-    with torch.no_grad():
+def reinitialise(module: nn.Module, seed: int) -> None:
+    """New weights for every parameter under ``module``, drawn as at construction: each submodule's own
+    ``reset_parameters`` (Linear, GRU, LSTM, LayerNorm, Embedding: PyTorch's initialisers) under a seeded
+    generator; a parameter no submodule resets (HAN's context vectors) from N(0, 1/size), as it was created."""
+    covered: set[int] = set()
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        for sub in module.modules():
+            reset = getattr(sub, "reset_parameters", None)
+            if callable(reset):
+                reset()
+                covered.update(id(p) for p in sub.parameters())
         for p in module.parameters():
-            fresh = torch.empty(p.shape)
-            if p.dim() >= 2:
-                bound = math.sqrt(6.0 / (p.shape[0] + p.shape[1]))
-                fresh.uniform_(-bound, bound, generator=generator)
-            else:
-                fresh.normal_(0.0, 1.0 / math.sqrt(max(p.numel(), 1)), generator=generator)
-            p.copy_(fresh.to(p.device, p.dtype))
+            if id(p) not in covered:
+                p.copy_(torch.randn(p.shape).to(p.device, p.dtype) / math.sqrt(max(p.numel(), 1)))
 
 
 def _find(model: nn.Module, path: str) -> nn.Module:
@@ -58,11 +64,10 @@ def randomised(model: nn.Module, cascade: list[tuple[str, list[str]]], stages: i
     """While active, the first ``stages`` blocks of ``cascade`` (top first) hold fresh random weights; the
     trained weights come back on exit."""
     saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    generator = torch.Generator().manual_seed(seed)
     try:
-        for _, paths in cascade[:stages]:
-            for path in paths:
-                reinitialise(_find(model, path), generator)
+        for s, (_, paths) in enumerate(cascade[:stages]):
+            for j, path in enumerate(paths):
+                reinitialise(_find(model, path), seed * 1000 + s * 10 + j)
         yield
     finally:
         model.load_state_dict(saved)

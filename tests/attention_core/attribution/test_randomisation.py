@@ -62,3 +62,18 @@ def test_parameterless_blocks_are_left_out_and_the_figure_is_drawn(tmp_path):
     assert [r["mean"] for r in doc["tables"]["rho"]] == [1.0, 0.5, 0.2, 0.1]
     path = figure(doc, tmp_path)
     assert path.exists() and path.stat().st_size > 5000
+
+
+def test_minilms_attention_and_gradients_read_one_randomised_encoder_and_get_it_back():
+    from attention_core.attribution.heldout_randomisation import model_of, synced
+    parts = model_of("transformer/minilm-l6")
+    key = "encoder.layer.5.attention.self.query.weight"
+    trained = parts["eager"].state_dict()[key].clone()
+    low = parts["eager"].state_dict()["encoder.layer.4.attention.self.query.weight"].clone()
+    with randomised(parts, CASCADES["minilm"], 2, seed=0):     # the head and layer 6
+        synced(parts)
+        eager, fast = parts["eager"].state_dict(), parts["fast"].state_dict()
+        assert torch.equal(eager[key], fast[key]) and not torch.equal(eager[key], trained)
+        assert torch.equal(eager["encoder.layer.4.attention.self.query.weight"], low)
+    assert torch.equal(parts["eager"].state_dict()[key], trained)
+    assert torch.equal(parts["fast"].state_dict()[key], trained)
