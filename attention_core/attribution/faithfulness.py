@@ -334,13 +334,17 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     measure = get_measure(getattr(args, "measure", None) or "agreement")
-    ids = ([m for m in shipped_models() if measure.problem(m) is None] if args.all else list(args.model or []))
+    if args.all:
+        candidates = shipped_models() if measure.heldout else [s.id for s in _listing() if s.shipped]
+        ids = [m for m in candidates if measure.problem(m) is None]
+    else:
+        ids = list(args.model or [])
     if not ids:
         return fail("give --model ID (repeatable) or --all")
-    from ..models import ModelLoadError
+    from ..models import ModelLoadError, get_spec
     for model_id in ids:
         try:
-            kind_of(model_id)
+            get_spec(model_id) if not measure.heldout else kind_of(model_id)
         except (KeyError, ValueError, ModelLoadError) as exc:   # unknown id, nothing to evaluate, bad hf: folder
             return fail(str(exc.args[0]))
         if measure.problem(model_id):
@@ -356,7 +360,7 @@ def run_cli(args: argparse.Namespace) -> int:
             return fail(f"cannot read --docs {args.docs}: {getattr(exc, 'strerror', None) or exc}")
         if measure.start not in text or measure.end not in text:
             return fail(f"--docs {args.docs} has no {measure.start} … {measure.end} block to rewrite")
-    problem = missing_data(ids)
+    problem = missing_data(ids) if measure.heldout else None
     if problem:
         return fail(problem)
     torch.set_num_threads(args.threads)
@@ -378,6 +382,11 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"tables written into {args.docs}")
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
+
+
+def _listing() -> list[Any]:
+    from ..models import list_models
+    return list_models()
 
 
 def _listed(ids: list[str], root: Path, measure: Any) -> list[str]:

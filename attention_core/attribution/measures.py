@@ -25,6 +25,7 @@ class Measure:
     end: str
     check: Callable[[str], object] | None = None           # raises ValueError (one line) for a model it cannot run
     figure: Callable[[dict[str, Any], Path], Path] | None = None   # (document, folder) → the PNG it drew
+    heldout: bool = True          # runs on the model's declared held-out set (else its ``check`` vets the data)
 
     def problem(self, model_id: str) -> str | None:
         """Why this measure cannot run on ``model_id`` (one line), or None."""
@@ -89,8 +90,13 @@ def _randomisation() -> Measure:
     return Measure("randomisation", r.FILE, r.evaluate, r.markdown, r.START, r.END, check=r.check, figure=r.figure)
 
 
+def _localisation() -> Measure:
+    from . import heldout_localisation as h
+    return Measure("localisation", h.FILE, h.evaluate, h.markdown, h.START, h.END, check=h.check, heldout=False)
+
+
 MEASURES: dict[str, Callable[[], Measure]] = {"agreement": _agreement, "eraser": _eraser, "weights": _weights,
-                                              "randomisation": _randomisation}
+                                              "randomisation": _randomisation, "localisation": _localisation}
 
 
 def get_measure(name: str) -> Measure:
