@@ -66,3 +66,25 @@ def test_docs_without_the_measures_block_is_refused_before_any_work(tmp_path, ca
     assert main(["faithfulness", "--measure", "weights", "--model", "sentence/lin", "--n", "1",
                  "--out", str(tmp_path / "o"), "--docs", str(plain), "--quiet"]) == 2
     _one_line(capsys, "<!-- weight-interventions -->")
+
+
+def test_every_shipped_table_follows_from_its_examples():
+    """eraser.json, weight_interventions.json, randomisation.json, localisation.json: the tables in each shipped
+    document are what its per-example numbers give (nothing typed in by hand)."""
+    from attention_core.attribution import (heldout_eraser, heldout_localisation, heldout_randomisation,
+                                            heldout_weights)
+    from attention_core.attribution.faithfulness import shipped_models
+    from attention_core.attribution.measures import get_measure
+    modules = {"eraser": heldout_eraser, "weights": heldout_weights, "randomisation": heldout_randomisation,
+               "localisation": heldout_localisation}
+    seen = 0
+    for name, module in modules.items():
+        measure = get_measure(name)
+        for model_id in shipped_models() + ["vision/dinov2-s"]:
+            doc = measure.read(model_id)
+            if doc is None:
+                continue
+            assert module.tables(doc) == doc["tables"], (name, model_id)
+            assert doc["n"] > 0 and doc["model"] == model_id
+            seen += 1
+    assert seen >= 4
