@@ -43,3 +43,16 @@ def test_pasting_on_a_photo_keeps_the_objects_and_the_mask():
     out = np.asarray(on_photo(scene, photo))
     mask = object_mask(scene)
     assert (out[mask] == 255).all() and (out[~mask] == (10, 200, 30)).all()
+
+
+def test_a_captioners_word_is_scored_against_the_object_it_names():
+    from attention_core.attribution.heldout_localisation import SEED, caption_record
+    from attention_core.data.scenes import make_scenes
+    from attention_core.models import load_model
+    scene = make_scenes("test", 1, SEED)[0]
+    rec = caption_record(load_model("caption/soft"), scene, 0, "black canvas", scene["image"])
+    named = [w for w in rec["caption"].split() if w in [o["name"] for o in scene["objects"]]]
+    assert rec["words"] == len(named) > 0
+    assert set(rec["scores"]) == {"α of the word", "uniform", "centre prior", "random"}
+    # the soft captioner looks at the object it names far more than a uniform map would
+    assert rec["scores"]["α of the word"]["mass"] > 2 * rec["scores"]["uniform"]["mass"]
