@@ -392,7 +392,7 @@ def _listing() -> list[Any]:
 def _listed(ids: list[str], root: Path, measure: Any) -> list[str]:
     """The models whose tables the docs show: every shipped one with a document under ``root`` (so running one
     model does not drop the others' tables), then any others just run."""
-    everyone = shipped_models()
+    everyone = shipped_models() if measure.heldout else [s.id for s in _listing() if s.shipped]
     return [m for m in everyone if measure.path(m, root).exists()] + [m for m in ids if m not in everyone]
 
 
