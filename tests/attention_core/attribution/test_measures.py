@@ -88,3 +88,19 @@ def test_every_shipped_table_follows_from_its_examples():
             assert doc["n"] > 0 and doc["model"] == model_id
             seen += 1
     assert seen >= 4
+
+
+@pytest.mark.parametrize("measure,model_id,n", [("eraser", "sentence/lin", 2), ("weights", "sentence/lin", 3),
+                                                ("randomisation", "sentence/lin", 1),
+                                                ("localisation", "caption/soft", 2)])
+def test_the_command_reproduces_the_shipped_examples(measure, model_id, n, tmp_path):
+    from attention_core.attribution.measures import get_measure
+    from tests.attention_core.attribution.test_faithfulness import _same
+    shipped = get_measure(measure).read(model_id)
+    assert shipped is not None, f"no shipped {measure} document for {model_id}"
+    assert main(["faithfulness", "--measure", measure, "--model", model_id, "--n", str(n), "--out", str(tmp_path),
+                 "--quiet", "--threads", "1"]) == 0
+    fresh = get_measure(measure).read(model_id, tmp_path)
+    assert fresh["settings"] == shipped["settings"]
+    first = shipped["examples"][:n] if measure != "localisation" else shipped["examples"][:2 * n]
+    _same(fresh["examples"], first)
