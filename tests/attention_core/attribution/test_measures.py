@@ -104,3 +104,20 @@ def test_the_command_reproduces_the_shipped_examples(measure, model_id, n, tmp_p
     assert fresh["settings"] == shipped["settings"]
     first = shipped["examples"][:n] if measure != "localisation" else shipped["examples"][:2 * n]
     _same(fresh["examples"], first)
+
+
+@pytest.mark.parametrize("measure", ["eraser", "weights", "randomisation", "localisation"])
+def test_the_model_cards_tables_are_the_shipped_documents_rendered(measure):
+    """docs/models.md shows exactly what the shipped JSON gives (no table edited by hand or left stale)."""
+    from pathlib import Path
+
+    from attention_core.attribution.measures import get_measure
+    from attention_core.checkpoint import WEIGHTS_DIR
+    from attention_core.models import list_models
+    m = get_measure(measure)
+    text = (Path(__file__).resolve().parents[3] / "docs" / "models.md").read_text(encoding="utf-8")
+    block = text.split(m.start, 1)[1].split(m.end, 1)[0].strip()
+    from attention_core.attribution.faithfulness import shipped_models
+    everyone = shipped_models() if m.heldout else [s.id for s in list_models() if s.shipped]
+    docs = [d for d in (m.read(x, WEIGHTS_DIR) for x in everyone) if d is not None]
+    assert docs and block == m.markdown(docs).strip()
