@@ -74,7 +74,8 @@ def eraser_table(doc: dict[str, Any]) -> list[dict[str, Any]]:
     if not examples:
         return rows
     for op in examples[0]["curves"]:
-        for name in examples[0]["curves"][op]:
+        # MiniLM's flow exists only for short inputs: every ranking any example has, over the examples with it
+        for name in dict.fromkeys(k for ex in examples for k in ex["curves"][op]):
             have = [ex["curves"][op][name] for ex in examples if name in ex["curves"][op]]
             comp = interval([unit_aopc(c, "c") for c in have])
             suff = interval([unit_aopc(c, "s") for c in have])

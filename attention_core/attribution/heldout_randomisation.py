@@ -138,11 +138,13 @@ def tables(doc: dict[str, Any]) -> dict[str, Any]:
     rows = []
     if not doc["examples"]:
         return {"rho": rows}
-    kinds = list(doc["examples"][0]["rho"][0])
+    # MiniLM's flow exists only for short inputs: a kind is summarised over the examples that have it
+    kinds = list(dict.fromkeys(k for ex in doc["examples"] for k in ex["rho"][0]))
     for s, stage in enumerate(doc["cascade"]):
         for kind in kinds:
-            mean, low, high = interval([ex["rho"][s][kind] for ex in doc["examples"]])
-            rows.append({"stage": s + 1, "randomised": stage, "map": kind, "mean": mean, "low": low, "high": high})
+            mean, low, high = interval([ex["rho"][s].get(kind) for ex in doc["examples"]])
+            rows.append({"stage": s + 1, "randomised": stage, "map": kind, "mean": mean, "low": low, "high": high,
+                         "n": sum(ex["rho"][s].get(kind) is not None for ex in doc["examples"])})
     return rounded_tree({"rho": rows})
 
 
