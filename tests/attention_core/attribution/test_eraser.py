@@ -104,3 +104,14 @@ def test_deleting_a_source_token_from_a_translator_is_translating_the_shorter_so
         tgt_in = torch.tensor([[BOS] + inp.targets[:-1]])
         by_hand = tr.model(src, torch.tensor([len(keep)]), tgt_in)[0][0].exp()
     np.testing.assert_allclose(got.numpy(), by_hand.numpy(), atol=1e-5)
+
+
+def test_a_ranking_only_some_examples_have_is_summarised_over_those():
+    """MiniLM's flow exists only for inputs of ≤ 32 pieces: the table keeps it, over the examples that have it."""
+    from attention_core.attribution.heldout_eraser import eraser_table
+    curve = {"c": [[0.1] * 5], "s": [[0.2] * 5]}
+    doc = {"examples": [{"curves": {"delete": {"random": curve}}},
+                        {"curves": {"delete": {"random": curve, "attention: flow": {"c": [[0.5] * 5], "s": [[0.0] * 5]}}}}]}
+    rows = {r["ranking"]: r for r in eraser_table(doc)}
+    assert rows["random"]["n"] == 2 and rows["attention: flow"]["n"] == 1
+    assert rows["attention: flow"]["comprehensiveness"]["mean"] == pytest.approx(0.5)
