@@ -47,7 +47,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 
 def _document(sentences: int = 20) -> str:
     from attention_core.attribution.heldout_sets import bbc_test
-    from attention_core.models.text_vocab import sentences as split
+    from attention_core.models.sentence_split import sentences as split
     pool = [s for text, _ in bbc_test() for s in split(text)]
     return " ".join(pool[:sentences])
 

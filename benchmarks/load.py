@@ -3,6 +3,7 @@
     python -m benchmarks.load                                   # 3 pages × 1, 10, 30 sessions × 1, 2 replicas
     python -m benchmarks.load --pages classroom --sessions 30 --replicas 2
     python -m benchmarks.load --memory                          # idle-session memory and 200-rerun soaks
+    python -m benchmarks.load --lesson                          # a class session: 30 students, 2 replicas, PostgreSQL
     python -m benchmarks.load --write docs/benchmarks.md        # also put the tables into that file
 
 Each case starts a fresh classroom deployment (``dashboard.classroom``: replicas behind nginx, every page
@@ -250,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="idle-session memory and soak instead")
     parser.add_argument("--idle", type=int, default=30, help="idle sessions for --memory")
     parser.add_argument("--soak", type=int, default=200, help="reruns of one session for --memory")
+    parser.add_argument("--lesson", action="store_true",
+                        help="a class session instead: students answering through the replicas on PostgreSQL, "
+                             "one replica killed mid-step (benchmarks.class_load)")
+    parser.add_argument("--database", help="for --lesson: an existing PostgreSQL URL (default: start one here)")
     parser.add_argument("--log-dir", type=Path, help="replica logs (default: a new temporary folder)")
     parser.add_argument("--write", type=Path, help="also write the tables between this run's markers here")
     parser.add_argument("--section", help="marker name for --write (default: memory, stress when --think 0 0, "
@@ -261,7 +266,20 @@ def main(argv: list[str] | None = None) -> int:
         args.log_dir = Path(tempfile.mkdtemp(prefix="atlas-load-logs-"))
     print(f"replica logs: {args.log_dir}", file=sys.stderr)
     started = time.strftime("%Y-%m-%d %H:%M")
-    section = args.section or ("memory" if args.memory else "stress" if max(args.think) == 0 else "cases")
+    section = args.section or ("memory" if args.memory else "lesson" if args.lesson
+                               else "stress" if max(args.think) == 0 else "cases")
+    if args.lesson:
+        from benchmarks.class_load import measure_class, table
+        run = measure_class(max(args.sessions) if args.sessions != [1, 10, 30] else 30, max(args.replicas),
+                            args.database, tuple(args.think), args.timeout)
+        text = table(run).to_markdown(index=False, floatfmt=".2f")
+        print(text)
+        for error in run.errors[:10]:
+            print(f"  error: {error}")
+        if args.write:
+            write_docs(args.write, section, f"Measured {started} (`python -m benchmarks.load --lesson`, load average "
+                                            f"{os.getloadavg()[0]:.1f} after):\n\n{text}")
+        return 0
     if args.memory:
         table = memory(args.pages, args.idle, args.soak, args.log_dir)
         text = (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"

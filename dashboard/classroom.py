@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
+from dashboard.class_store.engine import DB_ENV
 from dashboard.local_server import ROOT, free_port, wait_healthy
 
 APP = ROOT / "dashboard" / "app.py"
@@ -207,23 +208,32 @@ class Deployment:
 @contextlib.contextmanager
 def classroom(replicas: int = 2, port: int | None = None, address: str = "127.0.0.1",
               log_dir: Path | None = None, app: Path = APP, proxy: bool = True, warm: bool = True,
-              options: dict[str, str] | None = None, timeout: float = 120.0) -> Iterator[Deployment]:
+              options: dict[str, str] | None = None, timeout: float = 120.0,
+              database: str | None = None) -> Iterator[Deployment]:
     """Start ``replicas`` dashboards and (``proxy=True``) nginx in front on ``port``; stop them on exit.
 
     ``log_dir``: each replica's output goes to ``replica-<i>.log`` there (else to this process's
     stderr). ``proxy=False`` runs one replica alone (``url`` is the replica's own). ``warm``: open every
-    page on every replica before returning (see :func:`warm_up`).
+    page on every replica before returning (see :func:`warm_up`). ``database``: the class store every
+    replica shares (``postgresql://…`` across machines; default: ``$ATTENTION_ATLAS_CLASS_DB`` or the
+    SQLite file in the cache folder), migrated once here before the replicas start.
     """
     if replicas < 1:
         raise DeploymentError("at least one replica is needed")
     if not proxy and replicas != 1:
         raise DeploymentError("more than one replica needs the proxy")
     nginx = find_nginx() if proxy else None
+    from dashboard.class_store import StoreError, database_url, open_engine
+    try:
+        store = database_url(database)
+        open_engine(store).dispose()   # reachable and migrated before any student arrives
+    except StoreError as exc:
+        raise DeploymentError(str(exc)) from None
     run_dir = Path(tempfile.mkdtemp(prefix="atlas-classroom-"))
     # nginx workers run as an unprivileged user when started by root: they must reach their temp dirs
     run_dir.chmod(0o755)
     # one cookie secret for all replicas (Streamlit takes it from the environment only)
-    env = {**os.environ, **REPLICA_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16)}
+    env = {**os.environ, **REPLICA_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16), DB_ENV: store}
     ports = [free_port() for _ in range(replicas)]
     dep = Deployment("", [f"http://127.0.0.1:{p}" for p in ports], [], None, run_dir)
     try:
@@ -277,6 +287,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--address", default="127.0.0.1",
                         help="address nginx listens on (0.0.0.0 to serve the classroom network)")
     parser.add_argument("--log-dir", type=Path, help="write each replica's log here (default: this terminal)")
+    parser.add_argument("--database", metavar="URL",
+                        help="the class-session store every replica shares: postgresql://USER@HOST/DB for replicas "
+                             "on several machines (default: $ATTENTION_ATLAS_CLASS_DB, else a SQLite file in "
+                             "~/.cache/attention-atlas)")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="do not open every page once per replica before announcing the address")
     args = parser.parse_args(argv)
@@ -289,9 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # set explicitly: a shell starting us in the background would have SIGINT ignored
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with classroom(args.replicas, args.port, args.address, args.log_dir, warm=not args.no_warm_up) as dep:
+        with classroom(args.replicas, args.port, args.address, args.log_dir, warm=not args.no_warm_up,
+                       database=args.database) as dep:
+            from dashboard.class_store import database_url, shown
             print(f"Classroom deployment on http://{args.address}:{args.port} — {args.replicas} replicas "
-                  f"({', '.join(dep.replica_urls)}) behind nginx. Ctrl-C stops.", flush=True)
+                  f"({', '.join(dep.replica_urls)}) behind nginx, class sessions in "
+                  f"{shown(database_url(args.database))}. Ctrl-C stops.", flush=True)
             reported: set[int] = set()
             while True:
                 dead = [i + 1 for i, p in enumerate(dep.replicas) if p.poll() is not None]

@@ -69,9 +69,11 @@ def _summary(element: Any) -> tuple[str, Any] | None:
 class StreamlitSession:
     """One browser session of a Streamlit app, driven from Python (use ``async with``)."""
 
-    def __init__(self, base_url: str, page: str = "", timeout: float = 120.0) -> None:
+    def __init__(self, base_url: str, page: str = "", timeout: float = 120.0, query: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.page = page
+        self.query = query          # the page URL's query string (e.g. a student's class link), without "?"
+        self.metrics: dict[str, str] = {}   # st.metric label → value, as the last run drew them
         self.timeout = timeout
         self.http = requests.Session()
         self.ws: ClientConnection | None = None
@@ -87,6 +89,7 @@ class StreamlitSession:
         self._run_widgets: dict[tuple[str, str], Widget] = {}
         self._run_exceptions: list[str] = []
         self._run_alerts: list[str] = []
+        self._run_metrics: dict[str, str] = {}
         self._run_bytes = 0
         self._run_messages = 0
         self.closed_reason: str | None = None
@@ -213,11 +216,12 @@ class StreamlitSession:
         else:
             rerun.page_name = page_name
         rerun.cached_message_hashes.extend(sorted(self._cached_hashes))
+        rerun.query_string = self.query
         ctx = rerun.context_info
         ctx.timezone, ctx.locale, ctx.color_scheme = "UTC", "en-US", "light"
-        ctx.url = f"{self.base_url}/{self.page}"
+        ctx.url = f"{self.base_url}/{self.page}" + (f"?{self.query}" if self.query else "")
         self._run_done = asyncio.get_running_loop().create_future()
-        self._run_widgets, self._run_exceptions, self._run_alerts = {}, [], []
+        self._run_widgets, self._run_exceptions, self._run_alerts, self._run_metrics = {}, [], [], {}
         self._run_bytes = self._run_messages = 0
         start = time.perf_counter()
         await self._send(msg)
@@ -227,6 +231,7 @@ class StreamlitSession:
             raise ProtocolError(f"no 'script finished' within {self.timeout:.0f} s") from None
         seconds = time.perf_counter() - start
         self.widgets = self._run_widgets
+        self.metrics = self._run_metrics
         return RunResult(seconds, self._run_exceptions, self._run_alerts, self._run_bytes, self._run_messages)
 
     async def _read(self) -> None:
@@ -282,6 +287,8 @@ class StreamlitSession:
         kind, proto = summary
         if kind == "exception":   # everything the browser would show: type, message, stack trace
             self._run_exceptions.append("\n".join([f"{proto.type}: {proto.message}", *proto.stack_trace]))
+        elif kind == "metric":
+            self._run_metrics[proto.label] = proto.body
         elif kind == "alert" and proto.format == _ERROR_ALERT:
             self._run_alerts.append(proto.body[:300])
         elif kind in WIDGET_KINDS:

@@ -2,6 +2,8 @@
 
     python -m training.document --model han
     python -m training.document --model flat
+    python -m training.document --rescore      # the shipped HAN: test accuracy and word-attention kinds, again
+
 
 Clean split (duplicates grouped, see ``attention_core.data.bbc``); inputs: MiniLM's word-piece tokenizer and
 frozen input embeddings with a trained projection (``--inputs word-vocab`` for our own vocabulary).
@@ -21,6 +23,7 @@ from attention_core.models.document import FlatClassifier, HANClassifier, docume
 from attention_core.models.text_inputs import WordVocabInput, text_input
 from attention_core.models.text_vocab import Vocab, words
 from training.classifiers import accuracy, bucketed, logits_of
+from training.sentence import word_kinds
 from attention_core.data.bbc import TOPICS, load_articles, split
 from training.loop import LoopConfig, fit, seed_everything
 
@@ -89,6 +92,59 @@ def run(kind: str, out: Path, max_minutes: float, epochs: int, seed: int, thread
     return metrics
 
 
+@torch.no_grad()
+def word_attention_measures(model: HANClassifier, docs: list[str], tin) -> dict[str, float]:
+    """Where HAN's word attention falls, over whole documents as the Document page reads them:
+
+    * ``content_mass`` / ``stopword_mass`` / ``punct_mass``: a sentence's word-attention mass on content words,
+      stop words and punctuation (the kinds of ``training.sentence.word_kinds``), averaged over sentences;
+      ``content_share_of_tokens`` is what uniform word attention would put on content words;
+    * ``weighted_content_mass``: the same, each sentence weighted by its sentence attention (the document's
+      α_sentence · α_word mass on content words);
+    * ``content_argmax``: share of sentences whose heaviest word is a content word.
+    """
+    model.eval()
+    mass, weighted, uniform, peaks, n = {"content": 0.0, "stop": 0.0, "punct": 0.0}, 0.0, 0.0, 0, 0
+    for text in docs:
+        doc = document_ids(text, tin)
+        _, word_w, sent_w = model(doc.ids)
+        for i, ws in enumerate(doc.words):
+            kinds = word_kinds(ws)
+            a = word_w[0, i, :len(ws)].float()
+            share = {k: float(a[[j for j, x in enumerate(kinds) if x == k]].sum()) for k in mass}
+            for k in mass:
+                mass[k] += share[k]
+            weighted += float(sent_w[0, i]) * share["content"]
+            uniform += kinds.count("content") / len(kinds)
+            peaks += kinds[int(a.argmax())] == "content"
+            n += 1
+    return {"sentences": n, "content_mass": mass["content"] / n, "stopword_mass": mass["stop"] / n,
+            "punct_mass": mass["punct"] / n, "content_share_of_tokens": uniform / n,
+            "weighted_content_mass": weighted / len(docs), "content_argmax": peaks / n}
+
+
+def rescore(out: Path) -> dict:
+    """Score the shipped HAN again with today's sentence splitter (test accuracy on the training caps, as
+    ``run`` scores it) and measure its word attention; both are written into its ``metrics.json``."""
+    folder = out / "document" / "han"
+    metrics = json.loads((folder / "metrics.json").read_text())
+    weights, config = load_checkpoint(folder)
+    tin = text_input(config["model"].get("inputs", "word-vocab"), folder)
+    model = HANClassifier(0, len(TOPICS), **config["model"])
+    model.load_state_dict(weights)
+    parts = split(load_articles(), seed=0)
+    scored = {k: [(document_ids(t, tin, **TRAINING_CAPS).ids[0], TOPICS.index(y)) for t, y in parts[k]]
+              for k in ("valid", "test")}
+    before = metrics.get("splitter_before") or {"valid_accuracy": metrics["valid_accuracy"],
+                                                "test_accuracy": metrics["test_accuracy"]}
+    metrics.update({"splitter": "syntok (paragraphs, hard-wrapped lines joined)", "splitter_before": before,
+                    "valid_accuracy": accuracy(model, scored["valid"], "cpu"),
+                    "test_accuracy": accuracy(model, scored["test"], "cpu"),
+                    "word_attention": word_attention_measures(model, [t for t, _ in parts["test"]], tin)})
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
 def main() -> None:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,7 +160,13 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--device", default="auto")
+    p.add_argument("--rescore", action="store_true",
+                   help="no training: score the shipped HAN again and measure its word attention")
     a = p.parse_args()
+    if a.rescore:
+        m = rescore(a.out)
+        print(json.dumps({k: m[k] for k in ("splitter_before", "valid_accuracy", "test_accuracy", "word_attention")}))
+        return
     run(a.model, a.out, a.max_minutes, a.epochs, a.seed, a.threads, a.limit, a.device, a.inputs, a.patience, a.lr,
         a.warm_start)
 

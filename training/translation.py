@@ -57,18 +57,20 @@ def build_tokenizer(task: str, texts: list[str], vocab_size: int) -> Tokenizer:
     return tok
 
 
-def load_task(task: str, seed: int) -> dict[str, list[dict]]:
-    """Examples as dicts with ``source``/``target`` strings (dates also carry gold ``links``)."""
+def load_task(task: str, seed: int, formats: str = "cldr") -> dict[str, list[dict]]:
+    """Examples as dicts with ``source``/``target`` strings (dates also carry gold ``links``). Dates in
+    ``formats="extended"`` add numeric, British, ordinal and lower-case pairs (``test_extra``, ``valid_extra``)
+    to the same dates; ``test`` stays the CLDR formats' test set."""
     if task == "bible":
         from attention_core.data.bible import load_pairs, split
         parts = split(load_pairs())
         return {k: [{"id": i, "source": en, "target": fr} for i, en, fr in v] for k, v in parts.items()}
-    from attention_core.data.dates import make_split
-    parts = make_split(seed=seed)
+    from attention_core.data.dates import make_extended_split, make_split
+    parts = make_extended_split(seed=seed) if formats == "extended" else make_split(seed=seed)
     out = {}
     for k, v in parts.items():
         out[k] = [{"id": p["date"], "source": " ".join(p["source"]), "target": " ".join(p["target"]),
-                   "links": p["links"]} for p in v]
+                   "links": p["links"], "format": p["format"]} for p in v]
     return out
 
 
@@ -201,6 +203,18 @@ def exact_match(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) ->
     return sum(h == e["target"] for h, e in zip(hyps, examples)) / len(examples)
 
 
+def extra_format_scores(model: Seq2Seq, tok: Tokenizer, examples: list[dict]) -> dict:
+    """AER and exact match on the extra-format test pairs, and exact match per format (lower case apart)."""
+    hyps = translate_all(model, tok, [e["source"] for e in examples], "cpu")
+    by_format: dict[str, list[bool]] = {}
+    for h, e in zip(hyps, examples):
+        by_format.setdefault(e["format"], []).append(h == e["target"])
+    return {"aer_extra": alignment_error_rate(model, tok, examples, "cpu"),
+            "exact_match_extra": sum(h == e["target"] for h, e in zip(hyps, examples)) / len(examples),
+            "exact_match_extra_by_format": {f: sum(v) / len(v) for f, v in sorted(by_format.items())},
+            "test_extra_pairs": len(examples)}
+
+
 def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
     """The task's validation metric. Bible: BLEU. Dates: AER plus the share of wrong translations — AER
     alone rewards an untrained model whose narrow window happens to sit on the gold word, and stops
@@ -213,13 +227,14 @@ def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], devic
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
         warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
-        total_epochs: int | None = None) -> dict:
+        total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
     ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget)."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
-    data = load_task(task, seed)
+    # the split follows data_seed (default: seed), so other training seeds can share one test set
+    data = load_task(task, seed if data_seed is None else data_seed, formats)
     if limit:
         data = {k: v[:limit] for k, v in data.items()}
     family_dir = out_root / cfg["family"]
@@ -235,6 +250,8 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     (family_dir / "heldout.json").write_text(json.dumps(heldout, ensure_ascii=False, indent=0))
     train_ids = encode_examples(tok, data["train"])
     valid = data["valid"][:valid_size]   # a fixed subset keeps per-epoch evaluation cheap
+    if "valid_extra" in data:            # half in the CLDR formats, half in the extra ones
+        valid = data["valid"][:valid_size // 2] + data["valid_extra"][:valid_size - valid_size // 2]
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out_dir = family_dir / mechanism
@@ -269,7 +286,8 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     shipped = load_saved(out_dir, tok, mechanism)
     metrics = {"task": task, "mechanism": mechanism, "label": MECHANISM_LABELS[mechanism], "params": params,
                "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
-               "seed": seed, "threads": threads, "split": "clean", "weights": "float16",
+               "seed": seed, **({"data_seed": data_seed} if data_seed is not None else {}),
+               "threads": threads, "split": "clean", "weights": "float16",
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
@@ -286,6 +304,9 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         metrics["aer"] = alignment_error_rate(shipped, tok, data["test"], "cpu")
         metrics["aer_heldout100"] = alignment_error_rate(shipped, tok, data["test"][:100], "cpu")
         metrics["exact_match"] = exact_match(shipped, tok, data["test"], "cpu")
+        if "test_extra" in data:
+            metrics.update(extra_format_scores(shipped, tok, data["test_extra"]))
+        metrics["formats"] = formats
     metrics["history"] = result.history
     offset = (previous or {}).get("epochs", 0)
     metrics["session"] = session
@@ -310,10 +331,13 @@ def main() -> None:
     parser.add_argument("--warm-start", action="store_true", help="continue from the weights already in --out")
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data-seed", type=int, default=None, help="seed of the data split (default: --seed)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples per split")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--rescore", action="store_true", help="only add beam-search test BLEU to shipped metrics")
+    parser.add_argument("--formats", choices=["cldr", "extended"], default="cldr",
+                        help="dates: Babel's three CLDR formats, or also numeric, British, ordinal and lower case")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -326,7 +350,7 @@ def main() -> None:
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
             args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
-            total_epochs=args.total_epochs)
+            total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed)
 
 
 def parse_setting(item: str) -> tuple[str, object]:

@@ -18,7 +18,8 @@ from .base import ShippedExplainer, read_json, register
 from .recurrent import left_align, packed_rnn
 from .registry import ModelSpec
 from .text_inputs import TextInput, WordVocabInput, text_input
-from .text_vocab import PAD, UNK, sentences
+from .sentence_split import split_text
+from .text_vocab import PAD, UNK
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
@@ -110,6 +111,8 @@ class DocumentIds(NamedTuple):
     texts: list[str]
     cut: bool          # sentences beyond ``max_sentences`` were dropped
     split: int         # sentences read as several pieces of ``max_words`` words
+    joined: int = 0    # line breaks read as hard wrapping and joined
+    wrap_width: int | None = None   # the width the text looked wrapped at
 
 
 def document_ids(text: str, inputs: TextInput, max_sentences: int | None = MAX_SENTENCES,
@@ -120,7 +123,8 @@ def document_ids(text: str, inputs: TextInput, max_sentences: int | None = MAX_S
     rows: list[list[int]] = []
     kept: list[str] = []
     split = 0
-    for s in sentences(text):
+    parts = split_text(text)
+    for s in parts.sentences:
         tok_ids, ws = inputs.tokens(s)
         if not tok_ids:
             continue
@@ -144,7 +148,7 @@ def document_ids(text: str, inputs: TextInput, max_sentences: int | None = MAX_S
     ids = torch.full((1, len(rows), width), PAD, dtype=torch.long)
     for i, r in enumerate(rows):
         ids[0, i, :len(r)] = torch.tensor(r)
-    return DocumentIds(ids, shown, kept, cut, split)
+    return DocumentIds(ids, shown, kept, cut, split, parts.joined_breaks, parts.wrap_width)
 
 
 def training_notice(doc: DocumentIds, caps: dict[str, Any] | None) -> str | None:
@@ -186,6 +190,9 @@ class DocumentClassifier(ShippedExplainer):
         output = ClassDistribution(self.labels[int(probs.argmax())],
                                    {l: float(p) for l, p in zip(self.labels, probs.tolist())})
         notices = [f"The document was cut to its first {MAX_SENTENCES} sentences."] if doc.cut else []
+        if doc.joined:
+            notices.append(f"{doc.joined:,} line break(s) inside paragraphs were read as hard wrapping (lines about "
+                           f"{doc.wrap_width} characters wide) and joined before splitting into sentences.")
         if doc.split:
             notices.append(f"{doc.split} sentence(s) longer than {MAX_WORDS} words were read as consecutive "
                            f"pieces of {MAX_WORDS} words.")

@@ -1,4 +1,4 @@
-"""Word tokenisation, sentence splitting and a word vocabulary for the document and sentence models."""
+"""Word tokenisation and a word vocabulary for the document and sentence models (sentences: ``sentence_split``)."""
 from __future__ import annotations
 
 import json
@@ -9,17 +9,11 @@ from typing import Iterable
 
 from .special_tokens import PAD, UNK
 WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def words(text: str) -> list[str]:
     """Words and punctuation marks, case kept (the vocabulary lowercases)."""
     return WORD.findall(text)
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences split after . ! ? followed by space, and at line breaks; empty pieces dropped."""
-    return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
 
 
 class Vocab:

@@ -13,6 +13,9 @@ import streamlit as st
 from attention_core.inputs import InputError, clean_text
 from dashboard.components import figure_of, large_fonts, md_escape, show_figure
 from dashboard.components import shared_lesson as lesson
+from dashboard.components.class_access import class_store
+from dashboard.components.class_student import join_form, student_view
+from dashboard.components.class_teacher import start_form, teacher_view
 from dashboard.views import document_html, heatmap, hop_overlap
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
@@ -78,6 +81,81 @@ def clean_words(raw: str) -> list[str]:
         return []
 
 
+def restore_from_link() -> bool:
+    """Put the walk-through's step and words back from the page's query parameters → True if any came back.
+
+    A session lives in one replica's memory; the address survives a reload or a replica that died."""
+    params, restored = st.query_params, False
+    step = params.get("step", "")
+    if step.isdigit() and 1 <= int(step) <= len(STEPS):
+        st.session_state["lesson_step"] = int(step) - 1
+        restored = int(step) > 1
+    words = params.get("words", "")
+    if words and len(words) <= 500:
+        st.session_state["lesson_words"] = words
+        restored = restored or words != DEFAULT_WORDS
+    return restored
+
+
+def keep_in_link(step: int) -> None:
+    """Write the step and the example's words into the page's address (only when not the defaults)."""
+    words = st.session_state.get("lesson_words", DEFAULT_WORDS)
+    wanted = {"step": str(step + 1)} if step else {}
+    if words != DEFAULT_WORDS and len(words) <= 500:
+        wanted["words"] = words
+    for name in ("step", "words"):
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+
+
+PREDICT_KEY = "lesson_predict"
+PREDICTIONS = "lesson_predictions"
+
+
+def predict_first(key: str, prompt: str, choices: list[str], answer: str) -> bool:
+    """Ask for a prediction before a step shows its result; → True once answered (graded) or skipped.
+
+    ``key`` names the question (step and example, not the sliders): once answered, the step stays shown
+    while the student plays with its sliders; the grade is the model's answer when they checked.
+    """
+    if not st.session_state.get(PREDICT_KEY, True):
+        return True
+    done = st.session_state.setdefault(PREDICTIONS, {})
+    if key in done:
+        chosen, right = done[key]
+        if chosen is None:
+            st.caption("Shown without a prediction.")
+        elif chosen == right:
+            st.success(md_escape(f"Predicted: “{chosen}” — right."))
+        else:
+            st.error(md_escape(f"Predicted: “{chosen}”; the computation says “{right}”."))
+        return True
+    with st.container(border=True):
+        st.markdown(f"**Predict first.** {md_escape(prompt)}")
+        choice = st.radio("Your prediction", choices, index=None, horizontal=True, key=f"predict-{key}")
+        left, right_col = st.columns(2)
+        if left.button("Check my prediction", key=f"check-{key}", type="primary", disabled=choice is None):
+            done[key] = (choice, answer)
+            st.rerun()
+        if right_col.button("Show without predicting", key=f"skip-{key}"):
+            done[key] = (None, answer)
+            st.rerun()
+    return False
+
+
+def example_tag(ex: "Example") -> str:
+    """A short fingerprint of the example (words, vectors, query): a new example asks again."""
+    raw = " ".join(ex.words) + repr(np.round(ex.vectors, 3).tolist()) + repr(np.round(ex.query, 3).tolist())
+    return f"{zlib.crc32(raw.encode()):08x}"
+
+
+def _labels(words: list[str]) -> list[str]:
+    from attention_core.lessons import choice_labels
+    return choice_labels(words)
+
+
 def checked_example(expanded: bool) -> Example:
     """The example as edited, or the default one with an error line when the edits cannot be used."""
     words, vectors, query = example(expanded)
@@ -128,6 +206,10 @@ def step_scores(ex: Example) -> None:
     st.markdown("A **score function** compares the query with every word. Higher = better match. "
                 "Scores can be any number; they are not yet weights.")
     st.latex(FORMULAS[score_name])
+    labels = _labels(ex.words)
+    if not predict_first(f"scores-{score_name}-{example_tag(ex)}", "Which word will score highest against the query?",
+                         labels, labels[int(np.argmax(values))]):
+        return
     if params:
         st.caption("The matrices below are fixed random numbers here; in a real model they are learned.")
         for name, p in params.items():
@@ -152,6 +234,11 @@ def step_softmax(ex: Example) -> None:
           "Softmax makes every score positive (exp) and divides by the total, so the weights "
                 "add up to 1. A small τ makes the biggest score win; a large τ spreads the weight.",
           r"\alpha_i = \frac{\exp(\mathrm{score}_i/\tau)}{\sum_j \exp(\mathrm{score}_j/\tau)}")
+    bins = ["less than 0.25", "0.25 – 0.5", "0.5 – 0.75", "more than 0.75"]
+    top = float(weights.max())
+    if not predict_first(f"softmax-{example_tag(ex)}", f"With τ = {temp:g}, how much of the weight will the "
+                         "top word get?", bins, bins[min(int(top // 0.25), 3)]):
+        return
     ex_values = np.exp(values / temp - (values / temp).max())
     st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3),
                                "exp(score/τ) (shifted)": np.round(ex_values, 4),
@@ -169,6 +256,11 @@ def step_context(ex: Example) -> None:
           "Each word's vector is multiplied by its weight and the results are added. "
           "The context leans towards the words with the most weight.", r"c = \sum_i \alpha_i\, k_i")
     context = weights @ ex.vectors
+    labels = _labels(ex.words)
+    nearest = int(np.argmin(np.linalg.norm(ex.vectors - context, axis=1)))
+    if not predict_first(f"context-{example_tag(ex)}", "Which word's vector will the context vector be "
+                         "closest to?", labels, labels[nearest]):
+        return
     rows = pd.DataFrame(np.round(weights[:, None] * ex.vectors, 3), index=ex.words,
                         columns=[f"α·d{i + 1}" for i in range(ex.dim)])
     rows.loc["context c (sum)"] = np.round(context, 3)
@@ -193,8 +285,15 @@ def step_local(ex: Example) -> None:
     width = c1.slider("Window half-width D", 0, 6, 2, key="lesson_D")
     t = c2.slider("Target position t (local-m centre)", 0, lesson.LOCAL_LENGTH - 1, 5, key="lesson_t")
     k = c3.slider("k for top-k", 1, lesson.LOCAL_LENGTH, 3, key="lesson_k")
+    examples = lesson.local_examples(width, t, k)
+    centre = next(e.center for e in examples if e.alignment == "predictive")
+    positions = [str(i) for i in range(lesson.LOCAL_LENGTH)]
+    if not predict_first(f"local-{width}-{t}", f"The target position is t = {t}. Near which source position "
+                         "will local-p put its predicted centre p_t?", positions,
+                         str(int(np.clip(round(centre), 0, lesson.LOCAL_LENGTH - 1)))):
+        return
     titles = {"monotonic": "local-m", "predictive": "local-p", "predictive-topk": f"top-{k} (completely predictive)"}
-    for col, item in zip(st.columns(3), lesson.local_examples(width, t, k)):
+    for col, item in zip(st.columns(3), examples):
         # top-k may keep positions anywhere: the whole sentence is shaded
         shade = item.width if item.alignment != "predictive-topk" else lesson.LOCAL_LENGTH
         with col:
@@ -217,6 +316,10 @@ def step_hops(ex: Example) -> None:
     n_hops = c1.slider("Hops r", 2, 4, 3, key="lesson_hops")
     same = c2.slider("How alike the hops are", 0.0, 1.0, 0.0, 0.05, key="lesson_same")
     amap, penalty = lesson.hops(ex.vectors, ex.words, n_hops, same)
+    labels = _labels(ex.words)
+    if not predict_first(f"hops-{example_tag(ex)}", "Which word will hop 1 attend to most?", labels,
+                         labels[int(np.argmax(amap.weights[0]))]):
+        return
     st.metric("Penalty ‖AAᵀ − I‖²_F", f"{penalty:.3f}")
     st.caption("W_s1 and W_s2 here are fixed random matrices (the slider makes the hops' rows of W_s2 alike); "
                "the hops of a trained model, with and without the penalty, are on the Self-attention hops page.")
@@ -246,6 +349,10 @@ def step_hierarchy(ex: Example) -> None:
         st.error("Type at least one sentence.")
         return
     maps = lesson.hierarchy(sentences)
+    shown = _labels([" ".join(s)[:60] for s in sentences])
+    if not predict_first(f"hierarchy-{zlib.crc32(repr(sentences).encode()):08x}",
+                         "Which sentence will get the most weight?", shown, shown[int(np.argmax(maps[0].weights[0]))]):
+        return
     st.html(document_html(maps))
     show_figure(figure_of(bars, maps[0].weights[0], [" ".join(s)[:30] for s in sentences],
                           "Sentence weights", color="#268bd2", y_range=(0, 1.1)), key="lesson-sentences")
@@ -269,6 +376,11 @@ def step_explanation(ex: Example) -> None:
     text = st.selectbox("A review snippet", samples, key="lesson_evidence_text")
     ev = _evidence(text)
     st.metric("The model's decision", f"{ev.decision} ({ev.probability:.2f})")
+    top = ev.tokens[int(np.argmax(ev.attention))]
+    if not predict_first(f"evidence-{zlib.crc32(text.encode()):08x}", f"The model attends most to “{top}”. "
+                         "Replace that word by the unknown-word token: will the decision flip?", ["yes", "no"],
+                         "yes" if ev.attended_after[0] != ev.decision else "no"):
+        return
     left, right = st.columns(2)
     with left:
         show_figure(bars(ev.attention, ev.tokens, "Attention (mean of the 4 hops)", y_range=(0, 1.05)),
@@ -295,9 +407,34 @@ STEPS: list[tuple[str, Callable[[Example], None]]] = [
 ]
 
 st.title("Classroom")
+MODES = {"walk": "Walk-through", "join": "Join a class", "teach": "Teach a class"}
+params = st.query_params
+if params.get("class") and (params.get("student") or params.get("teacher")):
+    # a student's or teacher's link: their place comes back from the shared store on any replica
+    engine = class_store()
+    if engine is not None:
+        if params.get("teacher"):
+            teacher_view(engine, params["class"], params["teacher"])
+        else:
+            student_view(engine, params["class"], params["student"])
+    st.stop()
+mode = st.segmented_control("Mode", list(MODES), format_func=MODES.get, default="walk", key="class-mode",
+                            label_visibility="collapsed")
+if mode in ("join", "teach"):
+    engine = class_store()
+    if engine is not None:
+        (join_form if mode == "join" else start_form)(engine)
+    st.stop()
 st.caption("Attention, computed live by the same library the models use. Edit the example, then walk "
            "through the steps. Turn on presentation mode in the sidebar for a projector.")
+if "lesson_restored" not in st.session_state:   # a new session: a reload, or a new replica after one died
+    st.session_state["lesson_restored"] = True
+    if restore_from_link():
+        st.info("Your step and words came back from this page's address.")
 st.session_state.setdefault("lesson_step", 0)
+st.toggle("Predict before each result", value=True, key=PREDICT_KEY,
+          help="Each step asks what the computation will show before showing it (predicting first helps "
+               "people remember and understand); turn off to see every result at once.")
 nav = st.columns([2, 6, 2] if large_fonts() else [1, 6, 1])
 if nav[0].button("◀ Previous", disabled=st.session_state["lesson_step"] == 0):
     st.session_state["lesson_step"] -= 1
@@ -305,4 +442,5 @@ if nav[2].button("Next ▶", disabled=st.session_state["lesson_step"] == len(STE
     st.session_state["lesson_step"] += 1
 step = nav[1].radio("Step", range(len(STEPS)), format_func=lambda i: STEPS[i][0], horizontal=True,
                     key="lesson_step", label_visibility="collapsed")
+keep_in_link(step)
 STEPS[step][1](checked_example(expanded=step == 0))

@@ -36,8 +36,13 @@ def text_input_block(label: str, samples: tuple[str, ...], key: str, default: st
         if st.session_state[sample_key] != options[0]:
             st.session_state[text_key] = st.session_state[sample_key]
 
+    def own_text() -> None:  # a text of one's own: the picker stops naming the sample it started from
+        if st.session_state[text_key] != st.session_state.get(sample_key):
+            st.session_state[sample_key] = options[0]
+
     if text_key not in st.session_state:
         st.session_state[text_key] = samples[0] if samples else default
-    st.selectbox("Start from a sample", options, index=1 if samples else 0, key=sample_key,
-                 on_change=use_sample, format_func=short)
-    return st.text_area(label, key=text_key, height=height)
+    if sample_key not in st.session_state:   # set here, not by index=: own_text changes it afterwards
+        st.session_state[sample_key] = options[1] if samples else options[0]
+    st.selectbox("Start from a sample", options, key=sample_key, on_change=use_sample, format_func=short)
+    return st.text_area(label, key=text_key, height=height, on_change=own_text)

@@ -73,3 +73,27 @@ def local_window(content: np.ndarray, final: np.ndarray, center: float, width: i
                       xaxis=dict(title="source position s", dtick=1), yaxis=dict(range=[0, 1.05]),
                       legend=dict(orientation="h", y=-0.45))
     return fig
+
+
+def region_grid(image, regions: int, chosen: int | None = None, height: int = 420) -> go.Figure:
+    """The image cut into ``regions`` × ``regions`` numbered cells (a click picks one; ``chosen`` is outlined)."""
+    from .image_overlay import VIEW_SIZE, _data_uri, _square
+    step = VIEW_SIZE / regions
+    centres = [((c + 0.5) * step, (r + 0.5) * step, r * regions + c + 1) for r in range(regions) for c in range(regions)]
+    fig = go.Figure([go.Image(source=_data_uri(_square(image)), hoverinfo="skip"),
+                     go.Scatter(x=[x for x, _, _ in centres], y=[y for _, y, _ in centres], mode="markers+text",
+                                text=[str(n) for _, _, n in centres], customdata=[n for _, _, n in centres],
+                                textfont=dict(size=16, color="white"),
+                                marker=dict(size=34, color="rgba(0,0,0,0.35)", line=dict(width=0)),
+                                hovertemplate="region %{customdata}<extra></extra>", showlegend=False)])
+    for i in range(1, regions):
+        fig.add_shape(type="line", x0=i * step, x1=i * step, y0=0, y1=VIEW_SIZE, line=dict(color="white", width=1))
+        fig.add_shape(type="line", y0=i * step, y1=i * step, x0=0, x1=VIEW_SIZE, line=dict(color="white", width=1))
+    if chosen is not None and 1 <= chosen <= regions * regions:
+        r, c = divmod(chosen - 1, regions)
+        fig.add_shape(type="rect", x0=c * step, x1=(c + 1) * step, y0=r * step, y1=(r + 1) * step,
+                      line=dict(color="#2aa198", width=4))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=10, b=0), clickmode="event+select", dragmode=False)
+    fig.update_xaxes(visible=False, range=[0, VIEW_SIZE])
+    fig.update_yaxes(visible=False, range=[VIEW_SIZE, 0], scaleanchor="x")
+    return fig

@@ -196,7 +196,7 @@ def _tall_screenshot(page, name: str, height: int = 3200) -> None:
 
 
 def test_long_document_reads_whole_and_a_click_on_a_sentence_bar_opens_its_words(browser_page):
-    from attention_core.models.text_vocab import sentences
+    from attention_core.models.sentence_split import sentences
     from benchmarks.long_inputs import NEWS
     url, page, errors = browser_page
     document = "\n\n".join([NEWS] * 7)

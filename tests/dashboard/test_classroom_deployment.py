@@ -86,6 +86,12 @@ def test_a_browser_draws_through_the_proxy_on_two_replicas():
             page.get_by_text("Next ▶", exact=True).click()
             wait_for_idle(page, timeout_ms=60_000)
             page.wait_for_selector("text=Step 2 · How well does each word match the query?", timeout=30_000)
+            # predict first: the scores appear once a prediction is checked
+            prediction = page.locator("[data-testid='stRadio']").filter(has_text="Your prediction")
+            prediction.locator("[data-testid='stRadioOption']").first.click()
+            wait_for_idle(page, timeout_ms=60_000)
+            page.get_by_role("button", name="Check my prediction").click()
+            wait_for_idle(page, timeout_ms=60_000)
             page.wait_for_selector(".js-plotly-plot .barlayer", timeout=30_000)
             assert page.locator("[data-testid='stException']").count() == 0
             cookie = {c["name"]: c["value"] for c in context.cookies()}.get("atlas_replica")

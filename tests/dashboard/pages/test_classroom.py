@@ -3,7 +3,8 @@ import numpy as np
 from .conftest import charts, values
 
 
-def _step(at, i):
+def _step(at, i, predict=False):
+    at.session_state["lesson_predict"] = predict
     at.session_state["lesson_step"] = i
     at.run()
     assert not at.exception, at.exception
@@ -81,3 +82,44 @@ def test_hierarchy_escapes_user_text(open_page):
     at.run()
     html = at.get("html")[0].proto.body
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_each_step_asks_before_it_shows_and_grades_against_the_computation(open_page):
+    at = open_page("app_pages/classroom.py")
+    _step(at, 2, predict=True)                               # softmax: nothing drawn before the prediction
+    assert not at.get("plotly_chart")
+    assert not [d for d in at.dataframe if not (d.key or "").startswith("lesson_")]   # only the example's editors
+    radio = next(r for r in at.radio if r.label == "Your prediction")
+    radio.set_value("more than 0.75").run()
+    next(b for b in at.button if b.label == "Check my prediction").click().run()
+    assert not at.exception
+    weights = at.dataframe[-1].value["weight α"]
+    right = weights.max() > 0.75
+    assert (any("right" in s.value for s in at.success) if right else any("computation says" in e.value
+                                                                           for e in at.error))
+    assert at.get("plotly_chart")                              # revealed after the prediction
+    _step(at, 6, predict=True)
+    assert not at.get("html")                                  # hierarchy waits too
+    next(b for b in at.button if b.label == "Show without predicting").click().run()
+    assert at.get("html") and any("without a prediction" in c.value for c in at.caption)
+
+
+def test_step_and_words_come_back_from_the_address(open_page):
+    """A new session (a reload, or another replica after one died) opens where the link says, with a notice."""
+    at = open_page("app_pages/classroom.py")
+    at.text_input(key="lesson_words").set_value("a dog chased the ball")
+    _step(at, 3)
+    assert at.query_params["step"] == "4" and at.query_params["words"] == "a dog chased the ball"
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import APP
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params["step"] = "4"
+    again.query_params["words"] = "a dog chased the ball"
+    again.run()
+    again.switch_page("app_pages/classroom.py")
+    again.run()
+    assert not again.exception
+    assert again.session_state["lesson_step"] == 3
+    assert again.text_input(key="lesson_words").value == "a dog chased the ball"
+    assert any("came back from this page's address" in i.value for i in again.info)

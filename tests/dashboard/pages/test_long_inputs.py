@@ -1,7 +1,7 @@
 """Whole inputs: a 20,000-character document through HAN and a 512-token text through MiniLM (AppTest)."""
 import numpy as np
 
-from attention_core.models.text_vocab import sentences
+from attention_core.models.sentence_split import sentences
 from benchmarks.long_inputs import NEWS
 
 from .conftest import charts, values, widget
