@@ -97,7 +97,9 @@ def outputs_without(model: nn.Module, run: Run, where: Where, removed: list[list
 
 def js(p: np.ndarray, q: np.ndarray) -> float:
     """Jensen–Shannon divergence (base 2, in [0, 1]) between two distributions."""
-    return float(jensenshannon(p, q, base=2) ** 2)
+    distance = jensenshannon(p, q, base=2)
+    # scipy takes the square root of the divergence; for equal distributions rounding can make it −1e-17 → NaN
+    return 0.0 if np.isnan(distance) else float(distance ** 2)
 
 
 def order_of(layer: LayerWeights, name: str, seed: list[int]) -> list[int]:

@@ -118,3 +118,9 @@ def test_bahdanau_is_refused_in_one_line():
     from attention_core.attribution.weight_interventions import intervene_per_token
     with pytest.raises(ValueError, match="Bahdanau"):
         intervene_per_token(load_model("dates-en-fr/bahdanau"), "June 1, 2000", [0])
+
+
+def test_js_of_equal_distributions_is_zero_not_nan():
+    from attention_core.attribution.weight_interventions import js
+    p = np.array([0.1, 0.2, 0.3, 0.4]) / 1.0000000000000002
+    assert js(p, p) == 0.0 and js(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
