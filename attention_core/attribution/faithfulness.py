@@ -6,8 +6,9 @@ examples of the model's test set:
 * **Jain & Wallace 2019** — Kendall τ between attention and two importance measures, gradient × input and
   leave-one-out (Captum), with τ's p-value; summarised as mean ± sd and the share with p < 0.05, per
   predicted class.
-* **Serrano & Smith 2019 (input erasure)** — blank the top-ranked item by attention, by gradient, at random,
-  or by leave-one-out (the best single item, an oracle); the share of decisions that flip (with a 95 %
+* **Input-token erasure** (after Serrano & Smith 2019's question, but on the input, not on the attention
+  weights — their intervention is in :mod:`.weight_interventions`) — blank the top-ranked item by attention,
+  by gradient, at random, or by leave-one-out (the best single item, an oracle); the share of decisions that flip (with a 95 %
   bootstrap interval) and how many items must go, in ranking order, before the decision flips (searched at
   k = 1…10, then growing ×1.5 up to every item: exact up to 10, an upper bound beyond).
 * **Wiegreffe & Pinter 2019** — accuracy with every attention distribution frozen to uniform at test time
@@ -320,45 +321,89 @@ def read(model_id: str, root: Path = WEIGHTS_DIR) -> dict[str, Any] | None:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """The ``faithfulness`` subcommand: evaluate the chosen models and write their JSON (+ the docs tables).
+    """The ``faithfulness`` subcommand: run the chosen measure on the chosen models and write their JSON
+    (+ the docs tables).
 
-    Everything is checked before the first model runs (ids, where to write, the docs file); the JSON files
-    and the docs are written only after every model is evaluated, so Ctrl-C or a failure writes nothing.
+    Everything is checked before the first model runs (ids, the held-out sets, where to write, the docs file);
+    the JSON files and the docs are written only after every model is evaluated, so Ctrl-C or a failure
+    writes nothing.
     """
+    from .measures import get_measure
+
     def fail(message: str) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
-    ids = shipped_models() if args.all else list(args.model or [])
+    measure = get_measure(getattr(args, "measure", None) or "agreement")
+    if args.all:
+        candidates = shipped_models() if measure.heldout else [s.id for s in _listing() if s.shipped]
+        ids = [m for m in candidates if measure.problem(m) is None]
+    else:
+        ids = list(args.model or [])
     if not ids:
         return fail("give --model ID (repeatable) or --all")
-    from ..models import ModelLoadError
+    from ..models import ModelLoadError, get_spec
     for model_id in ids:
         try:
-            kind_of(model_id)
+            get_spec(model_id) if not measure.heldout else kind_of(model_id)
         except (KeyError, ValueError, ModelLoadError) as exc:   # unknown id, nothing to evaluate, bad hf: folder
             return fail(str(exc.args[0]))
+        if measure.problem(model_id):
+            return fail(measure.problem(model_id))
     if args.out is None and not args.ship:
-        return fail(f"give --out DIR (writes DIR/<model id>/{FILE}) or --ship (writes into the shipped "
+        return fail(f"give --out DIR (writes DIR/<model id>/{measure.file}) or --ship (writes into the shipped "
                     "weights, attention_core/weights/)")
     root = Path(args.out) if args.out is not None else WEIGHTS_DIR
     if args.docs:
-        from .report import END, START
         try:
             text = Path(args.docs).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             return fail(f"cannot read --docs {args.docs}: {getattr(exc, 'strerror', None) or exc}")
-        if START not in text or END not in text:
-            return fail(f"--docs {args.docs} has no {START} … {END} block to rewrite")
+        if measure.start not in text or measure.end not in text:
+            return fail(f"--docs {args.docs} has no {measure.start} … {measure.end} block to rewrite")
+    problem = missing_data(ids) if measure.heldout else None
+    if problem:
+        return fail(problem)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     progress = not args.quiet and sys.stdout.isatty()   # piped stdout carries the results only
-    docs = [evaluate(model_id, args.n, progress=progress) for model_id in ids]
+    docs = [measure.evaluate(model_id, args.n, progress=progress) for model_id in ids]
     for doc in docs:
-        path = write(doc, root)
+        path = measure.write(doc, root)
         print(f"{doc['model']}: {doc['n']} examples in {doc['runtime_seconds']:.0f} s → {path}")
     if args.docs:
-        from .report import update_docs
-        update_docs(Path(args.docs), root)
+        if measure.name == "agreement":
+            from .report import update_docs
+            update_docs(Path(args.docs), root)
+        else:
+            measure.update_docs(Path(args.docs), root, _listed(ids, root, measure))
+        if measure.figure is not None:
+            for doc in docs:
+                print(f"figure → {measure.figure(doc, Path(args.docs).parent / 'figures')}")
         print(f"tables written into {args.docs}")
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
+
+
+def _listing() -> list[Any]:
+    from ..models import list_models
+    return list_models()
+
+
+def _listed(ids: list[str], root: Path, measure: Any) -> list[str]:
+    """The models whose tables the docs show: every shipped one with a document under ``root`` (so running one
+    model does not drop the others' tables), then any others just run."""
+    everyone = shipped_models() if measure.heldout else [s.id for s in _listing() if s.shipped]
+    return [m for m in everyone if measure.path(m, root).exists()] + [m for m in ids if m not in everyone]
+
+
+def missing_data(ids: list[str]) -> str | None:
+    """One line naming the first held-out set that cannot be read here (and how to install it), or None."""
+    from .heldout_sets import examples as heldout
+    for name in dict.fromkeys(test_set_of(m) for m in ids):
+        try:
+            if not heldout(name):
+                return f"the held-out set {name} is empty here"
+        except (RuntimeError, ImportError, OSError, KeyError) as exc:
+            reason = str(exc.args[0]) if exc.args else type(exc).__name__
+            return f"the held-out set {name} cannot be read: {reason}"
+    return None

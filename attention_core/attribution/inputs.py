@@ -61,6 +61,14 @@ class AttributionInputs:
     output_labels: list[str] = field(default_factory=list)   # class names (classifiers)
     classes: int = 0          # C (for batch sizes: a forward pass holds N × R × C probabilities)
     notices: list[str] = field(default_factory=list)
+    # integrated gradients' start: "padding" (``baseline`` as given) or "neutral" (see .baselines: one vector
+    # moved from ``baseline_start [e]`` until the model's output is closest to uniform)
+    ig_baseline: str = "padding"
+    baseline_start: torch.Tensor | None = None
+    # ``deleted(positions per variant) → [N, R, C]``: the outputs with those positions taken out of the input
+    # (the sequence closes up), for removal that puts no token in their place; None when the model has none
+    deleted: Callable[[list[list[int]]], torch.Tensor] | None = None
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> int:
@@ -145,7 +153,12 @@ def classifier_inputs(model_id: str, layer: nn.Module, ids: torch.Tensor,
                       logits_of: Callable[[torch.Tensor], torch.Tensor], labels: list[str],
                       slots: Callable[[str], list[MapSlot]], blank_id: int = UNK) -> AttributionInputs:
     """Attribution inputs for a classifier that embeds ``ids [1, *shape]`` with ``layer`` and returns logits
-    ``[N, C]`` from ``logits_of(ids)``; ``slots(predicted label)`` lays out the maps."""
+    ``[N, C]`` from ``logits_of(ids)``; ``slots(predicted label)`` lays out the maps.
+
+    Integrated gradients starts from a neutral baseline (:func:`.baselines.neutral_baseline`, from the mean
+    of the layer's vocabulary); a removed token is ``blank_id`` (the inputs' real unknown word) or, for
+    deletion, taken out of its sentence (the model masks padding, so the rest closes up)."""
+    from .baselines import vocabulary_mean
     with torch.no_grad():
         emb = layer(ids).detach()
         base = layer(torch.full_like(ids, PAD)).detach()
@@ -159,10 +172,37 @@ def classifier_inputs(model_id: str, layer: nn.Module, ids: torch.Tensor,
         with embedding_override(layer, e.reshape(-1, e.shape[-1])), no_cudnn():
             return torch.softmax(logits_of(position_codes(ids, n)), -1)[:, None, :]
 
+    def deleted(positions: list[list[int]]) -> torch.Tensor:
+        codes = position_codes(ids, len(positions)).reshape(len(positions), -1)
+        for i, pos in enumerate(positions):
+            if pos:
+                codes[i, pos] = 0
+        codes = closed_up(codes.reshape(len(positions), *ids.shape[1:]))
+        table = emb.reshape(-1, emb.shape[-1]).repeat(len(positions), 1)
+        with torch.no_grad(), embedding_override(layer, table), no_cudnn():
+            return torch.softmax(logits_of(codes), -1)[:, None, :]
+
     target = int(probs.argmax())
     return AttributionInputs(model_id, ids, emb, torch.where(where, base, emb), torch.where(where, unk, emb), real,
                              probabilities, [target], [labels[target]], slots(labels[target]), list(labels),
-                             classes=len(labels))
+                             classes=len(labels), ig_baseline="neutral", baseline_start=vocabulary_mean(layer),
+                             deleted=deleted)
+
+
+def closed_up(codes: torch.Tensor) -> torch.Tensor:
+    """Position codes ``[N, T]`` or ``[N, S, W]`` with the zeros (padding, deleted tokens) moved to the end of
+    each row, and (for documents) emptied sentences moved after the others: what the recurrent models need
+    (their masks must be prefixes)."""
+    def left(x: torch.Tensor) -> torch.Tensor:
+        order = torch.sort((x == 0).to(torch.int8), dim=-1, stable=True).indices
+        return x.gather(-1, order)
+    if codes.dim() == 2:
+        return left(codes)
+    n, s, w = codes.shape
+    words = left(codes.reshape(n * s, w)).reshape(n, s, w)
+    empty = (words == 0).all(-1).to(torch.int8)                     # [N, S]
+    order = torch.sort(empty, dim=-1, stable=True).indices
+    return words.gather(1, order[..., None].expand(n, s, w))
 
 
 def translation_inputs(model_id: str, model: nn.Module, source: list[int], generated: list[int],
@@ -184,8 +224,20 @@ def translation_inputs(model_id: str, model: nn.Module, source: list[int], gener
             logprobs = model(src.expand(n, -1), lengths.expand(n), tgt_in.expand(n, -1), src_embedded=e)[0]
         return logprobs.exp()
 
+    def deleted(positions: list[list[int]]) -> torch.Tensor:
+        keep = [[j for j in range(len(source)) if j not in set(pos)] for pos in positions]
+        width = max(1, max(len(k) for k in keep))
+        ids = torch.full((len(keep), width), PAD, dtype=torch.long, device=device)
+        vectors = torch.zeros(len(keep), width, emb.shape[-1], device=device)
+        for i, k in enumerate(keep):
+            ids[i, :len(k)] = src[0, k]
+            vectors[i, :len(k)] = emb[0, k]
+        lengths = torch.tensor([max(1, len(k)) for k in keep])
+        with torch.no_grad(), no_cudnn():
+            return model(ids, lengths, tgt_in.expand(len(keep), -1), src_embedded=vectors)[0].exp()
+
     slot = MapSlot(list(target_labels), list(source_labels), list(range(len(generated))),
                    [[j] for j in range(len(source))], meta={"label": label})
     return AttributionInputs(model_id, src, emb, base, blank, torch.ones(len(source), dtype=torch.bool,
                              device=device), probabilities, list(generated), list(target_labels), [slot],
-                             classes=int(model.out.out_features))
+                             classes=int(model.out.out_features), deleted=deleted)

@@ -6,11 +6,12 @@ of each explained output (positive = supports the decision). Conventions:
 
 * ``grad×input`` — Captum ``InputXGradient``: ⟨∂p/∂e, e⟩ per position, summed over the embedding and over
   a group's positions.
-* ``integrated-gradients`` — Captum ``IntegratedGradients`` from the all-padding baseline (padding
-  embedding at every real position) to the input with Gauss–Legendre points, 32 to start with and doubled
-  (up to 256) until each row adds up to p(input) − p(baseline) within 5 % (completeness); per position the
-  sum over the embedding. Saturated classifiers turn sharply along the path, so 32 points are often not
-  enough; the number used is in the record's ``meta["steps"]``.
+* ``integrated-gradients`` — Captum ``IntegratedGradients`` from the input's baseline (:mod:`.baselines`:
+  the classifiers start from one vector the model reads as neutral, the others from padding at every real
+  position; f(baseline) is in the record's ``meta["baseline_p"]``) to the input with Gauss–Legendre points,
+  32 to start with and doubled (up to 256) until each row adds up to p(input) − p(baseline) within 5 %
+  (completeness); per position the sum over the embedding. Saturated classifiers turn sharply along the
+  path, so 32 points are often not enough; the number used is in the record's ``meta["steps"]``.
 * ``leave-one-out`` — Captum ``FeatureAblation``: p(input) − p(input with the group replaced by the
   unknown-word token), one group at a time.
 """
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 from captum.attr import FeatureAblation, InputXGradient, IntegratedGradients
 
+from .baselines import ig_start
 from .inputs import AttributionInputs
 
 DEFAULT_STEPS = 32          # integration points to start from (Gauss–Legendre)
@@ -118,12 +120,14 @@ def integrated_gradients(inp: AttributionInputs, groups: list[list[int]], steps:
     :func:`completeness_tolerance` (and while steps × rows ≤ :data:`MAX_IG_EXAMPLES`). A mechanism with hard
     edges (local-p's window moves with p_t, top-k selects) is not continuous, so its gap may stay open; it is
     reported, never hidden. Rows are integrated a memory-bounded chunk at a time (each row's integral is its
-    own, so chunks do not change it). Info: the most points used and each row's remaining gap."""
+    own, so chunks do not change it). Info: the most points used, each row's remaining gap, the baseline and
+    f(baseline) for the explained output."""
     size = _grad_batch(inp)
+    start_emb, start_probs = ig_start(inp)
     parts, deltas, used = [], [], int(steps)
     for rows in _row_chunks(inp, size):
         emb = inp.embeddings.expand(len(rows), *inp.embeddings.shape[1:]).contiguous()
-        base = inp.baseline.expand_as(emb).contiguous()
+        base = start_emb.expand_as(emb).contiguous()
         n = int(steps)
         while True:
             with torch.enable_grad():
@@ -139,7 +143,10 @@ def integrated_gradients(inp: AttributionInputs, groups: list[list[int]], steps:
         parts.append(per_position.detach())
         deltas += delta.detach().double().cpu().tolist()
         used = max(used, n)
-    return _sum_groups(torch.cat(parts), groups), {"steps": used, "delta": deltas}
+    chosen = start_probs.gather(-1, torch.tensor(inp.targets, device=start_probs.device)[:, None])[:, 0]
+    return _sum_groups(torch.cat(parts), groups), {"steps": used, "delta": deltas,
+                                                   "baseline_p": chosen.double().cpu().tolist(),
+                                                   "baseline": inp.ig_baseline}
 
 
 def completeness_tolerance(change: torch.Tensor) -> torch.Tensor:

@@ -110,6 +110,18 @@ class MiniLMSentiment:
         def probabilities(e: torch.Tensor) -> torch.Tensor:
             return self.probabilities(e, mask.expand(e.shape[0], -1))
 
+        def deleted(positions: list[list[int]]) -> torch.Tensor:
+            # the kept pieces close up behind [CLS], so positions stay contiguous as in a shorter text
+            keep = [[j for j in range(ids.shape[1]) if j not in set(pos)] for pos in positions]
+            width = max(len(k) for k in keep)
+            vectors = torch.zeros(len(keep), width, emb.shape[-1], device=self.device)
+            kept_mask = torch.zeros(len(keep), width, dtype=mask.dtype, device=self.device)
+            for i, k in enumerate(keep):
+                vectors[i, :len(k)] = emb[0, k]
+                kept_mask[i, :len(k)] = 1
+            with torch.no_grad():
+                return self.probabilities(vectors, kept_mask)
+
         target = int(probs.argmax())
         slot = MapSlot([f"→ {self.labels[target]}"], tokens, [0], [[j] for j in range(len(tokens))],
                        meta={"label": "word pieces"})
@@ -118,7 +130,7 @@ class MiniLMSentiment:
                     "input limit here): the rest is not explained."] if full > ids.shape[1] else [])
         return AttributionInputs(ENCODER_ID, ids, emb, torch.where(where, base, emb), torch.where(where, blank, emb),
                                  real, probabilities, [target], [self.labels[target]], [slot], list(self.labels),
-                                 classes=len(self.labels), notices=notices)
+                                 classes=len(self.labels), notices=notices, deleted=deleted)
 
     def probabilities(self, emb: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Head probabilities ``[N, 1, C]`` from word-piece embeddings ``[N, T, d]``."""

@@ -77,6 +77,9 @@ def attribution_maps(inp: AttributionInputs, method: str = "integrated-gradients
             meta["delta"] = [info["delta"][r] for r in slot.rows]
         if "steps" in info:
             meta["steps"] = info["steps"]
+        if "baseline_p" in info:   # what the model says about IG's starting point (≈ 1 / C when neutral)
+            meta["baseline_p"] = [info["baseline_p"][r] for r in slot.rows]
+            meta["baseline"] = info["baseline"]
         maps.append(AttentionMap(method, slot.queries, slot.keys, weights, level=slot.level, kind="attribution",
                                  meta=meta))
     return maps

@@ -107,7 +107,11 @@ def abnar_zuidema_md(doc: dict[str, Any]) -> str:
 
 def markdown(root: Path = WEIGHTS_DIR) -> str:
     """Every table, with the commands that regenerate them."""
-    docs = documents(root)
+    return markdown_of(documents(root))
+
+
+def markdown_of(docs: list[dict[str, Any]]) -> str:
+    """Every table of the given faithfulness documents, with the commands that regenerate them."""
     if not docs:
         return "No faithfulness results are shipped yet: run `python -m attention_core faithfulness --all --ship`."
     minilm = [d for d in docs if d["kind"] == "minilm"]
@@ -119,9 +123,11 @@ def markdown(root: Path = WEIGHTS_DIR) -> str:
              jain_wallace_md(classifiers),
              "\n**Jain & Wallace table — translation** (one instance = one generated token, over its source tokens):\n",
              jain_wallace_md(translators),
-             "\n**Erasure (Serrano & Smith style, input tokens blanked)** — flip rate after removing the single top "
-             "item [95 % bootstrap interval], and the median number of items removed, in ranking order, at the "
-             "first flip (share of instances that flip at all):\n",
+             "\n**Input-token erasure** (tokens blanked with the unknown-word token; this is *not* Serrano & "
+             "Smith's intervention, which acts on the attention weights inside the layer — see the weight "
+             "interventions section) — flip rate after removing the single top item [95 % bootstrap interval], "
+             "and the median number of items removed, in ranking order, at the first flip (share of instances "
+             "that flip at all):\n",
              flips_md(classifiers + translators),
              "\n**Uniform attention at test time (Wiegreffe & Pinter)**:\n", uniform_md(docs)]
     for doc in minilm:

@@ -19,7 +19,7 @@ from .recurrent import left_align, packed_rnn
 from .registry import ModelSpec
 from .text_inputs import TextInput, WordVocabInput, text_input
 from .sentence_split import split_text
-from .text_vocab import PAD
+from .text_vocab import PAD, UNK
 
 if TYPE_CHECKING:   # attribution (and Captum) load only when asked for
     from ..attribution.inputs import AttributionInputs
@@ -230,7 +230,8 @@ class DocumentClassifier(ShippedExplainer):
                             meta={"label": f"sentence {i + 1}", "sentence": i}) for i, ws in enumerate(shown)]
             return out
 
-        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots)
+        return classifier_inputs(self.model_id, self.model.embed, ids, logits, self.labels, slots,
+                                 blank_id=getattr(self.inputs, "blank_id", UNK))
 
 
 def sentence_label(text: str) -> str:

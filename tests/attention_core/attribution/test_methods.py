@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from attention_core.attribution import attribute, raw_scores
+from attention_core.attribution.baselines import ig_start
 from attention_core.attribution.methods import completeness_tolerance
 from attention_core.models import load_model
-from attention_core.models.special_tokens import UNK
 
 CLASSIFIERS = ["document/han", "document/flat", "sentence/lin"]
 DOC = ("The striker scored twice as United won the cup final. The manager praised the defence. "
@@ -35,8 +35,9 @@ def test_integrated_gradients_add_up_to_the_output_change(model_id):
     text = _text(model_id) if "/" in model_id and not model_id.startswith("dates") else "June 19, 2016"
     inp = explainer.attribution_inputs(text)
     scores, info = raw_scores(inp, "integrated-gradients")
+    start, _ = ig_start(inp)       # the classifiers' neutral baseline, the translators' padding
     with torch.no_grad():
-        change = inp.explained(inp.embeddings)[0] - inp.explained(inp.baseline)[0]     # [R]
+        change = inp.explained(inp.embeddings)[0] - inp.explained(start)[0]     # [R]
     slot = inp.slots[-1] if model_id.startswith("document") else inp.slots[0]
     # every real position sits in exactly one word-level (or the only) slot column: sum over those slots
     word_slots = [s for s, sl in zip(scores, inp.slots) if sl.level in ("word", None)]
@@ -101,7 +102,8 @@ def test_erasure_removes_the_top_ranked_tokens_and_reruns_the_model():
     top2 = sorted(np.argsort(-scores[0])[:2].tolist())
     assert sorted(result.removed[0]) == top2
     ids = inp.ids.clone().reshape(-1)
-    ids[top2] = UNK
+    ids[top2] = han.inputs.blank_id          # MiniLM's real [UNK] (id 100), not our UNK = 1 ([unused0])
+    assert han.inputs.blank_id == 100
     with torch.no_grad():
         p = torch.softmax(han.model(ids.reshape(inp.ids.shape))[0], -1)[0, inp.targets[0]]
     assert abs(float(p) - result.after[0]) < 1e-5
