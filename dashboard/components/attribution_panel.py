@@ -222,7 +222,7 @@ def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[
     _erasure_section(model_id, text, tuple(methods), opts, k, kind, key, comp, inp)
     if kind == "classifier":   # ERASER and the weight interventions for this input (issue 21)
         from .eraser_panel import eraser_panel
-        eraser_panel(model_id, text, tuple(methods), opts, key)
+        eraser_panel(model_id, text, tuple(methods), opts, key, comp, inp)
     _timing(comp)
     _test_set_section(model_id)
 

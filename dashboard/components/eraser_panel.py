@@ -7,7 +7,7 @@
   and how many weights must go before the decision flips.
 * The same measures over the held-out set, when shipped (``python -m attention_core faithfulness --measure …``).
 
-It reuses the attribution panel's cached inputs and comparison, so no attribution is computed twice.
+It reuses the attribution panel's finished comparison and inputs, so no attribution is computed twice.
 """
 from __future__ import annotations
 
@@ -23,14 +23,13 @@ METHOD_NAMES = {"integrated-gradients": "integrated gradients", "grad×input": "
 
 @st.cache_data(max_entries=64, show_spinner="Scoring the rankings (ERASER)…")
 def eraser_rows(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...],
-                ) -> list[dict[str, Any]]:
-    """One row per removal operator × ranking: AOPC comprehensiveness and sufficiency and the per-k curves."""
+                _comp: Any, _inp: Any) -> list[dict[str, Any]]:
+    """One row per removal operator × ranking: AOPC comprehensiveness and sufficiency and the per-k curves
+    (``_comp``, ``_inp``: the attribution panel's finished comparison and inputs; the cache keys on the rest)."""
     from attention_core.attribution.compare import attention_positions, attribution_positions
     from attention_core.attribution.eraser import BINS, OPERATORS, RankJob, eraser_curves
     from attention_core.attribution.rankings import random_ranking
-    from .attribution_panel import _attribution_inputs, _comparison
-    comp = _comparison(model_id, text, methods, options)
-    inp = _attribution_inputs(model_id, text, options)
+    comp, inp = _comp, _inp
     rankings = {}
     attention = attention_positions(comp.attention, inp)
     if attention is not None:
@@ -86,13 +85,13 @@ def reading(rows: list[dict[str, Any]]) -> str:
 
 
 def eraser_panel(model_id: str, text: str, methods: tuple[str, ...], options: tuple[tuple[str, Any], ...],
-                 key: str) -> None:
+                 key: str, comp: Any, inp: Any) -> None:
     """ERASER and the weight interventions for the page's input, and the held-out tables when shipped."""
     st.markdown("**Comprehensiveness and sufficiency** (ERASER) — how much p(decision) drops when the top "
                 "k % of tokens by a ranking are removed (comprehensiveness, higher = the ranking found what the "
                 "decision uses), and when only they are kept (sufficiency, lower = they carry it), averaged over "
                 "k = 1, 5, 10, 20, 50 %.")
-    rows = eraser_rows(model_id, text, methods, options)
+    rows = eraser_rows(model_id, text, methods, options, comp, inp)
     st.dataframe(pd.DataFrame(rows).round(3), hide_index=True, key=f"{key}-eraser-table")
     st.caption(reading(rows))          # ranking names are ours, never the user's text
     weights = weight_rows(model_id, text)

@@ -5,6 +5,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components.eraser_panel import reading
 
+from tests.dashboard.pages.conftest import settled
+
 APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
 
 
@@ -14,6 +16,7 @@ def test_the_hops_page_scores_the_users_input_with_eraser_and_weight_interventio
     at.run()
     at.switch_page("app_pages/hops.py")
     at.run()
+    settled(at)                     # attribution runs in the background: AppTest has no browser to poll it
     assert not at.exception, at.exception
     frames = [df.value for df in at.dataframe]
     (eraser,) = [v for v in frames if "comprehensiveness (AOPC) ↑" in v.columns]
