@@ -16,6 +16,7 @@ import plotly.io as pio
 import streamlit as st
 
 from attention_core import AttentionMap
+from dashboard.views.margins import fit_margins
 
 from .presentation import large_fonts
 
@@ -74,6 +75,9 @@ class SharedFigure(go.Figure):
         """Turn a freshly built figure into a shared one (in place: no second copy and validation)."""
         # through Plotly's own encoder once: typed arrays, escaping and all, exactly as Streamlit sends it
         plain = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+        # margins that already hold the labels: the browser then draws the chart once, not twice
+        plain.setdefault("layout", {})["margin"] = margin = fit_margins(plain)
+        fig.layout.margin = margin
         fig.__class__ = cls
         fig._plain, fig._large, fig._lock = plain, None, threading.Lock()
         return fig  # type: ignore[return-value]
