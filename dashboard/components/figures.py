@@ -16,7 +16,7 @@ import plotly.io as pio
 import streamlit as st
 
 from attention_core import AttentionMap
-from dashboard.views.margins import fit_margins
+from dashboard.views.margins import SETTLED_AXIS, axis_names, fit_margins
 
 from .presentation import large_fonts
 
@@ -76,8 +76,14 @@ class SharedFigure(go.Figure):
         # through Plotly's own encoder once: typed arrays, escaping and all, exactly as Streamlit sends it
         plain = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
         # margins that already hold the labels: the browser then draws the chart once, not twice
-        plain.setdefault("layout", {})["margin"] = margin = fit_margins(plain)
-        fig.layout.margin = margin
+        layout = plain.setdefault("layout", {})
+        updates: dict[str, Any] = {"margin": fit_margins(plain)}
+        for name in axis_names(plain):
+            axis = layout.get(name) or {}
+            updates[name] = {key: value for key, value in SETTLED_AXIS.items() if key not in axis}  # a view's choice wins
+            layout[name] = {**axis, **updates[name]}
+        layout["margin"] = updates["margin"]
+        fig.update_layout(updates)
         fig.__class__ = cls
         fig._plain, fig._large, fig._lock = plain, None, threading.Lock()
         return fig  # type: ignore[return-value]

@@ -7,6 +7,10 @@ in the browser (a Translate heatmap ~40 → ~20 ms). :func:`fit_margins` estimat
 much room Plotly will want and asks for it up front, so the first draw stands. ``automargin`` stays on: a label
 wider than the estimate still gets its room (with the second draw, as before). Estimates err on the wide side;
 the cost of a too-wide guess is a few pixels of white space.
+
+:data:`SETTLED_AXIS` goes with it: by default Plotly measures every tick label once more after drawing, to hide
+those that stick out of the chart (``ticklabeloverflow``), and each measurement makes the browser lay out the
+page; with margins that hold the labels nothing sticks out, so the check is turned off.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ AXIS_PAD = 8            # template margin.pad: between the plot area and the tic
 PUSH_PAD = 12           # Plotly adds up to 12 px to every auto-margin push
 LABEL_GAP = 14          # measured: Plotly pushes a y axis ~34 px beyond its widest label (pads, tick standoff, bbox)
 STANDOFF = {"x": 24, "y": 32}   # template title standoff per axis letter
+SETTLED_AXIS = {"ticklabeloverflow": "allow"}   # margins hold the labels: skip the per-label overflow check
 COLORBAR_OFFSET = 24    # a colour bar sits at x = 1.02: 2 % of the plot width beyond it (≤ 24 px up to 1,200 px)
 
 _TAG = re.compile(r"<[^>]*>")
@@ -213,6 +218,14 @@ def _at_edge(layout: dict, axis_name: str, letter: str, side: str) -> bool:
     return position <= 0.01 if side in ("left", "bottom") else position >= 0.99
 
 
+def axis_names(figure: dict) -> list[str]:
+    """Every axis the figure draws: those its layout names and those its traces use without naming them."""
+    layout = figure.get("layout") or {}
+    names = {n for n in layout if re.fullmatch(r"[xy]axis\d*", n)}
+    names |= {f"{axis_id[0]}axis{axis_id[1:]}" for axis_id in _traces_axes(figure.get("data") or [])}
+    return sorted(names)
+
+
 def fit_margins(figure: dict) -> dict[str, int]:
     """The figure's margins, each raised to the room its labels, colour bars and legend will need.
 
@@ -222,10 +235,7 @@ def fit_margins(figure: dict) -> dict[str, int]:
     margin = dict(layout.get("margin") or {})
     need = {side: float(margin.get(side, 80 if side in "lr" else 100 if side == "t" else 80)) for side in "lrtb"}
     values = _traces_axes(data)
-    names = {n for n in layout if re.fullmatch(r"[xy]axis\d*", n)}
-    if data:   # an axis no layout entry mentions still draws its labels
-        names |= {f"{axis_id[0]}axis{axis_id[1:]}" for axis_id in values}
-    for name in sorted(names):
+    for name in axis_names(figure):   # an axis no layout entry mentions still draws its labels
         match = re.fullmatch(r"([xy])axis(\d*)", name)
         axis = layout.get(name) or {}
         if not match or not isinstance(axis, dict):
