@@ -29,7 +29,7 @@ TITLE_FONT = 14         # template: axis titles
 FONT = 12               # layout font (presentation mode raises it to 18; colour bars follow it)
 AXIS_PAD = 8            # template margin.pad: between the plot area and the tick labels
 PUSH_PAD = 12           # Plotly adds up to 12 px to every auto-margin push
-LABEL_GAP = 14          # measured: Plotly pushes a y axis ~34 px beyond its widest label (pads, tick standoff, bbox)
+LABEL_GAP = 10          # measured: Plotly pushed tick labels up to 5 px beyond this estimate without it
 STANDOFF = {"x": 24, "y": 32}   # template title standoff per axis letter
 SETTLED_AXIS = {"ticklabeloverflow": "allow"}   # margins hold the labels: skip the per-label overflow check
 COLORBAR_OFFSET = 24    # a colour bar sits at x = 1.02: 2 % of the plot width beyond it (≤ 24 px up to 1,200 px)
@@ -130,7 +130,7 @@ def _axis_room(letter: str, axis: dict, labels: list[str]) -> float:
         title_size = float((title.get("font") or {}).get("size") or TITLE_FONT) if isinstance(title, dict) else TITLE_FONT
         standoff = title.get("standoff") if isinstance(title, dict) else None
         room += (standoff if standoff is not None else STANDOFF[letter]) + title_size * 1.25 * _lines(text)
-    return room + AXIS_PAD + PUSH_PAD
+    return room + AXIS_PAD + PUSH_PAD + LABEL_GAP
 
 
 def _shape(z: Any) -> tuple[int, int]:
