@@ -48,10 +48,13 @@ def _open_head(layer: int, head: int) -> None:
 
 
 def _clicked_cell(chart_key: str) -> None:
-    """Open the head under a click on a layers × heads cell (x = head, y = layer)."""
+    """Open the head under a click on a layers × heads cell (``customdata = [layer, head, value]``)."""
     points = st.session_state[chart_key].selection.points
     if points:
-        _open_head(int(points[0]["y"]), int(points[0]["x"]))
+        custom = points[0]["customdata"]
+        # numeric customdata reaches Python as a mapping {"0": layer, "1": head, "2": value}, not a list
+        layer, head = (list(custom.values()) if hasattr(custom, "values") else list(custom))[:2]
+        _open_head(int(layer), int(head))
 
 
 def _clicked_row(chart_key: str) -> None:

@@ -19,6 +19,7 @@ from attention_core import AttentionMap
 from attention_core.budget import DRAW_SIDE, budget, draw_sides
 from attention_core.large_maps import pool_spans
 from dashboard.escaping import escape
+from dashboard.views.margins import SETTLED_AXIS, axis_names, fit_margins
 
 from .presentation import large_fonts
 
@@ -77,6 +78,15 @@ class SharedFigure(go.Figure):
         """Turn a freshly built figure into a shared one (in place: no second copy and validation)."""
         # through Plotly's own encoder once: typed arrays, escaping and all, exactly as Streamlit sends it
         plain = json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+        # margins that already hold the labels: the browser then draws the chart once, not twice
+        layout = plain.setdefault("layout", {})
+        updates: dict[str, Any] = {"margin": fit_margins(plain)}
+        for name in axis_names(plain):
+            axis = layout.get(name) or {}
+            updates[name] = {key: value for key, value in SETTLED_AXIS.items() if key not in axis}  # a view's choice wins
+            layout[name] = {**axis, **updates[name]}
+        layout["margin"] = updates["margin"]
+        fig.update_layout(updates)
         fig.__class__ = cls
         fig._plain, fig._large, fig._lock = plain, None, threading.Lock()
         return fig  # type: ignore[return-value]

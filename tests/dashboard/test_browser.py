@@ -224,11 +224,13 @@ def test_512_token_text_overview_click_opens_a_head_and_every_view_draws(browser
     fill_text(page, NEWS)
     page.wait_for_selector("text=first 512 tokens", timeout=30_000)
     _tall_screenshot(page, "transformers-512-overview.png", 2400)
-    # the first panel (entropy) is a 6 × 12 grid: click layer 2, head 3
-    cell_area = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
-    cell_area.scroll_into_view_if_needed()
-    grid = cell_area.bounding_box()
-    page.mouse.click(grid["x"] + grid["width"] * 3.5 / 12, grid["y"] + grid["height"] * 2.5 / 6)
+    # the first panel (entropy) is a 6 × 12 grid at the origin of the panels' shared axes: click layer 2, head 3
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    x, y = chart.evaluate("gd => { const L = gd._fullLayout; "
+                          "return [L._size.l + L.xaxis.l2p(3), L._size.t + L.yaxis.l2p(2)]; }")
+    page.mouse.click(box["x"] + x, box["y"] + y)
     wait_for_idle(page)
     assert page.locator("label:has(input[type=radio]:checked)").first.inner_text() == "one head"
     page.wait_for_selector("text=MiniLM L2 H3", timeout=30_000)              # the clicked layer and head

@@ -66,7 +66,13 @@ def test_shared_figure_sends_the_same_json_and_keeps_a_large_font_copy():
 
     amap = AttentionMap("local-m", ["<b>x</b>", "y"], ["a", "b", "c"],
                         np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]), centers=[0.0, 1.5], window=1)
-    expected = pio.to_json(heatmap(amap), validate=False)
+    from dashboard.views.margins import fit_margins
+    built = heatmap(amap)
+    margin = fit_margins(json.loads(pio.to_json(built, validate=False)))
+    assert margin["l"] > built.layout.margin.l and margin["r"] > built.layout.margin.r   # labels, colour bar
+    built.layout.margin = margin
+    built.update_layout(xaxis_ticklabeloverflow="allow", yaxis_ticklabeloverflow="allow")
+    expected = pio.to_json(built, validate=False)   # as built, with margins that hold its labels (no overflow check)
     shared = SharedFigure.adopt(heatmap(amap))
     # what Streamlit does with a figure on every rerun
     import plotly.tools
