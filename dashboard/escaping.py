@@ -21,3 +21,11 @@ def escape(text: object, *, html: bool = False) -> str:
     if html:
         return _html.escape(text, quote=True)
     return _PUNCTUATION.sub(r"\\\1", text)
+
+
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/'\"()<>]+)+[\\/]([^\s\\/'\"()<>]+)")
+
+
+def without_paths(text: object) -> str:
+    """``text`` with every absolute file path cut to its last name (messages never show the server's folders)."""
+    return _SERVER_PATH.sub(r"\1", str(text))

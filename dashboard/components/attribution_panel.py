@@ -176,7 +176,8 @@ def attribution_panel(results: Explanation | dict[str, Explanation | None] | Non
                 "Model to explain", ids, key=f"{key}-attr-model", format_func=lambda i: i.split("/", 1)[-1])
             _model_section(chosen, kind, text, key, options, results)
     except ERRORS as exc:   # one line; the page keeps running
-        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        from dashboard.escaping import without_paths
+        first = without_paths(str(exc).splitlines()[0])[:200] if str(exc) else ""
         st.error(f"Attribution failed: {type(exc).__name__}: {md_escape(first)}")
 
 

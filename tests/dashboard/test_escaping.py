@@ -28,3 +28,11 @@ def test_html_escapes_tags_and_quotes():
 
 def test_non_strings_are_shown_as_their_text():
     assert escape(3.5) == "3\\.5"
+
+
+def test_messages_lose_the_servers_folders():
+    from dashboard.escaping import without_paths
+    message = "cannot import name 'x' from 'dashboard.panel' (/work/main/dashboard/components/panel.py)"
+    assert without_paths(message) == "cannot import name 'x' from 'dashboard.panel' (panel.py)"
+    assert without_paths("/tmp/atlas-3f/binary.txt: not UTF-8 text") == "binary.txt: not UTF-8 text"
+    assert without_paths("a 3/4 split and 1/2") == "a 3/4 split and 1/2"
