@@ -134,9 +134,10 @@ class AttentionOrEvidence:
     relied_after: tuple[str, float]
 
 
-def attention_or_evidence(text: str, model_id: str = "sentence/lin-nopenalty") -> AttentionOrEvidence:
+def attention_or_evidence(text: str, model_id: str = "sentence/lin-nopenalty",
+                          maps: list[AttentionMap] | None = None) -> AttentionOrEvidence:
     """Attention vs leave-one-out (Captum) on ``model_id`` for ``text``, and the decision after removing the
-    top token of each."""
+    top token of each (``maps``: the model's maps for ``text`` when the caller already ran it)."""
     from .attribution.agreement import agreement
     from .attribution.erasure import erase
     from .attribution.pairing import attention_like
@@ -144,7 +145,7 @@ def attention_or_evidence(text: str, model_id: str = "sentence/lin-nopenalty") -
     from .models import load_model
     explainer = load_model(model_id)
     inp = explainer.attribution_inputs(text)
-    att = attention_like(inp.slots, explainer.explain(text).maps)[0].weights[0]
+    att = attention_like(inp.slots, maps if maps is not None else explainer.explain(text).maps)[0].weights[0]
     removal = raw_scores(inp, "leave-one-out")[0][0][0]
     with torch.no_grad():
         probability = float(inp.explained(inp.embeddings)[0, 0])

@@ -82,7 +82,7 @@ async def _student(i: int, url: str, code: str, token: str, step_now, run: Class
                     run.submit_seconds.append(result.seconds)
                     run.errors += [f"student {i}: {e.splitlines()[0][:120]}" for e in result.exceptions]
                     break
-                except (ProtocolError, OSError, LookupError) as exc:
+                except (ProtocolError, OSError, LookupError):
                     # the replica died under us: reconnect through the proxy with the same link
                     run.reconnects += 1
                     await session.close()

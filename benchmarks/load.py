@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                                else "stress" if max(args.think) == 0 else "cases")
     if args.lesson:
         from benchmarks.class_load import measure_class, table
-        run = measure_class(max(args.sessions) if args.sessions != [1, 10, 30] else 30, max(args.replicas),
+        run = measure_class(max(args.sessions), max(args.replicas),   # by default 30 students, 2 replicas
                             args.database, tuple(args.think), args.timeout)
         text = table(run).to_markdown(index=False, floatfmt=".2f")
         print(text)

@@ -245,6 +245,14 @@ DEFAULT_N = {"bbc-news": 50, "rotten-tomatoes": 300, "rotten-tomatoes-by-movie":
              "dates-en-fr": 100}   # held-out examples per model (the translation sets are shipped whole)
 
 
+def heldout_slice(model_id: str, n: int | None, defaults: dict[str, int], fallback: int) -> list[Any]:
+    """The first ``n`` (None: the measure's default for the set, else ``fallback``) examples of the held-out
+    set ``model_id`` is evaluated on, as ``(input, gold)`` pairs."""
+    from .heldout_sets import examples as heldout
+    name = test_set_of(model_id)
+    return heldout(name)[:defaults.get(name, fallback) if n is None else int(n)]
+
+
 def shipped_models() -> list[str]:
     """Every model ``--all`` evaluates: the shipped models that declare attribution and a held-out set."""
     from ..capabilities import Needs
@@ -260,11 +268,8 @@ def output_path(model_id: str, root: Path = WEIGHTS_DIR) -> Path:
 
 def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dict[str, Any]:
     """Run every measurement on the first ``n`` held-out examples → the JSON document (examples + tables)."""
-    from .heldout_sets import examples as heldout
     kind = kind_of(model_id)
-    name = test_set_of(model_id)
-    n = DEFAULT_N.get(name, 100) if n is None else int(n)
-    data = heldout(name)[:n]
+    data = heldout_slice(model_id, n, DEFAULT_N, 100)
     from ..models import load_model
     explainer = load_model(model_id)
     if kind == "minilm":   # the encoder's decision is its head's (ExplainerBase.attributor)

@@ -106,12 +106,9 @@ def tables(doc: dict[str, Any]) -> dict[str, Any]:
 def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dict[str, Any]:
     """ERASER on the first ``n`` held-out examples of ``model_id`` → the JSON document (examples + tables)."""
     from ..models import load_model
-    from .faithfulness import kind_of, test_set_of
-    from .heldout_sets import examples as heldout
+    from .faithfulness import heldout_slice, kind_of, test_set_of
     kind = kind_of(model_id)
-    name = test_set_of(model_id)
-    n = DEFAULT_N.get(name, 50) if n is None else int(n)
-    data = heldout(name)[:n]
+    data = heldout_slice(model_id, n, DEFAULT_N, 50)
     explainer = load_model(model_id)
     start = time.perf_counter()
     records = []
@@ -130,7 +127,8 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
             print(f"\r{model_id} (ERASER): {i + 1}/{len(data)}", end="", flush=True)
     if progress:
         print()
-    doc = {"version": VERSION, "model": model_id, "kind": kind, "test_set": name, "n": len(records),
+    doc = {"version": VERSION, "model": model_id, "kind": kind, "test_set": test_set_of(model_id),
+           "n": len(records),
            "settings": settings(kind), "examples": records}
     doc["tables"] = tables(doc)
     doc["runtime_seconds"] = round(time.perf_counter() - start, 1)

@@ -88,11 +88,8 @@ def check(model_id: str) -> None:
 def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dict[str, Any]:
     """The cascade on the first ``n`` held-out examples → the JSON document (examples + tables)."""
     from ..models import load_model
-    from .faithfulness import test_set_of
-    from .heldout_sets import examples as heldout
-    name = test_set_of(model_id)
-    n = DEFAULT_N.get(name, 10) if n is None else int(n)
-    data = heldout(name)[:n]
+    from .faithfulness import heldout_slice, test_set_of
+    data = heldout_slice(model_id, n, DEFAULT_N, 10)
     explainer = load_model(model_id)
     cascade = cascade_of(model_id)
     key = _key(model_id)
@@ -116,7 +113,7 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
             print(f"\r{model_id} (randomisation): {i + 1}/{len(data)}", end="", flush=True)
     if progress:
         print()
-    doc = {"version": VERSION, "model": model_id, "test_set": name, "n": len(records),
+    doc = {"version": VERSION, "model": model_id, "test_set": test_set_of(model_id), "n": len(records),
            "cascade": [c for c, _ in cascade], "settings": SETTINGS, "examples": records}
     doc["tables"] = tables(doc)
     doc["runtime_seconds"] = round(time.perf_counter() - start, 1)

@@ -48,12 +48,9 @@ def layers_of(model_id: str) -> dict[str, Where]:
 def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dict[str, Any]:
     """Both interventions on the first ``n`` held-out examples → the JSON document (examples + tables)."""
     from ..models import load_model
-    from .faithfulness import test_set_of
-    from .heldout_sets import examples as heldout
+    from .faithfulness import heldout_slice, test_set_of
     layers = layers_of(model_id)
-    name = test_set_of(model_id)
-    n = DEFAULT_N.get(name, 50) if n is None else int(n)
-    data = heldout(name)[:n]
+    data = heldout_slice(model_id, n, DEFAULT_N, 50)
     explainer = load_model(model_id)
     start = time.perf_counter()
     records = []
@@ -72,7 +69,7 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
     if progress:
         print()
     doc = {"version": VERSION, "model": model_id, "kind": "translation" if translation else "classifier",
-           "test_set": name, "n": len(records),
+           "test_set": test_set_of(model_id), "n": len(records),
            "settings": SETTINGS, "examples": records}
     doc["tables"] = tables(doc)
     doc["runtime_seconds"] = round(time.perf_counter() - start, 1)

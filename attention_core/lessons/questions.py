@@ -69,17 +69,15 @@ class QuestionKind:
     build: Callable[[Asked], Question]
     several: bool = False            # compares several models on one input
     params: frozenset[str] = frozenset()
-    summary: str = ""
 
 
 QUESTION_KINDS: dict[str, QuestionKind] = {}
 
 
-def question_kind(name: str, needs: Needs, *, several: bool = False, params: tuple[str, ...] = (),
-                  summary: str = "") -> Callable:
+def question_kind(name: str, needs: Needs, *, several: bool = False, params: tuple[str, ...] = ()) -> Callable:
     """Register a question builder under ``name`` (decorator)."""
     def register(build: Callable[[Asked], Question]) -> Callable:
-        QUESTION_KINDS[name] = QuestionKind(needs, build, several, frozenset(params), summary)
+        QUESTION_KINDS[name] = QuestionKind(needs, build, several, frozenset(params))
         return build
     return register
 
@@ -105,7 +103,8 @@ def check_step(step: Step) -> str | None:
         if not kind.needs.accepts(caps):
             return f"{model_id} cannot answer '{step.ask}' (it does not draw the maps this question reads)"
         if (caps.input == Input.IMAGE) != (step.image is not None):
-            return f"{model_id} reads {caps.input.value}, so the step needs {'image' if step.image is None else 'input'}"
+            needed = "image" if step.image is None else "input"
+            return f"{model_id} reads {caps.input.value}, so the step needs {needed}"
     if step.ask == "which-map" and step.params.get("answer") not in step.models:
         return "'which-map' needs params.answer: one of the step's models"
     return None
@@ -151,8 +150,7 @@ def _unlabelled(amap: AttentionMap, name: str) -> AttentionMap:
 
 
 # ---- translation -----------------------------------------------------------------------------------
-@question_kind("attended-source", Needs(input=Input.TEXT, maps={MapKind.CROSS}), params=("target",),
-               summary="Which source word will this output word attend to most?")
+@question_kind("attended-source", Needs(input=Input.TEXT, maps={MapKind.CROSS}), params=("target",))
 def attended_source(asked: Asked) -> Question:
     """Which source token gets the most weight from one generated token."""
     step, results, key = asked.step, asked.results, asked.key
@@ -167,8 +165,7 @@ def attended_source(asked: Asked) -> Question:
                     f"({amap.weights[row, best]:.2f} of 1).", (amap,), output=str(results[0].output))
 
 
-@question_kind("which-map", Needs(input=Input.TEXT, maps={MapKind.CROSS}), several=True, params=("answer",),
-               summary="Which of these unlabelled maps comes from a given mechanism?")
+@question_kind("which-map", Needs(input=Input.TEXT, maps={MapKind.CROSS}), several=True, params=("answer",))
 def which_map(asked: Asked) -> Question:
     """Several models' maps on one input, unlabelled and shuffled; which one is ``params.answer``'s?"""
     step, results, key = asked.step, asked.results, asked.key
@@ -187,7 +184,7 @@ def which_map(asked: Asked) -> Question:
 
 
 @question_kind("window-centre", Needs(input=Input.TEXT, maps={MapKind.CROSS, MapKind.LOCAL_WINDOW}),
-               params=("target",), summary="Where will local-p put its window centre p_t?")
+               params=("target",))
 def window_centre(asked: Asked) -> Question:
     """The source position nearest the predicted window centre p_t for one generated token."""
     step, results, key = asked.step, asked.results, asked.key
@@ -206,8 +203,7 @@ def window_centre(asked: Asked) -> Question:
 
 
 # ---- self-attention hops and decisions ------------------------------------------------------------------
-@question_kind("hop-word", Needs(input=Input.TEXT, maps={MapKind.HOPS}), params=("hop",),
-               summary="Which word will one hop attend to most?")
+@question_kind("hop-word", Needs(input=Input.TEXT, maps={MapKind.HOPS}), params=("hop",))
 def hop_word(asked: Asked) -> Question:
     """The word one hop of structured self-attention weighs most."""
     step, results, key = asked.step, asked.results, asked.key
@@ -221,13 +217,12 @@ def hop_word(asked: Asked) -> Question:
                     f"model decided {results[0].output}.", (amap,), output=str(results[0].output))
 
 
-@question_kind("erase-flip", Needs(input=Input.TEXT, produces=Produces.LABEL, attribution=Target.DECISION),
-               summary="Will removing the most-attended word flip the decision?")
+@question_kind("erase-flip", Needs(input=Input.TEXT, produces=Produces.LABEL, attribution=Target.DECISION))
 def erase_flip(asked: Asked) -> Question:
     """Whether replacing the most-attended token by [UNK] changes the model's decision."""
     step, results, key = asked.step, asked.results, asked.key
     from ..lesson import attention_or_evidence
-    ev = attention_or_evidence(asked.text or step.input or "", step.models[0])
+    ev = attention_or_evidence(asked.text or step.input or "", step.models[0], maps=results[0].maps)
     top = int(np.argmax(ev.attention))
     flipped = ev.attended_after[0] != ev.decision
     maps = (AttentionMap("attention", ["attention"], ev.tokens, ev.attention, meta={"label": "attention"}),
@@ -242,11 +237,10 @@ def erase_flip(asked: Asked) -> Question:
 
 
 # ---- hierarchical attention ----------------------------------------------------------------------------
-@question_kind("top-sentence", Needs(input=Input.TEXT, maps={MapKind.HIERARCHY}),
-               summary="Which sentence will get the most weight?")
+@question_kind("top-sentence", Needs(input=Input.TEXT, maps={MapKind.HIERARCHY}))
 def top_sentence(asked: Asked) -> Question:
     """The sentence the sentence-level attention weighs most."""
-    step, results, key = asked.step, asked.results, asked.key
+    results, key = asked.results, asked.key
     amap = next(m for m in results[0].maps if m.level == "sentence")
     labels = choice_labels([k if len(k) <= 80 else k[:77] + "…" for k in amap.keys])
     best = int(np.argmax(amap.weights[0]))
@@ -257,8 +251,7 @@ def top_sentence(asked: Asked) -> Question:
                     output=str(results[0].output))
 
 
-@question_kind("top-word", Needs(input=Input.TEXT, maps={MapKind.HIERARCHY}), params=("sentence",),
-               summary="Which word inside a sentence will get the most weight?")
+@question_kind("top-word", Needs(input=Input.TEXT, maps={MapKind.HIERARCHY}), params=("sentence",))
 def top_word(asked: Asked) -> Question:
     """The word the word-level attention weighs most inside one sentence (default: the top sentence)."""
     step, results, key = asked.step, asked.results, asked.key
@@ -289,7 +282,7 @@ def _head(maps: list[AttentionMap], spec: Any) -> AttentionMap:
 
 
 @question_kind("head-target", Needs(input=Input.TEXT, maps={MapKind.SELF, MapKind.LAYERS_HEADS}),
-               params=("head", "from"), summary="In one head, which token will a word attend to most?")
+               params=("head", "from"))
 def head_target(asked: Asked) -> Question:
     """In one layer and head, the token one query token attends to most."""
     step, results, key = asked.step, asked.results, asked.key
@@ -304,7 +297,7 @@ def head_target(asked: Asked) -> Question:
 
 
 @question_kind("cls-patch", Needs(input=Input.IMAGE, maps={MapKind.PATCH_GRID, MapKind.LAYERS_HEADS}),
-               params=("head", "regions"), summary="Which part of the image will [CLS] attend to most? (click)")
+               params=("head", "regions"))
 def cls_patch(asked: Asked) -> Question:
     """The numbered image region (``regions`` × ``regions``) holding [CLS]'s most-attended patch."""
     step, results, key, image = asked.step, asked.results, asked.key, asked.image

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from attention_core.inputs import InputError, clean_text
+from attention_core.lessons import choice_labels
 from dashboard.components import figure_of, large_fonts, md_escape, show_figure
 from dashboard.components import shared_lesson as lesson
 from dashboard.components.class_access import class_store
@@ -151,11 +152,6 @@ def example_tag(ex: "Example") -> str:
     return f"{zlib.crc32(raw.encode()):08x}"
 
 
-def _labels(words: list[str]) -> list[str]:
-    from attention_core.lessons import choice_labels
-    return choice_labels(words)
-
-
 def checked_example(expanded: bool) -> Example:
     """The example as edited, or the default one with an error line when the edits cannot be used."""
     words, vectors, query = example(expanded)
@@ -206,7 +202,7 @@ def step_scores(ex: Example) -> None:
     st.markdown("A **score function** compares the query with every word. Higher = better match. "
                 "Scores can be any number; they are not yet weights.")
     st.latex(FORMULAS[score_name])
-    labels = _labels(ex.words)
+    labels = choice_labels(ex.words)
     if not predict_first(f"scores-{score_name}-{example_tag(ex)}", "Which word will score highest against the query?",
                          labels, labels[int(np.argmax(values))]):
         return
@@ -256,7 +252,7 @@ def step_context(ex: Example) -> None:
           "Each word's vector is multiplied by its weight and the results are added. "
           "The context leans towards the words with the most weight.", r"c = \sum_i \alpha_i\, k_i")
     context = weights @ ex.vectors
-    labels = _labels(ex.words)
+    labels = choice_labels(ex.words)
     nearest = int(np.argmin(np.linalg.norm(ex.vectors - context, axis=1)))
     if not predict_first(f"context-{example_tag(ex)}", "Which word's vector will the context vector be "
                          "closest to?", labels, labels[nearest]):
@@ -316,7 +312,7 @@ def step_hops(ex: Example) -> None:
     n_hops = c1.slider("Hops r", 2, 4, 3, key="lesson_hops")
     same = c2.slider("How alike the hops are", 0.0, 1.0, 0.0, 0.05, key="lesson_same")
     amap, penalty = lesson.hops(ex.vectors, ex.words, n_hops, same)
-    labels = _labels(ex.words)
+    labels = choice_labels(ex.words)
     if not predict_first(f"hops-{example_tag(ex)}", "Which word will hop 1 attend to most?", labels,
                          labels[int(np.argmax(amap.weights[0]))]):
         return
@@ -349,7 +345,7 @@ def step_hierarchy(ex: Example) -> None:
         st.error("Type at least one sentence.")
         return
     maps = lesson.hierarchy(sentences)
-    shown = _labels([" ".join(s)[:60] for s in sentences])
+    shown = choice_labels([" ".join(s)[:60] for s in sentences])
     if not predict_first(f"hierarchy-{zlib.crc32(repr(sentences).encode()):08x}",
                          "Which sentence will get the most weight?", shown, shown[int(np.argmax(maps[0].weights[0]))]):
         return

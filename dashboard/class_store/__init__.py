@@ -10,7 +10,8 @@ from .store import (AccessDenied, ClassSession, StepState, StepSummary, Student,
                     set_revealed, set_show_names, student_of, submit, summary, teacher_session)
 
 __all__ = ["DB_ENV", "HEAD", "AccessDenied", "ClassSession", "StepState", "StepSummary", "StoreError", "Student",
-           "answers_of", "clean_name", "create_session", "database_url", "downgrade", "export_answers", "go_to_step", "join",
+           "answers_of", "clean_name", "create_session", "database_url", "downgrade", "export_answers", "go_to_step",
+           "join",
            "load_session", "migrate", "new_code", "normalise_code", "open_engine", "revision", "roster",
            "set_input", "set_locked", "set_revealed", "set_show_names", "shown", "shown_code", "student_of",
            "submit", "summary", "teacher_session"]

@@ -9,6 +9,7 @@ import contextlib
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -39,8 +40,13 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def local_postgres(database: str = "atlas") -> Iterator[str]:
-    """Start a fresh PostgreSQL server on a free loopback port → its URL (``postgresql://…``); removed after."""
+def local_postgres(database: str | None = None) -> Iterator[str]:
+    """Start a fresh PostgreSQL server on a free loopback port → its URL (``postgresql://…``); removed after.
+
+    The database gets a name never used before (unless ``database`` is given): engines are cached per URL in a
+    process, and a later server may reuse an earlier one's port.
+    """
+    database = database or f"atlas_{secrets.token_hex(6)}"
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")

@@ -103,25 +103,29 @@ def _session_row(conn, code: str):
     return conn.execute(select(class_sessions).where(class_sessions.c.code == normalise_code(code))).first()
 
 
+def _session(conn, row) -> ClassSession:
+    states = {r.step: StepState(bool(r.locked), bool(r.revealed), r.input_text) for r in
+              conn.execute(select(step_states).where(step_states.c.session_id == row.id))}
+    return ClassSession(row.id, row.code, row.lesson_id, row.lesson_json, row.current_step, bool(row.show_names),
+                        states)
+
+
 def load_session(engine: Engine, code: str) -> ClassSession:
     """The session with join code ``code``; :class:`AccessDenied` if there is none."""
     with engine.connect() as conn:
         row = _session_row(conn, code)
         if row is None:
             raise AccessDenied("no class with this code — check it with your teacher")
-        states = {r.step: StepState(bool(r.locked), bool(r.revealed), r.input_text) for r in
-                  conn.execute(select(step_states).where(step_states.c.session_id == row.id))}
-    return ClassSession(row.id, row.code, row.lesson_id, row.lesson_json, row.current_step, bool(row.show_names),
-                        states)
+        return _session(conn, row)
 
 
 def teacher_session(engine: Engine, code: str, secret: str) -> ClassSession:
     """The session when ``secret`` is its teacher's; :class:`AccessDenied` otherwise."""
     with engine.connect() as conn:
         row = _session_row(conn, code)
-    if row is None or not secret or not matches(secret, row.teacher_hash):
-        raise AccessDenied("this teacher link is not valid (wrong class code or secret)")
-    return load_session(engine, code)
+        if row is None or not secret or not matches(secret, row.teacher_hash):
+            raise AccessDenied("this teacher link is not valid (wrong class code or secret)")
+        return _session(conn, row)
 
 
 def _set_step_state(engine: Engine, session: ClassSession, step: int, **values) -> None:
@@ -202,10 +206,10 @@ def join(engine: Engine, code: str, name: str) -> str:
 
 def student_of(engine: Engine, code: str, token: str) -> Student:
     """The student whose token is ``token`` in class ``code``; :class:`AccessDenied` otherwise."""
-    session = load_session(engine, code)
     with engine.connect() as conn:
-        row = conn.execute(select(students).where(and_(students.c.session_id == session.id,
-                                                       students.c.token_hash == digest(token or "")))).first()
+        row = conn.execute(select(students).join(class_sessions, class_sessions.c.id == students.c.session_id)
+                           .where(and_(class_sessions.c.code == normalise_code(code),
+                                       students.c.token_hash == digest(token or "")))).first()
     if row is None:
         raise AccessDenied("this student link is not valid in this class; join again")
     return Student(row.id, row.session_id, row.name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard.class_store import (AccessDenied, ClassSession, StoreError, Student, answers_of, join, load_session,
+from dashboard.class_store import (ClassSession, StoreError, Student, answers_of, join, load_session,
                                    shown_code, student_of, submit)
 
 from .class_access import POLL_SECONDS, lesson_from_json, question_or_error

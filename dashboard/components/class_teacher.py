@@ -27,8 +27,9 @@ from .question_panel import reveal_panel, step_header
 def start_form(engine: Engine) -> None:
     """Choose a shipped lesson or upload one (YAML/JSON), then open a class session on it."""
     lessons = {lesson.id: lesson for lesson in shipped_lessons()}
+    own = "Upload my own lesson (YAML or JSON)"
     pick = st.selectbox("Lesson", [*lessons, "my own lesson file"],
-                        format_func=lambda i: lessons[i].title if i in lessons else "Upload my own lesson (YAML or JSON)")
+                        format_func=lambda i: lessons[i].title if i in lessons else own)
     lesson: Lesson | None = lessons.get(pick)
     if lesson is None:
         upload = st.file_uploader("Lesson file", type=["yaml", "yml", "json"], key="class-lesson-upload",

@@ -66,3 +66,15 @@ def settled(at: AppTest, timeout: float = 300) -> AppTest:
             time.sleep(0.1)
         at.run()
     return at
+
+
+def compute_upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    """On the Dataset atlas: Compute one here from an uploaded file ``name`` holding ``data``; wait for it."""
+    widget(at, "radio", "Data").set_value("Compute one here")
+    at.run()
+    widget(at, "selectbox", "Dataset").set_value("upload a file")
+    at.run()
+    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
+    at.run()
+    next(b for b in at.button if b.label == "Compute").click()
+    return settled(at)

@@ -2,10 +2,8 @@
 teacher's view counts their answers, paces the class and exports them — on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
-import io
 import re
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -32,7 +30,7 @@ def class_db(request, tmp_path, monkeypatch):
         return
     if postgres_bin() is None:
         pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    with local_postgres() as url:
+    with local_postgres() as url:   # a fresh database name: engines are cached per URL in this process
         monkeypatch.setenv(DB_ENV, url)
         yield url
         open_engine(url).dispose()
@@ -90,6 +88,9 @@ def test_teacher_and_three_students_go_through_a_lesson(class_db):
     assert "Is this an explanation?" in " ".join(seen(ana.markdown))
     _answer(bo, "god")
     assert any("the model's answer is “said”" in t for t in seen(bo.error))
+    # a student's page never shows another student's name
+    page_text = " ".join(seen([*chen.markdown, *chen.caption, *chen.info, *chen.success, *chen.error]))
+    assert "Chen" in page_text and "Ana" not in page_text and "Bo" not in page_text
     # the teacher's view counts them (its live part re-reads the store)
     teacher.run()
     assert widget(teacher, "metric", "Answered").value == "2 of 3"

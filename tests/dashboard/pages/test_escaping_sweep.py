@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 
 from dashboard.pages import PAGES
 
-from .conftest import settled, widget
+from .conftest import compute_upload, settled
 
 HOST = "127.0.0.1:9"
 PAYLOAD = (f"![h](http://{HOST}/x.png) [link](http://{HOST}/l) http://{HOST}/bare www.example.org "
@@ -123,14 +123,7 @@ def test_payload_in_a_file_name_and_its_content_renders_no_markup(open_page, pag
 ])
 def test_dataset_compute_quotes_file_names_and_headers_as_text(open_page, name, data):
     at = open_page("app_pages/dataset.py")
-    widget(at, "radio", "Data").set_value("Compute one here")
-    at.run()
-    widget(at, "selectbox", "Dataset").set_value("upload a file")
-    at.run()
-    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
-    at.run()
-    next(b for b in at.button if b.label == "Compute").click()
-    settled(at)
+    compute_upload(at, name, data)
     assert not at.exception and len(at.error) == 1
     assert rendered_markup(at) == []
     assert "/tmp" not in at.error[0].value

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from .conftest import charts, settled, widget
+from .conftest import charts, compute_upload, widget
 
 MARKDOWN_NAME = "![a](x)"
 
@@ -68,14 +68,7 @@ def test_dataset_compute_blames_the_file_in_plain_text_and_leaves_no_folder(open
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))            # where the page's work folders go
     at = open_page("app_pages/dataset.py")
-    widget(at, "radio", "Data").set_value("Compute one here")
-    at.run()
-    widget(at, "selectbox", "Dataset").set_value("upload a file")
-    at.run()
-    at.file_uploader[0].set_value((name, data, "application/octet-stream"))
-    at.run()
-    next(b for b in at.button if b.label == "Compute").click()
-    settled(at)
+    compute_upload(at, name, data)
     assert not at.exception and len(at.error) == 1
     message = at.error[0].value
     assert not _has_markdown_image(message), message
