@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from benchmarks.timing import median_ms
 from dashboard.pages import PAGES
@@ -33,19 +34,42 @@ class PageCase:
 
     page: str            # file relative to dashboard/app.py
     url: str             # browser path
-    kind: str            # AppTest element kind: toggle | radio | slider | selectbox
-    label: str           # the widget's label
+    kind: str            # AppTest element kind: toggle | radio | selectbox | slider | select_slider | number_input
+    label: str           # the widget's label (or its start, for labels that name a count)
     values: tuple        # the two values to alternate
+    scope: str = "page"  # "page": a page-wide widget (every chart may change); "view": the main view's own
 
 
-CASES = [PageCase(p.path, p.url, *p.widget) for p in PAGES if p.widget is not None]
+CASES = ([PageCase(p.path, p.url, *p.widget) for p in PAGES if p.widget is not None]
+         + [PageCase(p.path, p.url, *p.interaction, scope="view") for p in PAGES if p.interaction is not None])
 
 
 def _widget(at, case: PageCase):
     for w in getattr(at, case.kind):
-        if w.label == case.label:
+        if w.label.startswith(case.label):
             return w
     raise LookupError(f"{case.page}: no {case.kind} labelled {case.label!r}")
+
+
+def _browser_action(page, case: PageCase, i: int) -> Callable[[], None]:
+    """The browser action that changes ``case``'s widget (the ``i``-th change alternates its two values)."""
+    value = case.values[i % 2]
+    if case.kind == "toggle":       # a toggle flips when its label is clicked
+        return page.get_by_text(case.label, exact=True).first.click
+    if case.kind == "radio":        # a radio needs the option itself
+        return page.get_by_text(str(value), exact=True).first.click
+    if case.kind == "selectbox":
+        from dashboard.local_server import choose_option
+        return lambda: choose_option(page, case.label, str(value))
+    if case.kind == "number_input":
+        def act() -> None:
+            box = page.locator("[data-testid='stNumberInput']", has_text=case.label).first.locator("input")
+            box.fill(str(value))
+            box.press("Enter")
+        return act
+    # sliders: one step right, then back left, with the keyboard on the thumb
+    thumb = page.locator("[data-testid='stSlider']", has_text=case.label).first.get_by_role("slider")
+    return lambda: thumb.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
 
 
 def apptest_times(cases: list[PageCase], repeats: int = 7) -> list[dict[str, object]]:
@@ -69,7 +93,7 @@ def apptest_times(cases: list[PageCase], repeats: int = 7) -> list[dict[str, obj
             t0 = time.perf_counter()
             at.run()
             times.append((time.perf_counter() - t0) * 1000)
-        rows.append({"page": case.url, "via": "AppTest", "first render (ms)": first,
+        rows.append({"page": case.url, "via": "AppTest", "changed": case.scope, "first render (ms)": first,
                      "rerun median (ms)": statistics.median(times), "note": case.label})
     return rows
 
@@ -110,16 +134,16 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
             page.goto(f"{url}/{case.url}")
             wait_for_idle(page, timeout_ms=180_000)
             first = (time.perf_counter() - t0) * 1000
-            times = []
+            times, drawn = [], []
             for i in range(repeats):
-                # a toggle flips when its label is clicked; a radio needs the option itself
-                target = case.values[i % 2] if case.kind == "radio" else case.label
-                finished, _ = frames.timed(page, page.get_by_text(str(target), exact=True).first.click, timeout=30)
+                finished, done = frames.timed(page, _browser_action(page, case, i), timeout=30)
                 if finished is not None:
                     times.append(finished)
+                    drawn.append(done)
                 wait_for_idle(page)
-            rows.append({"page": case.url, "via": "browser", "first render (ms)": first,
+            rows.append({"page": case.url, "via": "browser", "changed": case.scope, "first render (ms)": first,
                          "rerun median (ms)": statistics.median(times) if times else None,
+                         "drawn median (ms)": statistics.median(drawn) if drawn else None,
                          # browser and server share the machine's cores, so the spread is wide
                          "note": f"{case.label}; range {min(times):.0f}–{max(times):.0f} ms" if times
                          else case.label})

@@ -21,7 +21,9 @@ class PageInfo:
     """A page: its file (relative to ``dashboard/``), title, icon, navigation section and home blurb.
 
     ``ready`` is a CSS/text selector that is on the page once it has drawn (browser tests wait for it);
-    ``widget`` names one widget (kind, label, two values) whose change reruns the page (benchmarks).
+    ``widget`` names one widget (kind, label, two values) whose change reruns the page (benchmarks);
+    ``interaction`` one inside the page's main view, the reader's most frequent change (another head, word or
+    sentence), which reruns only that view where the page draws it as a fragment.
     """
 
     path: str
@@ -31,6 +33,7 @@ class PageInfo:
     blurb: str
     ready: str = ".js-plotly-plot"
     widget: tuple[str, str, tuple] | None = None
+    interaction: tuple[str, str, tuple] | None = None
     needs: Needs | None = None   # the models the page draws (None: not a model page)
     # session-state entries that open a text input of a model on this page (family, text) → {key: value}
     opens: Callable[[str, str], dict[str, Any]] | None = None
@@ -53,19 +56,23 @@ PAGES: list[PageInfo] = [
              opens=lambda family, text: {"translate-family": family, f"translate-{family}-text": text}),
     PageInfo("app_pages/caption.py", "Caption", ":material/image:", "Explore",
              "Caption: soft vs hard attention on an image",
-             widget=("radio", "Show", ("all words (small multiples)", "one word at a time")), needs=CAPTION),
+             widget=("radio", "Show", ("all words (small multiples)", "one word at a time")), needs=CAPTION,
+             interaction=("slider", "Word", (3, 4))),
     PageInfo("app_pages/vision.py", "Vision transformer", ":material/visibility:", "Explore",
              "Vision transformer: real attention on any photo (DINOv2-S)",
-             widget=("toggle", "Presentation mode (large fonts)", (True, False)), needs=VISION),
+             widget=("toggle", "Presentation mode (large fonts)", (True, False)), needs=VISION,
+             interaction=("select_slider", "Layer", (8, 9))),
     PageInfo("app_pages/document.py", "Document", ":material/article:", "Explore",
              "Document: word and sentence attention (HAN)",
              widget=("radio", "Word shading", ("raw", "sentence-weighted")), needs=DOCUMENT,
+             interaction=("number_input", "Sentence (1–", (2, 3)),
              opens=lambda family, text: {"document-text": text}),
     PageInfo("app_pages/hops.py", "Self-attention hops", ":material/layers:", "Explore",
              "Self-attention hops and their overlap", widget=LARGE_FONTS, needs=HOPS,
              opens=lambda family, text: {"hops-text": text}),
     PageInfo("app_pages/transformers.py", "Transformers", ":material/hub:", "Explore",
              "Transformers: heads and layers of MiniLM", widget=LARGE_FONTS, needs=TRANSFORMERS,
+             interaction=("selectbox", "Head", (3, 4)),
              opens=lambda family, text: {"transformers-text": text}),
     PageInfo("app_pages/compare.py", "Compare", ":material/compare:", "Explore",
              "Compare any maps + statistics", ready="text=Nothing to compare yet"),

@@ -18,6 +18,18 @@ from dashboard.views import shared_zmax, word_strip
 
 FUNCTION_WORDS = {"a", "an", "the", "and", "at", "on", "in", "of", "to", "is"}
 
+
+
+@st.fragment
+def one_word(amap, model_id: str, image, zmax: float | None) -> None:
+    """One caption word's map, stepped with a slider: a fragment, so a step redraws only this model's map."""
+    # open on the first word that names something: "a" and "the" attend diffusely
+    first = next((i for i, q in enumerate(amap.queries) if q.lower() not in FUNCTION_WORDS), 0)
+    step = st.slider("Word", 1, amap.shape[0], first + 1, key=f"{model_id}-word",
+                     help="Step through the caption") - 1
+    map_panel(amap, key=f"caption-{model_id}", image=image, row=step, zmax=zmax)
+
+
 st.title("Caption")
 st.caption("A caption decoder looks at a 7 × 7 grid of image regions before writing each word. "
            "Soft attention blends all regions; hard attention picks one region (its map is the "
@@ -59,11 +71,7 @@ if results:
                 continue
             key = f"caption-{model_id}"
             if mode.startswith("one word"):
-                # open on the first word that names something: "a" and "the" attend diffusely
-                first = next((i for i, q in enumerate(amap.queries) if q.lower() not in FUNCTION_WORDS), 0)
-                step = st.slider("Word", 1, amap.shape[0], first + 1, key=f"{model_id}-word",
-                                 help="Step through the caption") - 1
-                map_panel(amap, key=key, image=image, row=step, zmax=zmax)
+                one_word(amap, model_id, image, zmax)
             elif mode.startswith("all"):
                 map_panel(amap, key=key, view=word_strip, image=image, zmax=zmax, columns=4)
             else:

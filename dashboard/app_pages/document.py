@@ -143,17 +143,29 @@ if error:
     st.error(md_escape(error))
     st.stop()
 show_notices(result)
-sentence_map = next((m for m in result.maps if m.level == "sentence"), None)
-c1, c2 = st.columns([1, 2])
-with c1:
-    label_section(result, text, baselines)
-if sentence_map is not None:
-    selected = chosen_sentence(sentence_map, text)
-    with c2:
-        overview_section(sentence_map, selected)
-    words_section(result, sentence_map, shade)
-    top_section(result, sentence_map, shade)
-    full_text_section(result, sentence_map, shade)
+
+
+@st.fragment
+def reading_section(result: Explanation, text: str, baselines: list, shade: str) -> None:
+    """The label, the sentence overview and the chosen sentence's words.
+
+    A fragment: choosing another sentence (a click on its bar, or its number) reruns only this part, so the
+    input and the attribution panel below are not sent to the browser again.
+    """
+    sentence_map = next((m for m in result.maps if m.level == "sentence"), None)
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        label_section(result, text, baselines)
+    if sentence_map is not None:
+        selected = chosen_sentence(sentence_map, text)
+        with c2:
+            overview_section(sentence_map, selected)
+        words_section(result, sentence_map, shade)
+        top_section(result, sentence_map, shade)
+        full_text_section(result, sentence_map, shade)
+
+
+reading_section(result, text, baselines, shade)
 
 # ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
 from dashboard.components.attribution_panel import attribution_panel  # noqa: E402

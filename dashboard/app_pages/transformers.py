@@ -254,9 +254,21 @@ if not bundle.tokens:
     st.stop()
 st.caption(f"{len(bundle.tokens)} tokens · {len(bundle.layers)} layers × {len(bundle.heads)} heads = "
            f"{len(bundle.maps)} maps, computed once for this text.")
-view = st.radio("View", list(VIEWS), horizontal=True, key=VIEW_KEY)
-layer, head, token = choices(bundle)
-VIEWS[view](bundle, layer, head, token)
+
+
+@st.fragment
+def views_section(bundle: HeadBundle) -> None:
+    """The view, its layer / head / token and the view itself.
+
+    A fragment: choosing another view, head or token (or clicking a head in a chart) reruns only this part, so
+    the browser redraws only its charts, not the input, the notices and the attribution panel below.
+    """
+    view = st.radio("View", list(VIEWS), horizontal=True, key=VIEW_KEY)
+    layer, head, token = choices(bundle)
+    VIEWS[view](bundle, layer, head, token)
+
+
+views_section(bundle)
 
 # ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
 from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
