@@ -126,23 +126,32 @@ except InputError as exc:
 
 view = st.radio("View", VIEWS, horizontal=True)
 side = size // PATCH
-patch = None
-if view == "patch to patch":
-    for axis in ("row", "col"):   # keep the chosen patch inside the grid when the size changes
-        st.session_state[f"vit-{axis}"] = min(st.session_state.get(f"vit-{axis}", side // 2), side - 1)
-    picked = (st.session_state.get("vit-pick") or {}).get("selection", {}).get("points", [])
-    # the patch markers are the overlay's third trace, one per patch in row-major order
-    point = next((p for p in picked if p.get("curve_number") == 2 and "point_index" in p), None)
-    if point is not None and point != st.session_state.get("vit-pick-last"):
-        st.session_state["vit-pick-last"] = point            # apply a click once, then let the inputs rule
-        index = int(point["point_index"])
-        st.session_state["vit-row"], st.session_state["vit-col"] = (min(index // side, side - 1),
-                                                                    min(index % side, side - 1))
-    patch = (st.session_state["vit-row"], st.session_state["vit-col"])
-# the rollout's first layer comes from its slider (drawn further down; its value from the last run)
-if int(st.session_state.get("vit-roll-start", 0)) >= vit.layers:   # a model with fewer layers was picked
-    del st.session_state["vit-roll-start"]
-start = int(st.session_state.get("vit-roll-start", rollout_start(vit.layers))) if view == "rollout" else 0
+
+
+def model_inputs(view: str, side: int, layers: int) -> tuple[tuple[int, int] | None, int]:
+    """What the model call needs from the view's own controls: the query patch (patch to patch; a click on the
+    photo is applied once, then the row and column inputs rule) and the rollout's first layer."""
+    patch = None
+    if view == "patch to patch":
+        for axis in ("row", "col"):   # keep the chosen patch inside the grid when the size changes
+            st.session_state[f"vit-{axis}"] = min(st.session_state.get(f"vit-{axis}", side // 2), side - 1)
+        picked = (st.session_state.get("vit-pick") or {}).get("selection", {}).get("points", [])
+        # the patch markers are the overlay's third trace, one per patch in row-major order
+        point = next((p for p in picked if p.get("curve_number") == 2 and "point_index" in p), None)
+        if point is not None and point != st.session_state.get("vit-pick-last"):
+            st.session_state["vit-pick-last"] = point
+            index = int(point["point_index"])
+            st.session_state["vit-row"], st.session_state["vit-col"] = (min(index // side, side - 1),
+                                                                        min(index % side, side - 1))
+        patch = (st.session_state["vit-row"], st.session_state["vit-col"])
+    # the rollout's first layer comes from its slider (drawn further down; its value from the last run)
+    if int(st.session_state.get("vit-roll-start", 0)) >= layers:   # a model with fewer layers was picked
+        del st.session_state["vit-roll-start"]
+    start = int(st.session_state.get("vit-roll-start", rollout_start(layers))) if view == "rollout" else 0
+    return patch, start
+
+
+patch, start = model_inputs(view, side, vit.layers)
 try:
     result, seconds = _attention(spec.id, data, size, patch, start)
 except InputError as exc:
@@ -173,7 +182,12 @@ def one_map(amap, key: str, title: str | None = None, marked: tuple[int, int] | 
     export_buttons(amap, fig, key=key)
 
 
-with main:
+@st.fragment
+def main_view(result: Explanation, view: str, patch: tuple[int, int] | None, start: int) -> None:
+    """The chosen view of the maps. A fragment: another layer or head redraws only this column; a control that
+    changes the model call (the query patch, the rollout's first layer) reruns the whole page."""
+    if model_inputs(view, side, n_layers) != (patch, start):
+        st.rerun(scope="app")
     layers = list(range(n_layers))
     heads = list(range(n_heads))
     # open on the most concentrated [CLS] head without a one-patch artefact (attention_core.informative)
@@ -245,6 +259,10 @@ with main:
         strip = figure_of(grid_small_multiples, image,
                               rows, 6, [f"layer {m.layer}" for m in rows], patch=patch)
         show_figure(strip, key="vit-patch-strip")
+
+
+with main:
+    main_view(result, view, patch, start)
 
 with side_col:
     st.markdown("##### Evidence, not attention")

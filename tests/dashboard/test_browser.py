@@ -270,3 +270,49 @@ def test_dataset_atlas_head_scatter_click_opens_that_head(browser_page):
     assert after != before, after
     _tall_screenshot(page, "dataset-head-click.png", 2400)
     assert not errors, errors
+
+
+# ---- the reader's most frequent change on a page (another head, word, layer or sentence) reruns only its view ----
+# The browser asks for a fragment rerun (``BackMsg.rerun_script.fragment_id`` set), not the whole page's, so the
+# input, the notices and the attribution panel are neither recomputed nor sent again.
+FRAGMENT_PAGES = {"transformers", "document", "caption", "vision"}
+
+
+def _reruns(frames: list[bytes]) -> list:
+    """The rerun requests among the frames the browser sent."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    out = []
+    for payload in frames:
+        msg = BackMsg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:
+            continue
+        if msg.WhichOneof("type") == "rerun_script":
+            out.append(msg.rerun_script)
+    return out
+
+
+def test_each_declared_view_change_reruns_only_its_fragment(browser_page, vit_cache):
+    from benchmarks.dashboard import CASES, _browser_action
+    cases = [c for c in CASES if c.scope == "view"]
+    assert {c.url for c in cases} == FRAGMENT_PAGES      # every page declaring an interaction draws it as a fragment
+    url, page, errors = browser_page
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framesent", lambda payload: sent.append(bytes(payload)) if isinstance(payload, (bytes, bytearray)) else None))
+    for case in cases:
+        page.goto(f"{url}/{case.url}")
+        wait_for_idle(page, timeout_ms=180_000)
+        before = len(sent)
+        _browser_action(page, case, 0)()
+        wait_for_idle(page)
+        reruns = _reruns(sent[before:])
+        assert reruns, f"{case.url}: changing {case.label!r} sent no rerun"
+        assert all(r.fragment_id for r in reruns), f"{case.url}: {case.label!r} reran the whole page"
+        assert page.locator("[data-testid='stException']").count() == 0, case.url
+        if case.kind == "selectbox":                     # the view did change: the widget holds the new value
+            box = page.locator("[data-testid='stSelectbox']", has_text=case.label).first
+            shown = box.locator("input").input_value() or box.inner_text()
+            assert str(case.values[0]) in shown, (case.url, shown)
+    assert not errors, errors
