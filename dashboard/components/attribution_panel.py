@@ -221,9 +221,9 @@ def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[
     else:
         _classifier_maps(comp, methods, k, key)
     _erasure_section(model_id, text, tuple(methods), opts, k, kind, key, comp, inp)
-    if kind == "classifier":   # ERASER and the weight interventions for this input (issue 21)
-        from .eraser_panel import eraser_panel
-        eraser_panel(model_id, text, tuple(methods), opts, key, comp, inp)
+    # ERASER and the weight interventions for this input (issue 21): classifiers and translators
+    from .eraser_panel import eraser_panel
+    eraser_panel(model_id, text, tuple(methods), opts, key, comp, inp, kind=kind)
     _timing(comp)
     _test_set_section(model_id)
 

@@ -17,8 +17,9 @@ import atexit
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Iterator
 
 import streamlit as st
 
@@ -80,6 +81,26 @@ class Job:
         self.fraction = min(max(float(fraction), 0.0), 1.0)
         self.note = note or self.note
         self.check()
+
+
+@contextmanager
+def counted_passes(model: Any, job: Job, total: int, note: str) -> Iterator[None]:
+    """While active, every forward pass of ``model`` (a torch module) in this thread reports progress to ``job``
+    — the examples it runs out of about ``total`` — and is a cancellation point. Other threads (sessions sharing
+    the model) are not counted."""
+    owner, seen = threading.get_ident(), [0]
+
+    def tick(module: Any, args: tuple) -> None:
+        if threading.get_ident() == owner:
+            first = args[0] if args else None
+            seen[0] += int(first.shape[0]) if hasattr(first, "shape") and first.dim() else 1
+            job.report(min(0.99, seen[0] / max(total, 1)), f"{note}: {seen[0]:,} of about {total:,} model runs")
+
+    handle = model.register_forward_pre_hook(tick)
+    try:
+        yield
+    finally:
+        handle.remove()
 
 
 _results: "OrderedDict[Hashable, Any]" = OrderedDict()

@@ -149,3 +149,26 @@ def layer_lines(per_layer: dict[str, list[float]], title: str) -> go.Figure:
     fig.update_layout(title=safe(title, 90), xaxis=dict(title="layer", dtick=1), yaxis=dict(title="Spearman ρ",
                       range=[-1, 1]), height=320, margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def eraser_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> go.Figure:
+    """ERASER's curves for one input: per ranking, comprehensiveness (left) and sufficiency (right) ``[K]``
+    over k % of the tokens (:data:`attention_core.attribution.eraser.BINS`)."""
+    from attention_core.attribution.eraser import BINS
+    ks = [100 * k for k in BINS]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("comprehensiveness ↑ (top k % removed)",
+                                                        "sufficiency ↓ (only the top k % kept)"))
+    palette = ["#268bd2", "#dc322f", "#859900", "#b58900", "#6c71c4", "#2aa198"]
+    for i, (name, (comp, suff)) in enumerate(curves.items()):
+        colour = "#93a1a1" if name == "random" else palette[i % len(palette)]
+        dash = "dot" if name == "random" else "solid"
+        for col, values in ((1, comp), (2, suff)):
+            fig.add_trace(go.Scatter(x=ks, y=list(values), mode="lines+markers", name=safe(name), legendgroup=name,
+                                     showlegend=col == 1, line=dict(color=colour, dash=dash),
+                                     hovertemplate="k = %{x:.0f} %: %{y:.3g}<extra>" + safe(name) + "</extra>"),
+                          row=1, col=col)
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="k (share of tokens)")
+    fig.update_yaxes(title="drop in p", row=1, col=1)
+    fig.update_layout(title=safe(title, 90), height=340, margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
