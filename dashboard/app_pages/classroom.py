@@ -12,12 +12,16 @@ import streamlit as st
 
 from attention_core.inputs import InputError, clean_text
 from attention_core.lessons import choice_labels
-from dashboard.components import figure_of, large_fonts, md_escape, show_figure
+from attention_core.budget import budget
+from dashboard.components import Job, figure_of, in_background, large_fonts, md_escape, model, show_figure
+from dashboard.components.background import counted_passes
+from dashboard.components.tables import for_people, show_table
 from dashboard.components import shared_lesson as lesson
 from dashboard.components.class_access import class_store
 from dashboard.components.class_student import join_form, student_view
 from dashboard.components.class_teacher import start_form, teacher_view
 from dashboard.views import document_html, heatmap, hop_overlap
+from dashboard.views.attribution_views import eraser_figure
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
 DEFAULT_WORDS = "the cat sat on the mat"
@@ -390,10 +394,42 @@ def step_explanation(ex: Example) -> None:
                 f"- Most **relied on**: *{md_escape(ev.tokens[top_rel])}* — remove it and the model says "
                 f"**{md_escape(ev.relied_after[0])}** ({ev.relied_after[1]:.2f}).\n"
                 f"- Rank agreement of the two bars: Kendall τ = {ev.tau:.2f} (1 = same order, 0 = unrelated).")
+    _faithfulness(text, ev.decision)
     st.caption("Attention weights are computed *before* the classifier reads them, so a large weight can go to "
                "a word whose information the model did not need (or that other words already carry). "
                "Attribution and erasure ask the output instead. The Document, Self-attention hops, Translate and "
                "Transformers pages show both for any input, and the model cards give test-set tables.")
+
+
+def _faithfulness_work(text: str) -> Callable[[Job], lesson.Faithfulness]:
+    """ERASER for the step's snippet as background work (progress at every model run, cancellable)."""
+    explainer = model("sentence/lin-nopenalty")      # loaded here, in the script thread (a shared resource)
+
+    def work(job: Job) -> lesson.Faithfulness:
+        with counted_passes(explainer.model, job, 40, "removing tokens"):
+            return lesson.attention_faithfulness(text)
+    return work
+
+
+def _faithfulness(text: str, decision: str) -> None:
+    """Comprehensiveness and sufficiency of attention vs gradient × input vs random for the step's snippet."""
+    st.markdown("**Measured as the field does** (ERASER, DeYoung et al. 2020): remove the top k % of the words "
+                "by a ranking and see how far p(decision) drops (**comprehensiveness**, higher = the ranking found "
+                "what the decision uses); keep only them and see how far it drops (**sufficiency**, lower = they "
+                "carry the decision). Attention against gradient × input and a random order.")
+    f, error = in_background("lesson-eraser", ("lesson-eraser", text), _faithfulness_work(text),
+                             seconds=budget().seconds, label="Scoring attention, gradient and random")
+    if error:
+        st.error(f"The measures did not finish: {md_escape(error)}")
+        return
+    show_figure(figure_of(eraser_figure, f.curves, f"p({decision}) = {for_people(f.full)}; removal: "
+                          f"{'delete' if f.operator == 'delete' else '[UNK] in place'}"), key="lesson-evidence-eraser")
+    rows = [{"ranking": name, "comprehensiveness (AOPC) ↑": f.aopc(name)[0],
+             "sufficiency (AOPC) ↓": f.aopc(name)[1]} for name in f.curves]
+    show_table(pd.DataFrame(rows), key="lesson-evidence-aopc")
+    best = max(rows, key=lambda r: r["comprehensiveness (AOPC) ↑"])["ranking"]
+    st.caption(f"On this snippet the most comprehensive ranking is **{best}**. A ranking no better than random "
+               "is not pointing at what the decision uses, however convincing its heatmap looks.")
 
 
 STEPS: list[tuple[str, Callable[[Example], None]]] = [
