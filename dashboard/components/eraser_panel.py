@@ -195,7 +195,7 @@ def eraser_panel(model_id: str, text: str, methods: tuple[str, ...], options: tu
     rows = done["eraser"]
     op = "delete" if "delete" in done["curves"] else next(iter(done["curves"]))
     show_figure(figure_of(eraser_figure, {n: c for n, c in done["curves"][op].items()},
-                          f"this input, removal: {REMOVAL[op]}"), key=f"{key}-eraser-curves")
+                          f"this input, removal: {REMOVAL[op]}"), key=f"{key}-attr-eraser-curves")
     show_table(pd.DataFrame(rows), key=f"{key}-eraser-table")
     # ranking names are ours, never the user's text
     st.caption(reading(rows, "p(decision)" if kind == "classifier" else "p(generated token)"))

@@ -38,7 +38,7 @@ def _trace(amap: AttentionMap, top: float, x: np.ndarray, y: np.ndarray, colorba
                       zmin=-top if attribution else 0.0, zmax=top,
                       colorscale=ATTRIBUTION_SCALE if attribution else ATTENTION_SCALE,
                       showscale=colorbar is not None, colorbar=colorbar or {},
-                      hovertemplate=f"%{{customdata[0]}} → %{{customdata[1]}}<br>{what}: %{{z:.3f}}<extra></extra>")
+                      hovertemplate=f"%{{customdata[0]}} → %{{customdata[1]}}<br>{what}: %{{z:.3g}}<extra></extra>")
 
 
 def short_name(amap: AttentionMap) -> str:
@@ -132,10 +132,10 @@ def erasure_bars(names: list[str], after: list[float], before: float, new_labels
     colours = ["#dc322f" if f else "#268bd2" for f in flipped]
     text = [f"→ {safe(l, 20)}" for l in new_labels]
     fig = go.Figure(go.Bar(x=[safe(n) for n in names], y=after, marker_color=colours, text=text,
-                           textposition="outside", hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+                           textposition="outside", hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     fig.add_hline(y=before, line=dict(color="#586e75", dash="dash"))
     fig.update_layout(title=f"p({safe(decision, 30)}) after removing {k} token{'s' if k != 1 else ''} "
-                            f"(dashed: {before:.2f} before)",
+                            f"(dashed: {before:.3g} before)",
                       yaxis=dict(range=[0, 1.15], title="probability"), height=330,
                       margin=dict(l=10, r=10, t=40, b=10))
     return fig
