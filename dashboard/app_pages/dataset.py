@@ -395,7 +395,8 @@ if translators:
     if points["bleu"].notna().any() and points["aer"].isna().all():
         st.header("Translation quality vs attention entropy")
         st.caption("One point per verse and mechanism: sentence BLEU (sacrebleu, lowercased) against the mean "
-                   "entropy of the attention rows. Select points (lasso or click) to list them.")
+                   "entropy of the attention rows. Click a point to list it, or pick the lasso or box in the chart's "
+                   "toolbar to list several.")
         event = st.plotly_chart(bleu_entropy_figure(points), key="atlas-bleu", on_select="rerun",
                                 selection_mode=("points", "box", "lasso"), width="stretch")
         chosen = selected_points(event)

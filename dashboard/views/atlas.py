@@ -76,5 +76,5 @@ def bleu_entropy_figure(points: pd.DataFrame, x: str = "entropy") -> go.Figure:
                           + " %{x:.3g}<br>BLEU %{y:.3g}<extra></extra>"))
     fig.update_layout(title="Sentence BLEU vs attention entropy (select points to list them)", height=460,
                       margin=dict(l=10, r=10, t=40, b=10), xaxis_title=f"mean row {x} (nats)" if x == "entropy"
-                      else x, yaxis_title="sentence BLEU", dragmode="lasso")
+                      else x, yaxis_title="sentence BLEU")   # no dragmode: Streamlit keeps clicks selecting
     return fig

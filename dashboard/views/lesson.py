@@ -85,6 +85,8 @@ def region_grid(image, regions: int, chosen: int | None = None, height: int = 42
                                 text=[str(n) for _, _, n in centres], customdata=[n for _, _, n in centres],
                                 textfont=dict(size=16, color="white"),
                                 marker=dict(size=34, color="rgba(0,0,0,0.35)", line=dict(width=0)),
+                                # after a click Plotly dims the other points: keep their numbers readable
+                                unselected=dict(marker=dict(opacity=0.6), textfont=dict(color="white")),
                                 hovertemplate="region %{customdata}<extra></extra>", showlegend=False)])
     for i in range(1, regions):
         fig.add_shape(type="line", x0=i * step, x1=i * step, y0=0, y1=VIEW_SIZE, line=dict(color="white", width=1))
