@@ -106,8 +106,9 @@ def distance_heatmap(profiles: AttentionMap, selected: str | None = None) -> go.
                       line=dict(color="#dc322f", width=2))
     fig.update_layout(
         title=dict(text="Where each head looks: share of attention at offset j − i (0 = itself, −1 = previous "
-                        "token; the end columns pool everything farther away)", font=dict(size=13)),
-        height=120 + 9 * len(rows), margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
+                        "token; the end columns pool everything farther away)", font=dict(size=13),
+                   y=1.0, yref="container", yanchor="top", pad=dict(t=10)),   # above the offsets on top
+        height=150 + 9 * len(rows), margin=dict(l=10, r=10, t=80, b=10), plot_bgcolor="white",
         yaxis=dict(autorange="reversed", tickfont_size=8),
         xaxis=dict(side="top", tickfont_size=10, type="category"),   # "−1", "+2" would read as numbers
         clickmode="event+select")

@@ -157,18 +157,21 @@ def test_presentation_mode_enlarges_text_and_keeps_headings_larger(browser_page)
     page.goto(f"{url}/classroom")
     wait_for_idle(page, timeout_ms=180_000)
 
-    def sizes() -> tuple[float, float]:
+    def sizes() -> tuple[float, float, float]:
         size = "e => parseFloat(getComputedStyle(e).fontSize)"
         return (page.locator("h1 span").first.evaluate(size),
-                page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(size))
+                page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(size),
+                page.locator(".js-plotly-plot .xtick text").first.evaluate(size))   # Streamlit's chart theme
 
-    title_before, body_before = sizes()
+    title_before, body_before, ticks_before = sizes()
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()
     wait_for_idle(page)
     page.wait_for_timeout(300)
-    title_after, body_after = sizes()
-    assert body_after > body_before * 1.1
+    title_after, body_after, ticks_after = sizes()
+    assert body_after > body_before * 1.1 and ticks_after > ticks_before * 1.2
     assert title_after > 1.8 * body_after
+    names = page.locator("[data-testid='stSidebarNav'] span", has_text="Vision transformer").first  # not cut off
+    assert names.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
     wait_for_idle(page)
 
