@@ -84,11 +84,11 @@ class Job:
 
 
 @contextmanager
-def counted_passes(model: Any, job: Job, total: int, note: str) -> Iterator[None]:
+def counted_passes(model: Any, job: Job, total: int, note: str, before: int = 0) -> Iterator[None]:
     """While active, every forward pass of ``model`` (a torch module) in this thread reports progress to ``job``
-    — the examples it runs out of about ``total`` — and is a cancellation point. Other threads (sessions sharing
-    the model) are not counted."""
-    owner, seen = threading.get_ident(), [0]
+    — the examples it runs, after ``before`` already run, out of about ``total`` — and is a cancellation point.
+    Other threads (sessions sharing the model) are not counted."""
+    owner, seen = threading.get_ident(), [before]
 
     def tick(module: Any, args: tuple) -> None:
         if threading.get_ident() == owner:

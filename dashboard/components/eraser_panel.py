@@ -59,14 +59,16 @@ def operators_of(inp: Any) -> tuple[str, ...]:
     return tuple(op for op in OPERATORS if op != "delete" or inp.deleted is not None)
 
 
-def eraser_rows(inp: Any, ranks: dict[str, np.ndarray]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def eraser_rows(inp: Any, ranks: dict[str, np.ndarray], operators: tuple[str, ...] | None = None,
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One row per removal operator × ranking (AOPC comprehensiveness and sufficiency, comprehensiveness per k)
     and the curves per operator and ranking ``{op: {ranking: (comp [K], suff [K])}}`` — a translator's generated
-    tokens averaged bin by bin (:func:`attention_core.attribution.heldout_eraser.example_record`)."""
+    tokens averaged bin by bin (:func:`attention_core.attribution.heldout_eraser.example_record`); ``operators``:
+    the removal operators (default: every one the input allows)."""
     from attention_core.attribution.eraser import BINS
     from attention_core.attribution.heldout_eraser import example_record
     from attention_core.attribution.rankings import Ranked
-    rec = example_record(Ranked(inp, ranks, {"n": int(inp.attributable.sum())}), 0, operators_of(inp))
+    rec = example_record(Ranked(inp, ranks, {"n": int(inp.attributable.sum())}), 0, operators or operators_of(inp))
     rows, curves = [], {}
     for op, by_name in rec["curves"].items():
         for name, c in by_name.items():
@@ -78,10 +80,10 @@ def eraser_rows(inp: Any, ranks: dict[str, np.ndarray]) -> tuple[list[dict[str, 
     return rows, curves
 
 
-def passes_for_eraser(inp: Any, ranks: int) -> int:
+def passes_for_eraser(inp: Any, ranks: int, operators: int | None = None) -> int:
     """Examples the ERASER runs push through the model (for progress)."""
     from attention_core.attribution.eraser import BINS
-    return len(operators_of(inp)) * (1 + 2 * ranks * inp.rows * len(BINS))
+    return (operators or len(operators_of(inp))) * (1 + 2 * ranks * inp.rows * len(BINS))
 
 
 def passes_for_weights(rows: int, weights: int, layers: int = 1) -> int:
@@ -221,3 +223,61 @@ def _heldout(model_id: str) -> None:
             if doc is not None:   # the docs' figure links do not resolve on a page
                 text = get_measure(name).markdown([doc])
                 st.markdown("\n".join(line for line in text.splitlines() if not line.startswith("![")))
+
+
+# ------------------------------------------------------------------------- every translator on a page at once
+def mechanisms_work(explainers: dict[str, Any], text: str, options: dict[str, Any]) -> Callable[[Job], list[dict]]:
+    """ERASER of attention vs a random ranking for every translator on the page (the delete operator), one
+    row per model, as background work: each model's forward passes report progress."""
+    from attention_core.attribution.rankings import random_ranking, translation_attention
+
+    def work(job: Job) -> list[dict[str, Any]]:
+        rows = []
+        for i, (model_id, explainer) in enumerate(explainers.items()):
+            job.report(i / len(explainers), f"{model_id.rsplit('/', 1)[-1]}: decoding")
+            inp = explainer.attribution_inputs(text, **options)
+            if int(inp.attributable.sum()) < 2:
+                continue
+            ranks = {"attention": translation_attention(explainer, inp), "random": random_ranking(inp, SEED)}
+            operator = operators_of(inp)[0]          # delete where the model can, else [UNK] in place
+            each = passes_for_eraser(inp, len(ranks), 1)   # about the same for every model of the page
+            with counted_passes(explainer.model, job, each * len(explainers),
+                                f"{model_id.rsplit('/', 1)[-1]}: removing tokens", before=each * i):
+                found, _ = eraser_rows(inp, ranks, (operator,))
+            by = {(r["removal"], r["ranking"]): r for r in found}
+            op = REMOVAL[operator]
+            rows.append({"model": model_id, "generated tokens": inp.rows,
+                         "comprehensiveness: attention ↑": by[(op, "attention")][COMP],
+                         "comprehensiveness: random": by[(op, "random")][COMP],
+                         "sufficiency: attention ↓": by[(op, "attention")][SUFF],
+                         "sufficiency: random": by[(op, "random")][SUFF], "removal": op})
+        return rows
+
+    return work
+
+
+def mechanisms_panel(model_ids: list[str], text: str, key: str, **options: Any) -> None:
+    """One table: each translator's attention scored by ERASER against a random ranking on the page's sentence
+    (generated tokens averaged), so the mechanisms can be compared on the user's own input."""
+    from .model_access import model
+    st.markdown("**Does each translator's attention point at what it uses?** ERASER on this sentence, per "
+                "generated token (teacher-forced on the model's own translation) and averaged: removing the top "
+                "k % of source tokens by attention should lower the token's probability more than removing as "
+                "many at random (comprehensiveness), and keeping only them should lower it less (sufficiency); "
+                "AOPC over k = 1, 5, 10, 20, 50 %.")
+    explainers = {mid: model(mid) for mid in model_ids}    # loaded here, in the script thread
+    rows, error = in_background(f"{key}-mechanisms", ("eraser-mechanisms", tuple(model_ids), text,
+                                                      tuple(sorted(options.items()))),
+                                mechanisms_work(explainers, text, options), seconds=budget().seconds,
+                                label="Scoring each translator's attention (ERASER)")
+    if error:
+        st.error(f"The comparison did not finish: {md_escape(error)}")
+    elif rows:
+        frame = pd.DataFrame(rows)
+        frame["model"] = frame["model"].str.rsplit("/", n=1).str[-1]
+        show_table(frame, key=f"{key}-mechanisms-table")
+        better = [r["model"].rsplit("/", 1)[-1] for r in rows
+                  if r["comprehensiveness: attention ↑"] > r["comprehensiveness: random"]]
+        st.caption(f"Attention beats random on comprehensiveness for {len(better)} of {len(rows)} models on this "
+                   "sentence (one sentence: no interval; the model cards give the held-out tables). Gradient and "
+                   "leave-one-out rankings and the weight interventions for one model are in the panel below.")

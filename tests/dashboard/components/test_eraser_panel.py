@@ -55,6 +55,8 @@ def test_the_translate_page_scores_the_users_sentence_per_generated_token():
     assert set(eraser["ranking"]) == {"attention", "gradient × input", "leave-one-out", "random"}
     assert eraser["comprehensiveness (AOPC) ↑"].between(-1, 1).all()
     assert any("eraser-curves" in el.proto.id for el in at.get("plotly_chart"))
+    (each,) = [v for v in frames if "comprehensiveness: attention ↑" in v.columns]       # every translator shown
+    assert list(each["model"]) == ["luong-dot"] and each["comprehensiveness: random"].between(-1, 1).all()
     (weights,) = [v for v in frames if "flips: top weight zeroed" in v.columns]
     n = weights["generated tokens"].iloc[0]
     assert n >= 1 and weights["flips: top weight zeroed"].iloc[0].endswith(f"of {n}")
