@@ -385,7 +385,7 @@ def step_explanation(ex: Example) -> None:
         show_figure(bars(ev.attention, ev.tokens, "Attention (mean of the 4 hops)", y_range=(0, 1.05)),
                     key="lesson-evidence-attention")
     with right:
-        show_figure(bars(ev.removal, ev.tokens, f"Drop in p({ev.decision}) when the word is removed",
+        show_figure(bars(ev.removal, ev.tokens, f"Drop in p({ev.decision}) without the word",
                          color="#dc322f"), key="lesson-evidence-removal")
     top_att, top_rel = int(np.argmax(ev.attention)), int(np.argmax(ev.removal))
     st.markdown(f"- Most **attended**: *{md_escape(ev.tokens[top_att])}* — remove it and the model says "

@@ -103,7 +103,7 @@ class SharedFigure(go.Figure):
             return self._large
 
 
-LARGE = 1.5     # presentation mode: every text of a figure this many times its normal size
+LARGE = 1.3     # presentation mode: annotations (subplot titles, notes) this many times their normal size
 
 
 def enlarged(fig: go.Figure) -> go.Figure:

@@ -156,8 +156,7 @@ def eraser_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) 
     over k % of the tokens (:data:`attention_core.attribution.eraser.BINS`)."""
     from attention_core.attribution.eraser import BINS
     ks = [100 * k for k in BINS]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("comprehensiveness ↑ (top k % removed)",
-                                                        "sufficiency ↓ (only the top k % kept)"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("comprehensiveness ↑", "sufficiency ↓"))
     palette = ["#268bd2", "#dc322f", "#859900", "#b58900", "#6c71c4", "#2aa198"]
     for i, (name, (comp, suff)) in enumerate(curves.items()):
         colour = "#93a1a1" if name == "random" else palette[i % len(palette)]
@@ -167,7 +166,8 @@ def eraser_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) 
                                      showlegend=col == 1, line=dict(color=colour, dash=dash),
                                      hovertemplate="k = %{x:.0f} %: %{y:.3g}<extra>" + safe(name) + "</extra>"),
                           row=1, col=col)
-    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="k (share of tokens)")
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="top k % removed", col=1)
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="only the top k % kept", col=2)
     fig.update_yaxes(title="drop in p", row=1, col=1)
     fig.update_layout(title=safe(title, 90), height=340, margin=dict(l=10, r=10, t=70, b=10),
                       legend=dict(orientation="h", y=-0.3))
