@@ -226,7 +226,7 @@ def _heldout(model_id: str) -> None:
 
 
 # ------------------------------------------------------------------------- every translator on a page at once
-def mechanisms_work(explainers: dict[str, Any], text: str, options: dict[str, Any]) -> Callable[[Job], list[dict]]:
+def translators_work(explainers: dict[str, Any], text: str, options: dict[str, Any]) -> Callable[[Job], list[dict]]:
     """ERASER of attention vs a random ranking for every translator on the page (the delete operator), one
     row per model, as background work: each model's forward passes report progress."""
     from attention_core.attribution.rankings import random_ranking, translation_attention
@@ -256,7 +256,7 @@ def mechanisms_work(explainers: dict[str, Any], text: str, options: dict[str, An
     return work
 
 
-def mechanisms_panel(model_ids: list[str], text: str, key: str, **options: Any) -> None:
+def translators_panel(model_ids: list[str], text: str, key: str, **options: Any) -> None:
     """One table: each translator's attention scored by ERASER against a random ranking on the page's sentence
     (generated tokens averaged), so the mechanisms can be compared on the user's own input."""
     from .model_access import model
@@ -268,7 +268,7 @@ def mechanisms_panel(model_ids: list[str], text: str, key: str, **options: Any) 
     explainers = {mid: model(mid) for mid in model_ids}    # loaded here, in the script thread
     rows, error = in_background(f"{key}-mechanisms", ("eraser-mechanisms", tuple(model_ids), text,
                                                       tuple(sorted(options.items()))),
-                                mechanisms_work(explainers, text, options), seconds=budget().seconds,
+                                translators_work(explainers, text, options), seconds=budget().seconds,
                                 label="Scoring each translator's attention (ERASER)")
     if error:
         st.error(f"The comparison did not finish: {md_escape(error)}")
@@ -278,6 +278,6 @@ def mechanisms_panel(model_ids: list[str], text: str, key: str, **options: Any) 
         show_table(frame, key=f"{key}-mechanisms-table")
         better = [r["model"].rsplit("/", 1)[-1] for r in rows
                   if r["comprehensiveness: attention ↑"] > r["comprehensiveness: random"]]
-        st.caption(f"Attention beats random on comprehensiveness for {len(better)} of {len(rows)} models on this "
+        st.caption(f"Attention's comprehensiveness is above random's for {len(better)} of {len(rows)} models on this "
                    "sentence (one sentence: no interval; the model cards give the held-out tables). Gradient and "
                    "leave-one-out rankings and the weight interventions for one model are in the panel below.")

@@ -170,5 +170,5 @@ def eraser_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) 
     fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="only the top k % kept", col=2)
     fig.update_yaxes(title="drop in p", row=1, col=1)
     fig.update_layout(title=safe(title, 90), height=340, margin=dict(l=10, r=10, t=70, b=10),
-                      legend=dict(orientation="h", y=-0.3))
+                      legend=dict(orientation="h", y=-0.42))   # below the axis titles, at any font size
     return fig
