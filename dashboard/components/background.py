@@ -181,8 +181,17 @@ def begin_run() -> None:
 
 def end_run() -> None:
     """Called when a full script run ends: work no slot asked for in it is cancelled (switched off, page left)."""
-    claimed = st.session_state.get(CLAIMED_KEY, set())
-    jobs = _jobs()
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+    try:
+        claimed = st.session_state.get(CLAIMED_KEY, set())
+        jobs = _jobs()
+    except StopException:
+        # the run ended in st.stop() (a page waiting for its work stops there): while that stop is pending the
+        # public session state raises StopException again, so read the state underneath it
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        state = get_script_run_ctx().session_state._state
+        claimed = state[CLAIMED_KEY] if CLAIMED_KEY in state else set()
+        jobs = state[JOBS_KEY] if JOBS_KEY in state else {}
     for slot in [s for s in jobs if s not in claimed]:
         jobs.pop(slot).cancel("the page no longer asks for it")
 
