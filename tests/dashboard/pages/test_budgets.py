@@ -78,6 +78,9 @@ def test_leaving_the_page_cancels_a_long_document_attribution(open_page):
     assert job.cancelled and job.reason == "the page no longer asks for it"
     assert job.done.wait(120), "the work stops at its next model run"
     assert not job.thread.is_alive() and not [j for j in _live() if j.key[1] == "document/han"]
+    for other in _live():                               # the Translate page's own work: not the next test's
+        other.cancel("test over")
+        other.done.wait(60)
 
 
 def test_switching_attribution_off_or_changing_the_text_cancels_it(open_page):
