@@ -157,3 +157,40 @@ def attention_or_evidence(text: str, model_id: str = "sentence/lin-nopenalty",
     agr = agreement(att, removal)
     return AttentionOrEvidence(model_id, list(inp.slots[0].keys), inp.target_labels[0], probability, att, removal,
                                agr.tau, agr.tau_p, after["attended"], after["relied"])
+
+
+@dataclass(frozen=True)
+class Faithfulness:
+    """ERASER on one input for the lesson: per ranking (attention, gradient × input, random), comprehensiveness
+    and sufficiency per bin ``[K]`` under one removal ``operator``; ``full`` is p(decision) on the whole input."""
+
+    model: str
+    operator: str
+    full: float
+    bins: tuple[float, ...]
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def aopc(self, ranking: str) -> tuple[float, float]:
+        """(comprehensiveness, sufficiency) of ``ranking`` averaged over the bins."""
+        comp, suff = self.curves[ranking]
+        return float(np.mean(comp)), float(np.mean(suff))
+
+
+LESSON_RANKINGS = {"attention: hop mean": "attention", "gradient × input": "gradient × input", "random": "random"}
+
+
+def attention_faithfulness(text: str, model_id: str = "sentence/lin-nopenalty") -> Faithfulness:
+    """Comprehensiveness and sufficiency (ERASER, :mod:`.attribution.eraser`) of attention (the hops' mean), of
+    gradient × input and of a seeded random ranking for ``text`` on ``model_id``; tokens deleted when the model
+    can delete them, else replaced by the unknown-word token."""
+    from .attribution.eraser import BINS
+    from .attribution.heldout_eraser import example_record
+    from .attribution.rankings import Ranked, classifier_rankings
+    from .models import load_model
+    ranked = classifier_rankings(load_model(model_id), text, 0, methods=("grad×input",))
+    scores = {LESSON_RANKINGS[name]: s for name, s in ranked.scores.items() if name in LESSON_RANKINGS}
+    operator = "delete" if ranked.inputs.deleted is not None else "unk"
+    rec = example_record(Ranked(ranked.inputs, scores, ranked.info), 0, (operator,))
+    curves = {name: (np.asarray(c["c"][0], dtype=float), np.asarray(c["s"][0], dtype=float))
+              for name, c in rec["curves"][operator].items()}
+    return Faithfulness(model_id, operator, float(rec["full"]), tuple(BINS), curves)

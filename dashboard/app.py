@@ -28,7 +28,10 @@ if large_fonts():
             " [data-testid='stMetricValue'], [data-testid='stMetricValue'] * { font-size: 3rem !important; }"
             " [data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * { font-size: 1.4rem !important; }"
             # HTML tables (st.table) and the data grid's cells where the grid reads CSS (its canvas does not)
-            " [data-testid='stTable'] td, [data-testid='stTable'] th { font-size: 1.25rem !important; }</style>")
+            " [data-testid='stTable'] td, [data-testid='stTable'] th { font-size: 1.25rem !important; }"
+            # the larger page names would be cut off ("Vision transfor…") in the sidebar's normal width
+            " section[data-testid='stSidebar'][data-collapsed='false'] { width: 22rem !important;"
+            " min-width: 22rem !important; }</style>")
 
 begin_run()
 try:

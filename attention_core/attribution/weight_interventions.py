@@ -24,7 +24,7 @@ import torch
 from scipy.spatial.distance import jensenshannon
 from torch import nn
 
-from ..mechanisms import replaced_weights
+from ..mechanisms import HookableWeights, replaced_weights
 from .erasure import flip_grid
 from .inputs import no_cudnn
 
@@ -44,6 +44,11 @@ class LayerWeights:
     gradient: np.ndarray
     probs: np.ndarray            # [C] the output on the unmodified input
     decision: int
+
+
+def hookable(model: nn.Module) -> bool:
+    """True when some attention layer of ``model`` takes the weight hook, so the interventions can act on it."""
+    return any(isinstance(m, HookableWeights) for m in model.modules())
 
 
 def without(masks: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]:

@@ -1,6 +1,7 @@
 """Caption: soft and hard attention of the Show-Attend-Tell decoders over the image, word by word."""
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.pages import CAPTION, IMAGE_EVIDENCE
@@ -15,6 +16,7 @@ from dashboard.components import (
     show_notices,
 )
 from dashboard.views import shared_zmax, word_strip
+from dashboard.components.tables import show_table
 
 FUNCTION_WORDS = {"a", "an", "the", "and", "at", "on", "in", "of", "to", "is"}
 
@@ -92,8 +94,7 @@ for spec in classifiers:
     c1, c2 = st.columns([1, 2])
     with c1:
         top = result.output.top()
-        st.dataframe({"class": [t[0] for t in top], "probability": [round(t[1], 3) for t in top]},
-                     hide_index=True)
+        show_table(pd.DataFrame({"class": [t[0] for t in top], "probability": [float(t[1]) for t in top]}))
         row = st.radio("Class", range(amap.shape[0]), format_func=lambda i: amap.queries[i],
                        key="imagenet-class")
     with c2:

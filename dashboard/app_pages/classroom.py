@@ -12,12 +12,16 @@ import streamlit as st
 
 from attention_core.inputs import InputError, clean_text
 from attention_core.lessons import choice_labels
-from dashboard.components import figure_of, large_fonts, md_escape, show_figure
+from attention_core.budget import budget
+from dashboard.components import Job, figure_of, in_background, large_fonts, md_escape, model, show_figure
+from dashboard.components.background import counted_passes
+from dashboard.components.tables import for_people, show_table
 from dashboard.components import shared_lesson as lesson
 from dashboard.components.class_access import class_store
 from dashboard.components.class_student import join_form, student_view
 from dashboard.components.class_teacher import start_form, teacher_view
 from dashboard.views import document_html, heatmap, hop_overlap
+from dashboard.views.attribution_views import eraser_figure
 from dashboard.views.lesson import arrows_2d, bars, local_window, vectors_2d
 
 DEFAULT_WORDS = "the cat sat on the mat"
@@ -210,8 +214,8 @@ def step_scores(ex: Example) -> None:
         st.caption("The matrices below are fixed random numbers here; in a real model they are learned.")
         for name, p in params.items():
             st.markdown(f"`{name}`")
-            st.dataframe(pd.DataFrame(p).round(2))
-    st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3)}), hide_index=True)
+            show_table(pd.DataFrame(p), hide_index=False)
+    show_table(pd.DataFrame({"word": ex.words, "score": values}))
     show_figure(figure_of(bars, values, ex.words, f"Scores ({score_name})"), key="lesson-scores")
 
 
@@ -236,10 +240,9 @@ def step_softmax(ex: Example) -> None:
                          "top word get?", bins, bins[min(int(top // 0.25), 3)]):
         return
     ex_values = np.exp(values / temp - (values / temp).max())
-    st.dataframe(pd.DataFrame({"word": ex.words, "score": np.round(values, 3),
-                               "exp(score/τ) (shifted)": np.round(ex_values, 4),
-                               "weight α": np.round(weights, 4)}), hide_index=True)
-    st.markdown(f"Sum of the weights: **{weights.sum():.4f}**")
+    show_table(pd.DataFrame({"word": ex.words, "score": values, "exp(score/τ) (shifted)": ex_values,
+                             "weight α": weights}))
+    st.markdown(f"Sum of the weights: **{for_people(weights.sum())}**")
     show_figure(figure_of(bars, weights, ex.words, "Attention weights α", y_range=(0, 1.1)),
                 key="lesson-weights")
 
@@ -257,10 +260,10 @@ def step_context(ex: Example) -> None:
     if not predict_first(f"context-{example_tag(ex)}", "Which word's vector will the context vector be "
                          "closest to?", labels, labels[nearest]):
         return
-    rows = pd.DataFrame(np.round(weights[:, None] * ex.vectors, 3), index=ex.words,
+    rows = pd.DataFrame(weights[:, None] * ex.vectors, index=ex.words,
                         columns=[f"α·d{i + 1}" for i in range(ex.dim)])
-    rows.loc["context c (sum)"] = np.round(context, 3)
-    st.dataframe(rows)
+    rows.loc["context c (sum)"] = context
+    show_table(rows, hide_index=False)
     if ex.dim == 2:
         show_figure(figure_of(arrows_2d, ex.vectors, weights, context, ex.words), key="lesson-arrows")
     else:
@@ -294,7 +297,7 @@ def step_local(ex: Example) -> None:
         shade = item.width if item.alignment != "predictive-topk" else lesson.LOCAL_LENGTH
         with col:
             show_figure(figure_of(local_window, item.content, item.final, item.center, shade,
-                                  f"{titles[item.alignment]}: p_t = {item.center:.2f}", sigma=item.sigma),
+                                  f"{titles[item.alignment]}: p_t = {for_people(item.center)}", sigma=item.sigma),
                         key=f"lesson-{item.alignment}")
     st.caption("Shaded: the window (clipped at the ends of the sentence). Red line: p_t. For local-p the light "
                "bars are the softmax inside the window, the dark bars the final weights after the Gaussian "
@@ -316,7 +319,7 @@ def step_hops(ex: Example) -> None:
     if not predict_first(f"hops-{example_tag(ex)}", "Which word will hop 1 attend to most?", labels,
                          labels[int(np.argmax(amap.weights[0]))]):
         return
-    st.metric("Penalty ‖AAᵀ − I‖²_F", f"{penalty:.3f}")
+    st.metric("Penalty ‖AAᵀ − I‖²_F", for_people(penalty))
     st.caption("W_s1 and W_s2 here are fixed random matrices (the slider makes the hops' rows of W_s2 alike); "
                "the hops of a trained model, with and without the penalty, are on the Self-attention hops page.")
     left, right = st.columns([3, 2])
@@ -371,7 +374,7 @@ def step_explanation(ex: Example) -> None:
                "A quiet, tender and surprisingly funny little movie."]
     text = st.selectbox("A review snippet", samples, key="lesson_evidence_text")
     ev = _evidence(text)
-    st.metric("The model's decision", f"{ev.decision} ({ev.probability:.2f})")
+    st.metric("The model's decision", f"{ev.decision} ({for_people(ev.probability)})")
     top = ev.tokens[int(np.argmax(ev.attention))]
     if not predict_first(f"evidence-{zlib.crc32(text.encode()):08x}", f"The model attends most to “{top}”. "
                          "Replace that word by the unknown-word token: will the decision flip?", ["yes", "no"],
@@ -382,18 +385,50 @@ def step_explanation(ex: Example) -> None:
         show_figure(bars(ev.attention, ev.tokens, "Attention (mean of the 4 hops)", y_range=(0, 1.05)),
                     key="lesson-evidence-attention")
     with right:
-        show_figure(bars(ev.removal, ev.tokens, f"Drop in p({ev.decision}) when the word is removed",
+        show_figure(bars(ev.removal, ev.tokens, f"Drop in p({ev.decision}) without the word",
                          color="#dc322f"), key="lesson-evidence-removal")
     top_att, top_rel = int(np.argmax(ev.attention)), int(np.argmax(ev.removal))
     st.markdown(f"- Most **attended**: *{md_escape(ev.tokens[top_att])}* — remove it and the model says "
-                f"**{md_escape(ev.attended_after[0])}** ({ev.attended_after[1]:.2f}).\n"
+                f"**{md_escape(ev.attended_after[0])}** ({for_people(ev.attended_after[1])}).\n"
                 f"- Most **relied on**: *{md_escape(ev.tokens[top_rel])}* — remove it and the model says "
-                f"**{md_escape(ev.relied_after[0])}** ({ev.relied_after[1]:.2f}).\n"
-                f"- Rank agreement of the two bars: Kendall τ = {ev.tau:.2f} (1 = same order, 0 = unrelated).")
+                f"**{md_escape(ev.relied_after[0])}** ({for_people(ev.relied_after[1])}).\n"
+                f"- Rank agreement of the two bars: Kendall τ = {for_people(ev.tau)} (1 = same order, 0 = unrelated).")
+    _faithfulness(text, ev.decision)
     st.caption("Attention weights are computed *before* the classifier reads them, so a large weight can go to "
                "a word whose information the model did not need (or that other words already carry). "
                "Attribution and erasure ask the output instead. The Document, Self-attention hops, Translate and "
                "Transformers pages show both for any input, and the model cards give test-set tables.")
+
+
+def _faithfulness_work(text: str) -> Callable[[Job], lesson.Faithfulness]:
+    """ERASER for the step's snippet as background work (progress at every model run, cancellable)."""
+    explainer = model("sentence/lin-nopenalty")      # loaded here, in the script thread (a shared resource)
+
+    def work(job: Job) -> lesson.Faithfulness:
+        with counted_passes(explainer.model, job, 40, "removing tokens"):
+            return lesson.attention_faithfulness(text)
+    return work
+
+
+def _faithfulness(text: str, decision: str) -> None:
+    """Comprehensiveness and sufficiency of attention vs gradient × input vs random for the step's snippet."""
+    st.markdown("**Measured as the field does** (ERASER, DeYoung et al. 2020): remove the top k % of the words "
+                "by a ranking and see how far p(decision) drops (**comprehensiveness**, higher = the ranking found "
+                "what the decision uses); keep only them and see how far it drops (**sufficiency**, lower = they "
+                "carry the decision). Attention against gradient × input and a random order.")
+    f, error = in_background("lesson-eraser", ("lesson-eraser", text), _faithfulness_work(text),
+                             seconds=budget().seconds, label="Scoring attention, gradient and random")
+    if error:
+        st.error(f"The measures did not finish: {md_escape(error)}")
+        return
+    show_figure(figure_of(eraser_figure, f.curves, f"p({decision}) = {for_people(f.full)}; removal: "
+                          f"{'delete' if f.operator == 'delete' else '[UNK] in place'}"), key="lesson-evidence-eraser")
+    rows = [{"ranking": name, "comprehensiveness (AOPC) ↑": f.aopc(name)[0],
+             "sufficiency (AOPC) ↓": f.aopc(name)[1]} for name in f.curves]
+    show_table(pd.DataFrame(rows), key="lesson-evidence-aopc")
+    best = max(rows, key=lambda r: r["comprehensiveness (AOPC) ↑"])["ranking"]
+    st.caption(f"On this snippet the most comprehensive ranking is **{best}**. A ranking no better than random "
+               "is not pointing at what the decision uses, however convincing its heatmap looks.")
 
 
 STEPS: list[tuple[str, Callable[[Example], None]]] = [

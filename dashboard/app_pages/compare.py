@@ -19,6 +19,7 @@ from dashboard.pages import TRANSLATE
 from dashboard.views import shared_zmax
 from dashboard.views.options import options_for
 from dashboard.views.select import default_view
+from dashboard.components.tables import show_table
 
 st.title("Compare")
 st.caption("Maps you add with “+ Compare” on any page (or upload as JSON) are drawn here on one colour "
@@ -79,9 +80,4 @@ for start in range(0, len(maps), 2):
             show_figure(figure_of(view, amap, **options_for(view, {"zmax": zmax})), key=f"compare-{key}")
 st.subheader("Statistics")
 table = summary_table(maps)
-numbers = table.select_dtypes("number").columns
-# for people: 3 significant digits, and float noise (an entropy of 1e-20) shown as the 0 it is
-values = table[numbers].astype(float)
-table[numbers] = values.where(values.isna() | (values.abs() >= 1e-9), 0.0)   # missing stays missing
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.3g") for c in numbers})
+show_table(table, width="stretch")   # for people: 3 significant digits, float noise shown as 0

@@ -18,6 +18,7 @@ from dashboard.components import (available, explain, fingerprint, labels_key, m
                                   slug)
 from dashboard.components.background import Cancelled, Failed, Job, in_background
 from dashboard.components.export_store import store_export
+from dashboard.components.tables import for_people, show_table
 from dashboard.pages import PageInfo, page_for
 from dashboard.views.atlas import aer_figure, bleu_entropy_figure, head_distance_figure, head_scatter, profile_figure
 
@@ -207,11 +208,7 @@ else:
         st.stop()
 
 summary = overview(folders)
-st.dataframe(summary, hide_index=True, width="stretch",
-             column_config={"accuracy": st.column_config.NumberColumn(format="%.3f"),
-                            "mean_entropy": st.column_config.NumberColumn(format="%.3f"),
-                            "mean_aer": st.column_config.NumberColumn(format="%.3f"),
-                            "mean_bleu": st.column_config.NumberColumn(format="%.1f")})
+show_table(summary, width="stretch")
 declared = {m: capabilities_of(m) for m in summary["model"]}
 
 
@@ -359,20 +356,20 @@ if encoders:
                 st.session_state["atlas-head-choice"] = f"L{layer}H{head}"
         label = st.selectbox("Head", atlas.labels, key="atlas-head-choice")
         row = table[table["label"] == label].iloc[0]
-        st.markdown(f"**{label}**: mean entropy {row['entropy']:.2f} nats · weight on [CLS]/[SEP] "
-                    f"{row['special_mass']:.2f} · on punctuation {row['punct_mass']:.2f} · "
-                    f"mean distance from the diagonal {row['diag_distance']:.2f} tokens")
+        st.markdown(f"**{label}**: mean entropy {for_people(row['entropy'])} nats · weight on [CLS]/[SEP] "
+                    f"{for_people(row['special_mass'])} · on punctuation {for_people(row['punct_mass'])} · "
+                    f"mean distance from the diagonal {for_people(row['diag_distance'])} tokens")
         order = st.radio("Inputs sorted by (lowest first)", ["entropy", "special_mass", "diag_distance"],
                          horizontal=True, key="atlas-heads-order")
         behind = head_examples(folders, model, int(row["layer"]), int(row["head"]), order)
-        st.dataframe(behind, hide_index=True, width="stretch")
+        show_table(behind, width="stretch")
         behind = behind.assign(model=model)
         choice = pick_example(behind, key="atlas-heads-example")
         if choice:
             map_index = int(row["map_index"])
             show_example(choice[0], choice[1], key="atlas-heads-ex", map_index=map_index)
         with st.expander("All heads"):
-            st.dataframe(table.drop(columns=["map_index"]), hide_index=True, width="stretch")
+            show_table(table.drop(columns=["map_index"]), width="stretch")
 
 # -- translation: AER per mechanism, BLEU vs entropy -------------------------------------------------
 translators = models_meeting(Needs(input=Input.TEXT, produces=Produces.TRANSLATION))
@@ -387,10 +384,10 @@ if translators:
         show_figure(aer_figure(aer), key="atlas-aer")
         means = aer.groupby("model", sort=False)["aer"].agg(["mean", "median", "count"])
         means["share perfect"] = aer.groupby("model", sort=False)["aer"].apply(lambda s: float((s == 0).mean()))
-        st.dataframe(means, width="stretch")
+        show_table(means, hide_index=False, width="stretch")
         model = st.selectbox("Worst-aligned examples of", list(means.index), key="atlas-aer-model")
         worst = aer[aer["model"] == model].sort_values(["aer", "example_index"], ascending=[False, True]).head(20)
-        st.dataframe(worst[["example_index", "aer", "input", "prediction", "target"]], hide_index=True,
+        show_table(worst[["example_index", "aer", "input", "prediction", "target"]],
                      width="stretch")
         choice = pick_example(worst, key="atlas-aer-example")
         if choice:
@@ -398,7 +395,8 @@ if translators:
     if points["bleu"].notna().any() and points["aer"].isna().all():
         st.header("Translation quality vs attention entropy")
         st.caption("One point per verse and mechanism: sentence BLEU (sacrebleu, lowercased) against the mean "
-                   "entropy of the attention rows. Select points (lasso or click) to list them.")
+                   "entropy of the attention rows. Click a point to list it, or pick the lasso or box in the chart's "
+                   "toolbar to list several.")
         event = st.plotly_chart(bleu_entropy_figure(points), key="atlas-bleu", on_select="rerun",
                                 selection_mode=("points", "box", "lasso"), width="stretch")
         chosen = selected_points(event)
@@ -411,8 +409,8 @@ if translators:
         else:
             st.caption("No selection: the 15 lowest-BLEU translations are listed.")
             shown = points.sort_values(["bleu", "example_index"]).head(15)
-        st.dataframe(shown[["model", "example_index", "bleu", "entropy", "input", "prediction", "target"]],
-                     hide_index=True, width="stretch")
+        show_table(shown[["model", "example_index", "bleu", "entropy", "input", "prediction", "target"]],
+                   width="stretch")
         choice = pick_example(shown, key="atlas-bleu-example")
         if choice:
             show_example(*choice, key="atlas-bleu-ex")

@@ -25,6 +25,7 @@ from dashboard.components import (
     text_input_block,
     unavailable_notice,
 )
+from dashboard.components.tables import for_people
 from dashboard.pages import DOCUMENT
 from dashboard.views import document_html
 from dashboard.views.document_views import class_bars, sentence_overview, word_bars
@@ -91,7 +92,7 @@ def words_section(result: Explanation, sentence_map: AttentionMap, shade: str) -
     number = c1.number_input(f"Sentence (1–{n})", 1, n, key=SENTENCE_KEY,
                              help="Or click a bar above")
     i = int(number) - 1
-    c2.markdown(f"**Sentence {i + 1}** · weight {sentence_map.weights[0, i]:.3f} "
+    c2.markdown(f"**Sentence {i + 1}** · weight {for_people(sentence_map.weights[0, i])} "
                 f"(rank {int((sentence_map.weights[0] > sentence_map.weights[0, i]).sum()) + 1} of {n})")
     word_maps = [m for m in result.maps if m.level == "word"]
     st.html(document_html(result.maps, word_scale=shade, only=[i]))

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from attention_core.models import list_models
+from dashboard.components.tables import show_table
 from dashboard.pages import PAGES, sections
 
 st.title("Attention Atlas")
@@ -23,7 +24,7 @@ st.subheader("Models on this machine")
 rows = [s.summary() for s in list_models()]
 if rows:
     frame = pd.DataFrame(rows)[["id", "task", "mechanism", "description", "shipped", "available", "problem"]]
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, width="stretch")
 else:
     st.info("No models are registered.")
 st.caption("Every map can be downloaded as CSV or JSON (the AttentionMap record) and every figure as "

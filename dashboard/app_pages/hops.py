@@ -13,6 +13,7 @@ from dashboard.components import (
     text_input_block,
     unavailable_notice,
 )
+from dashboard.components.tables import for_people
 from dashboard.pages import HOPS
 from dashboard.views import hop_overlap, hop_rows, shared_zmax
 
@@ -43,9 +44,9 @@ for model_id, result in results.items():
     st.subheader(md_escape(amap.label))
     c0, c1, c2 = st.columns(3)
     c0.metric("Prediction", output.label)
-    c1.metric("Probability", f"{output.confidence:.2f}")
+    c1.metric("Probability", for_people(output.confidence))
     if output.penalty is not None:
-        c2.metric("Penalty ‖AAᵀ − I‖² (Frobenius)", f"{output.penalty:.3f}")
+        c2.metric("Penalty ‖AAᵀ − I‖² (Frobenius)", for_people(output.penalty))
     show_notices(result)
     left, right = st.columns([3, 2])
     with left:

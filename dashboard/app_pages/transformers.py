@@ -34,6 +34,7 @@ from dashboard.views.head_lines import head_lines
 from dashboard.views.head_overview import distance_heatmap, head_grid
 from dashboard.views.token_view import token_heads
 from dashboard.views.transformer_views import head_view, model_view
+from dashboard.components.tables import for_people, show_table
 
 MAX_SIDE = 96       # a map with more tokens than this does not fit a screen: window it or pool it
 LAYER_SIDE = 64     # one layer's 12 small heatmaps: at most this many token spans a side
@@ -112,7 +113,7 @@ def overview_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None
     show_figure(figure_of(distance_heatmap, bundle.profiles, selected=f"L{layer} H{head}"), key="tf-distance",
                 on_select=lambda: _clicked_row("tf-distance"), selection_mode="points")
     with st.expander("The statistics as a table"):
-        st.dataframe(bundle.table.round(3), hide_index=True)
+        show_table(bundle.table)
 
 
 def one_head_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
@@ -133,7 +134,7 @@ def token_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
     mean_out = full_out.weights.mean(0)
     top = mean_out.argsort()[::-1][:8]
     st.caption("Averaged over all heads, it attends most to: " + " · ".join(
-        f"#{i} {md_escape(bundle.tokens[i])} ({mean_out[i]:.2f})" for i in top) + ".")
+        f"#{i} {md_escape(bundle.tokens[i])} ({for_people(mean_out[i])})" for i in top) + ".")
 
 
 def lines_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None:
@@ -243,8 +244,8 @@ if error:
 show_notices(bundle.result)
 output = bundle.result.output
 if isinstance(output, ClassDistribution):
-    st.markdown(f"**Prediction:** {md_escape(output.label)} ({output.confidence:.2f}) — "
-                + ", ".join(f"{md_escape(k)} {v:.2f}" for k, v in output.top(5)))
+    st.markdown(f"**Prediction:** {md_escape(output.label)} ({for_people(output.confidence)}) — "
+                + ", ".join(f"{md_escape(k)} {for_people(v)}" for k, v in output.top(5)))
 elif isinstance(output, Generation):
     st.markdown(f"**Continuation** ({output.new_tokens} new tokens, greedy): {md_escape(output.text) or '(nothing)'}")
     st.caption("The maps cover the prompt and the continuation: a causal model's row only looks left.")

@@ -82,6 +82,12 @@ if any(m is not None and m.centers is not None for m in shown.values()):
                "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "
                "so its rows sum to at most 1.")
 
-# ── Is this attention an explanation? Attribution beside attention (issue 12) ──────────────────────────────
+# ── Is this attention an explanation? ERASER for every mechanism (issue 21), attribution beside attention ───
+from attention_core.budget import attribution_cost, budget  # noqa: E402
 from dashboard.components.attribution_panel import attribution_panel  # noqa: E402
+from dashboard.components.eraser_panel import translators_panel  # noqa: E402
+cells = [(int(m.shape[0]), int(m.shape[1])) for m in shown.values() if m is not None]
+if attribution_cost(len(text), cells, []).over(budget()) is None:   # long inputs: on request, in the panel
+    st.divider()
+    translators_panel(list(results), text, key="translate", beam=beam)
 attribution_panel(results, text, key="translate", beam=beam)

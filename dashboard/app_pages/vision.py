@@ -26,6 +26,7 @@ from dashboard.components import (
     sanity_panel,
     show_figure,
 )
+from dashboard.components.tables import for_people
 from dashboard.pages import IMAGE_EVIDENCE, VISION
 from dashboard.views import image_overlay
 from dashboard.views.vit_views import grid_overlay, grid_small_multiples
@@ -163,7 +164,7 @@ except Exception as exc:   # a model failure must not take the page down
     st.stop()
 n_layers, n_heads = vit.layers, vit.heads
 if isinstance(result.output, ClassDistribution):
-    st.markdown(f"**Prediction:** {md_escape(result.output.label)} ({result.output.confidence:.2f})")
+    st.markdown(f"**Prediction:** {md_escape(result.output.label)} ({for_people(result.output.confidence)})")
 tokens = getattr(result.output, "tokens", side * side + 1)
 st.caption(f"{md_escape(name)} at {size} px: {side}×{side} patches + [CLS] = {tokens} tokens; {n_layers} layers × "
            f"{n_heads} heads of {tokens}×{tokens} attention computed in {seconds:.2f} s (kept for reruns).")
@@ -176,8 +177,8 @@ def one_map(amap, key: str, title: str | None = None, marked: tuple[int, int] | 
     fig = figure_of(grid_overlay, image, amap,
                         title=title, patch=marked)
     show_figure(fig, key=key)
-    st.caption(f"Weight on [CLS] itself (left out of the map): {amap.meta['cls_mass']:.3f} · "
-               f"largest patch weight {amap.weights.max():.3f}")
+    st.caption(f"Weight on [CLS] itself (left out of the map): {for_people(amap.meta['cls_mass'])} · "
+               f"largest patch weight {for_people(amap.weights.max())}")
     sanity_panel(amap)
     export_buttons(amap, fig, key=key)
 
@@ -253,7 +254,7 @@ def main_view(result: Explanation, view: str, patch: tuple[int, int] | None, sta
         fig = figure_of(grid_overlay, image, amap, patch=patch)
         st.plotly_chart(fig, key="vit-pick", on_select="rerun", selection_mode="points", width="stretch",
                         config={"displaylogo": False})
-        st.caption(f"Weight on [CLS]: {amap.meta['cls_mass']:.3f} · largest patch weight {amap.weights.max():.3f}")
+        st.caption(f"Weight on [CLS]: {for_people(amap.meta['cls_mass'])} · largest patch weight {for_people(amap.weights.max())}")
         sanity_panel(amap)
         export_buttons(amap, fig, key=f"vit-patch-{patch[0]}-{patch[1]}-L{layer}-{head}")
         strip = figure_of(grid_small_multiples, image,
@@ -278,7 +279,7 @@ with side_col:
             del st.session_state["vit-cam-class"]
         refresh_choice("vit-cam-class")   # another photo: same class indices, new class names
         row = st.selectbox("Class", range(cam.shape[0]), format_func=lambda i: f"{cam.queries[i]} "
-                           f"({evidence.output.top()[i][1]:.2f})", key="vit-cam-class")
+                           f"({for_people(evidence.output.top()[i][1])})", key="vit-cam-class")
         fig = figure_of(image_overlay, image, cam, row,
                             title=f"Evidence (CAM), not attention · {cam.queries[row]}", height=320)
         show_figure(fig, key="vit-cam")

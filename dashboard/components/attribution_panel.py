@@ -28,6 +28,7 @@ from .background import Job, in_background
 from .figures import figure_of, show_figure
 from .model_access import labels_key, model, problem
 from .presentation import md_escape
+from .tables import for_people, show_table
 
 METHOD_LABELS = {"integrated-gradients": "Integrated gradients", "grad×input": "Gradient × input",
                  "leave-one-out": "Leave-one-out"}
@@ -221,9 +222,9 @@ def _model_section(model_id: str, kind: str, text: str, key: str, options: dict[
     else:
         _classifier_maps(comp, methods, k, key)
     _erasure_section(model_id, text, tuple(methods), opts, k, kind, key, comp, inp)
-    if kind == "classifier":   # ERASER and the weight interventions for this input (issue 21)
-        from .eraser_panel import eraser_panel
-        eraser_panel(model_id, text, tuple(methods), opts, key, comp, inp)
+    # ERASER and the weight interventions for this input (issue 21): classifiers and translators
+    from .eraser_panel import eraser_panel
+    eraser_panel(model_id, text, tuple(methods), opts, key, comp, inp, kind=kind)
     _timing(comp)
     _test_set_section(model_id)
 
@@ -256,7 +257,7 @@ def _classifier_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
                 rows.append((f"{level}: attention vs {METHOD_LABELS[m].lower()}", agreements[m][s][0]))
     if rows:
         frame = agreement_frame(rows)
-        st.dataframe(frame.drop(columns=["reading"]), hide_index=True)
+        show_table(frame.drop(columns=["reading"]))
         for name, line in zip(frame["compared"], frame["reading"]):
             st.markdown(f"- *{md_escape(name)}* — {md_escape(line)}")
     else:
@@ -277,11 +278,11 @@ def _translation_maps(comp: Any, methods: list[str], k: int, key: str) -> None:
             rows.append({"compared": f"attention vs {METHOD_LABELS[m].lower()}", **summary})
             st.markdown(f"- *attention vs {md_escape(METHOD_LABELS[m].lower())}* — over the {summary['rows']} "
                         f"generated tokens the rankings agree {adverb(summary['mean τ'])} on average "
-                        f"(mean Kendall τ = {summary['mean τ']:.2f}); τ is significant for "
-                        f"{100 * summary['share p < 0.05']:.0f} % of them and {summary['mean top-k overlap'] * k:.1f} "
+                        f"(mean Kendall τ = {for_people(summary['mean τ'])}); τ is significant for "
+                        f"{100 * summary['share p < 0.05']:.0f} % of them and {for_people(summary['mean top-k overlap'] * k)} "
                         f"of the top {k} source tokens are shared on average.")
     if rows:
-        st.dataframe(pd.DataFrame(rows).round(3), hide_index=True)
+        show_table(pd.DataFrame(rows))
 
 
 def _erasure_section(model_id: str, text: str, methods: tuple[str, ...], opts: tuple, k: int, kind: str,
@@ -299,7 +300,7 @@ def _erasure_section(model_id: str, text: str, methods: tuple[str, ...], opts: t
         table = [{"removed by": name, "generated tokens whose choice changes": float(np.mean([x.flipped for x in rs])),
                   "mean p before": float(np.mean(rs[0].before)), "mean p after": float(np.mean([x.after for x in rs]))}
                  for name, rs in groups.items()]
-        st.dataframe(pd.DataFrame(table).round(3), hide_index=True)
+        show_table(pd.DataFrame(table))
         return
     named = [r for r in rows if not r.ranking.startswith("random")]
     randoms = [r for r in rows if r.ranking.startswith("random")]
@@ -325,7 +326,7 @@ def _timing(comp: Any) -> None:
         maps = comp.attributions[m]
         steps = maps[0].meta.get("steps") if maps else None
         gap = max((abs(d) for mp in maps for d in mp.meta.get("delta", [])), default=None)
-        extra = f", {steps} steps, completeness gap {gap:.3f}" if steps else ""
+        extra = f", {steps} steps, completeness gap {for_people(gap)}" if steps else ""
         parts.append(f"{METHOD_LABELS[m]} {sec:.2f} s{extra}")
     st.caption("Computed in " + "; ".join(parts) + " (cached afterwards).")
 
@@ -383,7 +384,7 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
         del st.session_state[f"{key}-attr-layer"]
     layer = st.select_slider("Raw attention of layer", list(range(1, n_layers + 1)), value=n_layers,
                              key=f"{key}-attr-layer") - 1
-    st.metric("Head's decision", f"{decision.label} ({decision.confidence:.2f})")
+    st.metric("Head's decision", f"{decision.label} ({for_people(decision.confidence)})")
     pooled = pooled_maps(importance, layer)
     if "flow" not in pooled:
         st.caption(f"Attention flow skipped: {len(importance['tokens'])} word pieces (it is computed up to 32, where "
@@ -395,7 +396,7 @@ def _encoder_section(model_id: str, text: str, key: str) -> None:
     rows = [(f"{name} vs {METHOD_LABELS[m].lower()}", agreement(amap.weights[0][keep], attr.weights[0][keep], k))
             for name, amap in pooled.items() for m, attr in zip(methods, attrs)]
     frame = agreement_frame(rows)
-    st.dataframe(frame.drop(columns=["reading"]), hide_index=True)
+    show_table(frame.drop(columns=["reading"]))
     for name, line in zip(frame["compared"], frame["reading"]):
         st.markdown(f"- *{md_escape(name)}* — {md_escape(line)}")
     if "leave-one-out" in methods:

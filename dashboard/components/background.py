@@ -17,8 +17,9 @@ import atexit
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Iterator
 
 import streamlit as st
 
@@ -80,6 +81,26 @@ class Job:
         self.fraction = min(max(float(fraction), 0.0), 1.0)
         self.note = note or self.note
         self.check()
+
+
+@contextmanager
+def counted_passes(model: Any, job: Job, total: int, note: str, before: int = 0) -> Iterator[None]:
+    """While active, every forward pass of ``model`` (a torch module) in this thread reports progress to ``job``
+    — the examples it runs, after ``before`` already run, out of about ``total`` — and is a cancellation point.
+    Other threads (sessions sharing the model) are not counted."""
+    owner, seen = threading.get_ident(), [before]
+
+    def tick(module: Any, args: tuple) -> None:
+        if threading.get_ident() == owner:
+            first = args[0] if args else None
+            seen[0] += int(first.shape[0]) if hasattr(first, "shape") and first.dim() else 1
+            job.report(min(0.99, seen[0] / max(total, 1)), f"{note}: {seen[0]:,} of about {total:,} model runs")
+
+    handle = model.register_forward_pre_hook(tick)
+    try:
+        yield
+    finally:
+        handle.remove()
 
 
 _results: "OrderedDict[Hashable, Any]" = OrderedDict()
@@ -160,8 +181,17 @@ def begin_run() -> None:
 
 def end_run() -> None:
     """Called when a full script run ends: work no slot asked for in it is cancelled (switched off, page left)."""
-    claimed = st.session_state.get(CLAIMED_KEY, set())
-    jobs = _jobs()
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+    try:
+        claimed = st.session_state.get(CLAIMED_KEY, set())
+        jobs = _jobs()
+    except StopException:
+        # the run ended in st.stop() (a page waiting for its work stops there): while that stop is pending the
+        # public session state raises StopException again, so read the state underneath it
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        state = get_script_run_ctx().session_state._state
+        claimed = state[CLAIMED_KEY] if CLAIMED_KEY in state else set()
+        jobs = state[JOBS_KEY] if JOBS_KEY in state else {}
     for slot in [s for s in jobs if s not in claimed]:
         jobs.pop(slot).cancel("the page no longer asks for it")
 

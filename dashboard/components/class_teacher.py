@@ -21,6 +21,7 @@ from .class_access import POLL_SECONDS, lesson_from_json, question_or_error
 from .exports import spreadsheet_safe
 from .figures import show_figure
 from .presentation import md_escape
+from .tables import show_table
 from .question_panel import reveal_panel, step_header
 
 
@@ -140,9 +141,9 @@ def live_class(engine: Engine, code: str, secret: str, index: int) -> None:
         show_figure(distribution_figure(s.distribution, q.answer), key=f"class-distribution-{index}")
         st.caption("Green: the model's answer. Amber: other answers.")
     if index > 0:
-        st.dataframe(steps_table(engine, session, index), hide_index=True)
+        show_table(steps_table(engine, session, index))
     if session.show_names:
-        st.dataframe(roster(engine, session), hide_index=True)
+        show_table(roster(engine, session))
     # inside the live part, so the file always holds every answer stored so far
     frame = export_answers(engine, session)
     st.download_button("Export every answer (CSV)", spreadsheet_safe(frame).to_csv(index=False).encode("utf-8"),

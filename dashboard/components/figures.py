@@ -99,10 +99,26 @@ class SharedFigure(go.Figure):
         """The same figure with projector-size fonts (made once)."""
         with self._lock:
             if self._large is None:
-                big = go.Figure(copy.deepcopy(self._plain))
-                big.update_layout(font=dict(size=18), title_font=dict(size=22))
-                self._large = SharedFigure.adopt(big)
+                self._large = SharedFigure.adopt(enlarged(go.Figure(copy.deepcopy(self._plain))))
             return self._large
+
+
+LARGE = 1.3     # presentation mode: annotations (subplot titles, notes) this many times their normal size
+
+
+def enlarged(fig: go.Figure) -> go.Figure:
+    """``fig`` (changed in place) with projector-size text: the base font, the title, every axis's tick labels
+    and title, the legend, hover labels, colour bars and annotations. Streamlit's chart theme sizes tick labels
+    and legends itself, so a larger base font alone leaves them small."""
+    fig.update_layout(font=dict(size=18), title_font=dict(size=22), legend_font_size=16, hoverlabel_font_size=16)
+    fig.update_xaxes(tickfont_size=16, title_font_size=18)
+    fig.update_yaxes(tickfont_size=16, title_font_size=18)
+    for trace in fig.data:
+        if "colorbar" in trace:
+            trace.colorbar.tickfont.size = 15
+    for note in fig.layout.annotations or ():
+        note.font.size = round(LARGE * (note.font.size or 12))
+    return fig
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -165,8 +181,7 @@ def show_figure(fig: go.Figure, key: str, **chart: Any) -> Any:
         if isinstance(fig, SharedFigure):
             fig = fig.large_fonts()
         else:
-            fig = go.Figure(fig)  # a copy: the caller may keep its figure
-            fig.update_layout(font=dict(size=18), title_font=dict(size=22))
+            fig = enlarged(go.Figure(fig))  # a copy: the caller may keep its figure
     return st.plotly_chart(fig, key=key, width="stretch",
                            config={"displaylogo": False,
                                    "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}},

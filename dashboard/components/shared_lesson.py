@@ -19,6 +19,8 @@ hierarchy = _cached(lesson.hierarchy)
 LOCAL_LENGTH = lesson.LOCAL_LENGTH
 AttentionOrEvidence = lesson.AttentionOrEvidence
 attention_or_evidence = lesson.attention_or_evidence   # cached by the Classroom step (it loads a model)
+Faithfulness = lesson.Faithfulness
+attention_faithfulness = lesson.attention_faithfulness  # background work of the Classroom step (kept per text)
 
-__all__ = ["LOCAL_LENGTH", "AttentionOrEvidence", "attention_or_evidence", "hierarchy", "hops", "local_examples",
+__all__ = ["LOCAL_LENGTH", "AttentionOrEvidence", "Faithfulness", "attention_faithfulness", "attention_or_evidence", "hierarchy", "hops", "local_examples",
            "scores", "softmax"]

@@ -15,7 +15,7 @@ def head_distance_figure(labels: Sequence[str], distance: np.ndarray, examples: 
     fig = go.Figure(go.Heatmap(
         z=distance, x=list(labels), y=list(labels), colorscale="Viridis", zmin=0.0,
         colorbar=dict(title="JS distance", thickness=12),
-        hovertemplate="%{y} vs %{x}<br>mean JS distance %{z:.3f}<extra></extra>"))
+        hovertemplate="%{y} vs %{x}<br>mean JS distance %{z:.3g}<extra></extra>"))
     fig.update_layout(title=f"Mean Jensen–Shannon distance between heads · {examples} inputs · clustered",
                       height=760, margin=dict(l=10, r=10, t=50, b=10),
                       xaxis=dict(tickfont=dict(size=8), tickangle=-90), yaxis=dict(tickfont=dict(size=8),
@@ -32,7 +32,7 @@ def head_scatter(table: pd.DataFrame, x: str, y: str, selected: str | None = Non
             textfont=dict(size=8), name=f"layer {layer}", customdata=part[["layer", "head"]].astype(int).to_numpy().tolist(),
             marker=dict(size=[16 if lab == selected else 9 for lab in part["label"]],
                         line=dict(width=[2 if lab == selected else 0 for lab in part["label"]], color="black")),
-            hovertemplate="%{text}<br>" + x + " %{x:.3f}<br>" + y + " %{y:.3f}<extra></extra>"))
+            hovertemplate="%{text}<br>" + x + " %{x:.3g}<br>" + y + " %{y:.3g}<extra></extra>"))
     fig.update_layout(title="Heads: click one to see the inputs behind it", height=460,
                       margin=dict(l=10, r=10, t=40, b=10), xaxis_title=x, yaxis_title=y,
                       clickmode="event+select")
@@ -44,7 +44,7 @@ def profile_figure(labels: Sequence[str], profile: np.ndarray, offsets: Sequence
     fig = go.Figure(go.Heatmap(
         z=profile, x=list(offsets), y=list(labels), colorscale="Blues", zmin=0.0,
         colorbar=dict(title="share", thickness=12),
-        hovertemplate="%{y} · offset %{x}<br>share of weight %{z:.3f}<extra></extra>"))
+        hovertemplate="%{y} · offset %{x}<br>share of weight %{z:.3g}<extra></extra>"))
     fig.update_layout(title="Relative-position profile (column − query position)", height=760,
                       margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(tickfont=dict(size=8), autorange="reversed"),
                       xaxis=dict(type="category"))
@@ -58,7 +58,7 @@ def aer_figure(points: pd.DataFrame) -> go.Figure:
         fig.add_trace(go.Box(y=part["aer"], name=safe(model.split("/")[-1]), boxpoints="all", jitter=0.5,
                              pointpos=0, marker=dict(size=4, opacity=0.6),
                              customdata=part[["model", "example_index"]].to_numpy(),
-                             hovertemplate="%{customdata[0]} · example %{customdata[1]}<br>AER %{y:.2f}<extra></extra>"))
+                             hovertemplate="%{customdata[0]} · example %{customdata[1]}<br>AER %{y:.3g}<extra></extra>"))
     fig.update_layout(title="Alignment error rate of argmax attention against the gold alignment, per example",
                       height=420, margin=dict(l=10, r=10, t=40, b=10), yaxis=dict(title="AER", range=[-0.05, 1.05]),
                       showlegend=False)
@@ -73,8 +73,8 @@ def bleu_entropy_figure(points: pd.DataFrame, x: str = "entropy") -> go.Figure:
             x=part[x], y=part["bleu"], mode="markers", name=safe(model.split("/")[-1]),
             marker=dict(size=6, opacity=0.7), customdata=part[["model", "example_index"]].to_numpy(),
             hovertemplate="%{customdata[0]} · example %{customdata[1]}<br>" + x
-                          + " %{x:.3f}<br>BLEU %{y:.1f}<extra></extra>"))
+                          + " %{x:.3g}<br>BLEU %{y:.3g}<extra></extra>"))
     fig.update_layout(title="Sentence BLEU vs attention entropy (select points to list them)", height=460,
                       margin=dict(l=10, r=10, t=40, b=10), xaxis_title=f"mean row {x} (nats)" if x == "entropy"
-                      else x, yaxis_title="sentence BLEU", dragmode="lasso")
+                      else x, yaxis_title="sentence BLEU")   # no dragmode: Streamlit keeps clicks selecting
     return fig

@@ -38,7 +38,7 @@ def _trace(amap: AttentionMap, top: float, x: np.ndarray, y: np.ndarray, colorba
                       zmin=-top if attribution else 0.0, zmax=top,
                       colorscale=ATTRIBUTION_SCALE if attribution else ATTENTION_SCALE,
                       showscale=colorbar is not None, colorbar=colorbar or {},
-                      hovertemplate=f"%{{customdata[0]}} → %{{customdata[1]}}<br>{what}: %{{z:.3f}}<extra></extra>")
+                      hovertemplate=f"%{{customdata[0]}} → %{{customdata[1]}}<br>{what}: %{{z:.3g}}<extra></extra>")
 
 
 def short_name(amap: AttentionMap) -> str:
@@ -132,10 +132,10 @@ def erasure_bars(names: list[str], after: list[float], before: float, new_labels
     colours = ["#dc322f" if f else "#268bd2" for f in flipped]
     text = [f"→ {safe(l, 20)}" for l in new_labels]
     fig = go.Figure(go.Bar(x=[safe(n) for n in names], y=after, marker_color=colours, text=text,
-                           textposition="outside", hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+                           textposition="outside", hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     fig.add_hline(y=before, line=dict(color="#586e75", dash="dash"))
     fig.update_layout(title=f"p({safe(decision, 30)}) after removing {k} token{'s' if k != 1 else ''} "
-                            f"(dashed: {before:.2f} before)",
+                            f"(dashed: {before:.3g} before)",
                       yaxis=dict(range=[0, 1.15], title="probability"), height=330,
                       margin=dict(l=10, r=10, t=40, b=10))
     return fig
@@ -148,4 +148,27 @@ def layer_lines(per_layer: dict[str, list[float]], title: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers", name=safe(name)))
     fig.update_layout(title=safe(title, 90), xaxis=dict(title="layer", dtick=1), yaxis=dict(title="Spearman ρ",
                       range=[-1, 1]), height=320, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def eraser_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> go.Figure:
+    """ERASER's curves for one input: per ranking, comprehensiveness (left) and sufficiency (right) ``[K]``
+    over k % of the tokens (:data:`attention_core.attribution.eraser.BINS`)."""
+    from attention_core.attribution.eraser import BINS
+    ks = [100 * k for k in BINS]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("comprehensiveness ↑", "sufficiency ↓"))
+    palette = ["#268bd2", "#dc322f", "#859900", "#b58900", "#6c71c4", "#2aa198"]
+    for i, (name, (comp, suff)) in enumerate(curves.items()):
+        colour = "#93a1a1" if name == "random" else palette[i % len(palette)]
+        dash = "dot" if name == "random" else "solid"
+        for col, values in ((1, comp), (2, suff)):
+            fig.add_trace(go.Scatter(x=ks, y=list(values), mode="lines+markers", name=safe(name), legendgroup=name,
+                                     showlegend=col == 1, line=dict(color=colour, dash=dash),
+                                     hovertemplate="k = %{x:.0f} %: %{y:.3g}<extra>" + safe(name) + "</extra>"),
+                          row=1, col=col)
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="top k % removed", col=1)
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:g} %" for k in ks], title="only the top k % kept", col=2)
+    fig.update_yaxes(title="drop in p", row=1, col=1)
+    fig.update_layout(title=safe(title, 90), height=340, margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", y=-0.42))   # below the axis titles, at any font size
     return fig

@@ -14,7 +14,7 @@ def class_bars(output: ClassDistribution, title: str = "Class probabilities") ->
     """Horizontal bars of every class's probability, in the model's label order."""
     probs = output.probabilities
     fig = go.Figure(go.Bar(x=list(probs.values()), y=list(probs), orientation="h", marker_color="#268bd2",
-                           hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+                           hovertemplate="%{y}: %{x:.3g}<extra></extra>"))
     fig.update_layout(height=220, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(range=[0, 1]),
                       title=title, yaxis=dict(autorange="reversed"))
     return fig
@@ -25,7 +25,7 @@ def sentence_bars(sentence_map: AttentionMap, *, title: str = "Sentence weights"
     weights = sentence_map.weights[0]
     labels = [f"{i + 1}. {safe(k, 50)}" for i, k in enumerate(sentence_map.keys)]
     fig = go.Figure(go.Bar(x=weights, y=labels, orientation="h", marker_color="#268bd2",
-                           hovertemplate="%{y}<br>weight %{x:.3f}<extra></extra>"))
+                           hovertemplate="%{y}<br>weight %{x:.3g}<extra></extra>"))
     fig.update_layout(height=120 + 24 * len(labels), margin=dict(l=10, r=10, t=30, b=10),
                       title=title, yaxis=dict(autorange="reversed"))
     return fig
@@ -44,7 +44,7 @@ def sentence_overview(sentence_map: AttentionMap, selected: int | None = None, t
     fig = go.Figure(go.Bar(
         x=np.arange(1, n + 1), y=weights, marker_color=colours, marker_line_width=0,
         customdata=[safe(k, 80) for k in sentence_map.keys],
-        hovertemplate="sentence %{x} · weight %{y:.3f}<br>%{customdata}<br>(click to read its words)<extra></extra>"))
+        hovertemplate="sentence %{x} · weight %{y:.3g}<br>%{customdata}<br>(click to read its words)<extra></extra>"))
     fig.update_layout(
         title=dict(text=f"Sentence weights in reading order ({n} sentences; the {min(top, n)} heaviest darker"
                         f"{', the chosen one red' if selected is not None else ''})", font=dict(size=13)),
@@ -59,7 +59,7 @@ def word_bars(word_map: AttentionMap, *, title: str | None = None) -> go.Figure:
     weights = word_map.weights[0]
     words = [safe(k, 20) for k in word_map.keys]
     fig = go.Figure(go.Bar(x=np.arange(len(words)), y=weights, marker_color="#dc322f", customdata=words,
-                           hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
+                           hovertemplate="%{customdata}: %{y:.3g}<extra></extra>"))
     fig.update_layout(title=dict(text=safe(title or word_map.title, 90), font=dict(size=13)), height=260,
                       margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
                       xaxis=dict(tickmode="array", tickvals=list(range(len(words))), ticktext=words,

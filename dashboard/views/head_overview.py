@@ -63,7 +63,7 @@ def head_grid(table: pd.DataFrame, stats: list[str] | None = None, columns: int 
         custom = np.stack([grid_layer.ravel(), grid_head.ravel(), z.ravel()], axis=-1)
         data.append(_click_targets(
             xs, ys, z, "x", "y",
-            f"layer %{{customdata[0]}} · head %{{customdata[1]}}<br>{safe(stat)}: %{{customdata[2]:.3f}}<br>"
+            f"layer %{{customdata[0]}} · head %{{customdata[1]}}<br>{safe(stat)}: %{{customdata[2]:.3g}}<br>"
             f"{safe(STATISTICS[stat][1], 90)}<br>(click to open this head)<extra></extra>", custom))
         scale = f"0–{zmax:.1f} tokens" if stat == "mean distance" else f"0–{zmax:.2f}"
         notes.append(dict(text=f"{safe(stat)} <span style='font-size:10px;color:#657b83'>({scale})</span>",
@@ -99,15 +99,16 @@ def distance_heatmap(profiles: AttentionMap, selected: str | None = None) -> go.
         z=profiles.weights, x=profiles.keys, y=rows, zmin=0, zmax=float(profiles.weights.max()) or 1.0,
         colorscale="Blues", xgap=1, colorbar=dict(title="share", thickness=10), hoverinfo="skip"))
     fig.add_trace(_click_targets(profiles.keys, rows, profiles.weights, "x", "y",
-                                 "%{y} · offset %{x}: %{customdata:.3f}<br>(click to open this head)<extra></extra>"))
+                                 "%{y} · offset %{x}: %{customdata:.3g}<br>(click to open this head)<extra></extra>"))
     if selected in rows:
         i = rows.index(selected)
         fig.add_shape(type="rect", x0=-0.5, x1=len(profiles.keys) - 0.5, y0=i - 0.5, y1=i + 0.5,
                       line=dict(color="#dc322f", width=2))
     fig.update_layout(
         title=dict(text="Where each head looks: share of attention at offset j − i (0 = itself, −1 = previous "
-                        "token; the end columns pool everything farther away)", font=dict(size=13)),
-        height=120 + 9 * len(rows), margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
+                        "token; the end columns pool everything farther away)", font=dict(size=13),
+                   y=1.0, yref="container", yanchor="top", pad=dict(t=10)),   # above the offsets on top
+        height=150 + 9 * len(rows), margin=dict(l=10, r=10, t=80, b=10), plot_bgcolor="white",
         yaxis=dict(autorange="reversed", tickfont_size=8),
         xaxis=dict(side="top", tickfont_size=10, type="category"),   # "−1", "+2" would read as numbers
         clickmode="event+select")

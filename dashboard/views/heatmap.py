@@ -35,7 +35,7 @@ def heatmap(amap: AttentionMap, *, zmax: float | None = None, show_window: bool 
         colorscale=COLORSCALE, showscale=show_scale, xgap=1, ygap=1,
         colorbar=dict(title="weight", thickness=12),
         hovertemplate=(f"{row_name}: %{{customdata[0]}}<br>{col_name}: %{{customdata[1]}}"
-                       "<br>weight: %{z:.3f}<extra></extra>"),
+                       "<br>weight: %{z:.3g}<extra></extra>"),
     ))
     if show_window and amap.centers is not None:
         centers = np.asarray(amap.centers)
@@ -85,4 +85,4 @@ def _draw_centers(fig: go.Figure, centers: np.ndarray) -> None:
     fig.add_trace(go.Scatter(x=centers, y=np.arange(len(centers)), mode="markers",
                              marker=dict(symbol="diamond", size=8, color="#e4572e",
                                          line=dict(color="white", width=1)),
-                             hovertemplate="p<sub>t</sub> = %{x:.2f}<extra></extra>", name="p_t"))
+                             hovertemplate="p<sub>t</sub> = %{x:.3g}<extra></extra>", name="p_t"))

@@ -26,8 +26,8 @@ def hop_overlap(amap: AttentionMap) -> go.Figure:
     overlap = overlap_matrix(amap)
     labels = [safe(q) for q in amap.queries]
     fig = go.Figure(go.Heatmap(z=overlap, x=labels, y=labels, zmin=0, zmax=1, colorscale="Purples",
-                               texttemplate="%{z:.2f}",   # float32 values: format, never print raw
-                               hovertemplate="%{y} · %{x}: %{z:.3f}<extra></extra>",
+                               texttemplate="%{z:.3g}",   # float32 values: format, never print raw
+                               hovertemplate="%{y} · %{x}: %{z:.3g}<extra></extra>",
                                colorbar=dict(thickness=12)))
     fig.update_layout(title=dict(text="Hop overlap A Aᵀ (ideal: identity)", font=dict(size=14)),
                       height=120 + 40 * len(labels), margin=dict(l=10, r=10, t=40, b=10),

@@ -45,7 +45,7 @@ def _overlay_traces(uri: str, cells: np.ndarray, zmax: float, opacity: float,
         go.Heatmap(z=cells, x0=step_x / 2, dx=step_x, y0=step_y / 2, dy=step_y, zmin=0, zmax=zmax,
                    colorscale=OVERLAY_SCALE, opacity=opacity, zsmooth="best", showscale=show_scale,
                    colorbar=dict(title="α", thickness=10),
-                   hovertemplate="region row %{y:.0f}px, col %{x:.0f}px<br>α = %{z:.3f}<extra></extra>"),
+                   hovertemplate="region row %{y:.0f}px, col %{x:.0f}px<br>α = %{z:.3g}<extra></extra>"),
     ]
 
 

@@ -11,8 +11,8 @@ def bars(values: np.ndarray, labels: list[str], title: str, color: str = "#268bd
          y_range: tuple[float, float] | None = None) -> go.Figure:
     """One bar per word with its value written on it."""
     fig = go.Figure(go.Bar(x=[f"{i + 1}. {safe(l)}" for i, l in enumerate(labels)], y=values,
-                           marker_color=color, text=[f"{v:.2f}" for v in values], textposition="outside",
-                           hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
+                           marker_color=color, text=[f"{v:#.3g}".rstrip(".") for v in values], textposition="outside",
+                           hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
     fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10),
                       yaxis=dict(range=y_range) if y_range else {})
     return fig
@@ -41,7 +41,7 @@ def arrows_2d(vectors: np.ndarray, weights: np.ndarray, context: np.ndarray, lab
     for v, w, label in zip(vectors, weights, labels):
         fig.add_trace(go.Scatter(x=[0, v[0]], y=[0, v[1]], mode="lines+markers+text",
                                  line=dict(color=f"rgba(38,139,210,{0.15 + 0.85 * w:.2f})", width=2 + 8 * w),
-                                 text=["", f"{safe(label)} ({w:.2f})"], textposition="top center",
+                                 text=["", f"{safe(label)} ({w:#.3g})"], textposition="top center",
                                  hoverinfo="skip", showlegend=False))
     fig.add_trace(go.Scatter(x=[0, context[0]], y=[0, context[1]], mode="lines+markers+text",
                              line=dict(color="#dc322f", width=5), text=["", "context"],
@@ -85,6 +85,8 @@ def region_grid(image, regions: int, chosen: int | None = None, height: int = 42
                                 text=[str(n) for _, _, n in centres], customdata=[n for _, _, n in centres],
                                 textfont=dict(size=16, color="white"),
                                 marker=dict(size=34, color="rgba(0,0,0,0.35)", line=dict(width=0)),
+                                # after a click Plotly dims the other points: keep their numbers readable
+                                unselected=dict(marker=dict(opacity=0.6), textfont=dict(color="white")),
                                 hovertemplate="region %{customdata}<extra></extra>", showlegend=False)])
     for i in range(1, regions):
         fig.add_shape(type="line", x0=i * step, x1=i * step, y0=0, y1=VIEW_SIZE, line=dict(color="white", width=1))

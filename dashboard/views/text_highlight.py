@@ -41,14 +41,14 @@ def document_html(maps: list[AttentionMap], *, word_scale: str = "sentence-weigh
         words = []
         for token, raw, value in zip(wmap.keys, ww, shade):
             alpha = value / top
-            words.append(f'<span title="word weight {raw:.3f}" style="background:rgba(220,50,47,{alpha:.2f});'
+            words.append(f'<span title="word weight {raw:.3g}" style="background:rgba(220,50,47,{alpha:.2f});'
                          f'padding:1px 2px;border-radius:3px">{escape(token, html=True)}</span>')
         bar = sw / s_top
         parts.append(
             f'<div style="display:flex;align-items:flex-start;margin:4px 0">'
-            f'<div title="sentence weight {sw:.3f}" style="flex:0 0 14px;min-height:1.6em;margin-right:8px;'
+            f'<div title="sentence weight {sw:.3g}" style="flex:0 0 14px;min-height:1.6em;margin-right:8px;'
             f'background:rgba(38,139,210,{bar:.2f});border:1px solid #268bd2"></div>'
-            f'<div><span style="color:#586e75;font-size:0.8em">#{i + 1} · {sw:.3f}</span> {" ".join(words)}'
+            f'<div><span style="color:#586e75;font-size:0.8em">#{i + 1} · {sw:.3g}</span> {" ".join(words)}'
             '</div></div>')
     parts.append("</div>")
     return "".join(parts)

@@ -51,7 +51,7 @@ def token_heads(outgoing: AttentionMap, incoming: AttentionMap) -> go.Figure:
             zmax=float(amap.weights[:, inner].max(initial=0)) or 1.0,
             colorscale="Blues", xaxis=f"x{n}", yaxis=f"y{n}",
             colorbar=dict(thickness=10, len=0.42, y=(lo + hi) / 2, title=dict(text="weight")),
-            hovertemplate=f"%{{y}}: “{safe(token, 20)}” {verb} %{{x}}: %{{z:.3f}}<extra></extra>"))
+            hovertemplate=f"%{{y}}: “{safe(token, 20)}” {verb} %{{x}}: %{{z:.3g}}<extra></extra>"))
         layout[f"xaxis{n}"] = dict(anchor=f"y{n}", tickmode="array", tickvals=where, ticktext=text, tickangle=-60,
                                    tickfont=dict(size=9), showgrid=False)
         layout[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[lo, hi], autorange="reversed", tickfont=dict(size=8),

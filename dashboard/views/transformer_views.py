@@ -33,9 +33,9 @@ def _grid_figure(cells: list[AttentionMap | None], rows: int, cols: int, titles:
             continue
         if token_hover:   # category axes: the hover names both tokens
             extra = dict(x=_position_labels(amap.keys), y=_position_labels(amap.queries),
-                         hovertemplate=f"{safe(amap.title)}<br>%{{y}} → %{{x}}: %{{z:.3f}}<extra></extra>")
+                         hovertemplate=f"{safe(amap.title)}<br>%{{y}} → %{{x}}: %{{z:.3g}}<extra></extra>")
         else:             # thumbnails: positions only, so 72 maps stay light to send and draw
-            extra = dict(hovertemplate=f"{safe(amap.title)}<br>row %{{y}} → column %{{x}}: %{{z:.3f}}<extra></extra>")
+            extra = dict(hovertemplate=f"{safe(amap.title)}<br>row %{{y}} → column %{{x}}: %{{z:.3g}}<extra></extra>")
         fig.add_trace(go.Heatmap(z=amap.weights, zmin=0, zmax=1, colorscale="Blues", showscale=False, **extra),
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_xaxes(showticklabels=False, showgrid=False)

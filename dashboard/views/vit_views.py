@@ -82,7 +82,7 @@ def grid_overlay(image: Image.Image, amap: AttentionMap, *, zmax: float | None =
     h, w = grid.shape
     top = float(zmax or grid.max() or 1.0)
     step_y, step_x = VIEW / h, VIEW / w
-    hover = "patch r%{customdata[0]}c%{customdata[1]}<br>α = %{customdata[2]:.4f}<extra></extra>"
+    hover = "patch r%{customdata[0]}c%{customdata[1]}<br>α = %{customdata[2]:.3g}<extra></extra>"
     rows, cols = np.mgrid[:h, :w]
     custom = np.stack([rows.ravel(), cols.ravel(), grid.ravel()], -1)
     traces: list[go.BaseTraceType] = [
@@ -132,8 +132,8 @@ def grid_small_multiples(image: Image.Image, maps: Sequence[AttentionMap | None]
                                                      patch=patch)
         xs.append(x0 + thumb / 2)
         ys.append(y0 + thumb / 2)
-        cls = f"<br>on [CLS] itself: {amap.meta['cls_mass']:.2f}" if "cls_mass" in amap.meta else ""
-        hover.append(f"{safe(amap.title)}<br>max α = {grid.max():.3f}{cls}")
+        cls = f"<br>on [CLS] itself: {amap.meta['cls_mass']:.3g}" if "cls_mass" in amap.meta else ""
+        hover.append(f"{safe(amap.title)}<br>max α = {grid.max():.3g}{cls}")
         notes.append(dict(x=x0 + thumb / 2, y=y0 - 2, text=safe(titles[i], 24), showarrow=False, yanchor="bottom",
                           font=dict(size=10), xref="x", yref="y"))
     height, width = canvas.shape[:2]

@@ -24,9 +24,11 @@ PAGES = {p.url: p.ready for p in PAGE_LIST}
 
 
 @pytest.fixture(scope="module")
-def browser_page():
+def browser_page(tmp_path_factory):
     OUT.mkdir(parents=True, exist_ok=True)
-    with dashboard_server() as url, playwright.sync_playwright() as p:
+    store = tmp_path_factory.mktemp("class-store") / "classroom.sqlite"     # class sessions stay in the test
+    with dashboard_server(env={"ATTENTION_ATLAS_CLASS_DB": f"sqlite:///{store}"}) as url, \
+            playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
@@ -155,18 +157,21 @@ def test_presentation_mode_enlarges_text_and_keeps_headings_larger(browser_page)
     page.goto(f"{url}/classroom")
     wait_for_idle(page, timeout_ms=180_000)
 
-    def sizes() -> tuple[float, float]:
+    def sizes() -> tuple[float, float, float]:
         size = "e => parseFloat(getComputedStyle(e).fontSize)"
         return (page.locator("h1 span").first.evaluate(size),
-                page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(size))
+                page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(size),
+                page.locator(".js-plotly-plot .xtick text").first.evaluate(size))   # Streamlit's chart theme
 
-    title_before, body_before = sizes()
+    title_before, body_before, ticks_before = sizes()
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()
     wait_for_idle(page)
     page.wait_for_timeout(300)
-    title_after, body_after = sizes()
-    assert body_after > body_before * 1.1
+    title_after, body_after, ticks_after = sizes()
+    assert body_after > body_before * 1.1 and ticks_after > ticks_before * 1.2
     assert title_after > 1.8 * body_after
+    names = page.locator("[data-testid='stSidebarNav'] span", has_text="Vision transformer").first  # not cut off
+    assert names.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
     wait_for_idle(page)
 
@@ -316,3 +321,88 @@ def test_each_declared_view_change_reruns_only_its_fragment(browser_page, vit_ca
             shown = box.locator("input").input_value() or box.inner_text()
             assert str(case.values[0]) in shown, (case.url, shown)
     assert not errors, errors
+
+# ---- every chart that takes a click (issue 20): the ones not clicked above ------------------------------
+def _click_point(page, chart, trace: int, index: int) -> tuple[object, object]:
+    """Click point ``index`` of trace ``trace`` of a Plotly ``chart`` (hovered first, as a person would) →
+    that point's (customdata, y)."""
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    x, y, data = chart.evaluate(
+        "(gd, [t, i]) => { const L = gd._fullLayout, d = gd._fullData[t];"
+        " const xa = L[d.xaxis.replace('x', 'xaxis')], ya = L[d.yaxis.replace('y', 'yaxis')];"
+        " return [xa._offset + xa.d2p(d.x[i]), ya._offset + ya.d2p(d.y[i]),"
+        " [d.customdata ? d.customdata[i] : null, d.y[i]]]; }", [trace, index])
+    page.mouse.move(box["x"] + x - 3, box["y"] + y - 3)
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_timeout(200)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    wait_for_idle(page, timeout_ms=120_000)
+    return data
+
+
+def test_transformers_distance_profile_click_opens_that_head(browser_page):
+    """The overview's second chart (each head's attention by offset): a click on a row opens that head."""
+    url, page, errors = browser_page
+    page.goto(f"{url}/transformers")
+    wait_for_idle(page, timeout_ms=180_000)
+    page.wait_for_selector("text=Where each head looks", timeout=60_000)
+    profile = page.locator(".js-plotly-plot", has_text="Where each head looks").first
+    columns = profile.evaluate("gd => gd._fullData[1].x.length / new Set(gd._fullData[1].y).size")
+    _, row = _click_point(page, profile, 1, int(17 * columns + 2))     # the 18th head, offset column 3
+    layer, head = row.split()
+    assert page.locator("label:has(input[type=radio]:checked)").first.inner_text() == "one head"
+    page.wait_for_selector(f"text=MiniLM {layer} {head}", timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+
+
+def test_dataset_atlas_bleu_scatter_click_lists_that_translation(browser_page):
+    """The Bible export's BLEU × entropy scatter: a click on a point lists that verse and opens it."""
+    url, page, errors = browser_page
+    page.goto(f"{url}/dataset?export=bible-en-fr")
+    wait_for_idle(page, timeout_ms=180_000)
+    page.wait_for_selector("text=Translation quality vs attention entropy", timeout=60_000)
+    assert page.get_by_text("No selection: the 15 lowest-BLEU translations are listed.").count() == 1
+    scatter = page.locator(".js-plotly-plot", has_text="Sentence BLEU vs attention entropy").first
+    (model, index), _ = _click_point(page, scatter, 0, 3)
+    assert page.get_by_text("No selection: the 15 lowest-BLEU translations are listed.").count() == 0
+    chosen = page.locator("[data-testid='stSelectbox']", has_text="Example").last   # the listed verse, opened
+    shown = chosen.evaluate("e => e.textContent + ' | ' + [...e.querySelectorAll('input')].map(i => i.value).join()")
+    assert f"{model.split('/')[-1]} · example {index}" in shown, shown
+    assert page.locator("[data-testid='stException']").count() == 0 and not errors, errors
+
+
+def test_class_image_question_click_on_a_region_picks_its_number(browser_page):
+    """A student's image question (the vision lesson): a click on a numbered region of the photo picks that
+    number in the prediction radio."""
+    url, page, errors = browser_page
+    teacher_context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    student_context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        teacher, student = teacher_context.new_page(), student_context.new_page()
+        for p, mode in ((teacher, "Teach a class"), (student, "Join a class")):
+            p.goto(f"{url}/classroom")
+            wait_for_idle(p, timeout_ms=180_000)
+            p.locator("[data-testid='stButtonGroup'] button", has_text=mode).first.click()
+            wait_for_idle(p)
+        choose_option(teacher, "Lesson", "vision transformer")
+        wait_for_idle(teacher)
+        teacher.get_by_role("button", name="Start a class session").click()
+        wait_for_idle(teacher, timeout_ms=120_000)
+        code = teacher.locator("[data-testid='stMetric']", has_text="Students join with the code").first \
+            .locator("[data-testid='stMetricValue']").inner_text().strip()
+        student.get_by_label("Class code").fill(code)
+        student.get_by_label("Your name").fill("Dana")
+        student.get_by_role("button", name="Join the class").click()
+        wait_for_idle(student, timeout_ms=180_000)
+        student.wait_for_selector("text=Click a region on the image", timeout=120_000)
+        grid = student.locator(".js-plotly-plot").first
+        number, _ = _click_point(student, grid, 1, 6)
+        checked = student.locator("[data-testid='stRadio']", has_text="Your prediction") \
+            .locator("label:has(input[type=radio]:checked)")
+        assert checked.inner_text().strip() == str(number) == "7"
+        tall_screenshot(student, OUT / "class-region-click.png", height=1600)
+        assert student.locator("[data-testid='stException']").count() == 0 and not errors, errors
+    finally:
+        teacher_context.close()
+        student_context.close()

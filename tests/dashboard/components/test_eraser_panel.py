@@ -33,3 +33,61 @@ def test_the_reading_names_the_most_comprehensive_ranking():
             for r, v in [("attention", 0.1), ("leave-one-out", 0.4), ("random", 0.02)]]
     text = reading(rows)
     assert "**leave-one-out**" in text and "attention 0.100" in text and "random 0.020" in text
+
+
+def test_the_translate_page_scores_the_users_sentence_per_generated_token():
+    """A translator: ERASER per generated token (teacher-forced on its own output), both operators, the curves,
+    and the weight interventions for a model whose attention takes the weight hook."""
+    from tests.dashboard.pages.conftest import widget
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/translate.py")
+    at.run()
+    widget(at, "radio", "Task").set_value("dates-en-fr")
+    at.run()
+    widget(at, "multiselect", "Mechanisms").set_value(["dates-en-fr/luong-dot"])
+    at.text_area[0].set_value("the 3rd of March 2021")
+    settled(at)
+    assert not at.exception, at.exception
+    frames = [df.value for df in at.dataframe]
+    (eraser,) = [v for v in frames if "comprehensiveness (AOPC) ↑" in v.columns]
+    assert set(eraser["removal"]) == {"delete", "[UNK] in place"}
+    assert set(eraser["ranking"]) == {"attention", "gradient × input", "leave-one-out", "random"}
+    assert eraser["comprehensiveness (AOPC) ↑"].between(-1, 1).all()
+    assert any("eraser-curves" in el.proto.id for el in at.get("plotly_chart"))
+    (each,) = [v for v in frames if "comprehensiveness: attention ↑" in v.columns]       # every translator shown
+    assert list(each["model"]) == ["luong-dot"] and each["comprehensiveness: random"].between(-1, 1).all()
+    (weights,) = [v for v in frames if "flips: top weight zeroed" in v.columns]
+    n = weights["generated tokens"].iloc[0]
+    assert n >= 1 and weights["flips: top weight zeroed"].iloc[0].endswith(f"of {n}")
+    assert 0 <= weights["JS: top (mean)"].iloc[0] <= 1
+    assert any(c.value.startswith("On this input removing the top tokens by") and "p(generated token)" in c.value
+               for c in at.caption)
+
+
+def test_a_translator_the_interventions_do_not_cover_says_why_in_one_line():
+    """Bahdanau's attention takes the hook, but its steps feed each other: the library declines, one line."""
+    from dashboard.components.eraser_panel import weight_rows
+    from dashboard.components.model_access import model
+    rows, why = weight_rows(model("dates-en-fr/bahdanau"), "translation", "3 March 2021")
+    assert rows == [] and why.startswith("dates-en-fr/bahdanau: only global attention") and "\n" not in why
+
+
+def test_the_measures_stop_at_the_first_model_run_once_cancelled():
+    """The work reports progress at every forward pass of the model, and a cancelled job stops there."""
+    import pytest
+
+    from dashboard.components.background import Cancelled, Job
+    from dashboard.components.eraser_panel import measures_work
+    from dashboard.components.model_access import model
+    from attention_core.attribution.compare import compare
+    explainer = model("dates-en-fr/luong-dot")
+    inp = explainer.attribution_inputs("3 March 2021")
+    comp = compare(inp, explainer.explain("3 March 2021").maps, ["grad×input"])
+    job = Job("t", seconds=60)
+    out = measures_work(explainer, "translation", "3 March 2021", ("grad×input",), comp, inp)(job)
+    assert out["eraser"] and out["weights"] and 0.5 < job.fraction <= 0.99 and "model runs" in job.note
+    job = Job("t", seconds=60)
+    job.cancel("cancelled by you")
+    with pytest.raises(Cancelled):
+        measures_work(explainer, "translation", "3 March 2021", ("grad×input",), comp, inp)(job)

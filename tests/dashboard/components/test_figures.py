@@ -80,5 +80,7 @@ def test_shared_figure_sends_the_same_json_and_keeps_a_large_font_copy():
     assert sent == expected
     large = shared.large_fonts()
     assert large is shared.large_fonts() and large.layout.font.size == 18
-    assert json.loads(pio.to_json(large.to_dict()))["data"] == json.loads(expected)["data"]
+    data = json.loads(pio.to_json(large.to_dict()))["data"]
+    assert data[0]["colorbar"].pop("tickfont") == {"size": 15} and large.layout.xaxis.tickfont.size == 16
+    assert data == json.loads(expected)["data"]           # only the colour bar's labels grew
     assert shared.layout.font.size is None                      # the shared figure itself is unchanged

@@ -123,3 +123,20 @@ def test_step_and_words_come_back_from_the_address(open_page):
     assert again.session_state["lesson_step"] == 3
     assert again.text_input(key="lesson_words").value == "a dog chased the ball"
     assert any("came back from this page's address" in i.value for i in again.info)
+
+
+def test_step_8_measures_attention_against_gradient_and_random_after_the_prediction(open_page):
+    """Issue 21: after the student's prediction, ERASER's comprehensiveness and sufficiency for the snippet."""
+    from .conftest import settled
+    at = open_page("app_pages/classroom.py")
+    _step(at, 7, predict=True)
+    assert not [d for d in at.dataframe if "comprehensiveness (AOPC) ↑" in d.value.columns]   # not before
+    next(b for b in at.button if b.label == "Show without predicting").click()
+    settled(at)
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "comprehensiveness (AOPC) ↑" in d.value.columns]
+    assert list(table["ranking"]) == ["attention", "gradient × input", "random"]
+    assert table["comprehensiveness (AOPC) ↑"].between(-1, 1).all() and table["sufficiency (AOPC) ↓"].between(-1, 1).all()
+    assert any(el.proto.id.endswith("lesson-evidence-eraser") or "lesson-evidence-eraser" in el.proto.id
+               for el in at.get("plotly_chart"))
+    assert any("most comprehensive ranking is" in c.value for c in at.caption)

@@ -1,0 +1,58 @@
+"""Tables for people: numbers to 3 significant digits, float noise shown as the 0 it is, large in presentation mode.
+
+Streamlit's data grid draws on a canvas that page CSS cannot enlarge, so in presentation mode a table is drawn
+as an HTML table (which the presentation CSS scales) with the same formatted numbers.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .presentation import large_fonts
+
+DIGITS = 3
+NOISE = 1e-9      # |x| below this is float noise (an entropy of 1e-20, a float32 0.36000001): shown as 0
+
+
+def for_people(value: Any, digits: int = DIGITS) -> Any:
+    """A float to ``digits`` significant digits as text (``0.360``, ``1.23e-05``, ``100``, ``12,300``; noise → ``0``);
+    anything else unchanged."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (float, np.floating)):
+        return value
+    if not np.isfinite(value):
+        return "–" if np.isnan(value) else str(value)
+    if abs(value) < NOISE:
+        return "0"
+    rounded = float(f"{value:.{digits}g}")
+    if abs(rounded) >= 10 ** digits:                   # 12,300 rather than 1.23e+04
+        return f"{rounded:,.0f}"
+    return f"{float(value):#.{digits}g}".rstrip(".")
+
+
+def float_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns holding floats (integers and text keep their own formatting)."""
+    return [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+
+
+def denoised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with float noise (|x| < 1e-9) set to 0; missing values stay missing."""
+    out = frame.copy()
+    for c in float_columns(out):
+        values = out[c].astype(float)
+        out[c] = values.where(values.isna() | (values.abs() >= NOISE), 0.0)
+    return out
+
+
+def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True, **kwargs: Any) -> Any:
+    """Draw ``frame`` with every float to 3 significant digits; an HTML table in presentation mode (large text),
+    the interactive data grid otherwise (``kwargs`` go to ``st.dataframe``)."""
+    frame = denoised(frame)
+    if large_fonts():
+        shown = frame.map(for_people)
+        return st.table(shown, hide_index=hide_index)
+    config = {c: st.column_config.NumberColumn(format=f"%.{DIGITS}g") for c in float_columns(frame)}
+    config.update(kwargs.pop("column_config", None) or {})
+    return st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, **kwargs)
