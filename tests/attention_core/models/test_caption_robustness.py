@@ -1,0 +1,58 @@
+"""The shipped captioners off the clean scenes (issue 20 item 3): every held-out kind named above a floor, no
+objects invented in empty cells. The first 20 scenes of each kind of the card's held-out set
+(``training.caption_robustness``; the card's numbers use 200 per kind)."""
+import numpy as np
+import pytest
+
+from attention_core.data.scene_kinds import KINDS, make_kind_scenes
+
+SCENES = 20
+# Floors set under the numbers measured on these 20 scenes per kind with the shipped weights (docs/models.md §2,
+# "Off the clean scenes"); the weights shipped before issue 20 fall far below on noise, inverted and small scenes
+# (name accuracy 0.41 / 0.13 / 0.35 for soft on 40 scenes per kind).
+NAME_FLOOR = {"soft": 0.85, "hard": 0.80}
+INVENTED_MAX = {"soft": 2, "hard": 2}      # phrases naming an empty cell, over all 120 scenes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def kinds():
+    """Per kind: the scenes and the shipped encoder's data for them (features, head logits, objects)."""
+    from attention_core.models import load_model
+    from training.caption_robustness import kind_data
+    encoder = load_model("caption/soft").encoder
+    return {kind: kind_data(kind, SCENES, encoder) for kind in KINDS}
+
+
+@pytest.mark.parametrize("name", ["soft", "hard"])
+def test_shipped_captioner_names_every_kind_of_held_out_scene(name, kinds):
+    from attention_core.models import load_model
+    from training.caption_robustness import decoder_counts
+    model = load_model(f"caption/{name}")
+    invented, accuracy = 0, {}
+    for kind, data in kinds.items():
+        counts = decoder_counts(model.model, model.words, data)
+        accuracy[kind] = sum(c["right"] for c in counts) / max(sum(c["placed"] for c in counts), 1)
+        assert sum(c["placed"] for c in counts) >= 0.9 * sum(c["objects"] for c in counts), kind
+        invented += sum(c["invented"] for c in counts)
+    assert min(accuracy.values()) >= NAME_FLOOR[name], accuracy
+    assert invented <= INVENTED_MAX[name]
+
+
+def test_every_kind_reads_as_a_scene_and_inversion_is_undone_at_the_input():
+    from attention_core.models.captioning import looks_like_a_scene
+    from attention_core.models.scene_encoder import scene_batch, scene_pixels
+    for kind in KINDS:                         # no photo warning on any kind of composed scene
+        assert all(looks_like_a_scene(s["image"]) for s in make_kind_scenes(kind, 3)), kind
+    for s in make_kind_scenes("inverted", 3):
+        pixels = scene_pixels(s["image"])[None]
+        restored = scene_batch(255 - pixels)   # inverting back gives the scene on black: same encoder input
+        np.testing.assert_allclose(scene_batch(pixels).numpy(), restored.numpy(), atol=1e-5)
