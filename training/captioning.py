@@ -283,7 +283,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
                "encoder": {"folder": f"caption/{ENCODER_FOLDER}", "params": sum(p.numel() for p in net.body.parameters()),
                            "frozen": True, "tag": encoder_tag(enc_dir)},
                "train_scenes": len(caps), "valid_scenes": valid_scenes, "test_scenes": test_scenes, "seed": seed,
-               "batch": batch, "lr": lr, "weights": "float16", "scenes": maker,
+               "batch": batch, "lr": lr, "weights": "float16", "train_scene_mix": maker,
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience},
                "baseline": "exponential moving average of rewards (decay 0.9)" if attention == "hard" else None,
                **({"previous": previous} if previous else {}), **({"start": start} if start else {}),

@@ -113,7 +113,8 @@ def captioning_table() -> str:
     """Object-name and position accuracy, BLEU and attention correctness, soft vs hard vs the baselines, with the
     numbers of the two earlier captioners (frozen EfficientNet-Lite0 features; the first, wide learned encoder)."""
     earlier = {"EfficientNet": (_load(DOCS / "metrics_caption_efficientnet.json") or {}).get("fixed_test", {}),
-               "wide encoder": _load(DOCS / "metrics_caption_wide_encoder.json") or {}}
+               "wide encoder": _load(DOCS / "metrics_caption_wide_encoder.json") or {},
+               "issue 9, clean scenes only": _load(DOCS / "metrics_caption_issue9.json") or {}}
     base = _load(WEIGHTS_DIR / "caption" / "baselines.json") or {}
     cols = " | ".join(f"before ({name}): name / object / BLEU-4 / exact / α mass" for name in earlier)
     out = ["| model | object-name accuracy | position accuracy | object accuracy (both) | BLEU-4 | exact match | "
