@@ -32,6 +32,7 @@ from attention_core.device import resolve_device
 from attention_core.models.captioning import BOS, ENCODER_FOLDER, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
 from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from attention_core.models.special_tokens import SPECIALS
+from attention_core.data.scene_kinds import make_augmented_scenes
 from attention_core.data.scenes import CELLS, SCENES_VERSION, make_scenes
 from training.loop import LoopConfig, fit, seed_everything
 
@@ -41,6 +42,9 @@ SPLITS = {"train": ("train", 10000), "valid": ("valid", 20000), "test": ("test",
 
 
 CHUNK = 500   # scenes per cached feature file (a long extraction can stop and resume)
+# How scenes are drawn, by name: the plain generator, or issue 20's random training kinds (1–4 objects of
+# 30–110 px, clutter, pixel noise, inverted contrast; ``attention_core.data.scene_kinds``).
+SCENE_MAKERS = {"plain": make_scenes, "augmented": make_augmented_scenes}
 
 
 def encoder_tag(folder: Path) -> str:
@@ -49,13 +53,13 @@ def encoder_tag(folder: Path) -> str:
 
 
 @torch.no_grad()
-def scene_chunk(split: str, count: int, seed: int, cache: Path, net: SceneEncoder) -> dict:
-    """``count`` scenes of ``split`` with captions, objects, the encoder's input pixels ``[N, 112, 112]`` (uint8)
-    and its region features ``[N, 49, C]`` (float16), cached."""
-    path = cache / f"{split}-{count}-{seed}.pt"
+def scene_chunk(split: str, count: int, seed: int, cache: Path, net: SceneEncoder, maker: str = "plain") -> dict:
+    """``count`` scenes of ``split`` (drawn by :data:`SCENE_MAKERS` ``[maker]``) with captions, objects, the
+    encoder's input pixels ``[N, 112, 112]`` (uint8) and its region features ``[N, 49, C]`` (float16), cached."""
+    path = cache / f"{'' if maker == 'plain' else maker + '-'}{split}-{count}-{seed}.pt"
     if path.exists():
         return torch.load(path, weights_only=True)
-    scenes = make_scenes(split, count, seed)
+    scenes = SCENE_MAKERS[maker](split, count, seed)
     pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
     dev = next(net.parameters()).device
     feats = [net.regions(scene_batch(pixels[i:i + 100]).to(dev)).half().cpu() for i in range(0, count, 100)]
@@ -67,9 +71,9 @@ def scene_chunk(split: str, count: int, seed: int, cache: Path, net: SceneEncode
     return data
 
 
-def scene_data(split: str, count: int, seed: int, cache: Path, net: SceneEncoder) -> dict:
+def scene_data(split: str, count: int, seed: int, cache: Path, net: SceneEncoder, maker: str = "plain") -> dict:
     """``count`` scenes in chunks of :data:`CHUNK` (chunk k drawn with seed ``seed + k``), concatenated."""
-    parts = [scene_chunk(split, min(CHUNK, count - k * CHUNK), seed + k, cache, net)
+    parts = [scene_chunk(split, min(CHUNK, count - k * CHUNK), seed + k, cache, net, maker)
              for k in tqdm(range((count + CHUNK - 1) // CHUNK), desc=f"scenes {split}", mininterval=30)]
     return {"features": torch.cat([p["features"] for p in parts]), "pixels": torch.cat([p["pixels"] for p in parts]),
             "captions": [c for p in parts for c in p["captions"]], "objects": [o for p in parts for o in p["objects"]]}
@@ -116,7 +120,8 @@ def caption_scores(words: list[str], objects: list[dict], alphas: torch.Tensor |
             mask = torch.from_numpy(region_mask(tuple(obj["box"])))
             inside.append(float(alphas[hit[0]][mask].sum()))
             uniform.append(float(mask.float().mean()))
-    return {"placed": placed, "named": named, "inside": inside, "uniform": uniform}
+    invented = [cell not in {o["cell"] for o in objects} for cell in said]   # phrases for cells with no object
+    return {"placed": placed, "named": named, "inside": inside, "uniform": uniform, "invented": invented}
 
 
 def summarize(hyps: list[str], data: dict, scores: list[dict[str, list]]) -> dict[str, float]:
@@ -131,7 +136,8 @@ def summarize(hyps: list[str], data: dict, scores: list[dict[str, list]]) -> dic
             "object_accuracy": sum(flat["named"]) / max(sum(len(o) for o in data["objects"][:len(hyps)]), 1),
             "box_attention_share": float(np.mean(flat["inside"])) if flat["inside"] else 0.0,
             "uniform_box_share": float(np.mean(flat["uniform"])) if flat["uniform"] else 0.0,
-            "object_words": len(flat["inside"]), "objects": objects, "scenes": len(hyps)}
+            "object_words": len(flat["inside"]), "objects": objects, "scenes": len(hyps),
+            "invented_objects": sum(sum(s.get("invented", [])) for s in scores)}
 
 
 @torch.no_grad()
@@ -222,10 +228,12 @@ def load_words(folder: Path, captions: list[str]) -> list[str]:
 def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minutes: float, epochs: int,
         seed: int, threads: int, cache: Path, device: str, valid_scenes: int = 300, patience: int = 3,
         batch: int = 64, lr: float = 1e-3, warm_start: bool = False, init_from: str | None = None,
-        encoder: Path | None = None) -> dict:
+        encoder: Path | None = None, augment: bool = False) -> dict:
     """Train, evaluate and save one captioner (decoder only; the scene encoder in ``out/caption/encoder`` —
     or the shipped one when ``out`` has none — stays frozen). ``init_from="soft"`` starts the decoder from the
-    soft captioner saved in ``out`` (same architecture: only the attention's read-out differs)."""
+    soft captioner saved in ``out`` (same architecture: only the attention's read-out differs). ``augment``:
+    training and validation scenes of issue 20's random kinds, and the checkpoint picked by validation object
+    accuracy less invented objects (phrases for empty cells) per gold object."""
     seed_everything(seed, threads)
     folder = out / "caption"
     folder.mkdir(parents=True, exist_ok=True)
@@ -233,8 +241,9 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
                           else WEIGHTS_DIR / "caption" / ENCODER_FOLDER)
     net = load_scene_encoder(enc_dir, str(resolve_device(device)))   # features computed once, cached on CPU; the decoder is small and trains on CPU
     cache = cache / f"encoder-{encoder_tag(enc_dir)}-scenes{SCENES_VERSION}"
-    data = {"train": scene_data("train", train_scenes, SPLITS["train"][1], cache, net),
-            "valid": scene_data("valid", valid_scenes, SPLITS["valid"][1], cache, net),
+    maker = "augmented" if augment else "plain"
+    data = {"train": scene_data("train", train_scenes, SPLITS["train"][1], cache, net, maker),
+            "valid": scene_data("valid", valid_scenes, SPLITS["valid"][1], cache, net, maker),
             "test": scene_data("test", test_scenes, SPLITS["test"][1], cache, net)}
     words = load_words(folder, data["train"]["captions"])
     index = {w: i for i, w in enumerate(words)}
@@ -258,8 +267,11 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
         rng.shuffle(order)
         return [order[i:i + batch] for i in range(0, len(order), batch)]
 
-    result = fit(model, batches, caption_loss(model, caps, data["train"]),
-                 lambda m: evaluate(m, words, data["valid"])["object_accuracy"],
+    def valid_score(m: CaptionDecoder) -> float:
+        r = evaluate(m, words, data["valid"])
+        return r["object_accuracy"] - (r["invented_objects"] / r["objects"] if augment else 0.0)
+
+    result = fit(model, batches, caption_loss(model, caps, data["train"]), valid_score,
                  LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, clip=5.0,
                             lr_decay=0.5, seed=seed, desc=f"caption/{attention}",
                             eval_before=previous is not None or start is not None),
@@ -271,7 +283,7 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
                "encoder": {"folder": f"caption/{ENCODER_FOLDER}", "params": sum(p.numel() for p in net.body.parameters()),
                            "frozen": True, "tag": encoder_tag(enc_dir)},
                "train_scenes": len(caps), "valid_scenes": valid_scenes, "test_scenes": test_scenes, "seed": seed,
-               "batch": batch, "lr": lr, "weights": "float16",
+               "batch": batch, "lr": lr, "weights": "float16", "train_scene_mix": maker,
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience},
                "baseline": "exponential moving average of rewards (decay 0.9)" if attention == "hard" else None,
                **({"previous": previous} if previous else {}), **({"start": start} if start else {}),
@@ -338,6 +350,7 @@ def main() -> None:
     p.add_argument("--init-from", choices=["soft"], help="start the decoder from this captioner in --out")
     p.add_argument("--encoder", type=Path, help="scene encoder folder (default: --out's caption/encoder)")
     p.add_argument("--device", default="auto")
+    p.add_argument("--augment", action="store_true", help="train and validate on issue 20's random scene kinds")
     a = p.parse_args()
     if a.baselines:
         result = baselines(a.test_scenes)
@@ -346,7 +359,7 @@ def main() -> None:
         return
     run(a.attention, a.out, a.train_scenes, a.test_scenes, a.max_minutes, a.epochs, a.seed, a.threads,
         a.cache, a.device, a.valid_scenes, a.patience, batch=a.batch, lr=a.lr, warm_start=a.warm_start,
-        init_from=a.init_from, encoder=a.encoder)
+        init_from=a.init_from, encoder=a.encoder, augment=a.augment)
 
 
 if __name__ == "__main__":

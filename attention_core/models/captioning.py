@@ -30,10 +30,11 @@ from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training
 
 MAX_WORDS = 30
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
-DOMAIN_NOTICE = ("This captioner was trained on composed scenes of 224 × 224 pixels (2–3 clothing items or "
-                 "handwritten digits on a dark background, captions of at most 20 words); on photos its captions are "
-                 "meaningless — see the ImageNet evidence view.")
-TRAINED_SIDE, TRAINED_CAPTION_WORDS = 224, 20
+DOMAIN_NOTICE = ("This captioner was trained on composed scenes of 224 × 224 pixels (1–4 clothing items or "
+                 "handwritten digits of 30–110 px on a plain background, dark or light, with some pixel noise and "
+                 "clutter; captions of at most 27 words); on photos its captions are meaningless — see the ImageNet "
+                 "evidence view.")
+TRAINED_SIDE, TRAINED_CAPTION_WORDS = 224, 27     # 27 words: four "a NAME at the ROW COL" phrases joined
 ENCODER_FOLDER = "encoder"     # weights/caption/encoder: the scene encoder both captioners read through
 ATTENTIONS = {"soft": SoftImageAttention, "hard": HardImageAttention}
 
@@ -142,12 +143,13 @@ class Captioner(ShippedExplainer):
 
 
 def looks_like_a_scene(image: Image.Image) -> bool:
-    """True for an image like the training scenes: grey (no colour) on a mostly dark background. Measured on
-    the samples: scenes 75–95 % near-black pixels with no colour; photos 0–17 % near-black, colour 51–107."""
+    """True for an image like the training scenes: grey (no colour) on a mostly plain background, dark or (an
+    inverted scene) light. Measured on the samples: scenes 75–95 % near-black pixels with no colour; photos
+    0–17 % near-black, colour 51–107."""
     a = np.asarray(image.convert("RGB").resize((112, 112)), dtype=np.float32)
-    dark = float((a.max(-1) < 24).mean())
+    plain = max(float((a.max(-1) < 24).mean()), float((a.min(-1) > 231).mean()))
     colour = float(np.abs(a[..., 0] - a[..., 1]).mean() + np.abs(a[..., 1] - a[..., 2]).mean())
-    return dark >= 0.5 and colour < 5.0
+    return plain >= 0.5 and colour < 5.0
 
 
 def size_notices(image: Image.Image, caption_words: int) -> list[str]:

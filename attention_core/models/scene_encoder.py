@@ -25,6 +25,7 @@ from ..device import resolve_device
 READ_SIDE = 112                          # pixels the encoder reads (the 224 scene halved)
 GRID = (7, 7)
 MEAN, STD = 0.1, 0.25                    # dark scenes: roughly the training scenes' pixel statistics
+RING = 3                                 # pixels of the border whose median is the background level
 DEFAULT_WIDTHS = (32, 64, 128, 192)
 _LOCK = threading.Lock()
 
@@ -76,10 +77,26 @@ def scene_tensor(image: Image.Image) -> torch.Tensor:
     return scene_batch(scene_pixels(image)[None])[0]
 
 
-def scene_batch(images: np.ndarray) -> torch.Tensor:
-    """uint8 ``[B, 112, 112]`` (already at the read side) → normalised ``[B, 1, 112, 112]``."""
+def background_first(pixels: torch.Tensor) -> torch.Tensor:
+    """Grey levels ``[B, H, W]`` (0–255) → the same scenes on a black background: the background level is the
+    median of the outer :data:`RING` pixels; a light background (> 127) is inverted, then the level subtracted.
+
+    Issue 20 item 3: the polarity and level of the background carry no object identity, so the encoder reads
+    every scene as objects brighter than their background — an inverted scene becomes exactly its original, and
+    a training scene (black background, level 0) is unchanged."""
+    ring = torch.cat([pixels[:, :RING].flatten(1), pixels[:, -RING:].flatten(1),
+                      pixels[:, RING:-RING, :RING].flatten(1), pixels[:, RING:-RING, -RING:].flatten(1)], 1)
+    level = ring.median(1).values[:, None, None]
+    light = level > 127
+    pixels = torch.where(light, 255.0 - pixels, pixels)
+    return (pixels - torch.where(light, 255.0 - level, level)).clamp_min(0.0)
+
+
+def scene_batch(images: np.ndarray, background: bool = True) -> torch.Tensor:
+    """uint8 ``[B, 112, 112]`` (already at the read side) → background-first (:func:`background_first`; off
+    with ``background=False``: the input as read before issue 20), normalised ``[B, 1, 112, 112]``."""
     pixels = torch.from_numpy(np.asarray(images, dtype=np.float32))   # a float copy: PIL arrays are read-only
-    return ((pixels / 255.0 - MEAN) / STD)[:, None]
+    return (((background_first(pixels) if background else pixels) / 255.0 - MEAN) / STD)[:, None]
 
 
 def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:

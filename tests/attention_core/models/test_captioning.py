@@ -128,10 +128,12 @@ def test_non_images_are_refused_before_the_model():
 def test_captions_of_images_larger_than_the_training_scenes_say_so():
     from PIL import Image
 
-    from attention_core.models.captioning import size_notices
+    from attention_core.models.captioning import TRAINED_CAPTION_WORDS, size_notices
     assert size_notices(Image.new("RGB", (224, 224)), 12) == []
-    notes = size_notices(Image.new("RGB", (640, 480)), 25)
-    assert "640 × 480" in notes[0] and "224 × 224" in notes[0] and "20 words" in notes[1]
+    assert size_notices(Image.new("RGB", (224, 224)), 27) == []          # four objects: 27 words, trained
+    notes = size_notices(Image.new("RGB", (640, 480)), 29)
+    assert TRAINED_CAPTION_WORDS == 27
+    assert "640 × 480" in notes[0] and "224 × 224" in notes[0] and "27 words" in notes[1]
 
 
 def test_the_photo_warning_is_for_photos_not_for_the_shipped_scenes():

@@ -1,0 +1,61 @@
+"""The shipped captioners off the clean scenes (issue 20 item 3): every held-out kind named above a floor, no
+objects invented in empty cells. The first 20 scenes of each kind of the card's held-out set
+(``training.caption_robustness``; the card's numbers use 200 per kind)."""
+import numpy as np
+import pytest
+
+from attention_core.data.scene_kinds import KINDS, make_kind_scenes
+
+SCENES = 20
+# Measured on these 20 scenes per kind with the shipped weights (issue 20): name accuracy per kind 0.76–0.93 (soft)
+# and 0.81–0.91 (hard), lowest on small objects; small objects are placed 0.70 (soft) / 0.75 (hard), every other
+# kind ≥ 0.97; 1 and 3 invented phrases in all 120 scenes. The weights shipped before issue 20 named 0.08 of
+# the inverted, 0.29 of the small and 0.40 of the noisy objects (200 scenes per kind) and invented objects in
+# 182 of 200 noisy scenes — far under these floors.
+NAME_FLOOR = {"soft": 0.70, "hard": 0.70}
+PLACED_FLOOR = 0.60                         # share of gold objects whose cell the caption names, every kind
+INVENTED_MAX = {"soft": 4, "hard": 4}      # phrases naming an empty cell, over all 120 scenes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def kinds():
+    """Per kind: the scenes and the shipped encoder's data for them (features, head logits, objects)."""
+    from attention_core.models import load_model
+    from training.caption_robustness import kind_data
+    encoder = load_model("caption/soft").encoder
+    return {kind: kind_data(kind, SCENES, encoder) for kind in KINDS}
+
+
+@pytest.mark.parametrize("name", ["soft", "hard"])
+def test_shipped_captioner_names_every_kind_of_held_out_scene(name, kinds):
+    from attention_core.models import load_model
+    from training.caption_robustness import decoder_counts
+    model = load_model(f"caption/{name}")
+    invented, accuracy = 0, {}
+    for kind, data in kinds.items():
+        counts = decoder_counts(model.model, model.words, data)
+        accuracy[kind] = sum(c["right"] for c in counts) / max(sum(c["placed"] for c in counts), 1)
+        assert sum(c["placed"] for c in counts) >= PLACED_FLOOR * sum(c["objects"] for c in counts), kind
+        invented += sum(c["invented"] for c in counts)
+    assert min(accuracy.values()) >= NAME_FLOOR[name], accuracy
+    assert invented <= INVENTED_MAX[name]
+
+
+def test_every_kind_reads_as_a_scene_and_inversion_is_undone_at_the_input():
+    from attention_core.models.captioning import looks_like_a_scene
+    from attention_core.models.scene_encoder import scene_batch, scene_pixels
+    for kind in KINDS:                         # no photo warning on any kind of composed scene
+        assert all(looks_like_a_scene(s["image"]) for s in make_kind_scenes(kind, 3)), kind
+    for s in make_kind_scenes("inverted", 3):
+        pixels = scene_pixels(s["image"])[None]
+        restored = scene_batch(255 - pixels)   # inverting back gives the scene on black: same encoder input
+        np.testing.assert_allclose(scene_batch(pixels).numpy(), restored.numpy(), atol=1e-5)

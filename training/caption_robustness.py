@@ -1,0 +1,200 @@
+"""Score the captioners on held-out scenes of every kind (issue 20 item 3): clean, pixel noise, inverted contrast,
+small and large objects, crowded scenes with clutter.
+
+    python -m training.caption_robustness                       # shipped weights → weights/caption/robustness.json
+    python -m training.caption_robustness --folder DIR --before  # DIR/caption's weights, plus the old ones
+
+Per kind and model: **name accuracy** (among the gold objects whose cell the caption names, the share named
+right — the card's object-name accuracy), object accuracy (name and cell right, over all gold objects),
+**invented objects** (phrases naming a cell that holds no object: how many, and in how many scenes), and
+**α mass inside the named object's box** (for each object named right, its name word's α on the regions
+overlapping its box). Beside the decoders, the **encoder-head namer**: the scene encoder's own pretraining
+head given the gold box (cell logits averaged over the box's covered cells, argmax over the 20 names) — what
+naming costs with the localisation given for free. Intervals: 95 % percentile bootstrap over scenes (scenes
+resampled, so the objects of one scene stay together), 2,000 resamples, seeded.
+
+Scenes: ``attention_core.data.scene_kinds`` (source split ``heldout``: Fashion-MNIST test items 6,000–9,999,
+which no training, validation or card test scene uses; the test split's digits). Nothing here picks a
+checkpoint: the trainers select on their validation scenes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
+from attention_core.data.scene_kinds import KINDS, make_kind_scenes
+from attention_core.models.captioning import EOS, CaptionDecoder
+from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
+from training.captioning import decode_batch, parse_caption, region_mask
+from training.scene_encoder import BACKGROUND, ITEM_NAMES, cell_cover, covered_cells
+
+FILE = "robustness.json"
+SCENES_PER_KIND = 200
+RESAMPLES = 2000
+
+
+@torch.no_grad()
+def kind_data(kind: str, count: int, net: SceneEncoder, background_first: bool = True) -> dict:
+    """``count`` held-out scenes of ``kind``: objects, captions and the encoder's region features ``[N, 49, C]``
+    and head logits ``[N, 49, 21]`` (``background_first=False``: the input as read before issue 20)."""
+    scenes = make_kind_scenes(kind, count)
+    pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
+    feats, logits = [], []
+    for i in range(0, count, 100):
+        grid = net(scene_batch(pixels[i:i + 100], background_first))
+        feats.append(grid.flatten(2).transpose(1, 2))
+        logits.append(net.head(grid).flatten(2).transpose(1, 2))
+    return {"features": torch.cat(feats), "logits": torch.cat(logits), "objects": [s["objects"] for s in scenes],
+            "captions": [s["caption"] for s in scenes]}
+
+
+def scene_counts(words: list[str], objects: list[dict], alphas: torch.Tensor | None) -> dict[str, object]:
+    """One scene's caption against its objects: gold objects, placed (cell named), named right, invented
+    phrases (cells with no object) and α mass in the box of each object named right."""
+    said = {cell: (t, name) for t, name, cell in parse_caption(words)}
+    gold = {o["cell"]: o for o in objects}
+    placed = right = 0
+    inside = []
+    for cell, obj in gold.items():
+        hit = said.get(cell)
+        if hit is None:
+            continue
+        placed += 1
+        if hit[1] == obj["name"]:
+            right += 1
+            if alphas is not None:
+                inside.append(float(alphas[hit[0]][torch.from_numpy(region_mask(tuple(obj["box"])))].sum()))
+    return {"objects": len(objects), "placed": placed, "right": right,
+            "invented": sum(cell not in gold for cell in said), "inside": inside}
+
+
+def decoder_counts(model: CaptionDecoder, words: list[str], data: dict) -> list[dict]:
+    """Greedy captions of every scene in ``data`` → :func:`scene_counts` per scene."""
+    out = []
+    for i in range(0, len(data["objects"]), 100):
+        ids, alphas = decode_batch(model, data["features"][i:i + 100].float())
+        for k, (seq, alpha) in enumerate(zip(ids, alphas)):
+            out.append(scene_counts([words[t] for t in seq if t != EOS], data["objects"][i + k], alpha))
+    return out
+
+
+def head_counts(data: dict) -> list[dict]:
+    """The encoder-head namer: each gold object named by the head's logits averaged over its box's covered
+    cells (background excluded) → :func:`scene_counts`-like counts (every object placed; nothing invented)."""
+    out = []
+    for logits, objects in zip(data["logits"], data["objects"]):
+        right = 0
+        for obj in objects:
+            keep = torch.from_numpy(covered_cells(cell_cover(tuple(obj["box"]))))
+            guess = int(logits[keep][:, :BACKGROUND].float().mean(0).argmax())
+            right += ITEM_NAMES[guess] == obj["name"]
+        out.append({"objects": len(objects), "placed": len(objects), "right": right, "invented": 0, "inside": []})
+    return out
+
+
+def _ratio(counts: list[dict], num: str, den: str, idx: np.ndarray) -> float:
+    n = sum(counts[i][num] if num != "inside" else sum(counts[i]["inside"]) for i in idx)
+    d = sum(counts[i][den] if den != "inside" else len(counts[i]["inside"]) for i in idx)
+    return n / d if d else float("nan")
+
+
+def _draws(scenes: int, resamples: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, scenes, scenes) for _ in range(resamples)]
+
+
+def _interval(values: np.ndarray) -> list[float]:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return [float("nan"), float("nan")]
+    return [round(float(v), 4) for v in np.percentile(values, [2.5, 97.5])]
+
+
+def name_difference(a: list[dict], b: list[dict], resamples: int = RESAMPLES, seed: int = 0) -> dict[str, object]:
+    """Name accuracy of ``a`` minus that of ``b`` on the same scenes, with a paired scene-bootstrap interval;
+    ``on_par`` when the interval holds 0."""
+    every = np.arange(len(a))
+    diff = lambda idx: _ratio(a, "right", "placed", idx) - _ratio(b, "right", "placed", idx)
+    low, high = _interval(np.array([diff(d) for d in _draws(len(a), resamples, seed)]))
+    return {"value": round(diff(every), 4), "interval": [low, high], "on_par": bool(low <= 0 <= high)}
+
+
+def summary(counts: list[dict], resamples: int = RESAMPLES, seed: int = 0) -> dict[str, object]:
+    """Name / object accuracy, invented objects and α mass of per-scene counts, with scene-bootstrap intervals."""
+    every = np.arange(len(counts))
+    draws = _draws(len(counts), resamples, seed)
+
+    def stat(num: str, den: str) -> dict[str, object]:
+        value = _ratio(counts, num, den, every)
+        return {"value": round(value, 4), "interval": _interval(np.array([_ratio(counts, num, den, d) for d in draws]))}
+
+    return {"scenes": len(counts), "objects": sum(c["objects"] for c in counts),
+            "name_accuracy": stat("right", "placed"), "object_accuracy": stat("right", "objects"),
+            "position_accuracy": stat("placed", "objects"),
+            "invented_objects": sum(c["invented"] for c in counts),
+            "scenes_with_invented": sum(c["invented"] > 0 for c in counts),
+            "box_attention_share": stat("inside", "inside") if any(c["inside"] for c in counts) else None}
+
+
+def load_decoder(folder: Path, kind: str, vocab_size: int) -> CaptionDecoder:
+    """The ``kind`` captioner saved in ``folder/kind``, float16 weights as shipped, eval mode."""
+    state, config = load_checkpoint(folder / kind)
+    model = CaptionDecoder(vocab_size, kind, **config["model"])
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def score_weights(folder: Path, count: int, background_first: bool = True,
+                  kinds: tuple[str, ...] = tuple(KINDS)) -> dict[str, dict]:
+    """Every kind's summary for the encoder-head namer and both decoders whose weights are in ``folder``
+    (``…/caption``: ``encoder/``, ``soft/``, ``hard/``, ``vocab.json``)."""
+    words = json.loads((folder / "vocab.json").read_text())
+    net = load_scene_encoder(folder / "encoder", "cpu")
+    decoders = {kind: load_decoder(folder, kind, len(words)) for kind in ("soft", "hard")}
+    out: dict[str, dict] = {}
+    for kind in kinds:
+        data = kind_data(kind, count, net, background_first)
+        head = head_counts(data)
+        out[kind] = {"encoder head (gold box)": summary(head)}
+        for name, model in decoders.items():
+            counts = decoder_counts(model, words, data)
+            out[kind][name] = {**summary(counts), "minus_encoder_head": name_difference(counts, head)}
+        print(kind, json.dumps({k: v["name_accuracy"]["value"] for k, v in out[kind].items()}), flush=True)
+    return out
+
+
+def main() -> None:
+    """Command line."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--folder", type=Path, default=WEIGHTS_DIR / "caption", help="weights to score (…/caption)")
+    p.add_argument("--before", type=Path, help="also score these earlier weights (…/caption), as read then "
+                   "(no background-first input) and with the background-first input")
+    p.add_argument("--before-from", type=Path, help="take the two before runs from this earlier output instead")
+    p.add_argument("--scenes", type=int, default=SCENES_PER_KIND, help="held-out scenes per kind")
+    p.add_argument("--out", type=Path, help=f"JSON to write (default: FOLDER/{FILE})")
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    result = {"scenes_per_kind": a.scenes, "kinds": {k: asdict(v) for k, v in KINDS.items()},
+              "after": score_weights(a.folder, a.scenes)}
+    if a.before_from:
+        earlier = json.loads(a.before_from.read_text())
+        if earlier["scenes_per_kind"] != a.scenes:
+            raise SystemExit(f"{a.before_from} scored {earlier['scenes_per_kind']} scenes per kind, not {a.scenes}")
+        result.update({k: v for k, v in earlier.items() if k.startswith("before")})
+    elif a.before:
+        result["before"] = score_weights(a.before, a.scenes, background_first=False)
+        result["before, background-first input"] = score_weights(a.before, a.scenes)
+    path = a.out or a.folder / FILE
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
