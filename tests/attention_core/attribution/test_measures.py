@@ -39,7 +39,7 @@ def test_tables_follow_from_the_examples(tmp_path):
 
 
 @pytest.mark.parametrize("argv,words", [
-    (["--measure", "weights", "--model", "bible-en-fr/bahdanau"], ["bible-en-fr/bahdanau", "weight"]),
+    (["--measure", "weights", "--model", "document/flat"], ["document/flat", "weight"]),
     (["--measure", "randomisation", "--model", "document/flat"], ["document/flat", "randomisation"]),
     (["--measure", "nonsense", "--model", "sentence/lin"], ["--measure", "nonsense"]),
 ])
