@@ -113,11 +113,9 @@ def test_the_model_cards_tables_are_the_shipped_documents_rendered(measure):
 
     from attention_core.attribution.measures import get_measure
     from attention_core.checkpoint import WEIGHTS_DIR
-    from attention_core.models import list_models
     m = get_measure(measure)
     text = (Path(__file__).resolve().parents[3] / "docs" / "models.md").read_text(encoding="utf-8")
     block = text.split(m.start, 1)[1].split(m.end, 1)[0].strip()
-    from attention_core.attribution.faithfulness import shipped_models
-    everyone = shipped_models() if m.heldout else [s.id for s in list_models() if s.shipped]
+    everyone = m.models()
     docs = [d for d in (m.read(x, WEIGHTS_DIR) for x in everyone) if d is not None]
     assert docs and block == m.markdown(docs).strip()

@@ -77,3 +77,35 @@ def test_minilms_attention_and_gradients_read_one_randomised_encoder_and_get_it_
         assert torch.equal(eager["encoder.layer.4.attention.self.query.weight"], low)
     assert torch.equal(parts["eager"].state_dict()[key], trained)
     assert torch.equal(parts["fast"].state_dict()[key], trained)
+
+
+def test_dinov2s_cascade_covers_every_parameter_top_down_and_its_maps_move_with_the_weights():
+    """DINOv2-S: the final LayerNorm, blocks 12 → 1, then the embeddings — every parameter in exactly one stage.
+    Re-initialising the final LayerNorm leaves every attention map exactly as it was (it comes after them) while
+    the gradient of the [CLS] target moves."""
+    from attention_core.attribution.heldout_localisation import SIZE
+    from attention_core.attribution.vision_maps import cls_direction, patch_maps
+    from attention_core.data.scenes import make_scenes
+    dino = load_model("vision/dinov2-s")
+    cascade = cascade_of("vision/dinov2-s")
+    assert [c for c, _ in cascade][:3] == ["final layer norm", "layer 12", "layer 11"]
+    assert cascade[-1][0] == "embeddings" and len(cascade) == 14
+    owners = [name for name, _ in dino.model.named_parameters()
+              for _, paths in cascade if any(name.startswith(p + ".") for p in paths)]
+    assert sorted(owners) == sorted(name for name, _ in dino.model.named_parameters())
+    image = make_scenes("test", 1, 2021)[0]["image"]
+    direction = cls_direction(dino, image, SIZE)
+    before = patch_maps(dino, image, direction, SIZE, ig_steps=0)
+    with randomised(dino.model, cascade, 1, seed=0):
+        after = patch_maps(dino, image, direction, SIZE, ig_steps=0)
+    for name in ("attention: last layer (head mean)", "attention: rollout"):
+        np.testing.assert_array_equal(before[name], after[name])
+    assert not np.allclose(before["grad×input"], after["grad×input"])
+    assert before["grad×input"].shape == (1, 256)
+
+
+def test_pixel_attributions_are_summed_per_patch():
+    from attention_core.attribution.vision_maps import per_patch
+    values = torch.zeros(3, 4, 4)
+    values[0, 0, 0], values[2, 1, 1], values[1, 3, 2] = 1.0, 2.0, 5.0
+    np.testing.assert_array_equal(per_patch(values, 2), [[3.0, 0.0], [0.0, 5.0]])
