@@ -233,7 +233,8 @@ def figure(doc: dict[str, Any], folder: Path = FIGURES) -> Path:
     ax.set_xticks(range(len(stages)), stages, rotation=25, ha="right", fontsize=8)
     ax.set_ylabel("Spearman ρ with the trained model's map")
     ax.set_ylim(-0.7, 1.05)
-    ax.set_title(f"{doc['model']}: cascading randomisation, n = {doc['n']} held-out examples", fontsize=10)
+    unit = "scenes" if is_vision(doc["model"]) else "held-out examples"
+    ax.set_title(f"{doc['model']}: cascading randomisation, n = {doc['n']} {unit}", fontsize=10)
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     folder.mkdir(parents=True, exist_ok=True)
@@ -251,7 +252,8 @@ def markdown(docs: list[dict[str, Any]]) -> str:
     for doc in docs:
         rows = doc["tables"]["rho"]
         kinds = list(dict.fromkeys(r["map"] for r in rows))
-        lines = [f"\n**`{doc['model']}`** — first {doc['n']} held-out examples of {doc['test_set']}; ρ with the "
+        source = doc["test_set"] if is_vision(doc["model"]) else f"held-out examples of {doc['test_set']}"
+        lines = [f"\n**`{doc['model']}`** — first {doc['n']} {source}; ρ with the "
                  "trained model's map [95 % interval] after re-initialising the blocks up to and including:\n",
                  "| blocks re-initialised (cumulative) | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds)]
         for s, stage in enumerate(doc["cascade"]):
