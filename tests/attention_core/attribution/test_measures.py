@@ -91,6 +91,8 @@ def test_every_shipped_table_follows_from_its_examples():
 
 
 @pytest.mark.parametrize("measure,model_id,n", [("eraser", "sentence/lin", 2), ("weights", "sentence/lin", 3),
+                                                ("weights", "dates-en-fr/bahdanau", 3),
+                                                ("weights", "dates-en-fr/local-p", 3),
                                                 ("randomisation", "sentence/lin", 1),
                                                 ("localisation", "caption/soft", 2)])
 def test_the_command_reproduces_the_shipped_examples(measure, model_id, n, tmp_path):
