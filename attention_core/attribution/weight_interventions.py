@@ -12,7 +12,9 @@ forward pass changes. For one input and one attention layer:
   while any weight is left — a layer with every weight gone reads nothing, which says nothing about ranking).
 
 A layer's weights for one input are flattened in the order the hook sees them (``[N·a, …, keys]`` with the
-variants outermost), so one boolean row ``[L]`` per variant says which weights go.
+variants outermost; a layer called once per decoding step, as Bahdanau's, has its calls concatenated), so one
+boolean row ``[L]`` per variant says which weights go. Only a distribution's real keys (the hook's mask: real
+positions; local attention's window or kept top-k) are ever chosen.
 """
 from __future__ import annotations
 
