@@ -91,9 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     faith.add_argument("--measure", default="agreement", choices=["agreement", "eraser", "weights", "randomisation", "localisation"],
                        help="agreement: Kendall τ, input-token erasure, uniform attention (default); eraser: "
                             "comprehensiveness and sufficiency (AOPC) of every ranking, two removal operators; "
-                            "weights: Serrano & Smith's interventions on the attention weights (classifiers); "
+                            "weights: Serrano & Smith's interventions on the attention weights (classifiers, translators); "
                             "randomisation: Adebayo et al.'s cascading re-initialisation (Lin, HAN, translators, "
-                            "MiniLM); localisation: DINOv2's [CLS] attention against the scenes' object masks")
+                            "MiniLM, DINOv2-S); localisation: DINOv2's [CLS] attention against the scenes' object masks")
     faith.add_argument("--all", action="store_true", help="every shipped classifier and translator, and MiniLM")
     faith.add_argument("--n", type=_at_least(1), help="first N held-out examples (default per kind)")
     where = faith.add_mutually_exclusive_group()

@@ -340,8 +340,7 @@ def run_cli(args: argparse.Namespace) -> int:
         return 2
     measure = get_measure(getattr(args, "measure", None) or "agreement")
     if args.all:
-        candidates = shipped_models() if measure.heldout else [s.id for s in _listing() if s.shipped]
-        ids = [m for m in candidates if measure.problem(m) is None]
+        ids = [m for m in measure.models() if measure.problem(m) is None]
     else:
         ids = list(args.model or [])
     if not ids:
@@ -349,7 +348,7 @@ def run_cli(args: argparse.Namespace) -> int:
     from ..models import ModelLoadError, get_spec
     for model_id in ids:
         try:
-            get_spec(model_id) if not measure.heldout else kind_of(model_id)
+            get_spec(model_id) if not measure.reads_heldout(model_id) else kind_of(model_id)
         except (KeyError, ValueError, ModelLoadError) as exc:   # unknown id, nothing to evaluate, bad hf: folder
             return fail(str(exc.args[0]))
         if measure.problem(model_id):
@@ -365,7 +364,7 @@ def run_cli(args: argparse.Namespace) -> int:
             return fail(f"cannot read --docs {args.docs}: {getattr(exc, 'strerror', None) or exc}")
         if measure.start not in text or measure.end not in text:
             return fail(f"--docs {args.docs} has no {measure.start} … {measure.end} block to rewrite")
-    problem = missing_data(ids) if measure.heldout else None
+    problem = missing_data([m for m in ids if measure.reads_heldout(m)])
     if problem:
         return fail(problem)
     torch.set_num_threads(args.threads)
@@ -389,15 +388,10 @@ def run_cli(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listing() -> list[Any]:
-    from ..models import list_models
-    return list_models()
-
-
 def _listed(ids: list[str], root: Path, measure: Any) -> list[str]:
     """The models whose tables the docs show: every shipped one with a document under ``root`` (so running one
     model does not drop the others' tables), then any others just run."""
-    everyone = shipped_models() if measure.heldout else [s.id for s in _listing() if s.shipped]
+    everyone = measure.models()
     return [m for m in everyone if measure.path(m, root).exists()] + [m for m in ids if m not in everyone]
 
 

@@ -2,7 +2,9 @@
 
 The first N composed test scenes (seeded), each on its black canvas and pasted onto one of the shipped photos
 (in turn). DINOv2-S at 224 px (16 × 16 patches): every layer's [CLS] row averaged over heads, each head of the
-last layer, and the rollout's [CLS] row (½A + ½I), the [CLS] column dropped, scored against the union of the
+last layer, the rollout's [CLS] row (½A + ½I), every layer's value-norm [CLS] row (Kobayashi et al. 2020) and the
+gradient-weighted rollout's [CLS] row (Chefer et al. 2021; of ⟨[CLS] embedding, that embedding held fixed⟩),
+the [CLS] column dropped, scored against the union of the
 scene's object masks. A captioner: its α row (7 × 7 regions) for each generated word that names exactly one
 object of the scene, scored against that object's mask. Reference maps are scored the same way
 (:mod:`.localisation`).
@@ -37,6 +39,11 @@ def check(model_id: str) -> None:
     if model_id != MODEL and model_id not in CAPTIONERS:
         raise ValueError(f"localisation covers {MODEL} and {', '.join(CAPTIONERS)} (attention against the scenes' "
                          f"object masks); not {model_id}")
+    scenes_available()
+
+
+def scenes_available() -> None:
+    """``ValueError`` (one line) when the composed test scenes cannot be made here."""
     try:
         from ..data.scenes import load_sources
         load_sources("test")
@@ -45,8 +52,10 @@ def check(model_id: str) -> None:
 
 
 def cls_maps(explainer: Any, image: Any) -> dict[str, np.ndarray]:
-    """[CLS] attention maps ``[16, 16]`` by name: each layer's head mean, each last-layer head, the rollout."""
+    """[CLS] maps ``[16, 16]`` by name: each layer's head mean, each last-layer head, the rollout; then the two
+    value-aware readings (:mod:`.value_aware`): each layer's value norms, the gradient-weighted rollout."""
     from ..rollout import attention_rollout
+    from .vision_maps import value_aware_cls
     layers = [a.cpu().numpy().astype(np.float64) for a in explainer.attentions(image, SIZE)]   # [H, T, T] each
     side = int(round((layers[0].shape[-1] - 1) ** 0.5))
     grid = (side, side)
@@ -54,6 +63,9 @@ def cls_maps(explainer: Any, image: Any) -> dict[str, np.ndarray]:
     out.update({f"layer {len(layers)} head {h + 1}": layers[-1][h, 0, 1:].reshape(grid)
                 for h in range(layers[-1].shape[0])})
     out["rollout (all layers)"] = attention_rollout(layers, 0.5, rows=[0])[0, 1:].reshape(grid)
+    norms, weighted = value_aware_cls(explainer, image, SIZE)
+    out.update({f"value norms: layer {l + 1} (Kobayashi)": n.reshape(grid) for l, n in enumerate(norms)})
+    out["gradient-weighted rollout (Chefer)"] = weighted.reshape(grid)
     return out
 
 
@@ -117,8 +129,9 @@ def evaluate(model_id: str, n: int | None = None, progress: bool = False) -> dic
             print(f"\r{model_id} (localisation): {i + 1}/{n}", end="", flush=True)
     if progress:
         print()
+    settings = {**SETTINGS, **VALUE_AWARE} if model_id == MODEL else SETTINGS
     doc = {"version": VERSION, "model": model_id, "test_set": f"composed test scenes (seed {SEED})", "n": n,
-           "settings": SETTINGS, "examples": records}
+           "settings": settings, "examples": records}
     doc["tables"] = tables(doc)
     doc["runtime_seconds"] = round(time.perf_counter() - start, 1)
     return doc
@@ -132,6 +145,13 @@ SETTINGS = {"input": "224 px (16 × 16 patches of 14 px); the scene on its black
             "mass": "share of the map's mass on object pixels (a patch counts by its share of object pixels)",
             "references": "uniform; centre prior (Gaussian, sd = side / 4); random (seeded by scene)",
             "bootstrap": "percentile 95 % intervals over scenes, 2000 resamples, seed 0"}
+
+
+VALUE_AWARE = {"value norms": "‖Σ_h α^h_[CLS],j f^h(x_j)‖, f^h = head h's value projection then its slice of the "
+                               "output projection (LayerScale not included), per layer (Kobayashi et al. 2020)",
+               "gradient-weighted rollout": "R ← R + E_h[(∇A ⊙ A)^+]·R from R = I over the 12 layers, gradients of "
+                                            "⟨[CLS] embedding, u⟩ with u that embedding held fixed (DINOv2 has no "
+                                            "classifier); its [CLS] row (Chefer et al. 2021)"}
 
 
 def tables(doc: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,6 @@ LAYERS: dict[str, dict[str, Where]] = {
 
 
 TOKEN_LAYER = "source attention, per generated token"
-GLOBAL = ("luong-dot", "luong-general", "luong-concat")   # translators whose steps attend independently
 
 
 def layers_of(model_id: str) -> dict[str, Where]:
@@ -37,11 +36,11 @@ def layers_of(model_id: str) -> dict[str, Where]:
     from ..models import get_spec
     from .faithfulness import kind_of
     spec = get_spec(model_id)
-    if kind_of(model_id) == "translation" and spec.mechanism in GLOBAL:
+    if kind_of(model_id) == "translation":
         return {TOKEN_LAYER: lambda name, m: True}
     if spec.mechanism not in LAYERS:
         raise ValueError(f"{model_id} has no attention layer the weight interventions act on here (they cover "
-                         f"the {' and '.join(sorted(LAYERS))} classifiers and the {', '.join(GLOBAL)} translators)")
+                         f"the {' and '.join(sorted(LAYERS))} classifiers and the translators)")
     return LAYERS[spec.mechanism]
 
 
@@ -98,10 +97,10 @@ SETTINGS = {"intervention": "weights zeroed inside the attention layer (weight h
 
 
 def _unit(rec: dict[str, Any]) -> dict[str, Any]:
-    """One example as a table unit: a translator's tokens averaged (flips as rates, JS as means), the
-    fractions to flip pooled as a list; a classifier's single record as it is (its fractions a list of one)."""
+    """One example as a table unit: a translator's tokens averaged (flips as rates, JS as means; its weights
+    the median real weights per row — the window for local attention), the fractions to flip pooled as a list; a classifier's single record as it is (its fractions a list of one)."""
     if isinstance(rec["flip_top"], list):
-        return {"weights": rec["sources"], **{k: float(np.mean(rec[k])) for k in
+        return {"weights": rec.get("row_weights", rec["sources"]), **{k: float(np.mean(rec[k])) for k in
                                               ("flip_top", "flip_random", "js_top", "js_random")},
                 "to_flip": rec["to_flip"]}
     return {**rec, "to_flip": {k: [v] for k, v in rec["to_flip"].items()}}

@@ -26,6 +26,23 @@ class Measure:
     check: Callable[[str], object] | None = None           # raises ValueError (one line) for a model it cannot run
     figure: Callable[[dict[str, Any], Path], Path] | None = None   # (document, folder) → the PNG it drew
     heldout: bool = True          # runs on the model's declared held-out set (else its ``check`` vets the data)
+    off_heldout: Callable[[str], bool] | None = None   # a model this measure runs on other data (its check vets it)
+
+    def reads_heldout(self, model_id: str) -> bool:
+        """True when ``model_id`` is measured on its declared held-out set."""
+        return self.heldout and not (self.off_heldout is not None and self.off_heldout(model_id))
+
+    def models(self) -> list[str]:
+        """The shipped models this measure covers (``--all``) in the order their tables show: the held-out
+        models, then (for a measure that also runs elsewhere) the other shipped models it covers."""
+        from ..models import list_models
+        from .faithfulness import shipped_models
+        listed = [s.id for s in list_models() if s.shipped and not s.capabilities.user]
+        if not self.heldout:
+            return listed
+        first = shipped_models()
+        extra = [m for m in listed if m not in first and self.off_heldout is not None and self.off_heldout(m)]
+        return first + extra
 
     def problem(self, model_id: str) -> str | None:
         """Why this measure cannot run on ``model_id`` (one line), or None."""
@@ -87,7 +104,8 @@ def _weights() -> Measure:
 
 def _randomisation() -> Measure:
     from . import heldout_randomisation as r
-    return Measure("randomisation", r.FILE, r.evaluate, r.markdown, r.START, r.END, check=r.check, figure=r.figure)
+    return Measure("randomisation", r.FILE, r.evaluate, r.markdown, r.START, r.END, check=r.check, figure=r.figure,
+                   off_heldout=r.is_vision)
 
 
 def _localisation() -> Measure:

@@ -145,6 +145,23 @@ class MiniLMSentiment:
         layers = torch.stack([a[0].mean(0) for a in out.attentions]).double().cpu().numpy()
         return self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0]), layers
 
+    def value_aware_importance(self, text: str, max_tokens: int = MAX_TOKENS) -> dict[str, np.ndarray]:
+        """For the pooled output (q = 1/T): value-norm importance per layer ``[L, T]`` (q · N_l, Kobayashi et al.)
+        and the gradient-weighted rollout ``[T]`` (q · R, Chefer et al.; gradients of the decided class's logit),
+        from the eager encoder (see :mod:`.value_aware`)."""
+        from .value_aware import value_aware_maps
+        enc = self.tokens(text, max_tokens)
+        model = self.encoder.model
+
+        def run() -> tuple[Any, torch.Tensor]:
+            emb = model.embeddings.word_embeddings(enc["input_ids"]).detach().requires_grad_(True)
+            out = model(inputs_embeds=emb, attention_mask=enc["attention_mask"], output_attentions=True)
+            logits = self.head(out.last_hidden_state, enc["attention_mask"])[0]
+            return out, logits[int(logits.argmax())]
+        norms, rollout = value_aware_maps(model, run)
+        query = np.full(norms.shape[-1], 1.0 / norms.shape[-1])
+        return {"value-norm": np.einsum("t,lts->ls", query, norms), "grad-rollout": query @ rollout}
+
     def attention_importance(self, text: str, max_tokens: int = MAX_TOKENS, flow: bool = True,
                              flow_max_tokens: int = FLOW_MAX_TOKENS) -> dict[str, Any]:
         """Per layer, raw / rollout / flow importance of each token for the pooled output, each ``[L, T]``

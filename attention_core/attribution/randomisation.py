@@ -31,6 +31,9 @@ CASCADES: dict[str, list[tuple[str, list[str]]]] = {
     # MiniLM + its sentiment head, held as {"head", "fast", "eager"} (see heldout_randomisation.minilm_parts)
     "minilm": [("sentiment head", ["head"])] + [(f"layer {i + 1}", [f"fast.encoder.layer.{i}"]) for i in range(5, -1, -1)]
               + [("embeddings", ["fast.embeddings"])],
+    # DINOv2-S (Hugging Face Dinov2Model): the final LayerNorm, its 12 blocks, then patch + position embeddings
+    "vision": [("final layer norm", ["layernorm"])] + [(f"layer {i + 1}", [f"encoder.layer.{i}"]) for i in range(11, -1, -1)]
+              + [("embeddings", ["embeddings"])],
 }
 
 

@@ -96,15 +96,20 @@ def classifier_rankings(explainer: Any, text: str, index: int, methods: tuple[st
 
 
 def minilm_rankings(model: Any, text: str, index: int, methods: tuple[str, ...] = ATTRIBUTION_METHODS,
-                    options: dict[str, dict[str, Any]] | None = None) -> Ranked:
+                    options: dict[str, dict[str, Any]] | None = None, value_aware: bool = True) -> Ranked:
     """MiniLM + its sentiment head: raw last-layer attention (mean of heads), rollout and flow (≤ 32 pieces)
-    for the mean-pooled output, and the attribution methods."""
+    for the mean-pooled output, the two value-aware readings (last layer's value norms; gradient-weighted
+    rollout; left out with ``value_aware=False``) and the attribution methods."""
     inp = model.attribution_inputs(text)
     imp = model.attention_importance(text)
     attention = {"attention: raw layer 6 (head mean)": imp["raw"][-1][None],
                  "attention: rollout": imp["rollout"][-1][None]}
     if imp["flow"] is not None:
         attention["attention: flow"] = imp["flow"][-1][None]
+    if value_aware:
+        aware = model.value_aware_importance(text)
+        attention["value-norm: layer 6 (Kobayashi)"] = aware["value-norm"][-1][None]
+        attention["grad-weighted rollout (Chefer)"] = aware["grad-rollout"][None]
     return with_attributions(inp, attention, index, methods, options)
 
 

@@ -12,7 +12,9 @@ forward pass changes. For one input and one attention layer:
   while any weight is left — a layer with every weight gone reads nothing, which says nothing about ranking).
 
 A layer's weights for one input are flattened in the order the hook sees them (``[N·a, …, keys]`` with the
-variants outermost), so one boolean row ``[L]`` per variant says which weights go.
+variants outermost; a layer called once per decoding step, as Bahdanau's, has its calls concatenated), so one
+boolean row ``[L]`` per variant says which weights go. Only a distribution's real keys (the hook's mask: real
+positions; local attention's window or kept top-k) are ever chosen.
 """
 from __future__ import annotations
 
@@ -53,35 +55,53 @@ def hookable(model: nn.Module) -> bool:
 
 def without(masks: torch.Tensor) -> Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]:
     """A weight hook zeroing, in variant i, the weights where ``masks[i]`` ``[N, L]`` is True, each
-    distribution (last axis) renormalised; a distribution with nothing left stays all zero."""
+    distribution (last axis) rescaled to the mass it had (1 for a softmax; local-p's rows keep their sum below
+    1); a distribution with nothing left stays all zero. A layer called once per step (Bahdanau) consumes
+    ``masks`` step by step: each call takes the next ``weights.numel() / N`` columns."""
+    used = [0]
+
     def hook(weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         flat = weights.reshape(masks.shape[0], -1)
-        kept = flat.masked_fill(masks.to(flat.device), 0.0).reshape(weights.shape)
-        total = kept.sum(-1, keepdim=True)
-        return torch.where(total > 0, kept / total.clamp_min(1e-30), kept)
+        part = masks[:, used[0]:used[0] + flat.shape[1]].to(flat.device)
+        used[0] += flat.shape[1]
+        kept = flat.masked_fill(part, 0.0).reshape(weights.shape)
+        total, before = kept.sum(-1, keepdim=True), weights.sum(-1, keepdim=True)
+        return torch.where(total > 0, kept * (before / total.clamp_min(1e-30)), kept)
     return hook
+
+
+class Recorder:
+    """A weight hook that makes each call's weights a leaf (so ∂output/∂α can be taken) and keeps them with
+    their real-key masks, in call order."""
+
+    def __init__(self) -> None:
+        self.leaves: list[torch.Tensor] = []
+        self.real: list[torch.Tensor] = []
+
+    def __call__(self, weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Record ``weights`` (any shape ``[..., keys]``) and return the leaf standing in for them."""
+        leaf = weights.detach().requires_grad_(True)
+        self.leaves.append(leaf)
+        self.real.append(torch.ones_like(weights, dtype=torch.bool) if mask is None
+                         else mask.bool().expand_as(weights))
+        return leaf
+
+    def flat(self, tensors: list[torch.Tensor]) -> np.ndarray:
+        """The calls' tensors of one input flattened and concatenated in call order ``[L]``."""
+        return torch.cat([t.detach().reshape(-1) for t in tensors]).double().cpu().numpy()
 
 
 def layer_weights(model: nn.Module, run: Run, where: Where) -> LayerWeights:
     """Record the layer's weights on one unmodified pass and ∂p(decision)/∂α (α taken as an input, so the
     gradient does not flow back into the scores)."""
-    seen: dict[str, torch.Tensor] = {}
-
-    def record(weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        leaf = weights.detach().requires_grad_(True)
-        seen["w"] = leaf
-        seen["real"] = (torch.ones_like(weights, dtype=torch.bool) if mask is None
-                        else mask.bool().expand_as(weights))
-        return leaf
-
-    with torch.enable_grad(), no_cudnn(), replaced_weights(model, record, where) as names:
+    seen = Recorder()
+    with torch.enable_grad(), no_cudnn(), replaced_weights(model, seen, where) as names:
         if len(names) != 1:
             raise ValueError(f"the layer must be one attention module; {len(names)} matched ({names})")
         probs = run(1)[0]
         decision = int(probs.argmax())
-        (grad,) = torch.autograd.grad(probs[decision], seen["w"])
-    return LayerWeights(seen["w"].detach().reshape(-1).double().cpu().numpy(),
-                        seen["real"].reshape(-1).cpu().numpy(), grad.reshape(-1).double().cpu().numpy(),
+        grads = torch.autograd.grad(probs[decision], seen.leaves)
+    return LayerWeights(seen.flat(seen.leaves), seen.flat(seen.real).astype(bool), seen.flat(list(grads)),
                         probs.detach().double().cpu().numpy(), decision)
 
 
@@ -181,48 +201,62 @@ def translation_run(explainer: Any, source: list[int], generated: list[int]) -> 
     return run
 
 
+def token_gradients(probs: torch.Tensor, chosen: torch.Tensor, seen: Recorder) -> torch.Tensor:
+    """``[T, S]``: row t is ∂p_t(chosen_t)/∂α_t, token t's probability against its own attention row.
+
+    Rows computed in one call (teacher forcing without input feeding) do not feed each other, so one backward
+    pass of Σ_t p_t gives every row; a mechanism called once per step (Bahdanau feeds each context into the
+    next step) needs one backward pass per token, keeping only row t of each."""
+    picked = probs.gather(-1, chosen[:, None])[:, 0]                                  # [T]
+    if len(seen.leaves) == 1:
+        (grad,) = torch.autograd.grad(picked.sum(), seen.leaves)
+        return grad[0].reshape(len(picked), -1)
+    rows = []
+    for t, leaf in enumerate(seen.leaves):
+        (grad,) = torch.autograd.grad(picked[t], leaf, retain_graph=True)
+        rows.append(grad.reshape(-1))
+    return torch.stack(rows)
+
+
 def intervene_per_token(explainer: Any, source: str, seed: list[int], orders: tuple[str, ...] = ORDERS,
                         ) -> dict[str, Any]:
-    """Both interventions for every generated token of a translator whose steps attend independently
-    (Luong's global attention, teacher-forced on its own greedy output): token t's decision is its argmax,
-    and only row t of the attention (its distribution over the source) is touched. Per token: flips, JS
-    divergences and the share of row t's weights removed at the first flip, per order."""
-    if getattr(explainer.model, "bahdanau", False) or explainer.model.is_local:
-        raise ValueError(f"{explainer.model_id}: only global attention computed for all steps at once is covered "
-                         "(Bahdanau's steps feed each other; local windows move)")
+    """Both interventions for every generated token of a translator, teacher-forced on its own greedy output:
+    token t's decision is its argmax, and only row t of the attention (its distribution over the source; for
+    local attention, over its window) is touched — by the mechanism's weight hook, so Bahdanau's later steps
+    read the changed context too, but only token t's output is scored. Per token: flips, JS divergences and
+    the share of row t's real weights removed at the first flip, per order."""
     ids, _ = explainer.encode(source)
     generated = explainer.translate_ids(ids).tokens
     run = translation_run(explainer, ids, generated)
     every = lambda name, m: True  # noqa: E731  (one attention module)
-    seen: dict[str, torch.Tensor] = {}
-
-    def record(weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        seen["w"] = weights.detach().requires_grad_(True)
-        return seen["w"]
-    with torch.enable_grad(), no_cudnn(), replaced_weights(explainer.model, record, every):
+    seen = Recorder()
+    with torch.enable_grad(), no_cudnn(), replaced_weights(explainer.model, seen, every):
         probs = run(1)[0]                                                          # [T, V]
         chosen = probs.argmax(-1)
-        # teacher-forced rows do not feed each other, so row t of ∂Σ_t p_t/∂α is ∂p_t/∂α_t
-        (grad,) = torch.autograd.grad(probs.gather(-1, chosen[:, None]).sum(), seen["w"])
-    weights = seen["w"].detach()[0].double().cpu().numpy()                         # [T, S]
-    grad = grad[0].double().cpu().numpy()
+        grad = token_gradients(probs, chosen, seen).double().cpu().numpy()          # [T, S]
+    rows = len(generated)
+    weights = seen.flat(seen.leaves).reshape(rows, -1)                             # [T, S]
+    real = seen.flat(seen.real).reshape(rows, -1).astype(bool)
     probs_np, chosen_np = probs.detach().double().cpu().numpy(), chosen.cpu().numpy()
-    rows, width = weights.shape
+    width = weights.shape[1]
     size = rows * width
-    out: dict[str, Any] = {"tokens": rows, "sources": width, "flip_top": [], "flip_random": [], "js_top": [],
+    counts = real.sum(1)
+    out: dict[str, Any] = {"tokens": rows, "sources": width, "row_weights": float(np.median(counts)),
+                           "flip_top": [], "flip_random": [], "js_top": [],
                            "js_random": [], "to_flip": {o: [] for o in orders}}
     variants, owners = [], []
     rng = np.random.default_rng(seed)
     for t in range(rows):
-        top = int(np.argmax(weights[t]))
-        others = [j for j in range(width) if j != top]
+        inside = np.flatnonzero(real[t])
+        top = int(inside[np.argmax(weights[t, inside])])
+        others = [int(j) for j in inside if j != top]
         rand = int(rng.choice(others)) if others else top
         variants += [[t * width + top], [t * width + rand]]
         owners += [(t, "single: top", 0), (t, "single: random", 0)]
-        layer = LayerWeights(weights[t], np.ones(width, dtype=bool), grad[t], probs_np[t], int(chosen_np[t]))
+        layer = LayerWeights(weights[t], real[t], grad[t], probs_np[t], int(chosen_np[t]))
         for name in orders:
             order = order_of(layer, name, [*seed, t])
-            for k in (flip_grid(width - 1) if width > 1 else []):
+            for k in (flip_grid(counts[t] - 1) if counts[t] > 1 else []):
                 variants.append([t * width + j for j in order[:k]])
                 owners.append((t, name, k))
     results = np.zeros((len(variants), probs_np.shape[-1]))
@@ -240,7 +274,7 @@ def intervene_per_token(explainer: Any, source: str, seed: list[int], orders: tu
             out["flip_random"].append(bool(p.argmax() != chosen_np[t]))
             out["js_random"].append(js(probs_np[t], p))
         elif (t, name) not in first and p.argmax() != chosen_np[t]:
-            first[(t, name)] = k / width
+            first[(t, name)] = k / counts[t]
     for name in orders:
         out["to_flip"][name] = [first.get((t, name)) for t in range(rows)]
     return out

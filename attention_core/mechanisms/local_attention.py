@@ -26,6 +26,7 @@ from torch import nn
 
 from .masking import masked_softmax
 from .scores import make_score
+from .weight_hooks import HookableWeights
 
 ALIGNMENTS = ("monotonic", "predictive", "predictive-topk")
 _CHUNK_ELEMENTS = 2 ** 19  # gathered-key elements per chunk of queries (~2 MB in float32)
@@ -39,10 +40,15 @@ class Band(NamedTuple):
     start: torch.Tensor    # [B, Tq] long: key index of slot 0 (may be negative)
     centers: torch.Tensor  # [B, Tq] float: p_t
     content: torch.Tensor  # [B, Tq, W]  the window softmax before local-p's Gaussian (= weights otherwise)
+    inside: torch.Tensor   # [B, Tq, W] bool: the slot is a real key inside the window
 
 
-class LocalAttention(nn.Module):
-    """Luong local attention; see the module docstring for the alignments."""
+class LocalAttention(HookableWeights, nn.Module):
+    """Luong local attention; see the module docstring for the alignments.
+
+    A weight hook (:mod:`.weight_hooks`) sees the dense ``[B, Tq, Tk]`` weights with the window (top-k: the kept
+    positions) as its mask; while one is installed the context is the weighted sum of the hooked dense map.
+    """
 
     def __init__(self, query_dim: int, key_dim: int, width: int = 5, alignment: str = "monotonic",
                  score: str = "general", top_k: int | None = None, hidden: int | None = None,
@@ -101,7 +107,7 @@ class LocalAttention(nn.Module):
         row_base = (torch.arange(batch, device=query.device) * tk)[:, None, None]
         flat_k, flat_v = k.reshape(batch * tk, -1), keys.reshape(batch * tk, -1)
         flat_mask = None if mask is None else mask.bool().reshape(-1)
-        weight_chunks, context_chunks, content_chunks = [], [], []
+        weight_chunks, context_chunks, content_chunks, inside_chunks = [], [], [], []
         for c0 in range(0, tq, chunk):
             c1 = min(tq, c0 + chunk)
             idx = start[:, c0:c1, None] + offsets                         # [B, c, W]
@@ -114,6 +120,7 @@ class LocalAttention(nn.Module):
             scores = self.score.gathered(q[:, c0:c1, None, :], k_w)       # [B, c, W]
             weights = masked_softmax(scores, inside)
             content_chunks.append(weights)
+            inside_chunks.append(inside)
             if self.alignment == "predictive":
                 weights = weights * self.gaussian(idx.to(p.dtype), p_c)
                 if self.renormalize:
@@ -122,7 +129,7 @@ class LocalAttention(nn.Module):
             context_chunks.append(torch.einsum("bcw,bcwd->bcd", weights, v_w))
             weight_chunks.append(weights)
         return Band(torch.cat(context_chunks, 1), torch.cat(weight_chunks, 1), start, p,
-                    torch.cat(content_chunks, 1))
+                    torch.cat(content_chunks, 1), torch.cat(inside_chunks, 1))
 
     # -- dense path --------------------------------------------------------------------------
     def _topk(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None,
@@ -143,7 +150,7 @@ class LocalAttention(nn.Module):
         keep = torch.zeros_like(log_product, dtype=torch.bool).scatter_(-1, keep_idx, True)
         if mask is not None:
             keep = keep & mask[:, None, :].bool()
-        weights = masked_softmax(log_product, keep)   # = product / Σ_kept product, renormalised
+        weights = self.hooked(masked_softmax(log_product, keep), keep)   # = product / Σ_kept product
         return torch.bmm(weights, keys), weights, p, log_content.exp()
 
     def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None = None,
@@ -163,6 +170,10 @@ class LocalAttention(nn.Module):
             band = self.banded(query, keys, mask, positions)
             context, p = band.context, band.centers
             weights = band_to_dense(band, keys.shape[1])
+            if self.hook_active():
+                window = band_to_dense(band._replace(weights=band.inside.to(band.weights.dtype)), keys.shape[1]) > 0
+                weights = self.hooked(weights, window)
+                context = torch.bmm(weights, keys)
             content = band_to_dense(band._replace(weights=band.content), keys.shape[1]) if return_content else None
         out: tuple[torch.Tensor, ...] = (context, weights)
         if return_centers:

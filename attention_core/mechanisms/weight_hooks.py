@@ -1,8 +1,10 @@
 """Replacing a mechanism's attention weights at test time (uniform attention, erased items).
 
 A mechanism that mixes in :class:`HookableWeights` passes its weights through :meth:`~HookableWeights.hooked`
-right after the masked softmax and before the weighted sum, so a replacement changes what the model reads —
-not only what a view draws. :func:`replaced_weights` installs one replacement on every hookable mechanism of a
+right after the weights are final (masked softmax; local attention's window, Gaussian or top-k included) and
+before the weighted sum, so a replacement changes what the model reads — not only what a view draws. The
+mask says which keys a query may read (real positions; local attention: its window or kept top-k). A
+mechanism called once per decoding step (Bahdanau) calls the hook once per step. :func:`replaced_weights` installs one replacement on every hookable mechanism of a
 model for the duration of a ``with`` block.
 """
 from __future__ import annotations
@@ -26,12 +28,16 @@ class HookableWeights:
 
     weight_hook: tuple[int, WeightHook] | None = None
 
+    def hook_active(self) -> bool:
+        """True when a hook installed by this thread will replace the weights."""
+        installed = self.weight_hook
+        return installed is not None and installed[0] == threading.get_ident()
+
     def hooked(self, weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """``weights`` unchanged, or the installed hook's replacement (same shape)."""
-        installed = self.weight_hook
-        if installed is None or installed[0] != threading.get_ident():
+        if not self.hook_active():
             return weights
-        return installed[1](weights, mask)
+        return self.weight_hook[1](weights, mask)
 
 
 def uniform_weights(weights: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

@@ -39,7 +39,7 @@ def test_tables_follow_from_the_examples(tmp_path):
 
 
 @pytest.mark.parametrize("argv,words", [
-    (["--measure", "weights", "--model", "bible-en-fr/bahdanau"], ["bible-en-fr/bahdanau", "weight"]),
+    (["--measure", "weights", "--model", "document/flat"], ["document/flat", "weight"]),
     (["--measure", "randomisation", "--model", "document/flat"], ["document/flat", "randomisation"]),
     (["--measure", "nonsense", "--model", "sentence/lin"], ["--measure", "nonsense"]),
 ])
@@ -91,6 +91,8 @@ def test_every_shipped_table_follows_from_its_examples():
 
 
 @pytest.mark.parametrize("measure,model_id,n", [("eraser", "sentence/lin", 2), ("weights", "sentence/lin", 3),
+                                                ("weights", "dates-en-fr/bahdanau", 3),
+                                                ("weights", "dates-en-fr/local-p", 3),
                                                 ("randomisation", "sentence/lin", 1),
                                                 ("localisation", "caption/soft", 2)])
 def test_the_command_reproduces_the_shipped_examples(measure, model_id, n, tmp_path):
@@ -113,11 +115,9 @@ def test_the_model_cards_tables_are_the_shipped_documents_rendered(measure):
 
     from attention_core.attribution.measures import get_measure
     from attention_core.checkpoint import WEIGHTS_DIR
-    from attention_core.models import list_models
     m = get_measure(measure)
     text = (Path(__file__).resolve().parents[3] / "docs" / "models.md").read_text(encoding="utf-8")
     block = text.split(m.start, 1)[1].split(m.end, 1)[0].strip()
-    from attention_core.attribution.faithfulness import shipped_models
-    everyone = shipped_models() if m.heldout else [s.id for s in list_models() if s.shipped]
+    everyone = m.models()
     docs = [d for d in (m.read(x, WEIGHTS_DIR) for x in everyone) if d is not None]
     assert docs and block == m.markdown(docs).strip()

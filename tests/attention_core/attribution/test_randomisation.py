@@ -77,3 +77,43 @@ def test_minilms_attention_and_gradients_read_one_randomised_encoder_and_get_it_
         assert torch.equal(eager["encoder.layer.4.attention.self.query.weight"], low)
     assert torch.equal(parts["eager"].state_dict()[key], trained)
     assert torch.equal(parts["fast"].state_dict()[key], trained)
+
+
+def test_the_vision_cascade_covers_every_parameter_top_down_and_its_maps_move_with_the_weights():
+    """The DINOv2 cascade (final LayerNorm, blocks 12 → 1, embeddings), on a tiny random 12-block DINOv2 of the
+    same class: every parameter in exactly one stage. Re-initialising the final LayerNorm leaves every attention
+    map exactly as it was (it comes after them) while the gradient of the [CLS] target moves."""
+    from PIL import Image
+    from transformers import Dinov2Config, Dinov2Model
+
+    from attention_core.attribution.vision_maps import cls_direction, patch_maps
+    from attention_core.models.vision import VisionTransformerAttention
+    torch.manual_seed(0)
+    tiny = Dinov2Model(Dinov2Config(image_size=32, patch_size=8, hidden_size=16, num_hidden_layers=12,
+                                    num_attention_heads=2, intermediate_size=32, attn_implementation="eager"))
+    with torch.no_grad():                                    # "trained": away from the initial values
+        for p in tiny.parameters():
+            p.add_(0.3 * torch.randn(p.shape))
+    vit = VisionTransformerAttention("tiny", model=tiny, patch=8, sizes=(32,), device="cpu")
+    cascade = [(name, paths) for name, paths in CASCADES["vision"]]
+    assert [c for c, _ in cascade][:3] == ["final layer norm", "layer 12", "layer 11"]
+    assert cascade[-1][0] == "embeddings" and len(cascade) == 14
+    owners = [name for name, _ in tiny.named_parameters()
+              for _, paths in cascade if any(name.startswith(p + ".") for p in paths)]
+    assert sorted(owners) == sorted(name for name, _ in tiny.named_parameters())
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8))
+    direction = cls_direction(vit, image, 32)
+    before = patch_maps(vit, image, direction, 32, ig_steps=2)
+    with randomised(tiny, cascade, 1, seed=0):
+        after = patch_maps(vit, image, direction, 32, ig_steps=2)
+    for name in ("attention: last layer (head mean)", "attention: rollout"):
+        np.testing.assert_array_equal(before[name], after[name])
+    assert not np.allclose(before["grad×input"], after["grad×input"], rtol=1e-3, atol=0)
+    assert before["integrated-gradients"].shape == (1, 16)
+
+
+def test_pixel_attributions_are_summed_per_patch():
+    from attention_core.attribution.vision_maps import per_patch
+    values = torch.zeros(3, 4, 4)
+    values[0, 0, 0], values[2, 1, 1], values[1, 3, 2] = 1.0, 2.0, 5.0
+    np.testing.assert_array_equal(per_patch(values, 2), [[3.0, 0.0], [0.0, 5.0]])

@@ -114,10 +114,65 @@ def test_a_translators_token_intervention_touches_that_tokens_row_only():
     assert all(v is None or 0 < v < 1 for vs in rec["to_flip"].values() for v in vs)
 
 
-def test_bahdanau_is_refused_in_one_line():
+def test_bahdanau_step_hooks_touch_step_t_and_its_gradient_is_its_own():
+    """Bahdanau calls its attention once per step: the hook's columns are consumed step by step, so zeroing a
+    weight of row t leaves the earlier tokens exactly alone and moves token t; row t of the gradient is
+    ∂p_t/∂α_t (checked by a central finite difference through the same hook)."""
+    from attention_core.attribution.weight_interventions import (Recorder, _row_outputs, token_gradients,
+                                                                 translation_run)
+    from attention_core.mechanisms import replaced_weights
+    tr = load_model("dates-en-fr/bahdanau")
+    ids, _ = tr.encode("Monday, November 23, 2026")
+    generated = tr.translate_ids(ids).tokens
+    run = translation_run(tr, ids, generated)
+    seen = Recorder()
+    with torch.enable_grad(), replaced_weights(tr.model, seen, EVERY):
+        probs = run(1)[0]
+        chosen = probs.argmax(-1)
+        grad = token_gradients(probs, chosen, seen).double().numpy()
+    rows, width = len(generated), len(ids)
+    assert len(seen.leaves) == rows and grad.shape == (rows, width)
+    weights = seen.flat(seen.leaves).reshape(rows, width)
+    own = probs.detach().numpy()
+    t = 2
+    top = int(np.argmax(weights[t]))
+    got = _row_outputs(tr.model, run, EVERY, [[t * width + top]], rows * width)[0]
+    np.testing.assert_array_equal(got[:t], own[:t])                        # earlier steps: untouched
+    assert np.abs(got[t] - own[t]).max() > 1e-3                             # token t moved
+
+    direction = torch.zeros(rows, width, dtype=torch.float64)
+    direction[t] = torch.linspace(-1, 1, width, dtype=torch.float64)
+    eps = 1e-3
+
+    def p_t(sign: float) -> float:
+        calls = iter(range(rows))
+
+        def nudge(w, mask):
+            return w + sign * eps * direction[next(calls)].to(w.dtype).view_as(w)
+        with torch.no_grad(), replaced_weights(tr.model, nudge, EVERY):
+            return float(run(1)[0, t, chosen[t]])
+    numeric = (p_t(1) - p_t(-1)) / (2 * eps)
+    assert numeric == pytest.approx(float(grad[t] @ direction[t].numpy()), rel=2e-2, abs=1e-4)
+
+
+def test_zeroing_keeps_a_rows_mass_below_one():
+    """Local-p's rows sum to less than 1 by design: a removal rescales what is left to the row's own mass."""
+    from attention_core.attribution.weight_interventions import without
+    w = torch.tensor([[[0.1, 0.2, 0.3, 0.0]]])                               # one row, mass 0.6
+    masks = torch.tensor([[False, True, False, False]])
+    out = without(masks)(w, None)
+    np.testing.assert_allclose(out.numpy(), [[[0.15, 0.0, 0.45, 0.0]]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("model_id", ["dates-en-fr/local-m", "dates-en-fr/local-p-topk"])
+def test_a_local_translators_interventions_stay_inside_the_window(model_id):
     from attention_core.attribution.weight_interventions import intervene_per_token
-    with pytest.raises(ValueError, match="Bahdanau"):
-        intervene_per_token(load_model("dates-en-fr/bahdanau"), "June 1, 2000", [0])
+    tr = load_model(model_id)
+    source = "Monday, November 23, 2026"
+    window = 2 * tr.model.attention.width + 1                                # also local-p-topk's k here
+    rec = intervene_per_token(tr, source, [0, 1])
+    assert rec["row_weights"] <= window < rec["sources"]
+    assert all(v is None or 0 < v < 1 for vs in rec["to_flip"].values() for v in vs)
 
 
 def test_js_of_equal_distributions_is_zero_not_nan():

@@ -169,3 +169,35 @@ def test_same_call_on_cuda():
     _, w_cpu = attn(q, k, MASK)
     _, w_gpu = attn.cuda()(q.cuda(), k.cuda(), MASK.cuda())
     torch.testing.assert_close(w_gpu.cpu(), w_cpu, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("alignment", ["monotonic", "predictive", "predictive-topk"])
+def test_a_weight_hook_sees_the_window_and_the_model_reads_its_replacement(alignment):
+    """The hook gets the dense map with the window (top-k: the kept keys) as its mask; the context is the
+    weighted sum of whatever it returns — checked against the float64 reference with one key zeroed."""
+    from attention_core.mechanisms import replaced_weights
+    torch.manual_seed(1)
+    attn = LocalAttention(DIM, DIM, width=D, alignment=alignment, score="general", top_k=3).double()
+    q, k = _inputs()
+    ref_w, _ = _reference(attn, q, k, MASK)
+    seen = {}
+
+    def drop_first_real(weights, mask):
+        seen["mask"] = mask
+        first = mask.to(torch.int64).argmax(-1, keepdim=True)         # the first key each query may read
+        return weights.scatter(-1, first, 0.0)
+    with torch.no_grad(), replaced_weights(attn, drop_first_real) as names:
+        ctx, w = attn(q, k, MASK)
+    assert names == [""]
+    np.testing.assert_array_equal(seen["mask"].numpy(), ref_w > 0)    # the window, exactly
+    edited = ref_w.copy()
+    for b in range(B):
+        for t in range(TQ):
+            real = np.flatnonzero(ref_w[b, t] > 0)
+            if len(real):
+                edited[b, t, real[0]] = 0.0
+    np.testing.assert_allclose(w.numpy(), edited, atol=1e-12)
+    np.testing.assert_allclose(ctx.numpy(), np.einsum("bts,bsd->btd", edited, np64(k)), atol=1e-12)
+    with torch.no_grad():
+        plain_ctx, _ = attn(q, k, MASK)                                 # the hook is gone: banded path again
+    np.testing.assert_allclose(plain_ctx.numpy(), np.einsum("bts,bsd->btd", ref_w, np64(k)), atol=1e-12)
