@@ -259,7 +259,13 @@ def translators_work(explainers: dict[str, Any], text: str, options: dict[str, A
 def translators_panel(model_ids: list[str], text: str, key: str, **options: Any) -> None:
     """One table: each translator's attention scored by ERASER against a random ranking on the page's sentence
     (generated tokens averaged), so the mechanisms can be compared on the user's own input."""
+    from attention_core.models import get_spec
+
     from .model_access import model
+    # only models that declare attribution support can be perturbed (a user's Marian folder, e.g., does not)
+    model_ids = [mid for mid in model_ids if get_spec(mid).capabilities.attribution_kind == "translation"]
+    if not model_ids:
+        return
     st.markdown("**Does each translator's attention point at what it uses?** ERASER on this sentence, per "
                 "generated token (teacher-forced on the model's own translation) and averaged: removing the top "
                 "k % of source tokens by attention should lower the token's probability more than removing as "

@@ -65,12 +65,20 @@ def test_the_translate_page_scores_the_users_sentence_per_generated_token():
                for c in at.caption)
 
 
-def test_a_translator_the_interventions_do_not_cover_says_why_in_one_line():
-    """Bahdanau's attention takes the hook, but its steps feed each other: the library declines, one line."""
+def test_every_translator_takes_the_weight_interventions_and_a_model_without_the_hook_says_why():
+    """Bahdanau (its attention called once per step) gets its rows now; a model with no hookable layer: one line."""
+    from types import SimpleNamespace
+
+    import torch
+
     from dashboard.components.eraser_panel import weight_rows
     from dashboard.components.model_access import model
     rows, why = weight_rows(model("dates-en-fr/bahdanau"), "translation", "3 March 2021")
-    assert rows == [] and why.startswith("dates-en-fr/bahdanau: only global attention") and "\n" not in why
+    assert why is None and len(rows) == 1
+    flips, tokens = rows[0]["flips: top weight zeroed"].split(" of ")
+    assert int(tokens) == rows[0]["generated tokens"] >= 3 and 0 <= int(flips) <= int(tokens)
+    rows, why = weight_rows(SimpleNamespace(model=torch.nn.Linear(2, 2)), "translation", "3 March 2021")
+    assert rows == [] and why.startswith("no attention layer") and "\n" not in why
 
 
 def test_the_measures_stop_at_the_first_model_run_once_cancelled():
