@@ -66,6 +66,9 @@ def ship(runs: list[Path], family: str, weights: Path = WEIGHTS_DIR) -> dict:
         shutil.copyfile(runs[0] / family / name, target / name)
     for mechanism, facts in chosen["mechanisms"].items():
         source = Path(facts["seeds"][str(facts["shipped_seed"])]["run"]) / family / mechanism
+        shipped = target / mechanism / "model.safetensors"
+        if shipped.exists() and filecmp.cmp(source / "model.safetensors", shipped, shallow=False):
+            continue                # already shipped: keep its measures (faithfulness, calibration)
         for stale in (target / mechanism).glob("*.json"):     # measures of the replaced weights
             if stale.name not in SHIPPED_FILES:
                 stale.unlink()

@@ -196,6 +196,36 @@ def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int 
     return metrics
 
 
+CONFIDENCE_QUANTILE = 0.05   # the share of validation items the low-confidence notice would flag
+
+
+@torch.no_grad()
+def calibrate(task: str, mechanism: str, out_root: Path, seed: int = 1, formats: str = "cldr") -> dict:
+    """Write the shipped model's confidence floor into its config.json: the :data:`CONFIDENCE_QUANTILE` quantile of
+    the mean log-probability per generated token of its greedy translations of the validation items (Bible: the
+    clean validation verses; dates: validation dates in every trained format). Below it, the Translate page and
+    the CLI say the model is unsure (``attention_core.models.translation``)."""
+    import numpy as np
+    cfg = TASKS[task]
+    folder = out_root / cfg["family"] / mechanism
+    tok = Tokenizer.from_file(str(out_root / cfg["family"] / "tokenizer.json"))
+    model = load_saved(folder, tok, mechanism)
+    data = load_task(task, seed, formats)
+    items = data["valid"] + data.get("valid_extra", [])
+    means = []
+    for i in range(0, len(items), 64):
+        ids = [tok.encode(e["source"]).ids[:100] + [EOS] for e in items[i:i + 64]]
+        src, lengths, _, _ = collate([(s, [EOS]) for s in ids])
+        means += [h.score / len(h.tokens) for h in greedy_batch(model, src, lengths, max_len=120)]
+    config = json.loads((folder / "config.json").read_text())
+    config["confidence"] = {"floor": float(np.quantile(means, CONFIDENCE_QUANTILE)), "quantile": CONFIDENCE_QUANTILE,
+                            "measure": "mean log-probability per generated token, greedy",
+                            "split": "validation", "items": len(means)}
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    print(mechanism, json.dumps(config["confidence"]), flush=True)
+    return config["confidence"]
+
+
 @torch.no_grad()
 def alignment_error_rate(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
     """AER of argmax attention (teacher-forced on the gold target) against the gold links (sure only)."""
@@ -355,6 +385,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--rescore", action="store_true",
                         help="only add greedy chrF and beam-search test BLEU to shipped metrics")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="only write each shipped model's confidence floor (validation) into its config.json")
     parser.add_argument("--chrf-only", action="store_true", help="with --rescore: greedy chrF only (no beam search)")
     parser.add_argument("--formats", choices=["cldr", "extended"], default="cldr",
                         help="dates: Babel's three CLDR formats, or also numeric, British, ordinal and lower case")
@@ -363,6 +395,10 @@ def main() -> None:
     args = parser.parse_args()
     overrides = dict(parse_setting(item) for item in args.set)
     mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
+    if args.calibrate:
+        for mechanism in mechanisms:
+            calibrate(args.task, mechanism, args.out, args.data_seed or args.seed, args.formats)
+        return
     if args.rescore:
         for mechanism in mechanisms:
             rescore(args.task, mechanism, args.out, args.seed, chrf_only=args.chrf_only)
