@@ -151,10 +151,10 @@ class Translator(ShippedExplainer):
             return None
         trained = self.spec.capabilities.family.trained_lengths
         what = f" (it was trained on {trained[2]})" if trained else ""
-        return (f"The model is unsure of this translation: its mean probability per generated token, "
-                f"{math.exp(mean):.2f}, is below that of {1 - calibration['quantile']:.0%} of its validation "
-                f"items{what}. The input is probably unlike its training data, so the translation and its "
-                "attention say little.")
+        return (f"The model is less sure of this translation than of {1 - calibration['quantile']:.0%} of its "
+                f"validation items: mean probability per generated token {math.exp(mean):.2f}, below their "
+                f"{calibration['quantile']:.0%} quantile {math.exp(calibration['floor']):.2f}. The input may be unlike "
+                f"its training data{what}, so the translation and its attention may say little.")
 
     def length_notice(self, text: str) -> str | None:
         """A notice when ``text`` is longer than anything in the family's training data (None otherwise)."""
