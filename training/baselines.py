@@ -182,7 +182,8 @@ def versus_lexical(lexical: list[str], pairs: list[tuple[str, str, str]], sample
         for metric in ("bleu", "chrf"):
             r = results[metric][i]
             verdict = "on par" if r.p_value >= 0.05 else ("above" if r.score > base[metric] else "below")
-            out[mechanism][metric] = {"score": r.score, "ci95": r.ci, "p_value": r.p_value, "verdict": verdict}
+            out[mechanism][metric] = {"score": float(r.score), "ci95": float(r.ci), "p_value": float(r.p_value),
+                                      "verdict": verdict}
     return out
 
 
