@@ -81,15 +81,13 @@ def _spread(s: dict, digits: int = 3) -> str:
 
 
 def _against(seeds: list[float], baseline: float) -> str:
-    """Lower AER is better: "better"/"worse" when every seed is, "equal" when every seed ties, else how many."""
-    better, worse = sum(a < baseline - 1e-9 for a in seeds), sum(a > baseline + 1e-9 for a in seeds)
-    if better == len(seeds):
-        return "better"
-    if worse == len(seeds):
-        return "worse"
-    if not better and not worse:
-        return "equal"
-    return f"{better} better, {worse} worse of {len(seeds)}"
+    """Lower AER is better: "better"/"worse"/"equal" when every seed is, else how many seeds are which."""
+    counts = {"better": sum(a < baseline - 1e-9 for a in seeds), "equal": sum(abs(a - baseline) <= 1e-9 for a in seeds),
+              "worse": sum(a > baseline + 1e-9 for a in seeds)}
+    for word, count in counts.items():
+        if count == len(seeds):
+            return word
+    return ", ".join(f"{count} {word}" for word, count in counts.items() if count)
 
 
 def dates_table() -> str:
