@@ -6,8 +6,10 @@ Text: TF-IDF (1–2-grams, sublinear tf) + LinearSVC and word counts + multinomi
 (scikit-learn), BBC topics and Rotten Tomatoes (movie-disjoint); for Rotten Tomatoes also the fair
 pretrained baseline for the Lin models, which read MiniLM's word pieces: the frozen MiniLM's mean-pooled sentence
 embedding (last layer, L2-normalised, as ``training.minilm_head``) + logistic regression, C chosen on the
-validation part (``minilm-mean-logreg``; ``--no-minilm`` skips it). Dates: link target token i to source
-token i (AER). Captioning: see ``training.captioning.baselines``. Each family's numbers are written to
+validation part (``minilm-mean-logreg``; ``--no-minilm`` skips it). Dates (AER, CLDR and extra formats): link
+target token i to source token i; the identically spelled source token, else positional; the source token with
+the highest Dice coefficient in a lexicon learned from the training pairs. Bible (BLEU and chrF): word-by-word
+IBM Model 1 translation learned from the training verses, and the English source copied. Captioning: see ``training.captioning.baselines``. Each family's numbers are written to
 ``attention_core/weights/<family>/baselines.json``.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from attention_core.checkpoint import WEIGHTS_DIR
+from training.lexical import best_translations, detokenize, dice_lexicon, ibm1, word_by_word, words
 
 TEXT_BASELINES: dict[str, Callable[[], object]] = {
     "tfidf-linearsvc": lambda: make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
@@ -57,15 +60,43 @@ def minilm_logreg(parts: dict[str, list[tuple[str, str]]]) -> dict[str, float]:
     return {"valid": valid[best], "test": float(fit.score(xs["test"], ys["test"])), "C": best}
 
 
-def positional_aer(examples: list[dict]) -> float:
-    """AER of linking target token i to source token i (clipped to the source length) against the gold links."""
+Aligner = Callable[[list[str], list[str], int], int]   # (source tokens, target tokens, target index) → source index
+
+
+def positional(source: list[str], target: list[str], t: int) -> int:
+    """Target token i ↔ source token i (clipped to the source length)."""
+    return min(t, len(source) - 1)
+
+
+def identical_else_positional(source: list[str], target: list[str], t: int) -> int:
+    """The source token spelled exactly as the target token (the nearest one if several), else positional."""
+    same = [s for s, w in enumerate(source) if w == target[t]]
+    return min(same, key=lambda s: (abs(s - t), s)) if same else positional(source, target, t)
+
+
+def dice_aligner(lexicon: dict[tuple[str, str], float]) -> Aligner:
+    """The source token with the highest Dice coefficient with the target token (ties: an identical spelling,
+    then the nearest position)."""
+    def align(source: list[str], target: list[str], t: int) -> int:
+        return min(range(len(source)), key=lambda s: (-lexicon.get((source[s], target[t]), 0.0),
+                                                      source[s] != target[t], abs(s - t), s))
+    return align
+
+
+def aligner_aer(examples: list[dict], align: Aligner) -> float:
+    """AER of one predicted source token per gold-linked target token against the gold (sure) links — the same
+    count as the models' argmax-attention AER (``training.translation.alignment_error_rate``)."""
     hits = predicted = gold = 0
     for ex in examples:
-        n_src = len(ex["source"])
         links = {tuple(link) for link in ex["links"]}
-        pred = {(t, min(t, n_src - 1)) for t in {t for t, _ in links}}
+        pred = {(t, align(ex["source"], ex["target"], t)) for t in {t for t, _ in links}}
         hits, predicted, gold = hits + len(pred & links), predicted + len(pred), gold + len(links)
     return 1.0 - 2 * hits / (predicted + gold)
+
+
+def positional_aer(examples: list[dict]) -> float:
+    """AER of linking target token i to source token i (clipped to the source length) against the gold links."""
+    return aligner_aer(examples, positional)
 
 
 def bbc() -> dict:
@@ -86,14 +117,88 @@ def rotten_tomatoes(minilm: bool = True) -> dict:
 
 
 def dates() -> dict:
-    """Dates: the positional-alignment AER on the test dates (seed 1, as the models)."""
-    from attention_core.data.dates import make_split
-    parts = make_split(seed=1)
-    return {"positional-aer": {"test": positional_aer(parts["test"]), "heldout100": positional_aer(parts["test"][:100])}}
+    """Dates: AER of three aligners on the test dates of the models' split (seed 1), in the CLDR formats
+    (``test``, its first 100 = the shipped held-out slice) and in the extra formats (``test_extra``); the Dice
+    lexicon is learned from the models' training pairs (both formats of every training date)."""
+    from attention_core.data.dates import make_extended_split
+    parts = make_extended_split(seed=1)
+    lexicon = dice_lexicon((p["source"], p["target"]) for p in parts["train"])
+    aligners = {"positional-aer": positional, "identical-else-positional-aer": identical_else_positional,
+                "dice-aer": dice_aligner(lexicon)}
+    return {name: {"test": aligner_aer(parts["test"], align), "heldout100": aligner_aer(parts["test"][:100], align),
+                   "test_extra": aligner_aer(parts["test_extra"], align)}
+            for name, align in aligners.items()}
+
+
+IBM1_ITERATIONS = (2, 3, 5, 8, 10)   # EM iterations tried; the validation BLEU picks one
+
+
+def bible() -> dict:
+    """Bible: word-by-word IBM-1 translation (EM iterations chosen on validation BLEU) and copying the English
+    source, scored on the clean test verses with sacrebleu BLEU and chrF (lowercased, as the models)."""
+    from attention_core.data.bible import load_pairs, split
+    parts = split(load_pairs())
+    train = [(words(en), words(fr, french=True)) for _, en, fr in parts["train"]]
+
+    def translate(lexicon: dict[str, str], part: str) -> list[str]:
+        return [detokenize(word_by_word(words(en), lexicon)) for _, en, _ in parts[part]]
+
+    lexicons = {n: best_translations(ibm1(train, n)) for n in IBM1_ITERATIONS}
+    valid_bleu = {n: bible_scores(translate(lex, "valid"), parts["valid"])["bleu"] for n, lex in lexicons.items()}
+    best = max(IBM1_ITERATIONS, key=lambda n: (valid_bleu[n], -n))
+    lexical = translate(lexicons[best], "test")
+    return {"test_verses": len(parts["test"]),
+            "ibm1-word-by-word": {**bible_scores(lexical, parts["test"]),
+                                  "iterations": best, "valid_bleu_by_iterations": valid_bleu},
+            "copy-source": bible_scores([en for _, en, _ in parts["test"]], parts["test"]),
+            "versus-ibm1": versus_lexical(lexical, parts["test"])}
+
+
+def versus_lexical(lexical: list[str], pairs: list[tuple[str, str, str]], samples: int = 1000) -> dict[str, dict]:
+    """Every shipped Bible model's greedy test translations against the IBM-1 baseline's: sacrebleu's paired
+    bootstrap (``samples`` resamples of the test verses) → per mechanism and metric the score, the 95 % interval's
+    half-width, the p-value against the baseline and the verdict ("above", "on par" at p ≥ 0.05, "below")."""
+    from sacrebleu.metrics import BLEU, CHRF
+    from sacrebleu.significance import PairedTest
+    from tokenizers import Tokenizer
+
+    from attention_core.models.seq2seq import MECHANISM_LABELS
+    from training.translation import load_saved, translate_all
+    family = WEIGHTS_DIR / "bible-en-fr"
+    tok = Tokenizer.from_file(str(family / "tokenizer.json"))
+    systems = [("ibm1-word-by-word", [h.lower() for h in lexical])]
+    for mechanism in MECHANISM_LABELS:
+        model = load_saved(family / mechanism, tok, mechanism)
+        systems.append((mechanism, translate_all(model, tok, [en for _, en, _ in pairs], "cpu")))
+    refs = [[fr.lower() for _, _, fr in pairs]]
+    _, by_name = PairedTest(systems, {"bleu": BLEU(lowercase=True, force=True), "chrf": CHRF()}, refs,
+                            test_type="bs", n_samples=samples)()
+    # sacrebleu keys the results by the metric's own name ("BLEU", "chrF2"), in the order given
+    results = dict(zip(("bleu", "chrf"), (v for k, v in by_name.items() if k != "System")))
+    base = {metric: results[metric][0].score for metric in ("bleu", "chrf")}
+    out = {}
+    for i, (mechanism, _) in enumerate(systems[1:], start=1):
+        out[mechanism] = {}
+        for metric in ("bleu", "chrf"):
+            r = results[metric][i]
+            verdict = "on par" if r.p_value >= 0.05 else ("above" if r.score > base[metric] else "below")
+            out[mechanism][metric] = {"score": float(r.score), "ci95": float(r.ci), "p_value": float(r.p_value),
+                                      "verdict": verdict}
+    return out
+
+
+def bible_scores(hyps: list[str], pairs: list[tuple[str, str, str]]) -> dict[str, float]:
+    """sacrebleu corpus BLEU and chrF of lowercased ``hyps`` against the pairs' French, lowercased."""
+    import sacrebleu
+    refs = [[fr.lower() for _, _, fr in pairs]]
+    hyps = [h.lower() for h in hyps]
+    return {"bleu": sacrebleu.corpus_bleu(hyps, refs, lowercase=True, force=True).score,
+            "chrf": sacrebleu.corpus_chrf(hyps, refs).score}
 
 
 FAMILIES: dict[str, tuple[str, Callable[[], dict]]] = {
     "bbc": ("document", bbc), "rt": ("sentence", rotten_tomatoes), "dates": ("dates-en-fr", dates),
+    "bible": ("bible-en-fr", bible),
 }
 
 

@@ -44,24 +44,81 @@ def _minutes(m: dict) -> str:
 
 
 def translation_table() -> str:
-    """Clean-split Bible BLEU and dates AER per mechanism, beside the positional baseline and the old numbers."""
+    """Clean-split Bible BLEU and chrF per mechanism, beside the IBM-1 word-by-word and copy-the-source baselines
+    (with the paired-bootstrap verdict against IBM-1) and the old split's BLEU."""
     old = _old()
-    base = (_load(WEIGHTS_DIR / "dates-en-fr" / "baselines.json") or {}).get("positional-aer", {})
+    base = _load(WEIGHTS_DIR / "bible-en-fr" / "baselines.json") or {}
+    versus = base.get("versus-ibm1", {})
     first = _load(WEIGHTS_DIR / "bible-en-fr" / "bahdanau" / "metrics.json") or {}
-    rows = [f"| mechanism | Bible test BLEU, greedy (clean, {first.get('test_pairs', '?')} verses, fp16) | "
-            "test BLEU, beam 4 | old BLEU (old split) | best valid BLEU | Bible epochs (earlier + last run) | "
-            "Bible train time | dates AER ↓ (fp16) | positional baseline AER | old dates AER | dates exact match | "
-            "dates weights |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [f"| mechanism | test BLEU, greedy (clean, {first.get('test_pairs', '?')} verses, fp16) | test chrF, greedy | "
+            "vs IBM-1 word-by-word: BLEU | vs IBM-1: chrF | test BLEU, beam 4 | old BLEU (old split) | "
+            "best valid BLEU | epochs (earlier + last run) | train time |", "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def verdict(v: dict) -> str:
+        return f"{v['verdict']} (p = {v['p_value']:.3f})" if v else "–"
+
     for mech, label in MECHANISM_LABELS.items():
         b = _load(WEIGHTS_DIR / "bible-en-fr" / mech / "metrics.json") or {}
-        d = _load(WEIGHTS_DIR / "dates-en-fr" / mech / "metrics.json") or {}
         ob = old.get("bible", {}).get(mech, {})
-        od = old.get("dates", {}).get(mech, {})
-        dates_run = "session 3, from scratch" if d.get("session") else "session 2"
-        rows.append(f"| {label} | **{b.get('bleu_greedy', NAN):.2f}** | {b.get('bleu_beam4', NAN):.2f} | "
-                    f"{ob.get('bleu', NAN):.2f} | {b.get('valid_bleu', NAN):.2f} | {_epochs(b)} | {_minutes(b)} | "
-                    f"**{d.get('aer', NAN):.3f}** | {base.get('test', NAN):.3f} | {od.get('aer', NAN):.3f} | "
-                    f"{d.get('exact_match', NAN):.3f} | {dates_run} |")
+        v = versus.get(mech, {})
+        rows.append(f"| {label} | **{b.get('bleu_greedy', NAN):.2f}** | **{b.get('chrf_greedy', NAN):.1f}** | "
+                    f"{verdict(v.get('bleu'))} | {verdict(v.get('chrf'))} | {b.get('bleu_beam4', NAN):.2f} | "
+                    f"{ob.get('bleu', NAN):.2f} | {b.get('valid_bleu', NAN):.2f} | {_epochs(b)} | {_minutes(b)} |")
+    ibm = base.get("ibm1-word-by-word", {})
+    for m, name in ((ibm, f"baseline: IBM-1 word by word ({ibm.get('iterations', '?')} EM iterations, chosen on "
+                          "validation)"), (base.get("copy-source", {}), "baseline: copy the English source")):
+        rows.append(f"| {name} | {m.get('bleu', NAN):.2f} | {m.get('chrf', NAN):.1f} | – | – | – | – | – | – | seconds |")
+    return "\n".join(rows)
+
+
+DATES_BASELINES = {"positional-aer": "positional (target i → source i)",
+                   "identical-else-positional-aer": "identical string, else positional",
+                   "dice-aer": "Dice lexicon from the training pairs"}
+
+
+def _spread(s: dict, digits: int = 3) -> str:
+    return f"{s['mean']:.{digits}f} [{s['min']:.{digits}f}–{s['max']:.{digits}f}]" if s else "–"
+
+
+def _against(seeds: list[float], baseline: float) -> str:
+    """Lower AER is better: "better"/"worse"/"equal" when every seed is, else how many seeds are which."""
+    counts = {"better": sum(a < baseline - 1e-9 for a in seeds), "equal": sum(abs(a - baseline) <= 1e-9 for a in seeds),
+              "worse": sum(a > baseline + 1e-9 for a in seeds)}
+    for word, count in counts.items():
+        if count == len(seeds):
+            return word
+    return ", ".join(f"{count} {word}" for word, count in counts.items() if count)
+
+
+def dates_table() -> str:
+    """Dates AER and exact match per mechanism on the CLDR and the extra formats: the shipped seed (chosen on
+    validation) and mean [min–max] over every seed, against the three aligner baselines, and the CLDR-only models'
+    numbers for the record."""
+    seeds = (_load(WEIGHTS_DIR / "dates-en-fr" / "seeds.json") or {}).get("mechanisms", {})
+    base = _load(WEIGHTS_DIR / "dates-en-fr" / "baselines.json") or {}
+    before = (_load(DOCS / "metrics_dates_cldr_only.json") or {}).get("models", {})
+    ident, dice = base.get("identical-else-positional-aer", {}), base.get("dice-aer", {})
+    n = max((len(f["seeds"]) for f in seeds.values()), default=0)
+    rows = ["| mechanism | shipped seed | test AER ↓, CLDR formats (600) | AER over " f"{n} seeds, mean [min–max] | "
+            "exact match, CLDR | AER ↓, extra formats (600) | AER extra over seeds | exact match, extra | "
+            "exact match extra over seeds | seeds vs identical-string aligner, CLDR / extra | "
+            "seeds vs Dice aligner, CLDR / extra | before (CLDR-only training): AER / extra-format exact match |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for mech, label in MECHANISM_LABELS.items():
+        d = _load(WEIGHTS_DIR / "dates-en-fr" / mech / "metrics.json") or {}
+        f = seeds.get(mech, {})
+        aer, extra = f.get("aer", {}).get("values", []), f.get("aer_extra", {}).get("values", [])
+        vs = lambda b: f"{_against(aer, b.get('test', NAN))} / {_against(extra, b.get('test_extra', NAN))}" if aer else "–"
+        o = before.get(mech, {})
+        rows.append(f"| {label} | {f.get('shipped_seed', d.get('seed', '–'))} | **{d.get('aer', NAN):.3f}** | "
+                    f"{_spread(f.get('aer', {}))} | {d.get('exact_match', NAN):.3f} | "
+                    f"**{d.get('aer_extra', NAN):.3f}** | {_spread(f.get('aer_extra', {}))} | "
+                    f"{d.get('exact_match_extra', NAN):.3f} | {_spread(f.get('exact_match_extra', {}))} | "
+                    f"{vs(ident)} | {vs(dice)} | {o.get('aer', NAN):.3f} / {o.get('exact_match_extra', NAN):.3f} |")
+    for key, name in DATES_BASELINES.items():
+        b = base.get(key, {})
+        rows.append(f"| baseline: {name} | – | {b.get('test', NAN):.3f} | – | – | {b.get('test_extra', NAN):.3f} | "
+                    "– | – | – | – | – | – |")
     return "\n".join(rows)
 
 
@@ -237,8 +294,9 @@ def family_table(family: str, weights: Path | None = None) -> str:
     return "\n".join(out)
 
 
-TABLES = {"translation": translation_table, "classifiers": classifier_tables, "captioning": captioning_table,
-          "caption-encoder": caption_encoder_table, "caption-robustness": caption_robustness_table, "sizes": sizes}
+TABLES = {"translation": translation_table, "dates": dates_table, "classifiers": classifier_tables,
+          "captioning": captioning_table, "caption-encoder": caption_encoder_table,
+          "caption-robustness": caption_robustness_table, "sizes": sizes}
 
 
 def update(path: Path, weights: Path | None = None) -> None:

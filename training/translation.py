@@ -139,9 +139,20 @@ def corpus_bleu(hyps: list[str], examples: list[dict]) -> float:
     return sacrebleu.corpus_bleu(hyps, [[e["target"].lower() for e in examples]], lowercase=True).score
 
 
+def corpus_chrf(hyps: list[str], examples: list[dict]) -> float:
+    """Corpus chrF (sacrebleu) of lowercased translations against the examples' lowercased targets."""
+    return sacrebleu.corpus_chrf([h.lower() for h in hyps], [[e["target"].lower() for e in examples]]).score
+
+
 def bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
     """Corpus BLEU of greedy translations."""
     return corpus_bleu(translate_all(model, tok, [e["source"] for e in examples], device), examples)
+
+
+def greedy_scores(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> dict[str, float]:
+    """Corpus BLEU and chrF of the same greedy translations."""
+    hyps = translate_all(model, tok, [e["source"] for e in examples], device)
+    return {"bleu_greedy": corpus_bleu(hyps, examples), "chrf_greedy": corpus_chrf(hyps, examples)}
 
 
 def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
@@ -163,8 +174,9 @@ def load_saved(folder: Path, tok: Tokenizer, mechanism: str) -> Seq2Seq:
     return model.eval()
 
 
-def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int = 4) -> dict:
-    """Add beam-search test BLEU to a shipped Bible model's metrics.json (no training)."""
+def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int = 4, chrf_only: bool = False) -> dict:
+    """Add greedy test chrF and (unless ``chrf_only``) beam-search test BLEU to a shipped Bible model's
+    metrics.json (no training)."""
     cfg = TASKS[task]
     family_dir = out_root / cfg["family"]
     tok = Tokenizer.from_file(str(family_dir / "tokenizer.json"))
@@ -172,10 +184,46 @@ def rescore(task: str, mechanism: str, out_root: Path, seed: int = 1, beam: int 
     test = load_task(task, seed)["test"]
     path = family_dir / mechanism / "metrics.json"
     metrics = json.loads(path.read_text())
-    metrics[f"bleu_beam{beam}"] = beam_bleu(model, tok, test, beam)
+    greedy = greedy_scores(model, tok, test, "cpu")
+    if abs(greedy["bleu_greedy"] - metrics.get("bleu_greedy", greedy["bleu_greedy"])) > 0.01:
+        raise SystemExit(f"{mechanism}: greedy BLEU {greedy['bleu_greedy']:.2f} differs from the shipped "
+                         f"{metrics['bleu_greedy']:.2f}: not the weights that were scored")
+    metrics["chrf_greedy"] = greedy["chrf_greedy"]
+    if not chrf_only:
+        metrics[f"bleu_beam{beam}"] = beam_bleu(model, tok, test, beam)
     path.write_text(json.dumps(metrics, indent=2) + "\n")
-    print(mechanism, metrics["bleu_greedy"], metrics[f"bleu_beam{beam}"], flush=True)
+    print(mechanism, metrics["bleu_greedy"], metrics["chrf_greedy"], metrics.get(f"bleu_beam{beam}"), flush=True)
     return metrics
+
+
+CONFIDENCE_QUANTILE = 0.05   # the share of validation items the low-confidence notice would flag
+
+
+@torch.no_grad()
+def calibrate(task: str, mechanism: str, out_root: Path, seed: int = 1, formats: str = "cldr") -> dict:
+    """Write the shipped model's confidence floor into its config.json: the :data:`CONFIDENCE_QUANTILE` quantile of
+    the mean log-probability per generated token of its greedy translations of the validation items (Bible: the
+    clean validation verses; dates: validation dates in every trained format). Below it, the Translate page and
+    the CLI say the model is unsure (``attention_core.models.translation``)."""
+    import numpy as np
+    cfg = TASKS[task]
+    folder = out_root / cfg["family"] / mechanism
+    tok = Tokenizer.from_file(str(out_root / cfg["family"] / "tokenizer.json"))
+    model = load_saved(folder, tok, mechanism)
+    data = load_task(task, seed, formats)
+    items = data["valid"] + data.get("valid_extra", [])
+    means = []
+    for i in range(0, len(items), 64):
+        ids = [tok.encode(e["source"]).ids[:100] + [EOS] for e in items[i:i + 64]]
+        src, lengths, _, _ = collate([(s, [EOS]) for s in ids])
+        means += [h.score / len(h.tokens) for h in greedy_batch(model, src, lengths, max_len=120)]
+    config = json.loads((folder / "config.json").read_text())
+    config["confidence"] = {"floor": float(np.quantile(means, CONFIDENCE_QUANTILE)), "quantile": CONFIDENCE_QUANTILE,
+                            "measure": "mean log-probability per generated token, greedy",
+                            "split": "validation", "items": len(means)}
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    print(mechanism, json.dumps(config["confidence"]), flush=True)
+    return config["confidence"]
 
 
 @torch.no_grad()
@@ -295,7 +343,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                **{k: v for k, v in result.as_dict().items() if k != "history"}}
     if task == "bible":
         metrics["valid_bleu"] = metrics.pop("best_valid")
-        metrics["bleu_greedy"] = bleu(shipped, tok, data["test"], "cpu")
+        metrics.update(greedy_scores(shipped, tok, data["test"], "cpu"))
         metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
         metrics["bleu_beam4"] = beam_bleu(shipped, tok, data["test"], beam=4)
     else:
@@ -335,7 +383,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples per split")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--rescore", action="store_true", help="only add beam-search test BLEU to shipped metrics")
+    parser.add_argument("--rescore", action="store_true",
+                        help="only add greedy chrF and beam-search test BLEU to shipped metrics")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="only write each shipped model's confidence floor (validation) into its config.json")
+    parser.add_argument("--chrf-only", action="store_true", help="with --rescore: greedy chrF only (no beam search)")
     parser.add_argument("--formats", choices=["cldr", "extended"], default="cldr",
                         help="dates: Babel's three CLDR formats, or also numeric, British, ordinal and lower case")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -343,9 +395,13 @@ def main() -> None:
     args = parser.parse_args()
     overrides = dict(parse_setting(item) for item in args.set)
     mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
+    if args.calibrate:
+        for mechanism in mechanisms:
+            calibrate(args.task, mechanism, args.out, args.data_seed or args.seed, args.formats)
+        return
     if args.rescore:
         for mechanism in mechanisms:
-            rescore(args.task, mechanism, args.out, args.seed)
+            rescore(args.task, mechanism, args.out, args.seed, chrf_only=args.chrf_only)
         return
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,

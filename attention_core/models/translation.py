@@ -1,6 +1,7 @@
 """Registered translation models: one per attention mechanism, for Bible verses and for dates (En→Fr)."""
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -30,9 +31,9 @@ def target_budget(source_tokens: int) -> int:
     """The most tokens decoding may generate for a source of ``source_tokens`` (with its end token):
     3 × the source + 10, at most :data:`MAX_TARGET_TOKENS`.
 
-    Measured on the training pairs: 2 of 12,995 Bible references and 0 of 12,000 dates are longer than this,
-    while a model that has lost its way ("3 Dec 2026" through the dates models ran to the 120-token cap)
-    stops after a few tokens more than a real translation.
+    Measured on the training pairs: 2 of 12,995 Bible references and 0 of 24,000 dates are longer than this,
+    while a model that has lost its way (before the dates models learnt more formats, "3 Dec 2026" ran to the
+    120-token cap) stops after a few tokens more than a real translation.
     """
     return min(MAX_TARGET_TOKENS, 3 * source_tokens + 10)
 # What each family was trained on (``trained_lengths``: how an input's length is counted, the longest training
@@ -46,8 +47,9 @@ FAMILIES = {
     "dates-en-fr": Family(
         "dates-en-fr", label="Dates, English → French (alignment known)",
         wording="Dates English→French written by Babel/CLDR (gold alignment known)",
-        trained_lengths=("tokens", 6, "single dates of at most 6 tokens (e.g. “Sunday , June 16 , 1991”), "
-                                      "years 1900–2099"),
+        trained_lengths=("tokens", 6, "single dates of at most 6 tokens, years 1900–2099, written as "
+                                      "“Sunday, June 16, 1991”, “Jun 16, 1991”, “16 June 1991”, “16th June 1991”, "
+                                      "“June 16th, 1991” or “06/16/1991”, also in lower case"),
         heldout="dates-en-fr", card="1. Translation family"),
 }
 LOCAL = {"local-m", "local-p"}   # mechanisms whose maps carry Luong's window (top-k keeps no window)
@@ -119,7 +121,7 @@ class Translator(ShippedExplainer):
         amap = AttentionMap(mechanism=self.mechanism, queries=[self.label(t) for t in hyp.tokens],
                             keys=[self.label(t) for t in ids], weights=torch.stack(hyp.weights).numpy(),
                             meta=meta, **local)
-        notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids)] if n]
+        notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids), self.confidence_notice(hyp)] if n]
         if not hyp.tokens or hyp.tokens[-1] != EOS:
             notices.append(f"Decoding stopped at {len(hyp.tokens)} tokens (3 × the source + 10) without the model "
                            "ending its output: a sign that the input is unlike what it was trained on, so the "
@@ -137,6 +139,22 @@ class Translator(ShippedExplainer):
         what = f" (it was trained on {trained[2]})" if trained else ""
         return (f"{len(unknown)} of {len(ids) - 1} source tokens are not in this model's vocabulary{what}: they "
                 "reach it as one unknown-word token, so it cannot translate them.")
+
+    def confidence_notice(self, hyp: Hypothesis) -> str | None:
+        """A notice when the model is less sure of this translation (mean log-probability per generated token) than
+        of all but a few of its validation items (the floor in its config.json; None when sure or uncalibrated)."""
+        calibration = (self.config or {}).get("confidence")
+        if not calibration or not hyp.tokens:
+            return None
+        mean = hyp.score / len(hyp.tokens)
+        if mean >= calibration["floor"]:
+            return None
+        trained = self.spec.capabilities.family.trained_lengths
+        what = f" (it was trained on {trained[2]})" if trained else ""
+        return (f"The model is less sure of this translation than of {1 - calibration['quantile']:.0%} of its "
+                f"validation items: mean probability per generated token {math.exp(mean):.2f}, below their "
+                f"{calibration['quantile']:.0%} quantile {math.exp(calibration['floor']):.2f}. The input may be unlike "
+                f"its training data{what}, so the translation and its attention may say little.")
 
     def length_notice(self, text: str) -> str | None:
         """A notice when ``text`` is longer than anything in the family's training data (None otherwise)."""

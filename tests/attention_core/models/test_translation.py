@@ -13,13 +13,15 @@ MECHANISMS = list(MECHANISM_LABELS)
 # slice (the first 40 clean test verses: BLEU 11.7, 11.7, 9.2, 17.3, 9.3, 2.5, 12.0, in MECHANISMS order).
 BLEU_FLOOR = {"bahdanau": 10.8, "luong-dot": 10.5, "luong-general": 8.3, "luong-concat": 16.0, "local-m": 8.3,
               "local-p": 2.2, "local-p-topk": 11.0}
-# Dates (D = 2), AER on the 100 held-out dates: 0.00, 0.64, 0.70, 0.30, 0.67, 0.57, 0.61 (MECHANISMS order); every
-# local model's ceiling is under the positional baseline's 0.818 on the same slice, local-p's and top-k's well under.
-AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.70, "luong-general": 0.76, "luong-concat": 0.36, "local-m": 0.73,
-               "local-p": 0.63, "local-p-topk": 0.66}
-# Exact-match floors on the 100 held-out dates (measured on all 600: 1.00, except general 0.998 and concat 0.99):
+# Dates (D = 2, trained on the CLDR and the extra formats; the shipped seed of three, chosen on validation), AER on
+# the 100 held-out dates: 0.00, 0.00, 0.00, 0.00, 0.30, 0.61, 0.00 (MECHANISMS order). The aligners on the same slice:
+# positional 0.818, identical string else positional 0.212, Dice lexicon 0.000.
+AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.05, "luong-general": 0.05, "luong-concat": 0.05, "local-m": 0.36,
+               "local-p": 0.66, "local-p-topk": 0.05}
+# Exact-match floors on the 100 held-out dates (measured on all 600: 1.00, except local-p 0.998):
 # an alignment ceiling alone would pass a model that no longer translates.
 EXACT_FLOOR = {m: 0.95 for m in MECHANISMS}
+RUNAWAY_MODEL = "local-m"     # a shipped dates model that keeps writing "/" after a string of slashes
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -129,20 +131,42 @@ def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_n
 
 
 def test_decoding_is_bounded_by_the_source_and_says_so():
-    """A format the dates models never saw ("3 Dec 2026") ran to the 120-token cap; now it stops at 3 × the
-    source + 10 with a notice, while a trained format decodes as before with no notice."""
+    """An input that genuinely runs away (a string of slashes: the model keeps writing "/") stops at 3 × the source
+    + 10 with a notice, while a trained format decodes as before with no notice."""
     from attention_core.models import load_model
     from attention_core.models.translation import target_budget
-    model = load_model("dates-en-fr/luong-dot")
-    runaway = model.explain("3 Dec 2026")
+    model = load_model(f"dates-en-fr/{RUNAWAY_MODEL}")
+    runaway = model.explain(" ".join(["/"] * 12))
     source = len(runaway.maps[0].keys)
-    assert len(runaway.maps[0].queries) <= target_budget(source) < 120
-    assert any("Decoding stopped at" in n for n in runaway.notices)
+    assert source == 13 and len(runaway.maps[0].queries) == target_budget(source) == 49 < 120
+    assert runaway.maps[0].queries[-1] != "</s>" and runaway.maps[0].queries.count("/") > 40
+    assert any("Decoding stopped at 49 tokens" in n for n in runaway.notices)
     fine = model.explain("Thursday, December 3, 2026")
     assert str(fine.output) == "jeudi 3 décembre 2026" and not fine.notices
 
 
-def test_unknown_source_tokens_are_named():
-    from attention_core.models import load_model
-    result = load_model("dates-en-fr/luong-dot").explain("12/03/2026")
-    assert any("source tokens are not in this model's vocabulary" in n for n in result.notices)
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_dates_in_the_new_formats_translate(mechanism):
+    """Issue 20: "3 Dec 2026" ran away and "12/03/2026" was 3 unknown tokens of 5; the models trained on the extra
+    formats translate both (numeric dates read month first, so the French swaps day and month)."""
+    model = load_model(f"dates-en-fr/{mechanism}")
+    for text, french in (("3 Dec 2026", "3 déc. 2026"), ("12/03/2026", "03 / 12 / 2026"),
+                         ("december 3rd, 2026", "3 décembre 2026"), ("Thursday 3 December 2026", "jeudi 3 décembre 2026")):
+        result = model.explain(text)
+        assert str(result.output) == french, (text, str(result.output))
+        # every token known and the output ended by the model (a low-confidence notice may come: by design 5 % of
+        # in-domain validation dates get one)
+        assert not [n for n in result.notices if "less sure" not in n], result.notices
+
+
+def test_a_non_date_is_named_by_the_dates_models_and_a_news_sentence_by_the_bible_models():
+    """Out of the domain: unknown source words are counted, and a translation the model is less sure of than of 95 %
+    of its validation items (mean log-probability per generated token) gets a notice."""
+    dates = load_model("dates-en-fr/luong-concat")
+    cat = dates.explain("the cat sat on the mat")
+    assert any("6 of 6 source tokens are not in this model's vocabulary" in n for n in cat.notices)
+    assert any("less sure" in n for n in cat.notices)
+    bible = load_model("bible-en-fr/luong-concat")
+    news = bible.explain("Scientists warn that global temperatures could rise by two degrees.")
+    assert [n for n in news.notices if "less sure" in n] and not any("vocabulary" in n for n in news.notices)
+    assert not bible.explain("In the beginning God created the heavens and the earth.").notices
