@@ -292,8 +292,12 @@ def run(family: str, split_seeds: list[int], model_dirs: dict[int, Path], cache:
             "splits": splits, "summary": summarize(splits)}
 
 
+def _signed(x: float) -> str:
+    return f"{x:+.3f}".replace("-", "−")
+
+
 def _fmt_ci(d: dict) -> str:
-    return f"{d['diff']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
+    return f"{_signed(d['diff'])} [{_signed(d['low'])}, {_signed(d['high'])}]"
 
 
 def claims_table(weights: Path = WEIGHTS_DIR) -> str:
@@ -312,10 +316,11 @@ def claims_table(weights: Path = WEIGHTS_DIR) -> str:
             d = first["model_minus_baseline"][name]
             over = summ["model_minus_baseline"][name]
             base = summ["baseline_test"][name]
+            spread = (f"{_signed(over['mean'])} ± {over['sd']:.3f} ({over['n']})" if over["n"] > 1
+                      else "– (model on the shipped split only)")
             rows.append(f"| {spec['model_name']} ({first['model']['test']:.3f}) | {label} | {_fmt_ci(d)} | "
-                        f"**{d['verdict']}** | {first['baselines'][name]['test']:.3f} | {d['valid_diff']:+.3f} | "
-                        f"{over['mean']:+.3f} ± {over['sd']:.3f} ({over['n']}) | "
-                        f"{base['mean']:.3f} ± {base['sd']:.3f} ({base['n']}) |")
+                        f"**{d['verdict']}** | {first['baselines'][name]['test']:.3f} | {_signed(d['valid_diff'])} | "
+                        f"{spread} | {base['mean']:.3f} ± {base['sd']:.3f} ({base['n']}) |")
     return "\n".join(rows)
 
 

@@ -184,8 +184,14 @@ def family_table(family: str, weights: Path | None = None) -> str:
     return "\n".join(out)
 
 
+def classifier_claims_table() -> str:
+    """HAN and Lin minus each baseline with clustered bootstrap intervals (``training.classifier_claims``)."""
+    from training.classifier_claims import claims_table
+    return claims_table(WEIGHTS_DIR)
+
+
 TABLES = {"translation": translation_table, "classifiers": classifier_tables, "captioning": captioning_table,
-          "caption-encoder": caption_encoder_table, "sizes": sizes}
+          "caption-encoder": caption_encoder_table, "sizes": sizes, "classifier-claims": classifier_claims_table}
 
 
 def update(path: Path, weights: Path | None = None) -> None:
