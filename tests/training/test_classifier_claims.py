@@ -53,3 +53,14 @@ def test_nbsvm_learns_a_toy_sentiment_and_topic_corpus():
                          ["sport", "sport", "politics", "politics", "tech", "tech"])
     assert list(topics.predict(["the striker scored a goal", "the minister called an election", "a new app"])) \
         == ["sport", "politics", "tech"]
+
+
+def test_the_card_shows_the_shipped_claims():
+    """docs/models.md's claims table is claims_table() of the shipped claims.json files (no hand edits)."""
+    from pathlib import Path
+
+    from training.classifier_claims import claims_table
+    text = (Path(__file__).resolve().parents[2] / "docs" / "models.md").read_text(encoding="utf-8")
+    block = text.split("<!-- table:classifier-claims -->", 1)[1].split("<!-- /table -->", 1)[0].strip()
+    assert "| HAN (" in block and "| Lin (penalised) (" in block
+    assert block == claims_table().strip()
