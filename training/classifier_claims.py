@@ -258,6 +258,9 @@ def evaluate_split(family: str, seed: int, model_dir: Path | None, cache: Path) 
         model = {part: spec["predict"](model_dir, _texts(parts[part])) for part in ("valid", "test")}
         out["model"] = {"weights": str(model_dir), **{part: float((model[part] == y[part]).mean())
                                                       for part in ("valid", "test")}}
+        trained = json.loads((model_dir / "metrics.json").read_text()) if (model_dir / "metrics.json").exists() else {}
+        out["model"]["training"] = {k: trained[k] for k in ("seed", "split_seed", "epochs", "best_epoch", "stop_reason",
+                                                            "train_seconds", "selected") if k in trained}
         out["model_minus_baseline"] = {}
         for name, p in preds.items():
             ci = cluster_bootstrap_diff(model["test"] == y["test"], p["test"] == y["test"], groups["test"])
