@@ -256,7 +256,8 @@ def evaluate_split(family: str, seed: int, model_dir: Path | None, cache: Path) 
     if model_dir is not None:
         spec = FAMILIES[family]
         model = {part: spec["predict"](model_dir, _texts(parts[part])) for part in ("valid", "test")}
-        out["model"] = {"weights": str(model_dir), **{part: float((model[part] == y[part]).mean())
+        shown = model_dir.relative_to(WEIGHTS_DIR) if model_dir.is_relative_to(WEIGHTS_DIR) else model_dir
+        out["model"] = {"weights": str(shown), **{part: float((model[part] == y[part]).mean())
                                                       for part in ("valid", "test")}}
         trained = json.loads((model_dir / "metrics.json").read_text()) if (model_dir / "metrics.json").exists() else {}
         out["model"]["training"] = {k: trained[k] for k in ("seed", "split_seed", "epochs", "best_epoch", "stop_reason",
