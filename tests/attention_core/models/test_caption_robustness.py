@@ -17,13 +17,7 @@ PLACED_FLOOR = 0.60                         # share of gold objects whose cell t
 INVENTED_MAX = {"soft": 4, "hard": 4}      # phrases naming an empty cell, over all 120 scenes
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,7 @@ BOX_MASS_FLOOR = {"soft": 0.85, "hard": 0.85}
 EXACT_SAMPLES = {"soft": 3, "hard": 3}     # how many of the shipped samples (from scene-1) are exact
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # the decoder's many tiny ops run ~40× slower when two threads fight over a busy second core
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
 
 
 @pytest.fixture(scope="module")
