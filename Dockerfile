@@ -17,7 +17,9 @@ COPY .streamlit .streamlit
 COPY attention_core attention_core
 COPY dashboard dashboard
 COPY demos demos
+# plotly.js into dashboard/static before the files belong to root and the app runs as another user
 RUN pip install --no-cache-dir --no-deps -e . \
+ && python -c "from dashboard.components.live_figure import copy_plotly_js as c; raise SystemExit(not c())" \
  && useradd --create-home --uid 1000 atlas
 USER atlas
 

@@ -61,8 +61,7 @@ def label_section(result: Explanation, text: str, baselines: list) -> None:
                        f"**{md_escape(b_result.output.label)}**")
 
 
-def _clicked_sentence() -> None:
-    points = st.session_state[OVERVIEW_KEY].selection.points
+def _clicked_sentence(points: list[dict]) -> None:
     if points:
         st.session_state[SENTENCE_KEY] = int(points[0]["x"])
 
@@ -80,7 +79,7 @@ def chosen_sentence(sentence_map: AttentionMap, text: str) -> int:
 def overview_section(sentence_map: AttentionMap, selected: int) -> None:
     """Every sentence's weight in reading order; a click chooses the sentence to read."""
     fig = figure_of(sentence_overview, sentence_map, selected=selected, top=TOP_SENTENCES)
-    show_figure(fig, key=OVERVIEW_KEY, on_select=_clicked_sentence, selection_mode="points")
+    show_figure(fig, key=OVERVIEW_KEY, on_click=_clicked_sentence)
     sanity_panel(sentence_map)
     export_buttons(sentence_map, fig, key="document-sentences")
 

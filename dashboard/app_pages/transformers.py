@@ -48,9 +48,8 @@ def _open_head(layer: int, head: int) -> None:
     st.session_state[VIEW_KEY] = "one head"
 
 
-def _clicked_cell(chart_key: str) -> None:
+def _clicked_cell(points: list[dict]) -> None:
     """Open the head under a click on a layers × heads cell (``customdata = [layer, head, value]``)."""
-    points = st.session_state[chart_key].selection.points
     if points:
         custom = points[0]["customdata"]
         # numeric customdata reaches Python as a mapping {"0": layer, "1": head, "2": value}, not a list
@@ -58,9 +57,8 @@ def _clicked_cell(chart_key: str) -> None:
         _open_head(int(layer), int(head))
 
 
-def _clicked_row(chart_key: str) -> None:
+def _clicked_row(points: list[dict]) -> None:
     """Open the head under a click on a row labelled ``L3 H5`` (distance profiles)."""
-    points = st.session_state[chart_key].selection.points
     if points:
         layer, head = str(points[0]["y"]).split()
         _open_head(int(layer[1:]), int(head[1:]))
@@ -109,9 +107,9 @@ def overview_view(bundle: HeadBundle, layer: int, head: int, token: int) -> None
     st.caption(f"Every head of every layer, each summarised by one number per panel ({len(bundle.tokens)} tokens). "
                "Click a cell to open that head's full map.")
     show_figure(figure_of(head_grid, bundle.table, selected=(layer, head)), key="tf-overview",
-                on_select=lambda: _clicked_cell("tf-overview"), selection_mode="points")
+                on_click=_clicked_cell)
     show_figure(figure_of(distance_heatmap, bundle.profiles, selected=f"L{layer} H{head}"), key="tf-distance",
-                on_select=lambda: _clicked_row("tf-distance"), selection_mode="points")
+                on_click=_clicked_row)
     with st.expander("The statistics as a table"):
         show_table(bundle.table)
 

@@ -21,6 +21,7 @@ from attention_core.large_maps import pool_spans
 from dashboard.escaping import escape
 from dashboard.views.margins import SETTLED_AXIS, axis_names, fit_margins
 
+from .live_figure import Points, live_available, live_figure
 from .presentation import large_fonts
 
 
@@ -71,6 +72,7 @@ class SharedFigure(go.Figure):
 
     _plain: dict
     _large: "SharedFigure | None"
+    _json: str | None
     _lock: threading.Lock
 
     @classmethod
@@ -88,12 +90,19 @@ class SharedFigure(go.Figure):
         layout["margin"] = updates["margin"]
         fig.update_layout(updates)
         fig.__class__ = cls
-        fig._plain, fig._large, fig._lock = plain, None, threading.Lock()
+        fig._plain, fig._large, fig._json, fig._lock = plain, None, None, threading.Lock()
         return fig  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
         """The figure as plain JSON data (shared: do not mutate)."""
         return self._plain
+
+    def json_text(self) -> str:
+        """The figure as JSON text (made once; what the in-place chart receives)."""
+        with self._lock:
+            if self._json is None:
+                self._json = json.dumps(self._plain, separators=(",", ":"))
+            return self._json
 
     def large_fonts(self) -> "SharedFigure":
         """The same figure with projector-size fonts (made once)."""
@@ -175,14 +184,32 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:80] or "attention"
 
 
-def show_figure(fig: go.Figure, key: str, **chart: Any) -> Any:
-    """Draw a figure full width; the toolbar's camera saves a 2× PNG named after ``key``."""
+def show_figure(fig: go.Figure, key: str, on_click: Callable[[Points], None] | None = None,
+                clickable: bool = False) -> Points:
+    """Draw a figure full width, updated in place on later reruns; the toolbar's camera saves a 2× PNG named
+    after ``key``. ``on_click(points)`` runs when a point is clicked (``clickable``: only report the click);
+    → the points clicked in this run ([] if none)."""
     if large_fonts():
         if isinstance(fig, SharedFigure):
             fig = fig.large_fonts()
         else:
             fig = enlarged(go.Figure(fig))  # a copy: the caller may keep its figure
-    return st.plotly_chart(fig, key=key, width="stretch",
-                           config={"displaylogo": False,
-                                   "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}},
-                           **chart)
+    config = {"displaylogo": False, "responsive": True,
+              "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}}
+    clickable = clickable or on_click is not None
+    if live_available():
+        text = fig.json_text() if isinstance(fig, SharedFigure) else pio.to_json(fig, validate=False)
+        return live_figure(text, key, config, on_click, clickable)
+    # Streamlit's own chart element: the same figure, drawn anew whenever it changes
+    chart: dict[str, Any] = {}
+    if clickable:
+        chart = {"on_select": (lambda: on_click(_selected(key))) if on_click else "rerun",
+                 "selection_mode": "points"}
+    event = st.plotly_chart(fig, key=key, width="stretch", config=config, **chart)
+    return _selected(key) if clickable and event else []
+
+
+def _selected(key: str) -> Points:
+    state = st.session_state.get(key)
+    selection = state.get("selection") if state is not None else None
+    return [dict(p) for p in (selection or {}).get("points", [])]

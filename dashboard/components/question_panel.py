@@ -21,10 +21,9 @@ def step_header(index: int, total: int, step: Step, text: str | None) -> None:
         st.markdown(f"**Input:** {md_escape(text)}")
 
 
-def _apply_click(event, key: str) -> None:
+def _apply_click(points: list[dict], key: str) -> None:
     """A click on the region grid chooses that region in the radio below (a new click only: picking another
     number in the radio afterwards is kept)."""
-    points = event.get("selection", {}).get("points", []) if event else []
     numbers = [p.get("customdata") for p in points if p.get("customdata") is not None]
     number = numbers[-1] if numbers else None
     if isinstance(number, list):
@@ -45,9 +44,8 @@ def ask_panel(q: Question, key: str) -> str | None:
                 show_figure(figure_of(heatmap, amap, title=amap.title, show_scale=False, height=300),
                             key=f"{key}-shown-{amap.title}")
     if q.regions and q.image is not None:
-        event = show_figure(region_grid(q.image, q.regions, None), key=f"{key}-regions", on_select="rerun",
-                            selection_mode="points")
-        _apply_click(event, key)
+        points = show_figure(region_grid(q.image, q.regions, None), key=f"{key}-regions", clickable=True)
+        _apply_click(points, key)
         st.caption("Click a region on the image, or pick its number below.")
     choice = st.radio("Your prediction", q.choices, index=None, horizontal=True, key=f"{key}-choice")
     if st.button("Submit my prediction", key=f"{key}-submit", type="primary", disabled=choice is None):

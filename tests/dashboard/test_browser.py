@@ -322,6 +322,29 @@ def test_each_declared_view_change_reruns_only_its_fragment(browser_page, vit_ca
             assert str(case.values[0]) in shown, (case.url, shown)
     assert not errors, errors
 
+
+def test_a_page_wide_change_restyles_the_charts_in_place(browser_page):
+    """Translate's shared colour scale changes all seven maps: the same chart elements stay on the page and
+    take the new colour range (dashboard/components/live_figure.py), rather than seven new charts drawn anew."""
+    url, page, errors = browser_page
+    page.goto(f"{url}/translate")
+    wait_for_idle(page, timeout_ms=180_000)
+    charts = page.locator(".js-plotly-plot")
+    assert charts.count() >= 7
+    # the seven maps come first; the attribution panel may add charts below them meanwhile
+    zmax = "els => els.slice(0, 7).map(gd => gd.data[0].zmax === undefined ? null : gd.data[0].zmax)"
+    before = charts.evaluate_all(zmax)
+    charts.evaluate_all("els => { window.__maps = els.slice(0, 7); }")
+    page.get_by_text("Shared colour scale", exact=True).click()
+    wait_for_idle(page)
+    kept = page.evaluate("() => window.__maps.filter(gd => gd.isConnected).length")
+    after = page.evaluate("() => window.__maps.map(gd => gd.data[0].zmax === undefined ? null : gd.data[0].zmax)")
+    page.get_by_text("Shared colour scale", exact=True).click()     # leave the shared page as found
+    wait_for_idle(page)
+    assert kept == 7                                  # the same seven chart elements, restyled
+    assert after != before, (before, after)
+    assert not errors, errors
+
 # ---- every chart that takes a click (issue 20): the ones not clicked above ------------------------------
 def _click_point(page, chart, trace: int, index: int) -> tuple[object, object]:
     """Click point ``index`` of trace ``trace`` of a Plotly ``chart`` (hovered first, as a person would) →

@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components.eraser_panel import reading
 
-from tests.dashboard.pages.conftest import settled
+from tests.dashboard.pages.conftest import figure_elements, settled
 
 APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
 
@@ -54,7 +54,7 @@ def test_the_translate_page_scores_the_users_sentence_per_generated_token():
     assert set(eraser["removal"]) == {"delete", "[UNK] in place"}
     assert set(eraser["ranking"]) == {"attention", "gradient × input", "leave-one-out", "random"}
     assert eraser["comprehensiveness (AOPC) ↑"].between(-1, 1).all()
-    assert any("eraser-curves" in el.proto.id for el in at.get("plotly_chart"))
+    assert any("eraser-curves" in key for key, _ in figure_elements(at))
     (each,) = [v for v in frames if "comprehensiveness: attention ↑" in v.columns]       # every translator shown
     assert list(each["model"]) == ["luong-dot"] and each["comprehensiveness: random"].between(-1, 1).all()
     (weights,) = [v for v in frames if "flips: top weight zeroed" in v.columns]

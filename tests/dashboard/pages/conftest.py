@@ -30,11 +30,21 @@ def widget(at: AppTest, kind: str, label: str):
 PANEL_KEY = "-attr-"   # chart keys of the attribution panel (issue 12), drawn below a page's own maps
 
 
+def figure_elements(at: AppTest) -> list[tuple[str, str]]:
+    """(element id, figure JSON text) of every Plotly chart on the page: the charts updated in place
+    (``dashboard/components/live_figure.py``) and any drawn by Streamlit's own chart element."""
+    import json
+    found = [(el.proto.id, el.proto.spec) for el in at.get("plotly_chart")]
+    found += [(el.proto.id, json.loads(el.proto.json)["figure"]) for el in at.get("bidi_component")
+              if el.proto.component_name == "atlas_live_figure"]
+    return found
+
+
 def charts(at: AppTest, panel: bool = False) -> list:
     """Plotly figures on the page, as parsed JSON specs: the page's own, or (``panel=True``) the
     attribution panel's."""
     import json
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart") if (PANEL_KEY in el.proto.id) == panel]
+    return [json.loads(spec) for key, spec in figure_elements(at) if (PANEL_KEY in key) == panel]
 
 
 def values(data) -> list:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.class_store import DB_ENV, export_answers, load_session, open_engine
 from dashboard.class_store.local_postgres import local_postgres, postgres_bin
 
-from .conftest import APP, widget
+from .conftest import APP, figure_elements, widget
 
 PAGE = "app_pages/classroom.py"
 
@@ -79,12 +79,12 @@ def test_teacher_and_three_students_go_through_a_lesson(class_db):
     students = [_student(code, name) for name in ("Ana", "Bo", "Chen")]
     ana, bo, chen = students
     # predict before seeing: no map is drawn before the answer, the question is graded against the model
-    assert not ana.get("plotly_chart")
+    assert not figure_elements(ana)
     radio = widget(ana, "radio", "Your prediction")
     assert "said" in radio.options
     _answer(ana, "said")
     assert any("Right" in t for t in seen(ana.success))
-    assert ana.get("plotly_chart")                          # revealed after answering
+    assert figure_elements(ana)                          # revealed after answering
     assert "Is this an explanation?" in " ".join(seen(ana.markdown))
     _answer(bo, "god")
     assert any("the model's answer is “said”" in t for t in seen(bo.error))
@@ -108,7 +108,7 @@ def test_teacher_and_three_students_go_through_a_lesson(class_db):
     # reveal to all: a student who did not answer sees the model's answer and the maps
     widget(teacher, "toggle", "Reveal to everyone").set_value(True).run()
     chen.run()
-    assert any("revealed this step" in t for t in seen(chen.info)) and chen.get("plotly_chart")
+    assert any("revealed this step" in t for t in seen(chen.info)) and figure_elements(chen)
     # a student who reloads (a new session with the same link, e.g. on another replica) keeps place and answers
     again = _page(**{"class": code, "student": ana.query_params["student"]})
     assert "Step 2 of 4" in again.subheader[0].value
@@ -137,7 +137,7 @@ def test_wrong_links_and_bad_names_are_one_line(class_db):
     teacher, code, secret = _teacher()
     forged = _page(**{"class": code, "teacher": secret[:-2] + "xx"})
     assert seen(forged.error) == ["this teacher link is not valid (wrong class code or secret)"]
-    assert not forged.get("plotly_chart") and not [b for b in forged.button if "Class forward" in b.label]
+    assert not figure_elements(forged) and not [b for b in forged.button if "Class forward" in b.label]
     stranger = _page(**{"class": code, "student": "not-a-token"})
     assert any("not valid in this class" in t for t in seen(stranger.error))
     first = _student(code, "Ana")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from .conftest import charts, values
+from .conftest import charts, figure_elements, values
 
 
 def _step(at, i, predict=False):
@@ -87,7 +87,7 @@ def test_hierarchy_escapes_user_text(open_page):
 def test_each_step_asks_before_it_shows_and_grades_against_the_computation(open_page):
     at = open_page("app_pages/classroom.py")
     _step(at, 2, predict=True)                               # softmax: nothing drawn before the prediction
-    assert not at.get("plotly_chart")
+    assert not figure_elements(at)
     assert not [d for d in at.dataframe if not (d.key or "").startswith("lesson_")]   # only the example's editors
     radio = next(r for r in at.radio if r.label == "Your prediction")
     radio.set_value("more than 0.75").run()
@@ -97,7 +97,7 @@ def test_each_step_asks_before_it_shows_and_grades_against_the_computation(open_
     right = weights.max() > 0.75
     assert (any("right" in s.value for s in at.success) if right else any("computation says" in e.value
                                                                            for e in at.error))
-    assert at.get("plotly_chart")                              # revealed after the prediction
+    assert figure_elements(at)                              # revealed after the prediction
     _step(at, 6, predict=True)
     assert not at.get("html")                                  # hierarchy waits too
     next(b for b in at.button if b.label == "Show without predicting").click().run()
@@ -137,6 +137,5 @@ def test_step_8_measures_attention_against_gradient_and_random_after_the_predict
     (table,) = [d.value for d in at.dataframe if "comprehensiveness (AOPC) ↑" in d.value.columns]
     assert list(table["ranking"]) == ["attention", "gradient × input", "random"]
     assert table["comprehensiveness (AOPC) ↑"].between(-1, 1).all() and table["sufficiency (AOPC) ↓"].between(-1, 1).all()
-    assert any(el.proto.id.endswith("lesson-evidence-eraser") or "lesson-evidence-eraser" in el.proto.id
-               for el in at.get("plotly_chart"))
+    assert any("lesson-evidence-eraser" in key for key, _ in figure_elements(at))
     assert any("most comprehensive ranking is" in c.value for c in at.caption)

@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 
 from dashboard.pages import PAGES
 
-from .conftest import compute_upload, settled
+from .conftest import compute_upload, figure_elements, settled
 
 HOST = "127.0.0.1:9"
 PAYLOAD = (f"![h](http://{HOST}/x.png) [link](http://{HOST}/l) http://{HOST}/bare www.example.org "
@@ -67,10 +67,9 @@ def rendered_markup(at) -> list[str]:
         parser.feed(el.proto.body)
         if parser.tags - {"div", "span", "style"}:
             problems.append(("html", el.proto.body[:160], sorted(parser.tags)))
-    for el in at.get("plotly_chart"):  # Plotly draws <a href> and <img> in text: the payload's must be escaped
-        spec = el.proto.spec
+    for key, spec in figure_elements(at):  # Plotly draws <a href> and <img> in text: the payload's must be escaped
         if "<a href" in spec or "<img" in spec:
-            problems.append(("plotly", el.proto.id, "unescaped <a>/<img> in the figure's text"))
+            problems.append(("plotly", key, "unescaped <a>/<img> in the figure's text"))
     return problems
 
 
