@@ -29,6 +29,11 @@ if large_fonts():
             " [data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * { font-size: 1.4rem !important; }"
             # HTML tables (st.table) and the data grid's cells where the grid reads CSS (its canvas does not)
             " [data-testid='stTable'] td, [data-testid='stTable'] th { font-size: 1.25rem !important; }"
+            # the tables of dashboard/components/tables.py: plain HTML, ruled like Streamlit's own
+            " table.atlas-large-table { border-collapse: collapse; margin-bottom: 1rem; }"
+            " table.atlas-large-table td, table.atlas-large-table th { font-size: 1.25rem !important;"
+            " padding: 0.3rem 0.75rem; border-bottom: 1px solid rgba(49, 51, 63, 0.1); text-align: right; }"
+            " table.atlas-large-table th { text-align: left; }"
             # the larger page names would be cut off ("Vision transfor…") in the sidebar's normal width
             " section[data-testid='stSidebar'][data-collapsed='false'] { width: 22rem !important;"
             " min-width: 22rem !important; }</style>")

@@ -52,7 +52,7 @@ PAGES: list[PageInfo] = [
              "What Attention Atlas shows and which models are here", ready="text=Attention Atlas"),
     PageInfo("app_pages/translate.py", "Translate", ":material/translate:", "Explore",
              "Translate: 7 mechanisms on one sentence",
-             widget=("toggle", "Shared colour scale", (False, True)), needs=TRANSLATE,
+             widget=LARGE_FONTS, needs=TRANSLATE, interaction=("toggle", "Shared colour scale", (False, True)),
              opens=lambda family, text: {"translate-family": family, f"translate-{family}-text": text}),
     PageInfo("app_pages/caption.py", "Caption", ":material/image:", "Explore",
              "Caption: soft vs hard attention on an image",

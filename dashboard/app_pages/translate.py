@@ -37,12 +37,10 @@ if not specs:
 
 raw = text_input_block("English sentence", specs[0].sample_inputs(), key=f"translate-{family}",
                        default="In the beginning God created the heavens and the earth.")
-c1, c2, c3, c4 = st.columns([1.2, 1, 1, 2])
+c1, c4 = st.columns([1.2, 3])
 beams = [1, 4] if all(s.capabilities.beam for s in specs) else [1]   # what every model of the family declares
 beam = c1.radio("Decoding", beams, format_func=lambda k: "greedy" if k == 1 else f"beam ({k})",
                 horizontal=True)
-as_lines = c2.toggle("Alignment lines", help="Draw each map as lines between the two sentences")
-shared = c3.toggle("Shared colour scale", value=True, help="Same colour = same weight in every map")
 chosen = c4.multiselect("Mechanisms", [s.id for s in specs], default=[s.id for s in specs],
                         format_func=lambda i: i.rsplit("/", 1)[-1])   # the mechanism, or a folder's name
 
@@ -61,26 +59,38 @@ if not results:
 # the source × target maps: an encoder–decoder also returns its encoder's and decoder's self-attention
 shown = {mid: head_choice([m for m in r.maps if m.meta.get("role", "cross") == "cross"], key=f"tr-{mid}")
          for mid, r in results.items()}
-zmax = shared_zmax([m for m in shown.values() if m is not None]) if shared else None
-per_row = 1 if as_lines else 2
-ids = list(results)
-for start in range(0, len(ids), per_row):
-    for col, model_id in zip(st.columns(per_row), ids[start:start + per_row]):
-        with col:
-            result, amap = results[model_id], shown[model_id]
-            st.markdown(f"#### {md_escape(amap.label if amap else model_id)}")
-            st.markdown(f"**→** {md_escape(str(result.output))}")
-            show_notices(result)
-            if amap is None:
-                continue
-            if as_lines:
-                map_panel(amap, key=f"translate-{model_id}-lines", view=alignment_lines)
-            else:
-                map_panel(amap, key=f"translate-{model_id}", zmax=zmax, row_name="target", col_name="source")
-if any(m is not None and m.centers is not None for m in shown.values()):
-    st.caption("Local maps: red ticks bound the window [p_t − D, p_t + D] (clipped to the sentence), "
-               "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "
-               "so its rows sum to at most 1.")
+
+
+@st.fragment
+def maps_section(results: dict, shown: dict) -> None:
+    """The maps side by side, with how they are drawn: a change of drawing reruns only this part (the
+    translations, the notices and the attribution panels below stay as they are)."""
+    c2, c3 = st.columns(2)
+    as_lines = c2.toggle("Alignment lines", help="Draw each map as lines between the two sentences")
+    shared = c3.toggle("Shared colour scale", value=True, help="Same colour = same weight in every map")
+    zmax = shared_zmax([m for m in shown.values() if m is not None]) if shared else None
+    per_row = 1 if as_lines else 2
+    ids = list(results)
+    for start in range(0, len(ids), per_row):
+        for col, model_id in zip(st.columns(per_row), ids[start:start + per_row]):
+            with col:
+                result, amap = results[model_id], shown[model_id]
+                st.markdown(f"#### {md_escape(amap.label if amap else model_id)}")
+                st.markdown(f"**→** {md_escape(str(result.output))}")
+                show_notices(result)
+                if amap is None:
+                    continue
+                if as_lines:
+                    map_panel(amap, key=f"translate-{model_id}-lines", view=alignment_lines)
+                else:
+                    map_panel(amap, key=f"translate-{model_id}", zmax=zmax, row_name="target", col_name="source")
+    if any(m is not None and m.centers is not None for m in shown.values()):
+        st.caption("Local maps: red ticks bound the window [p_t − D, p_t + D] (clipped to the sentence), "
+                   "♦ marks the centre p_t. Local-p multiplies by a Gaussian and is not renormalised, "
+                   "so its rows sum to at most 1.")
+
+
+maps_section(results, shown)
 
 # ── Is this attention an explanation? ERASER for every mechanism (issue 21), attribution beside attention ───
 from attention_core.budget import attribution_cost, budget  # noqa: E402

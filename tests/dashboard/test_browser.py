@@ -280,7 +280,7 @@ def test_dataset_atlas_head_scatter_click_opens_that_head(browser_page):
 # ---- the reader's most frequent change on a page (another head, word, layer or sentence) reruns only its view ----
 # The browser asks for a fragment rerun (``BackMsg.rerun_script.fragment_id`` set), not the whole page's, so the
 # input, the notices and the attribution panel are neither recomputed nor sent again.
-FRAGMENT_PAGES = {"transformers", "document", "caption", "vision"}
+FRAGMENT_PAGES = {"transformers", "document", "caption", "vision", "translate"}
 
 
 def _reruns(frames: list[bytes]) -> list:

@@ -27,4 +27,21 @@ def test_presentation_mode_draws_an_html_table_the_css_can_enlarge():
     normal = AppTest.from_function(_script, args=(False,)).run()
     assert len(normal.dataframe) == 1 and not normal.table
     large = AppTest.from_function(_script, args=(True,)).run()
-    assert not large.dataframe and large.table[0].value["p"].iloc[0] == "0.123"
+    assert not large.dataframe and not large.table
+    (html,) = large.get("html")
+    assert 'class="dataframe atlas-large-table"' in html.proto.body and "<td>0.123</td>" in html.proto.body
+
+
+def _hostile() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard.components.tables import show_table
+    st.session_state["large_fonts"] = True
+    show_table(pd.DataFrame({"<b>name</b>": ["<img src=x onerror=alert(1)>"], "p": [0.5]}))
+
+
+def test_the_presentation_table_escapes_cells_and_headers():
+    (html,) = AppTest.from_function(_hostile).run().get("html")
+    assert "<img" not in html.proto.body and "<b>" not in html.proto.body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html.proto.body
