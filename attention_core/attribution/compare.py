@@ -31,16 +31,23 @@ class Comparison:
     comparable: list[np.ndarray] = field(default_factory=list)   # per slot: columns that can be attributed
     seconds: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    # agreements with the model's own attention, per (method, k): a page asks for them on every rerun
+    _agreed: dict[tuple[str, int], list[list[Agreement]]] = field(default_factory=dict, repr=False, compare=False)
 
     def agreements(self, method: str, k: int, attention: list[AttentionMap | None] | None = None,
                    ) -> list[list[Agreement]]:
         """Per slot, per row: agreement of attention (default: the model's) with ``method`` over the columns
-        that can be attributed (not [CLS]/[SEP]); empty where there is no attention."""
+        that can be attributed (not [CLS]/[SEP]); empty where there is no attention. Computed once per
+        (method, k) for the model's own attention."""
+        if attention is None and (method, k) in self._agreed:
+            return self._agreed[method, k]
         out = []
         for s, (att, attr) in enumerate(zip(attention or self.attention, self.attributions[method])):
             keep = self.comparable[s] if self.comparable else np.ones(attr.shape[1], dtype=bool)
             out.append([] if att is None else [agreement(att.weights[i][keep], attr.weights[i][keep], k)
                                                for i in range(att.shape[0])])
+        if attention is None:
+            self._agreed[method, k] = out
         return out
 
 
