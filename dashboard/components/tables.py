@@ -40,11 +40,19 @@ def float_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def denoised(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with float noise (|x| < 1e-9) set to 0; missing values stay missing."""
+    """``frame`` with float noise (|x| < 1e-9, not 0) set to 0 — a copy only where there is noise; missing
+    values stay missing."""
+    columns = float_columns(frame)
+    if not columns:
+        return frame
+    values = frame[columns].to_numpy(dtype=float)
+    noise = (np.abs(values) < NOISE) & (values != 0)      # NaN compares False: it stays missing
+    if not noise.any():
+        return frame                                        # the usual case: one array test, no copy
     out = frame.copy()
-    for c in float_columns(out):
-        values = out[c].astype(float)
-        out[c] = values.where(values.isna() | (values.abs() >= NOISE), 0.0)
+    for j, c in enumerate(columns):
+        if noise[:, j].any():
+            out[c] = np.where(noise[:, j], 0.0, values[:, j])
     return out
 
 
@@ -53,7 +61,9 @@ def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = T
     the interactive data grid otherwise (``kwargs`` go to ``st.dataframe``)."""
     frame = denoised(frame)
     if large_fonts():
-        shown = frame.map(for_people)
+        shown = frame.copy()
+        for c in float_columns(frame):        # only floats change: text and integers keep their own form
+            shown[c] = frame[c].map(for_people)
         # pandas escapes every cell and header (escape=True), so no user text becomes markup
         return st.html(shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE))
     config = {c: st.column_config.NumberColumn(format=f"%.{DIGITS}g") for c in float_columns(frame)}
