@@ -17,6 +17,25 @@ function plotlyLoaded() {
   return window.__atlasPlotly;
 }
 
+// Streamlit's Python chart template names its colours by placeholders (#000001 … #000040) that its own chart
+// element replaces with the page theme's; a component receives the theme as CSS variables (--st-…).
+const THEMED = {32: "--st-green-color", 33: "--st-red-color", 34: "--st-blue-color", 35: "--st-gray-color",
+                36: "--st-gray-color", 37: "--st-text-color", 38: "--st-background-color",
+                39: "--st-border-color-light", 40: "--st-secondary-background-color"};
+const placeholder = n => "#" + String(n).padStart(6, "0");
+
+function themed(text, host) {
+  const css = getComputedStyle(host);
+  const value = name => css.getPropertyValue(name).trim();
+  const palette = {};
+  [["--st-chart-categorical-colors", 1], ["--st-chart-sequential-colors", 11],
+   ["--st-chart-diverging-colors", 21]].forEach(([name, first]) =>
+    value(name).split(",").map(c => c.trim()).filter(Boolean).forEach((c, i) => { palette[placeholder(first + i)] = c; }));
+  Object.entries(THEMED).forEach(([n, name]) => { if (value(name)) palette[placeholder(Number(n))] = value(name); });
+  return { text: text.replace(/#0000[0-4][0-9]/g, m => palette[m] || m),
+           font: value("--st-font"), color: value("--st-text-color") };
+}
+
 function pointsOf(event) {
   return event.points.map(p => ({
     x: p.x, y: p.y, z: p.z === undefined ? null : p.z,
@@ -27,7 +46,12 @@ function pointsOf(event) {
 
 export default function ({ data, parentElement, setTriggerValue }) {
   let chart = parentElement.querySelector(".atlas-live-figure");
-  const figure = JSON.parse(data.figure);
+  const theme = themed(data.figure, parentElement.host || parentElement);
+  const figure = JSON.parse(theme.text);
+  figure.layout = figure.layout || {};
+  // the page's own font and text colour, where the figure does not choose its own
+  figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
+                                     theme.color ? { color: theme.color } : {}, figure.layout.font || {});
   const height = (figure.layout && figure.layout.height) || 450;
   if (!chart) {
     chart = document.createElement("div");

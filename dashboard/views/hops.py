@@ -8,6 +8,7 @@ from attention_core.record import AttentionMap
 
 from .heatmap import heatmap
 from .labels import safe
+from .numbers import for_people
 
 
 def hop_rows(amap: AttentionMap, *, zmax: float | None = None) -> go.Figure:
@@ -25,8 +26,9 @@ def hop_overlap(amap: AttentionMap) -> go.Figure:
     """Heatmap of ``A Aᵀ`` with its values written in the cells."""
     overlap = overlap_matrix(amap)
     labels = [safe(q) for q in amap.queries]
+    cells = [[for_people(float(v)) for v in row] for row in overlap]   # 3 digits; float noise (2e-11) as 0
     fig = go.Figure(go.Heatmap(z=overlap, x=labels, y=labels, zmin=0, zmax=1, colorscale="Purples",
-                               texttemplate="%{z:.3g}",   # float32 values: format, never print raw
+                               text=cells, texttemplate="%{text}",
                                hovertemplate="%{y} · %{x}: %{z:.3g}<extra></extra>",
                                colorbar=dict(thickness=12)))
     fig.update_layout(title=dict(text="Hop overlap A Aᵀ (ideal: identity)", font=dict(size=14)),

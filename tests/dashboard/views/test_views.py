@@ -93,10 +93,14 @@ def test_hops_overlap_is_a_at():
     amap = AttentionMap("structured", ["hop 1", "hop 2"], ["a", "b", "c"], a)
     np.testing.assert_allclose(overlap_matrix(amap), [[1.0, 0.5], [0.5, 0.5]])
     assert np.allclose(np.asarray(hop_overlap(amap).data[0].z), overlap_matrix(amap))
-    # float32 overlaps are formatted in the cells, 3 significant digits (0.360, never 0.36000001430511475)
+    # float32 overlaps are formatted in the cells, 3 significant digits (0.520, never 0.5200000405311584), and
+    # float noise is the 0 it is (two hops on different tokens overlap 2e-11 in float32, not "2.48e-11")
     cells = hop_overlap(AttentionMap("structured", ["h1", "h2"], ["a", "b"],
-                                     np.array([[0.6, 0.4], [0.6, 0.4]], dtype=np.float32))).data[0]
-    assert cells.text is None and cells.texttemplate == "%{z:.3g}"
+                                     np.array([[0.6, 0.4], [1e-6, 1 - 1e-6]], dtype=np.float32))).data[0]
+    assert cells.texttemplate == "%{text}"
+    assert [list(row) for row in cells.text] == [["0.520", "0.400"], ["0.400", "1.00"]]
+    noise = hop_overlap(AttentionMap("structured", ["h1", "h2"], ["a", "b"], np.array([[1.0, 2e-11], [0.0, 1.0]])))
+    assert noise.data[0].text[0][1] == "0"
     assert hop_rows(amap).data[0].z.shape == (2, 3)
 
 
