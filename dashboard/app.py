@@ -30,6 +30,7 @@ if large_fonts():
             # HTML tables (st.table) and the data grid's cells where the grid reads CSS (its canvas does not)
             " [data-testid='stTable'] td, [data-testid='stTable'] th { font-size: 1.25rem !important; }"
             # the tables of dashboard/components/tables.py: plain HTML, ruled like Streamlit's own
+            " div.atlas-large-table-wrap { overflow-x: auto; max-width: 100%; }"
             " table.atlas-large-table { border-collapse: collapse; margin-bottom: 1rem; }"
             " table.atlas-large-table td, table.atlas-large-table th { font-size: 1.25rem !important;"
             " padding: 0.3rem 0.75rem; border-bottom: 1px solid rgba(49, 51, 63, 0.1); text-align: right; }"

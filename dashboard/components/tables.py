@@ -50,7 +50,8 @@ def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = T
         for c in float_columns(frame):        # only floats change: text and integers keep their own form
             shown[c] = frame[c].map(for_people)
         # pandas escapes every cell and header (escape=True), so no user text becomes markup
-        return st.html(shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE))
+        table = shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE)
+        return st.html(f'<div class="{LARGE_TABLE}-wrap">{table}</div>')   # wide tables scroll, not spill
     config = {c: st.column_config.NumberColumn(format=f"%.{DIGITS}g") for c in float_columns(frame)}
     config.update(kwargs.pop("column_config", None) or {})
     return st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, **kwargs)
