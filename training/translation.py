@@ -174,15 +174,20 @@ def greedy_scores(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) 
     return {"bleu_greedy": corpus_bleu(hyps, examples), "chrf_greedy": corpus_chrf(hyps, examples)}
 
 
-def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
-    """Corpus BLEU (lowercased) of beam-search translations (one verse at a time, length-normalised)."""
+def beam_translations(model: Seq2Seq, tok: Tokenizer, sources: list[str], beam: int = 4) -> list[str]:
+    """Beam-search translations, one sentence at a time, scores normalised by length (the Translate page's)."""
     model.eval()
     hyps = []
-    for ex in examples:
-        src, lengths, _, _ = collate([(tok.encode(ex["source"]).ids[:100] + [EOS], [EOS])])
+    for source in sources:
+        src, lengths, _, _ = collate([(tok.encode(source).ids[:100] + [EOS], [EOS])])
         best = beam_search(model, src, lengths, beam=beam, max_len=120)
         hyps.append(tok.decode([t for t in best.tokens if t != EOS]))
-    return corpus_bleu(hyps, examples)
+    return hyps
+
+
+def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
+    """Corpus BLEU (lowercased) of beam-search translations (one verse at a time, length-normalised)."""
+    return corpus_bleu(beam_translations(model, tok, [e["source"] for e in examples], beam), examples)
 
 
 def load_saved(folder: Path, tok: Tokenizer, mechanism: str) -> Seq2Seq:
