@@ -85,3 +85,17 @@ def best_translations(table: dict[str, dict[str, float]]) -> dict[str, str]:
 def word_by_word(source: Sequence[str], lexicon: dict[str, str]) -> list[str]:
     """Each source word replaced by its lexicon translation; a word never seen in training is copied."""
     return [lexicon.get(w, w) for w in source]
+
+
+def top_k_table(table: dict, vocab_size: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """An IBM-1 table over token ids → ``(index [vocab_size, k] int32, prob [vocab_size, k] float32)``: each source
+    id's ``k`` most probable target ids (ties: the lower id), zero-padded; the NULL row is left out."""
+    index = np.zeros((vocab_size, k), dtype=np.int32)
+    prob = np.zeros((vocab_size, k), dtype=np.float32)
+    for s, row in table.items():
+        if s == NULL:
+            continue
+        best = sorted(row.items(), key=lambda item: (-item[1], item[0]))[:k]
+        index[s, :len(best)] = [t for t, _ in best]
+        prob[s, :len(best)] = [p for _, p in best]
+    return index, prob

@@ -26,6 +26,7 @@ from attention_core.device import resolve_device
 from attention_core.models.decoding import beam_search, greedy_batch
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 from attention_core.models.special_tokens import SPECIALS
+from training.lexical import ibm1, top_k_table
 from training.loop import LoopConfig, fit, seed_everything
 
 # Dates: D = 2 (σ = D/2 = 1) — with D = 1 the Gaussian (σ = 0.5) lets local-p see barely one token,
@@ -72,6 +73,24 @@ def load_task(task: str, seed: int, formats: str = "cldr") -> dict[str, list[dic
         out[k] = [{"id": p["date"], "source": " ".join(p["source"]), "target": " ".join(p["target"]),
                    "links": p["links"], "format": p["format"]} for p in v]
     return out
+
+
+LEXICON_ITERATIONS = 5   # EM iterations of the subword IBM-1 lexicon (the word-level baseline's, chosen on validation)
+
+
+def subword_lexicon(tok: Tokenizer, train: list[dict], k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """IBM Model 1 over the tokenizer's pieces of the training pairs only (source + EOS → target + EOS) → each
+    source token's ``k`` most probable target tokens: ``(index [V, k] int32, prob [V, k])`` for
+    :meth:`Seq2Seq.set_lexicon`."""
+    pairs = [(tok.encode(e["source"]).ids + [EOS], tok.encode(e["target"]).ids + [EOS]) for e in train]
+    index, prob = top_k_table(ibm1(pairs, LEXICON_ITERATIONS), tok.get_vocab_size(), k)
+    return torch.from_numpy(index), torch.from_numpy(prob)
+
+
+def old_metrics_lexicon(out_dir: Path) -> dict | None:
+    """The ``before_lexicon`` scores already recorded in ``out_dir``'s metrics.json (kept across later runs)."""
+    path = out_dir / "metrics.json"
+    return json.loads(path.read_text()).get("before_lexicon") if path.exists() else None
 
 
 def encode_examples(tok: Tokenizer, examples: list[dict], max_len: int = 90) -> list[tuple[list[int], list[int]]]:
@@ -155,15 +174,20 @@ def greedy_scores(model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) 
     return {"bleu_greedy": corpus_bleu(hyps, examples), "chrf_greedy": corpus_chrf(hyps, examples)}
 
 
-def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
-    """Corpus BLEU (lowercased) of beam-search translations (one verse at a time, length-normalised)."""
+def beam_translations(model: Seq2Seq, tok: Tokenizer, sources: list[str], beam: int = 4) -> list[str]:
+    """Beam-search translations, one sentence at a time, scores normalised by length (the Translate page's)."""
     model.eval()
     hyps = []
-    for ex in examples:
-        src, lengths, _, _ = collate([(tok.encode(ex["source"]).ids[:100] + [EOS], [EOS])])
+    for source in sources:
+        src, lengths, _, _ = collate([(tok.encode(source).ids[:100] + [EOS], [EOS])])
         best = beam_search(model, src, lengths, beam=beam, max_len=120)
         hyps.append(tok.decode([t for t in best.tokens if t != EOS]))
-    return corpus_bleu(hyps, examples)
+    return hyps
+
+
+def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
+    """Corpus BLEU (lowercased) of beam-search translations (one verse at a time, length-normalised)."""
+    return corpus_bleu(beam_translations(model, tok, [e["source"] for e in examples], beam), examples)
 
 
 def load_saved(folder: Path, tok: Tokenizer, mechanism: str) -> Seq2Seq:
@@ -303,13 +327,18 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out_dir = family_dir / mechanism
-    previous, previous_curve, session = None, [], 1
+    previous, previous_curve, session, before_lexicon = None, [], 1, old_metrics_lexicon(out_dir)
     if warm_start and (out_dir / "model.safetensors").exists():
         # continue from the shipped weights (same tokenizer and training verses): a second session
         state, _ = load_checkpoint(out_dir)
-        model.load_state_dict(state)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if unexpected or set(missing) - {"lexicon_index", "lexicon_prob"}:   # only a new lexicon may be missing
+            raise SystemExit(f"{mechanism}: the weights in {out_dir} do not fit: missing {missing}, "
+                             f"unexpected {unexpected}")
         old = json.loads((out_dir / "metrics.json").read_text())
         before = old.get("previous", {})
+        if "lexicon_index" in missing:   # the run that adds the lexicon keeps the scores of the model without it
+            before_lexicon = {k: old[k] for k in ("valid_bleu", "bleu_greedy", "chrf_greedy", "bleu_beam4") if k in old}
         previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),
                     "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0)}
         # a "session" here is one warm-started run; files written before runs were counted are run 1 or 2
@@ -318,6 +347,12 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         # the whole curve across sessions, epochs counted from the first session's start
         previous_curve = old.get("curve") or [dict(h, epoch=h["epoch"] + before.get("epochs", 0), session=old_session)
                                                for h in old.get("history", [])]
+    lexicon = None
+    if model.has_lexicon:   # from the training pairs only; the same table for every mechanism
+        index, prob = subword_lexicon(tok, data["train"], cfg["model"]["lexicon_k"])
+        model.set_lexicon(index, prob)
+        lexicon = {"k": cfg["model"]["lexicon_k"], "em_iterations": LEXICON_ITERATIONS, "pieces": "joint BPE",
+                   "eps": model.lexicon_eps, "trained_on": "training pairs"}
     if total_epochs is not None:
         epochs = min(epochs, total_epochs - (previous or {}).get("epochs", 0))
         if epochs <= 0:
@@ -339,10 +374,12 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
-               **({"previous": previous} if previous else {}),
+               **({"previous": previous} if previous else {}), **({"lexicon": lexicon} if lexicon else {}),
+               **({"before_lexicon": before_lexicon} if lexicon and before_lexicon else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"}}
     if task == "bible":
         metrics["valid_bleu"] = metrics.pop("best_valid")
+        metrics["valid_scores_shipped"] = greedy_scores(shipped, tok, valid, "cpu")
         metrics.update(greedy_scores(shipped, tok, data["test"], "cpu"))
         metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
         metrics["bleu_beam4"] = beam_bleu(shipped, tok, data["test"], beam=4)

@@ -58,7 +58,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     finished: list[Hypothesis] = []
     for t in range(max_len):
         k = len(beams)
-        enc_k = type(enc)(enc.keys.expand(k, -1, -1), enc.mask.expand(k, -1), enc.init)
+        enc_k = enc.expand(k)
         prev = torch.tensor([h.tokens[-1] if h.tokens else BOS for h in beams], device=src.device)
         out = model.step(prev, state, enc_k, t)
         totals = torch.tensor([h.score for h in beams], device=src.device)[:, None] + out.logprobs

@@ -8,6 +8,11 @@ score works), a GRU decoder initialised from the encoder's final states, a joint
 * ``luong-*`` and ``local-*`` score the current state h_t (after the GRU step) and predict from the
   attentional state ``h̃_t = tanh(W_c [c_t; h_t])``. Without input feeding, teacher forcing runs the GRU
   over the whole target at once; :meth:`Seq2Seq.step` gives the same attention one token at a time.
+
+Optional (``lexicon_k > 0``, Arthur et al. 2016, "bias" form): a fixed lexical translation table t(y | x) over the
+joint vocabulary, its ``lexicon_k`` most probable target tokens per source token, stored as buffers. Each step adds
+``log(p_lex(y) + ε)`` to the output logits, with ``p_lex(y) = Σ_j a_tj · t(y | x_j)`` weighted by the step's own
+attention ``a_t`` — the attention decides which source words' translations are proposed.
 """
 from __future__ import annotations
 
@@ -48,6 +53,12 @@ class Encoded:
     keys: torch.Tensor
     mask: torch.Tensor
     init: torch.Tensor
+    lexicon: torch.Tensor | None = None     # [B, S, V]: t(y | x_j) of each source token (lexicon models only)
+
+    def expand(self, k: int) -> "Encoded":
+        """The first sentence's encoding repeated for ``k`` beams (batch of 1 → ``k``)."""
+        return Encoded(self.keys.expand(k, -1, -1), self.mask.expand(k, -1), self.init,
+                       None if self.lexicon is None else self.lexicon.expand(k, -1, -1))
 
 
 @dataclass
@@ -66,7 +77,8 @@ class Seq2Seq(nn.Module):
     """Bidirectional-GRU encoder, GRU decoder and one named attention mechanism."""
 
     def __init__(self, vocab_size: int, mechanism: str, emb: int = 128, hidden: int = 192,
-                 width: int = 3, dropout: float = 0.2, local_score: str = "general") -> None:
+                 width: int = 3, dropout: float = 0.2, local_score: str = "general", lexicon_k: int = 0,
+                 lexicon_eps: float = 1e-3) -> None:
         super().__init__()
         if mechanism not in ATTENTIONS:
             raise ValueError(f"unknown mechanism {mechanism!r}; choose from {sorted(ATTENTIONS)}")
@@ -82,6 +94,33 @@ class Seq2Seq(nn.Module):
         self.combine = nn.Linear((2 * hidden + emb) if self.bahdanau else 2 * hidden, hidden, bias=False)
         self.out = nn.Linear(hidden, vocab_size)
         self.drop = nn.Dropout(dropout)
+        self.lexicon_eps = lexicon_eps
+        if lexicon_k:   # filled by set_lexicon (training) or load_state_dict (shipped weights)
+            self.register_buffer("lexicon_index", torch.zeros(vocab_size, lexicon_k, dtype=torch.int32))
+            self.register_buffer("lexicon_prob", torch.zeros(vocab_size, lexicon_k))
+
+    @property
+    def has_lexicon(self) -> bool:
+        """True when the output layer is biased by the attention-weighted lexical translation probabilities."""
+        return hasattr(self, "lexicon_index")
+
+    def set_lexicon(self, index: torch.Tensor, prob: torch.Tensor) -> None:
+        """Fill the lexicon: ``index [V, K]`` target token ids and ``prob [V, K]`` t(target | source token)."""
+        self.lexicon_index.copy_(index)
+        self.lexicon_prob.copy_(prob)
+
+    def _source_lexicon(self, src: torch.Tensor) -> torch.Tensor | None:
+        """``src [B, S]`` → each source token's lexical translation distribution ``[B, S, V]`` (None without one)."""
+        if not self.has_lexicon:
+            return None
+        table = torch.zeros(*src.shape, self.out.out_features, device=src.device)
+        return table.scatter_(2, self.lexicon_index[src].long(), self.lexicon_prob[src])
+
+    def _lexical_bias(self, weights: torch.Tensor, enc: Encoded) -> torch.Tensor | float:
+        """``weights [B, T, S]`` → ``log(Σ_j a_tj t(y | x_j) + ε)`` ``[B, T, V]`` (0 without a lexicon)."""
+        if enc.lexicon is None:
+            return 0.0
+        return torch.log(torch.bmm(weights, enc.lexicon) + self.lexicon_eps)
 
     @property
     def is_local(self) -> bool:
@@ -96,7 +135,7 @@ class Seq2Seq(nn.Module):
         out, last = self.encoder(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
         init = torch.tanh(self.init_proj(torch.cat([last[0], last[1]], -1)))
-        return Encoded(self.key_proj(out), src != PAD, init)
+        return Encoded(self.key_proj(out), src != PAD, init, self._source_lexicon(src))
 
     def _attend(self, query: torch.Tensor, enc: Encoded, positions: torch.Tensor | None,
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
@@ -122,7 +161,7 @@ class Seq2Seq(nn.Module):
             return torch.stack(logits, 1), torch.stack(weights, 1), None
         H, _ = self.decoder(emb, enc.init[None])                                # [B, T, h]
         ctx, w, centers = self._attend(H, enc, None)
-        logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([ctx, H], -1)))))
+        logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([ctx, H], -1))))) + self._lexical_bias(w, enc)
         return torch.log_softmax(logits, -1), w, centers
 
     def _cell(self, inp: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
@@ -134,7 +173,10 @@ class Seq2Seq(nn.Module):
         ctx, w = ctx[:, 0], w[:, 0]
         new = self._cell(torch.cat([emb_prev, ctx], -1), state)
         hidden = torch.tanh(self.combine(torch.cat([new, ctx, emb_prev], -1)))
-        return StepOut(torch.log_softmax(self.out(self.drop(hidden)), -1), new, w, None)
+        logits = self.out(self.drop(hidden))
+        if enc.lexicon is not None:
+            logits = logits + self._lexical_bias(w[:, None], enc)[:, 0]
+        return StepOut(torch.log_softmax(logits, -1), new, w, None)
 
     def step(self, prev: torch.Tensor, state: torch.Tensor, enc: Encoded, t: int) -> StepOut:
         """One decoding step from previous tokens ``prev [B]`` at target position ``t``."""
@@ -151,4 +193,6 @@ class Seq2Seq(nn.Module):
         else:
             ctx, w, centers = self._attend(new[:, None], enc, positions)
         logits = self.out(torch.tanh(self.combine(torch.cat([ctx[:, 0], new], -1))))
+        if enc.lexicon is not None:
+            logits = logits + self._lexical_bias(w[:, :1], enc)[:, 0]
         return StepOut(torch.log_softmax(logits, -1), new, w[:, 0], centers, content)

@@ -49,3 +49,27 @@ def test_the_three_date_aligners_on_pairs_with_known_links():
     align = dice_aligner(dice_lexicon((p["source"], p["target"]) for p in training))
     assert align(medium["source"], medium["target"], 1) == 0
     assert aligner_aer(examples, align) == 0.0
+
+
+def test_top_k_table_keeps_each_source_ids_most_probable_targets_and_drops_null():
+    from training.lexical import top_k_table
+    table = ibm1([([1, 2], [3, 4]), ([1], [3]), ([2], [4, 5])], iterations=10)
+    index, prob = top_k_table(table, vocab_size=6, k=2)
+    assert index.shape == (6, 2) and index[1, 0] == 3 and index[2, 0] == 4
+    assert prob[1, 0] == max(table[1].values()) and prob[1, 0] >= prob[1, 1]
+    assert not prob[0].any() and not prob[3].any()           # NULL (no id) and a target-only id: empty rows
+    assert (prob.sum(1) <= 1 + 1e-6).all()
+
+
+def test_paired_verdicts_say_above_below_and_on_par_against_the_lexical_output():
+    from training.baselines import paired_verdicts
+    refs = [f"le chat {i} dort sur le tapis rouge" for i in range(40)]
+    pairs = [("en", "en", r) for r in refs]
+    lexical = [f"chat {i} dormir tapis" for i in range(40)]
+    # the lexical output except on 4 verses: two copy the reference, two say only "chat"
+    mixed = [lexical[i] if i % 10 else (refs[i] if i % 20 else "chat") for i in range(40)]
+    out = paired_verdicts(lexical, {"copy": list(refs), "worse": ["rien"] * 40, "same": list(lexical),
+                                    "mixed": mixed}, pairs, 200)
+    assert out["copy"]["bleu"]["verdict"] == "above" and out["copy"]["chrf"]["verdict"] == "above"
+    assert out["worse"]["chrf"]["verdict"] == "below" and out["same"]["bleu"]["verdict"] == "on par"
+    assert out["mixed"]["chrf"]["p_value"] >= 0.05 and out["mixed"]["chrf"]["verdict"] == "on par"

@@ -19,6 +19,13 @@ def test_train_translation_dates_and_bible(tmp_path):
     b = run("bible", "bahdanau", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=96, device="cpu")
     assert b["bleu_greedy"] >= 0 and (tmp_path / "bible-en-fr" / "tokenizer.json").exists()
     assert 0 <= b["bleu_beam4"] <= 100
+    # a warm start that adds the lexical bias (Arthur et al.) keeps the scores of the model without it
+    lex = run("bible", "bahdanau", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=96, device="cpu",
+              overrides={"lexicon_k": 8}, warm_start=True)
+    assert lex["lexicon"]["k"] == 8 and lex["before_lexicon"]["bleu_greedy"] == b["bleu_greedy"]
+    state, config = load_checkpoint(tmp_path / "bible-en-fr" / "bahdanau")
+    assert config["model"]["lexicon_k"] == 8 and state["lexicon_index"].shape == (state["embed.weight"].shape[0], 8)
+    assert 0.5 < float(state["lexicon_prob"].sum(1).max()) <= 1.0 + 1e-3      # a learnt table, rows ≤ 1
 
 
 def test_translation_overrides_and_warm_start_curve(tmp_path):
