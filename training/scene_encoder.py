@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
-from attention_core.models.scene_encoder import DEFAULT_WIDTHS, SCENE_SIDE, SceneEncoder, scene_batch, scene_pixels
+from attention_core.models.scene_encoder import DEFAULT_WIDTHS, READ_SIDE, SceneEncoder, scene_batch, scene_pixels
 from attention_core.data.scene_kinds import augmented_kind, render
 from attention_core.data.scenes import CELLS, FASHION_NAMES, SIZE, load_sources, place_item
 from training.loop import seed_everything
@@ -55,7 +55,7 @@ def covered_cells(cover: np.ndarray) -> np.ndarray:
 def augmented_canvases(sources, count: int, rng: random.Random) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Like :func:`render_canvases` but each canvas a random training kind (``scene_kinds.augmented_kind``:
     1–4 items of 30–110 px, clutter, noise, inversion); absent item slots have class -100 (ignored)."""
-    images = np.zeros((count, SCENE_SIDE, SCENE_SIDE), dtype=np.uint8)
+    images = np.zeros((count, READ_SIDE, READ_SIDE), dtype=np.uint8)
     labels = np.full((count, 49), BACKGROUND, dtype=np.int64)
     weights = np.zeros((count, 4, 49), dtype=np.float32)
     classes = np.full((count, 4), -100, dtype=np.int64)
@@ -73,9 +73,9 @@ def augmented_canvases(sources, count: int, rng: random.Random) -> tuple[np.ndar
 
 
 def render_canvases(sources, count: int, rng: random.Random) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``count`` canvases with an item in every cell → images uint8 ``[N, 224, 224]``, cell labels ``[N, 49]``
+    """``count`` canvases with an item in every cell → images uint8 ``[N, 112, 112]``, cell labels ``[N, 49]``
     (class, background, or -100 = ignored), item cell weights ``[N, 4, 49]`` and item classes ``[N, 4]``."""
-    images = np.zeros((count, SCENE_SIDE, SCENE_SIDE), dtype=np.uint8)
+    images = np.zeros((count, READ_SIDE, READ_SIDE), dtype=np.uint8)
     labels = np.full((count, 49), BACKGROUND, dtype=np.int64)
     weights = np.zeros((count, 4, 49), dtype=np.float32)
     classes = np.zeros((count, 4), dtype=np.int64)
@@ -89,19 +89,9 @@ def render_canvases(sources, count: int, rng: random.Random) -> tuple[np.ndarray
             labels[n][cover >= COVERED] = cls
             weights[n, k] = (cover >= COVERED) / max((cover >= COVERED).sum(), 1)
             classes[n, k] = cls
-        images[n] = scene_pixels(canvas.convert("RGB"))     # as the captioners read scenes (scene_tensor)
+        # the captioners read scenes through the same RGB → L → 112 resize (scene_encoder.scene_tensor)
+        images[n] = np.asarray(canvas.convert("RGB").convert("L").resize((READ_SIDE, READ_SIDE), Image.BILINEAR))
     return images, labels, weights, classes
-
-
-def widened(state: dict[str, torch.Tensor], stem: int) -> dict[str, torch.Tensor]:
-    """A stem-less encoder's weights for an encoder with a ``stem``: the first convolution gets zero weights for
-    the stem's channels, so the widened encoder starts out computing exactly what the saved one did (the stem
-    itself keeps its fresh initialisation)."""
-    first = state["body.0.0.weight"]
-    if stem and first.shape[1] == 1:
-        state = {**state, "body.0.0.weight": torch.cat([first, first.new_zeros(first.shape[0], stem,
-                                                                                 *first.shape[2:])], 1)}
-    return state
 
 
 def item_logits(net: SceneEncoder, images: np.ndarray, weights: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,43 +118,34 @@ def item_accuracy(net: SceneEncoder, data: tuple[np.ndarray, ...]) -> dict[str, 
 
 def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, widths: tuple[int, ...],
         eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500, local: bool = True,
-        augment: bool = False, init: Path | None = None, max_minutes: float | None = None, stem: int = 0,
-        stem_only: bool = False) -> dict:
+        augment: bool = False, init: Path | None = None, max_minutes: float | None = None) -> dict:
     """Pretrain (``augment``: on the random training kinds; ``init``: continuing from the encoder saved there),
     keep the best validation checkpoint (the validation canvases drawn like the training ones), score the test
-    items, save float16 weights. ``max_minutes`` stops early (the schedule is still planned for ``steps``);
-    ``stem``: channels read from the full-resolution scene (a stem-less ``init`` is widened, :func:`widened`);
-    ``stem_only``: train only the stem and the first convolution, the rest (and its BatchNorm statistics) fixed."""
+    items, save float16 weights. ``max_minutes`` stops early (the schedule is still planned for ``steps``)."""
     seed_everything(seed, threads)
     train_sources = load_sources("train")
     draw = augmented_canvases if augment else render_canvases
     valid = draw(load_sources("valid"), valid_canvases, random.Random(seed + 100))
     rng = random.Random(seed)
-    net = SceneEncoder(widths, BACKGROUND, local, stem)
-    config = {"widths": list(widths), "classes": BACKGROUND, "local": local, "stem": stem,
-              "scene_side": SCENE_SIDE, "names": ITEM_NAMES}
+    net = SceneEncoder(widths, BACKGROUND, local)
     previous = None
     if init is not None:
-        state = load_checkpoint(init)[0]
-        missing = net.load_state_dict(widened({k: v.float() for k, v in state.items()}, stem), strict=False)
-        assert all(k.startswith("stem.") for k in missing.missing_keys + missing.unexpected_keys), missing
+        net.load_state_dict(load_checkpoint(init)[0])
         old = json.loads((init / "metrics.json").read_text())
         previous = {k: old.get(k) for k in ("steps", "batch", "train_seconds", "best_step")}
-    tuned = [p for n, p in net.named_parameters() if not stem_only or n.startswith(("stem.", "body.0.0."))]
-    opt = torch.optim.AdamW(tuned, lr=lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     best, best_step, history, t0, running, done = -1.0, 0, [], time.time(), [], 0
     if init is not None:                       # a warm start keeps the starting weights unless a step beats them
         best = item_accuracy(net, valid)["accuracy"]
         history.append({"step": 0, "valid": round(best, 4)})
         print(json.dumps(history[-1]), flush=True)
-        save_checkpoint(net, config, out)
+        save_checkpoint(net, {"widths": list(widths), "classes": BACKGROUND, "local": local, "read_side": READ_SIDE,
+                              "names": ITEM_NAMES}, out)
     for step in range(1, steps + 1):
         if max_minutes is not None and time.time() - t0 > 60 * max_minutes:
             break
         net.train()
-        if stem_only:                          # the fixed layers keep their running statistics
-            net.body.eval()
         images, labels, weights, classes = draw(train_sources, batch, rng)
         cells, items = item_logits(net, images, weights)
         loss = (F.cross_entropy(cells.reshape(-1, BACKGROUND + 1), torch.from_numpy(labels).reshape(-1),
@@ -186,9 +167,10 @@ def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, w
             print(json.dumps(history[-1]), flush=True)
             if acc > best:
                 best, best_step = acc, step
-                save_checkpoint(net, config, out)
+                save_checkpoint(net, {"widths": list(widths), "classes": BACKGROUND, "local": local, "read_side": READ_SIDE,
+                                      "names": ITEM_NAMES}, out)
     train_seconds = time.time() - t0
-    shipped = SceneEncoder(widths, BACKGROUND, local, stem)
+    shipped = SceneEncoder(widths, BACKGROUND, local)
     shipped.load_state_dict(load_checkpoint(out)[0])        # score the float16 weights as saved
     test = render_canvases(load_sources("test"), test_canvases, random.Random(seed + 200))
     extra = {}
@@ -205,7 +187,7 @@ def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, w
                "seed": seed, "best_step": best_step, "best_valid_item_accuracy": best,
                "train_seconds": round(train_seconds, 1), "weights": "float16",
                "valid": item_accuracy(shipped, valid), "test": item_accuracy(shipped, test), **extra,
-               "stem": stem, "stem_only": stem_only, "history": history}
+               "history": history}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps({k: v for k, v in metrics.items() if k != "history"}), flush=True)
     return metrics
@@ -228,12 +210,9 @@ def main() -> None:
                    "(1–4 items of 30–110 px, clutter, pixel noise, inverted contrast)")
     p.add_argument("--init", type=Path, help="continue from the encoder saved in this folder")
     p.add_argument("--max-minutes", type=float, help="stop after this much wall clock")
-    p.add_argument("--stem", type=int, default=0, help="channels of a stride-2 stem reading the full 224-px scene")
-    p.add_argument("--stem-only", action="store_true", help="train only the stem and the first convolution")
     a = p.parse_args()
     run(a.out, a.steps, a.batch, a.lr, a.seed, a.threads, tuple(int(w) for w in a.widths.split(",")), a.eval_every,
-        local=not a.wide, augment=a.augment, init=a.init, max_minutes=a.max_minutes, stem=a.stem,
-        stem_only=a.stem_only)
+        local=not a.wide, augment=a.augment, init=a.init, max_minutes=a.max_minutes)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,12 @@ import pytest
 import torch
 from PIL import Image
 
-from attention_core.models.scene_encoder import SCENE_SIDE, SceneEncoder, scene_pixels, scene_tensor
+from attention_core.models.scene_encoder import READ_SIDE, SceneEncoder, scene_pixels, scene_tensor
 
 
 def test_encoder_gives_a_7x7_grid_of_regions():
     net = SceneEncoder((8, 8, 16, 24)).eval()
-    x = torch.randn(2, 1, SCENE_SIDE, SCENE_SIDE)
+    x = torch.randn(2, 1, READ_SIDE, READ_SIDE)
     assert net(x).shape == (2, 24, 7, 7)
     regions = net.regions(x)
     assert regions.shape == (2, 49, 24)
@@ -17,28 +17,11 @@ def test_encoder_gives_a_7x7_grid_of_regions():
     assert sum(p.numel() for p in net.parameters()) < 2_000_000
 
 
-def test_any_image_is_read_as_a_224_pixel_grayscale_square():
+def test_any_image_is_read_as_a_112_pixel_grayscale_square():
     wide = Image.new("RGB", (640, 200), (255, 255, 255))
-    assert scene_pixels(wide).shape == (SCENE_SIDE, SCENE_SIDE) and scene_pixels(wide).min() == 255
+    assert scene_pixels(wide).shape == (READ_SIDE, READ_SIDE) and scene_pixels(wide).min() == 255
     t = scene_tensor(Image.new("L", (224, 224), 0))
-    assert t.shape == (1, SCENE_SIDE, SCENE_SIDE) and float(t.max()) < 0     # black = below the mean
-
-
-def test_a_stem_sees_detail_that_halving_averages_away_and_widening_keeps_the_old_encoder():
-    from training.scene_encoder import widened
-    torch.manual_seed(0)
-    plain, stemmed = SceneEncoder((8, 8, 16, 24)).eval(), SceneEncoder((8, 8, 16, 24), stem=4).eval()
-    x = torch.zeros(1, 1, SCENE_SIDE, SCENE_SIDE)
-    fine = x.clone()
-    fine[..., 96:128, 96:128] = torch.tensor([[1.0, -1.0], [-1.0, 1.0]]).repeat(16, 16)   # 1-px checkerboard
-    # halving (2 × 2 antialiased) turns the checkerboard into almost flat grey (|x| ≤ 0.016): the stem, reading
-    # the full scene, tells it from an empty one far more clearly
-    change = lambda net: float((net(x) - net(fine)).abs().max())
-    assert change(stemmed) > 10 * change(plain)
-    # a stem-less encoder's weights, widened, give the stem zero weight: the same features as before
-    missing = stemmed.load_state_dict(widened(plain.state_dict(), 4), strict=False)
-    assert all(k.startswith("stem.") for k in missing.missing_keys) and not missing.unexpected_keys
-    torch.testing.assert_close(stemmed(fine), plain(fine))
+    assert t.shape == (1, READ_SIDE, READ_SIDE) and float(t.max()) < 0     # black = below the mean
 
 
 def test_shipped_encoder_names_held_out_items():
@@ -59,9 +42,9 @@ def test_shipped_encoder_names_held_out_items():
 
 def test_local_encoder_regions_see_only_their_neighbourhood():
     torch.manual_seed(0)
-    x = torch.randn(1, 1, SCENE_SIDE, SCENE_SIDE)
+    x = torch.randn(1, 1, READ_SIDE, READ_SIDE)
     y = x.clone()
-    y[..., :32, :32] += 5.0                              # change only the top-left 32 × 32 cell
+    y[..., :16, :16] += 5.0                              # change only the top-left 16 × 16 cell
     for local, far_changes in ((True, False), (False, True)):
         net = SceneEncoder((8, 8, 16, 24), local=local).eval()
         a, b = net(x), net(y)
