@@ -176,6 +176,8 @@ def main() -> None:
     p.add_argument("--before", type=Path, help="also score these earlier weights (…/caption), as read then "
                    "(no background-first input) and with the background-first input")
     p.add_argument("--before-from", type=Path, help="take the two before runs from this earlier output instead")
+    p.add_argument("--previous-from", type=Path, help="an earlier output whose 'after' (the weights shipped "
+                   "then) is kept as 'previous round'")
     p.add_argument("--scenes", type=int, default=SCENES_PER_KIND, help="held-out scenes per kind")
     p.add_argument("--out", type=Path, help=f"JSON to write (default: FOLDER/{FILE})")
     p.add_argument("--threads", type=int, default=1)
@@ -188,7 +190,12 @@ def main() -> None:
         if earlier["scenes_per_kind"] != a.scenes:
             raise SystemExit(f"{a.before_from} scored {earlier['scenes_per_kind']} scenes per kind, not {a.scenes}")
         result.update({k: v for k, v in earlier.items() if k.startswith("before")})
-    elif a.before:
+    if a.previous_from:
+        earlier = json.loads(a.previous_from.read_text())
+        if earlier["scenes_per_kind"] != a.scenes:
+            raise SystemExit(f"{a.previous_from} scored {earlier['scenes_per_kind']} scenes per kind, not {a.scenes}")
+        result["previous round"] = earlier["after"]
+    if a.before and not a.before_from:
         result["before"] = score_weights(a.before, a.scenes, background_first=False)
         result["before, background-first input"] = score_weights(a.before, a.scenes)
     path = a.out or a.folder / FILE

@@ -247,9 +247,12 @@ def caption_robustness_table() -> str:
     m = _load(WEIGHTS_DIR / "caption" / "robustness.json") or {}
     if not m:
         return "(no weights/caption/robustness.json yet: python -m training.caption_robustness)"
-    runs = [k for k in ("before", "before, background-first input", "after") if k in m]
+    # the JSON also keeps "before, background-first input" (the old weights with the new input; quoted in the prose)
+    runs = [k for k in ("before", "previous round", "after") if k in m] if "previous round" in m else \
+        [k for k in ("before", "before, background-first input", "after") if k in m]
     models = ("encoder head (gold box)", "soft", "hard")
-    label = {"before": "before", "before, background-first input": "before + bg-first input", "after": "after"}
+    label = {"before": "before", "before, background-first input": "before + bg-first input",
+             "previous round": "round 1", "after": "after"}
 
     def vs_head(r: dict) -> str:
         d = r.get("minus_encoder_head")
