@@ -199,8 +199,11 @@ def test_ctrl_c_during_an_export_writes_nothing(tmp_path, pre_existing):
     out = tmp_path / "out"
     if pre_existing:
         out.mkdir()
+    # a suite started in the background (`cmd &` without job control) hands its children SIGINT ignored, and
+    # Python then installs no KeyboardInterrupt handler: give the CLI the default, as a terminal would
     proc = subprocess.Popen(_cli(*_export(many, out, "--batch-size", "1")), cwd=ROOT, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(out.glob(".atlas-partial-*/part-0.parquet")):   # the model runs and writes its first file
         assert proc.poll() is None, proc.communicate()
