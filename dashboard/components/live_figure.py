@@ -9,6 +9,7 @@ copy, served from the app's static folder; where that cannot be set up the page 
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -30,9 +31,11 @@ def copy_plotly_js() -> bool:
     try:
         if not target.is_file() or target.stat().st_size != PLOTLY_JS.stat().st_size:
             STATIC.mkdir(exist_ok=True)
-            tmp = target.with_suffix(".tmp")
+            # a file of this process's own, then an atomic rename: replicas starting together never write
+            # into one file, and a browser never reads half of one
+            tmp = STATIC / f".plotly-{os.getpid()}.tmp"
             shutil.copyfile(PLOTLY_JS, tmp)
-            tmp.replace(target)   # atomic: a browser never reads half a file
+            tmp.replace(target)
     except OSError:
         return False
     return True
