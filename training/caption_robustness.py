@@ -169,6 +169,14 @@ def score_weights(folder: Path, count: int, background_first: bool = True,
     return out
 
 
+def _earlier(path: Path, scenes: int) -> dict:
+    """An earlier output of this command, refused unless it scored the same number of scenes per kind."""
+    earlier = json.loads(path.read_text())
+    if earlier["scenes_per_kind"] != scenes:
+        raise SystemExit(f"{path} scored {earlier['scenes_per_kind']} scenes per kind, not {scenes}")
+    return earlier
+
+
 def main() -> None:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -186,15 +194,9 @@ def main() -> None:
     result = {"scenes_per_kind": a.scenes, "kinds": {k: asdict(v) for k, v in KINDS.items()},
               "after": score_weights(a.folder, a.scenes)}
     if a.before_from:
-        earlier = json.loads(a.before_from.read_text())
-        if earlier["scenes_per_kind"] != a.scenes:
-            raise SystemExit(f"{a.before_from} scored {earlier['scenes_per_kind']} scenes per kind, not {a.scenes}")
-        result.update({k: v for k, v in earlier.items() if k.startswith("before")})
+        result.update({k: v for k, v in _earlier(a.before_from, a.scenes).items() if k.startswith("before")})
     if a.previous_from:
-        earlier = json.loads(a.previous_from.read_text())
-        if earlier["scenes_per_kind"] != a.scenes:
-            raise SystemExit(f"{a.previous_from} scored {earlier['scenes_per_kind']} scenes per kind, not {a.scenes}")
-        result["previous round"] = earlier["after"]
+        result["previous round"] = _earlier(a.previous_from, a.scenes)["after"]
     if a.before and not a.before_from:
         result["before"] = score_weights(a.before, a.scenes, background_first=False)
         result["before, background-first input"] = score_weights(a.before, a.scenes)

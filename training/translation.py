@@ -87,12 +87,6 @@ def subword_lexicon(tok: Tokenizer, train: list[dict], k: int) -> tuple[torch.Te
     return torch.from_numpy(index), torch.from_numpy(prob)
 
 
-def old_metrics_lexicon(out_dir: Path) -> dict | None:
-    """The ``before_lexicon`` scores already recorded in ``out_dir``'s metrics.json (kept across later runs)."""
-    path = out_dir / "metrics.json"
-    return json.loads(path.read_text()).get("before_lexicon") if path.exists() else None
-
-
 def encode_examples(tok: Tokenizer, examples: list[dict], max_len: int = 90) -> list[tuple[list[int], list[int]]]:
     """Token ids: source + EOS, target + EOS (overlong pairs dropped)."""
     out = []
@@ -327,7 +321,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out_dir = family_dir / mechanism
-    previous, previous_curve, session, before_lexicon = None, [], 1, old_metrics_lexicon(out_dir)
+    previous, previous_curve, session, before_lexicon = None, [], 1, None
     if warm_start and (out_dir / "model.safetensors").exists():
         # continue from the shipped weights (same tokenizer and training verses): a second session
         state, _ = load_checkpoint(out_dir)
@@ -337,6 +331,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                              f"unexpected {unexpected}")
         old = json.loads((out_dir / "metrics.json").read_text())
         before = old.get("previous", {})
+        before_lexicon = old.get("before_lexicon")   # kept across later runs
         if "lexicon_index" in missing:   # the run that adds the lexicon keeps the scores of the model without it
             before_lexicon = {k: old[k] for k in ("valid_bleu", "bleu_greedy", "chrf_greedy", "bleu_beam4") if k in old}
         previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),

@@ -24,7 +24,7 @@ const THEMED = {32: "--st-green-color", 33: "--st-red-color", 34: "--st-blue-col
                 39: "--st-border-color-light", 40: "--st-secondary-background-color"};
 const placeholder = n => "#" + String(n).padStart(6, "0");
 
-function themed(text, host) {
+function themeOf(host) {
   const css = getComputedStyle(host);
   const value = name => css.getPropertyValue(name).trim();
   const palette = {};
@@ -32,8 +32,7 @@ function themed(text, host) {
    ["--st-chart-diverging-colors", 21]].forEach(([name, first]) =>
     value(name).split(",").map(c => c.trim()).filter(Boolean).forEach((c, i) => { palette[placeholder(first + i)] = c; }));
   Object.entries(THEMED).forEach(([n, name]) => { if (value(name)) palette[placeholder(Number(n))] = value(name); });
-  return { text: text.replace(/#0000[0-4][0-9]/g, m => palette[m] || m),
-           font: value("--st-font"), color: value("--st-text-color") };
+  return { palette, font: value("--st-font"), color: value("--st-text-color") };
 }
 
 function pointsOf(event) {
@@ -46,8 +45,11 @@ function pointsOf(event) {
 
 export default function ({ data, parentElement, setTriggerValue }) {
   let chart = parentElement.querySelector(".atlas-live-figure");
-  const theme = themed(data.figure, parentElement.host || parentElement);
-  const figure = JSON.parse(theme.text);
+  const theme = themeOf(parentElement.host || parentElement);
+  // every rerun renders the component again: an unchanged figure in an unchanged theme is left as it is drawn
+  const shown = JSON.stringify([theme, data.config, data.clickable]) + data.figure;
+  if (chart && chart.__atlasShown === shown) return;
+  const figure = JSON.parse(data.figure.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
   figure.layout = figure.layout || {};
   // the page's own font and text colour, where the figure does not choose its own
   figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
@@ -60,8 +62,10 @@ export default function ({ data, parentElement, setTriggerValue }) {
     parentElement.appendChild(chart);
   }
   chart.style.height = height + "px";   // the space is held before plotly.js has drawn
+  chart.__atlasShown = undefined;
   plotlyLoaded().then(Plotly => {
     Plotly.react(chart, figure.data, figure.layout, data.config);
+    chart.__atlasShown = shown;
     if (data.clickable && !chart.__atlasClicks) {
       chart.__atlasClicks = true;
       chart.on("plotly_click", event => setTriggerValue("click", pointsOf(event)));

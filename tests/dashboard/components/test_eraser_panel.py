@@ -10,6 +10,16 @@ from tests.dashboard.pages.conftest import figure_elements, settled
 APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
 
 
+def _with_eraser_table(at: AppTest, rankings: set[str]) -> list:
+    """The page's tables, after checking its ERASER table: both removal operators, these rankings, AOPC in [-1, 1]."""
+    frames = [df.value for df in at.dataframe]
+    (eraser,) = [v for v in frames if "comprehensiveness (AOPC) ↑" in v.columns]
+    assert set(eraser["removal"]) == {"delete", "[UNK] in place"}
+    assert set(eraser["ranking"]) == rankings
+    assert eraser["comprehensiveness (AOPC) ↑"].between(-1, 1).all()
+    return frames
+
+
 def test_the_hops_page_scores_the_users_input_with_eraser_and_weight_interventions():
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["hops-text"] = "Dull, lifeless and far too long, but the lead is terrific."
@@ -18,11 +28,7 @@ def test_the_hops_page_scores_the_users_input_with_eraser_and_weight_interventio
     at.run()
     settled(at)                     # attribution runs in the background: AppTest has no browser to poll it
     assert not at.exception, at.exception
-    frames = [df.value for df in at.dataframe]
-    (eraser,) = [v for v in frames if "comprehensiveness (AOPC) ↑" in v.columns]
-    assert set(eraser["removal"]) == {"delete", "[UNK] in place"}
-    assert set(eraser["ranking"]) == {"attention", "integrated gradients", "leave-one-out", "random"}
-    assert eraser["comprehensiveness (AOPC) ↑"].between(-1, 1).all()
+    frames = _with_eraser_table(at, {"attention", "integrated gradients", "leave-one-out", "random"})
     (weights,) = [v for v in frames if "flips: top weight zeroed" in v.columns]
     assert list(weights["layer"]) == ["hops"] and (weights["weights"] > 0).all()
     assert any(c.value.startswith("On this input removing the top tokens by") for c in at.caption)
@@ -49,11 +55,7 @@ def test_the_translate_page_scores_the_users_sentence_per_generated_token():
     at.text_area[0].set_value("the 3rd of March 2021")
     settled(at)
     assert not at.exception, at.exception
-    frames = [df.value for df in at.dataframe]
-    (eraser,) = [v for v in frames if "comprehensiveness (AOPC) ↑" in v.columns]
-    assert set(eraser["removal"]) == {"delete", "[UNK] in place"}
-    assert set(eraser["ranking"]) == {"attention", "gradient × input", "leave-one-out", "random"}
-    assert eraser["comprehensiveness (AOPC) ↑"].between(-1, 1).all()
+    frames = _with_eraser_table(at, {"attention", "gradient × input", "leave-one-out", "random"})
     assert any("eraser-curves" in key for key, _ in figure_elements(at))
     (each,) = [v for v in frames if "comprehensiveness: attention ↑" in v.columns]       # every translator shown
     assert list(each["model"]) == ["luong-dot"] and each["comprehensiveness: random"].between(-1, 1).all()
