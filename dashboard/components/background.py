@@ -25,7 +25,7 @@ import streamlit as st
 
 HEARTBEAT = 10.0        # seconds without a poll after which the work is abandoned
 POLL = 0.5              # seconds between progress polls in the browser
-QUICK = 1.0             # seconds the script waits for the work before drawing a progress bar
+QUICK = 1.0             # seconds a run that starts work waits for it before drawing a progress bar
 KEPT_RESULTS = 32       # finished results shared by sessions
 JOBS_KEY, CLAIMED_KEY = "_background_jobs", "_background_claimed"
 
@@ -215,10 +215,15 @@ def in_background(slot: str, key: Hashable, work: Callable[[Job], Any], *, secon
         if not st.button("Try again", key=f"{slot}-again"):
             return None, f"{job.reason}."
         job = None
-    if job is None:
+    fresh = job is None
+    if fresh:
         job = jobs[slot] = start(key, work, seconds)
     job.seen = time.monotonic()
-    job.done.wait(QUICK)   # quick work appears in this run, without a progress bar flashing by
+    if fresh:
+        # quick work appears in this run, without a progress bar flashing by; work already under way in an
+        # earlier run is not waited for again, or every rerun meanwhile (a toggle, presentation mode) would
+        # take a second longer
+        job.done.wait(QUICK)
     if job.done.is_set():
         return (None, job.error) if job.error else (job.result, None)
     _progress(slot, job, label)

@@ -43,32 +43,78 @@ function pointsOf(event) {
   }));
 }
 
+// A chart below the fold need not be restyled while the page is still running: its update waits until it
+// scrolls into view or the run has finished, so a page-wide change (presentation mode, a shared colour scale)
+// competes with the server's run only for the charts a reader can see.
+function scriptRunning() {
+  const app = document.querySelector("[data-testid='stApp']");
+  const state = app && app.getAttribute("data-test-script-state");
+  return state === "running" || state === "rerunRequested";
+}
+
+function deferred() {
+  if (window.__atlasDeferred) return window.__atlasDeferred;
+  const waiting = new Set();
+  const run = chart => {
+    const draw = chart.__atlasPending;
+    chart.__atlasPending = undefined;
+    waiting.delete(chart);
+    if (draw && chart.isConnected) draw();
+  };
+  const seen = new IntersectionObserver(entries => entries.forEach(entry => {
+    entry.target.__atlasVisible = entry.isIntersecting;
+    if (entry.isIntersecting && entry.target.__atlasPending) run(entry.target);
+  }), { rootMargin: "300px 0px" });
+  // after the run, the rest one at a time in idle moments, so scrolling and clicks stay responsive
+  const drain = () => {
+    const next = waiting.values().next();
+    if (next.done) return;
+    run(next.value);
+    (window.requestIdleCallback || setTimeout)(drain, { timeout: 200 });
+  };
+  const app = document.querySelector("[data-testid='stApp']");
+  if (app) new MutationObserver(() => { if (!scriptRunning()) drain(); })
+    .observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+  window.__atlasDeferred = {
+    watch: chart => seen.observe(chart),
+    later: (chart, draw) => {
+      chart.__atlasPending = draw;
+      if (chart.__atlasVisible || !scriptRunning()) { run(chart); return; }
+      waiting.add(chart);
+    },
+  };
+  return window.__atlasDeferred;
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   let chart = parentElement.querySelector(".atlas-live-figure");
   const theme = themeOf(parentElement.host || parentElement);
   // every rerun renders the component again: an unchanged figure in an unchanged theme is left as it is drawn
   const shown = JSON.stringify([theme, data.config, data.clickable]) + data.figure;
-  if (chart && chart.__atlasShown === shown) return;
-  const figure = JSON.parse(data.figure.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
-  figure.layout = figure.layout || {};
-  // the page's own font and text colour, where the figure does not choose its own
-  figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
-                                     theme.color ? { color: theme.color } : {}, figure.layout.font || {});
-  const height = (figure.layout && figure.layout.height) || 450;
-  if (!chart) {
+  if (chart && chart.__atlasWanted === shown) return;
+  const first = !chart;
+  if (first) {
     chart = document.createElement("div");
     chart.className = "atlas-live-figure";
     chart.style.width = "100%";
     parentElement.appendChild(chart);
+    deferred().watch(chart);
   }
-  chart.style.height = height + "px";   // the space is held before plotly.js has drawn
-  chart.__atlasShown = undefined;
-  plotlyLoaded().then(Plotly => {
-    Plotly.react(chart, figure.data, figure.layout, data.config);
-    chart.__atlasShown = shown;
-    if (data.clickable && !chart.__atlasClicks) {
-      chart.__atlasClicks = true;
-      chart.on("plotly_click", event => setTriggerValue("click", pointsOf(event)));
-    }
-  }).catch(error => { chart.textContent = "This chart could not be drawn: " + error.message; });
+  chart.__atlasWanted = shown;
+  const draw = () => {
+    const figure = JSON.parse(data.figure.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
+    figure.layout = figure.layout || {};
+    // the page's own font and text colour, where the figure does not choose its own
+    figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
+                                       theme.color ? { color: theme.color } : {}, figure.layout.font || {});
+    chart.style.height = ((figure.layout && figure.layout.height) || 450) + "px";   // held before plotly.js draws
+    plotlyLoaded().then(Plotly => {
+      Plotly.react(chart, figure.data, figure.layout, data.config);
+      if (data.clickable && !chart.__atlasClicks) {
+        chart.__atlasClicks = true;
+        chart.on("plotly_click", event => setTriggerValue("click", pointsOf(event)));
+      }
+    }).catch(error => { chart.textContent = "This chart could not be drawn: " + error.message; });
+  };
+  if (first) draw(); else deferred().later(chart, draw);
 }

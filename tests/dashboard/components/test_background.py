@@ -39,3 +39,20 @@ def test_a_page_stopped_by_its_own_work_cancels_the_work_it_left():
     for job in running_jobs():
         job.cancel("test over")
     time.sleep(0.2)
+
+
+def test_a_rerun_does_not_wait_again_for_work_an_earlier_run_started(monkeypatch):
+    """Only the run that starts work waits for it (QUICK); a rerun meanwhile (presentation mode switched while
+    an attribution runs) draws the progress bar at once instead of holding the page for QUICK seconds."""
+    from dashboard.components import background
+    monkeypatch.setattr(background, "QUICK", 0.01)
+    at = AppTest.from_function(_page, args=("third",), default_timeout=10).run()
+    (job,) = [j for j in background.running_jobs() if j.key == ("third",)]
+    # were the rerun to wait QUICK again, it would outlast the AppTest's 10-s timeout and fail
+    monkeypatch.setattr(background, "QUICK", 60.0)
+    at.run()
+    assert not at.exception
+    assert at.get("progress") and not job.done.is_set()
+    assert [j for j in background.running_jobs() if j.key == ("third",)] == [job]   # the same work, not restarted
+    job.cancel("test over")
+    assert job.done.wait(5)
