@@ -75,8 +75,18 @@ function deferred() {
   const app = document.querySelector("[data-testid='stApp']");
   if (app) new MutationObserver(() => { if (!scriptRunning()) drain(); })
     .observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+  // Plotly.react keeps a chart's old width: when the column changes width (presentation mode widens the
+  // sidebar), the chart is fitted again, on the same schedule as an update
+  const fit = chart => { if (chart._fullLayout && Math.abs(chart._fullLayout.width - chart.clientWidth) > 1)
+    window.Plotly.Plots.resize(chart); };
+  const sized = new ResizeObserver(entries => entries.forEach(entry => {
+    const chart = entry.target;
+    if (!chart._fullLayout || chart.__atlasPending) return;   // a pending draw fits it anyway
+    window.__atlasDeferred.later(chart, () => fit(chart));
+  }));
   window.__atlasDeferred = {
-    watch: chart => seen.observe(chart),
+    fit,
+    watch: chart => { seen.observe(chart); sized.observe(chart); },
     later: (chart, draw) => {
       chart.__atlasPending = draw;
       if (chart.__atlasVisible || !scriptRunning()) { run(chart); return; }
@@ -110,6 +120,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     chart.style.height = ((figure.layout && figure.layout.height) || 450) + "px";   // held before plotly.js draws
     plotlyLoaded().then(Plotly => {
       Plotly.react(chart, figure.data, figure.layout, data.config);
+      deferred().fit(chart);
       if (data.clickable && !chart.__atlasClicks) {
         chart.__atlasClicks = true;
         chart.on("plotly_click", event => setTriggerValue("click", pointsOf(event)));

@@ -82,8 +82,11 @@ def paired(maps: list[AttentionMap], top: float | None = None) -> go.Figure:
         return go.Figure()
     top = top or shared_top(maps)
     rows, cols = maps[0].shape
-    fig = make_subplots(rows=1, cols=len(maps), shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=[safe(m.label, 40) for m in maps])
+    # "method · model" titles stand on two lines: side by side on one line, three panels' titles ran into
+    # each other (more so in presentation mode's larger font)
+    titles = ["<br>".join(safe(part, 26) for part in m.label.split(" · ", 1)) for m in maps]
+    lines = max(t.count("<br>") + 1 for t in titles)
+    fig = make_subplots(rows=1, cols=len(maps), shared_yaxes=True, horizontal_spacing=0.03, subplot_titles=titles)
     shown = set()
     for i, amap in enumerate(maps, start=1):
         bar = None
@@ -97,7 +100,7 @@ def paired(maps: list[AttentionMap], top: float | None = None) -> go.Figure:
     fig.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=[safe(q, 14) for q in maps[0].queries],
                      autorange="reversed", row=1, col=1)
     fig.update_annotations(font_size=12)
-    fig.update_layout(height=int(min(900, 190 + 20 * rows)), margin=dict(l=10, r=10, t=40, b=90),
+    fig.update_layout(height=int(min(900, 190 + 20 * rows)), margin=dict(l=10, r=10, t=24 + 16 * lines, b=90),
                       plot_bgcolor="white")
     return fig
 
