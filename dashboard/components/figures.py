@@ -19,9 +19,10 @@ from attention_core import AttentionMap
 from attention_core.budget import DRAW_SIDE, budget, draw_sides
 from attention_core.large_maps import pool_spans
 from dashboard.escaping import escape
+from dashboard.views.head_overview import CLICK_TARGETS
 from dashboard.views.margins import SETTLED_AXIS, axis_names, fit_margins
 
-from .live_figure import Points, live_available, live_figure
+from .live_figure import Points, heatmap_clicks, live_available, live_figure
 from .presentation import large_fonts
 
 
@@ -101,7 +102,7 @@ class SharedFigure(go.Figure):
         """The figure as JSON text (made once; what the in-place chart receives)."""
         with self._lock:
             if self._json is None:
-                self._json = json.dumps(self._plain, separators=(",", ":"))
+                self._json = json.dumps(heatmap_clicks(self._plain), separators=(",", ":"))
             return self._json
 
     def large_fonts(self) -> "SharedFigure":
@@ -198,7 +199,7 @@ def show_figure(fig: go.Figure, key: str, on_click: Callable[[Points], None] | N
               "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}}
     clickable = clickable or on_click is not None
     if live_available():
-        text = fig.json_text() if isinstance(fig, SharedFigure) else pio.to_json(fig, validate=False)
+        text = fig.json_text() if isinstance(fig, SharedFigure) else _live_json(fig)
         return live_figure(text, key, config, on_click, clickable)
     # Streamlit's own chart element: the same figure, drawn anew whenever it changes
     chart: dict[str, Any] = {}
@@ -207,6 +208,14 @@ def show_figure(fig: go.Figure, key: str, on_click: Callable[[Points], None] | N
                  "selection_mode": "points"}
     event = st.plotly_chart(fig, key=key, width="stretch", config=config, **chart)
     return _selected(key) if clickable and event else []
+
+
+def _live_json(fig: go.Figure) -> str:
+    """A figure's JSON for the in-place chart (click-target markers folded into their heatmaps)."""
+    text = pio.to_json(fig, validate=False)
+    if any(getattr(trace, "meta", None) == CLICK_TARGETS for trace in fig.data):
+        text = json.dumps(heatmap_clicks(json.loads(text)), separators=(",", ":"))
+    return text
 
 
 def _selected(key: str) -> Points:

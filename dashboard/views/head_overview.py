@@ -14,6 +14,10 @@ from attention_core.record import AttentionMap
 
 from .labels import safe
 
+# the ``meta`` of a trace of invisible markers, one per heatmap cell, laid over the heatmap just before it:
+# Streamlit's chart element selects markers but not heatmap cells, so a clickable grid needs them there (the
+# in-place chart folds them into the heatmap: dashboard/components/live_figure.heatmap_clicks)
+CLICK_TARGETS = "click-targets"
 SCALES = {"entropy (0–1)": "Viridis", "mean distance": "Oranges"}   # the rest: shares of weight, Blues
 
 
@@ -24,7 +28,7 @@ def _click_targets(xs: list, ys: list, z: np.ndarray, xaxis: str, yaxis: str, ho
     gx, gy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)))
     return dict(type="scatter", mode="markers", x=[xs[i] for i in gx.ravel()], y=[ys[j] for j in gy.ravel()],
                 customdata=z.ravel() if custom is None else custom, xaxis=xaxis, yaxis=yaxis, showlegend=False,
-                hovertemplate=hover, marker=dict(size=14, symbol="square", color="rgba(0,0,0,0)"),
+                hovertemplate=hover, marker=dict(size=14, symbol="square", color="rgba(0,0,0,0)"), meta=CLICK_TARGETS,
                 selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
 
 

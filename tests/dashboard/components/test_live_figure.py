@@ -51,3 +51,43 @@ def test_without_static_serving_the_page_falls_back_to_streamlits_chart():
     finally:
         config.set_option("server.enableStaticServing", True)
         live._served.clear()
+
+
+def test_click_markers_fold_into_their_heatmaps_cell_for_cell():
+    """The in-place chart gets the overview grids without their invisible per-cell markers: each heatmap
+    carries the markers' hover text and, cell for cell, their click data (the cell's own head and value)."""
+    import numpy as np
+    import plotly.io as pio
+
+    from attention_core import AttentionMap
+    from attention_core.head_stats import distance_profiles, head_table
+    from dashboard.views.head_overview import CLICK_TARGETS, distance_heatmap, head_grid
+
+    rng = np.random.default_rng(0)
+    tokens = [f"w{i}" for i in range(12)]
+    maps = [AttentionMap("multi-head", tokens, tokens, rng.dirichlet(np.ones(12), 12).astype(np.float32),
+                         layer=layer, head=head) for layer in range(2) for head in range(3)]
+    for fig in (head_grid(head_table(maps)), distance_heatmap(distance_profiles(maps))):
+        plain = json.loads(pio.to_json(fig, validate=False))
+        targets = [t for t in plain["data"] if t.get("meta") == CLICK_TARGETS]
+        folded = live.heatmap_clicks(plain)
+        assert targets and len(folded["data"]) == len(plain["data"]) - len(targets)
+        assert [t for t in plain["data"] if t.get("meta") == CLICK_TARGETS] == targets      # the input is kept
+        heatmaps = [t for t in folded["data"] if t["type"] == "heatmap"]
+        assert len(heatmaps) == len(targets)
+        for heat, marks in zip(heatmaps, targets):
+            assert "hoverinfo" not in heat and heat["hovertemplate"] == marks["hovertemplate"]
+            rows, cols = live._plain_array(heat["z"]).shape
+            custom = live._plain_array(marks["customdata"])
+            for r, c in [(0, 0), (rows - 1, cols - 1), (rows // 2, 1)]:
+                assert np.allclose(np.asarray(heat["customdata"][r][c], dtype=float),
+                                   np.asarray(custom[r * cols + c], dtype=float), equal_nan=True)
+    # the overview's cells name their own layer and head
+    grid = live.heatmap_clicks(json.loads(pio.to_json(head_grid(head_table(maps)), validate=False)))
+    assert grid["data"][0]["customdata"][1][2][:2] == [1, 2]
+    # a figure without markers passes unchanged
+    plain = {"data": [{"type": "heatmap", "z": [[1, 2]]}], "layout": {}}
+    assert live.heatmap_clicks(plain) is plain
+    # a cell without a value (NaN) is null: the browser's JSON.parse takes no NaN
+    # (the statistics of tokens these maps lack, e.g. attention to [CLS], are NaN)
+    assert "NaN" not in json.dumps(grid)
