@@ -225,9 +225,12 @@ def caption_encoder_table() -> str:
                    f"{r.get('clothing_accuracy', NAN):.3f} | {r.get('digit_accuracy', NAN):.3f} |")
     view = ("1 × 1 convolutions at the 7 × 7 grid: each region sees ≈ 59 px of the 112-px input" if m.get("local")
             else "3 × 3 convolutions at the 7 × 7 grid: each region sees ≈ 123 px of the 112-px input")
-    prev = m.get("previous")
-    before = (f"; continued from the encoder trained {prev.get('steps', 0):,} steps × {prev.get('batch', 0)} canvases "
-              f"({prev.get('train_seconds', 0) / 60:.1f} min) on clean canvases" if prev else "")
+    before, prev, link = "", m.get("previous"), "continued from"
+    while prev:                  # a chain of continuations, newest first (older metrics lack "augmented": clean)
+        mix = "the random training kinds" if prev.get("augmented") else "clean canvases"
+        before += (f"; {link} the encoder trained {prev.get('steps', 0):,} steps × {prev.get('batch', 0)} canvases "
+                   f"({prev.get('train_seconds', 0) / 60:.1f} min) on {mix}")
+        prev, link = prev.get("previous"), "itself continued from"
     out.append(f"\nEncoder: {m.get('params', 0) / 1e6:.2f} M parameters (widths {m.get('widths')}; {view}), "
                f"{m.get('steps', 0):,} steps × {m.get('batch', 0)} canvases"
                + (f" ({m['items_seen']:,} item presentations)" if "items_seen" in m else "")
@@ -252,7 +255,7 @@ def caption_robustness_table() -> str:
         [k for k in ("before", "before, background-first input", "after") if k in m]
     models = ("encoder head (gold box)", "soft", "hard")
     label = {"before": "before", "before, background-first input": "before + bg-first input",
-             "previous round": "round 1", "after": "after"}
+             "previous round": "stop 29", "after": "after"}
 
     def vs_head(r: dict) -> str:
         d = r.get("minus_encoder_head")

@@ -116,6 +116,16 @@ def item_accuracy(net: SceneEncoder, data: tuple[np.ndarray, ...]) -> dict[str, 
             "clothing_accuracy": float(right[fashion].mean()), "digit_accuracy": float(right[~fashion].mean())}
 
 
+def previous_run(metrics: dict) -> dict:
+    """The run a continued encoder started from, as recorded in its ``metrics.json`` — with that run's own
+    start nested under ``previous``, so a chain of continuations is described whole."""
+    run_ = {k: metrics.get(k) for k in ("steps", "batch", "train_seconds", "best_step")}
+    run_["augmented"] = bool(metrics.get("augmented"))
+    if metrics.get("previous"):
+        run_["previous"] = metrics["previous"]
+    return run_
+
+
 def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, widths: tuple[int, ...],
         eval_every: int = 100, valid_canvases: int = 250, test_canvases: int = 500, local: bool = True,
         augment: bool = False, init: Path | None = None, max_minutes: float | None = None) -> dict:
@@ -132,7 +142,7 @@ def run(out: Path, steps: int, batch: int, lr: float, seed: int, threads: int, w
     if init is not None:
         net.load_state_dict(load_checkpoint(init)[0])
         old = json.loads((init / "metrics.json").read_text())
-        previous = {k: old.get(k) for k in ("steps", "batch", "train_seconds", "best_step")}
+        previous = previous_run(old)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     best, best_step, history, t0, running, done = -1.0, 0, [], time.time(), [], 0
