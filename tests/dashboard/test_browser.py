@@ -346,6 +346,15 @@ def test_a_page_wide_change_restyles_the_charts_in_place(browser_page):
     assert not errors, errors
 
 # ---- every chart that takes a click (issue 20): the ones not clicked above ------------------------------
+def _hover_and_click(page, x: float, y: float) -> None:
+    """Hover the page point (``x``, ``y``) as a person would, then click it and wait for the rerun."""
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.click(x, y)
+    wait_for_idle(page, timeout_ms=120_000)
+
+
 def _click_cell(page, chart, trace: int, row: int, col: int) -> object:
     """Click cell (``row``, ``col``) of heatmap trace ``trace`` of a Plotly ``chart`` → that row's label."""
     chart.scroll_into_view_if_needed()
@@ -354,11 +363,7 @@ def _click_cell(page, chart, trace: int, row: int, col: int) -> object:
         "(gd, [t, r, c]) => { const L = gd._fullLayout, d = gd._fullData[t];"
         " const xa = L[d.xaxis.replace('x', 'xaxis')], ya = L[d.yaxis.replace('y', 'yaxis')];"
         " return [xa._offset + xa.d2p(d.x[c]), ya._offset + ya.d2p(d.y[r]), d.y[r]]; }", [trace, row, col])
-    page.mouse.move(box["x"] + x - 3, box["y"] + y - 3)
-    page.mouse.move(box["x"] + x, box["y"] + y)
-    page.wait_for_timeout(200)
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    wait_for_idle(page, timeout_ms=120_000)
+    _hover_and_click(page, box["x"] + x, box["y"] + y)
     return label
 
 
@@ -372,11 +377,7 @@ def _click_point(page, chart, trace: int, index: int) -> tuple[object, object]:
         " const xa = L[d.xaxis.replace('x', 'xaxis')], ya = L[d.yaxis.replace('y', 'yaxis')];"
         " return [xa._offset + xa.d2p(d.x[i]), ya._offset + ya.d2p(d.y[i]),"
         " [d.customdata ? d.customdata[i] : null, d.y[i]]]; }", [trace, index])
-    page.mouse.move(box["x"] + x - 3, box["y"] + y - 3)
-    page.mouse.move(box["x"] + x, box["y"] + y)
-    page.wait_for_timeout(200)
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    wait_for_idle(page, timeout_ms=120_000)
+    _hover_and_click(page, box["x"] + x, box["y"] + y)
     return data
 
 
