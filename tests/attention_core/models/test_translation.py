@@ -9,11 +9,13 @@ from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
 from attention_core.models.translation import heldout
 
 MECHANISMS = list(MECHANISM_LABELS)
-# Regression guards a little under the numbers measured on the shipped float16 weights (with the lexical bias,
-# session 7) over the held-out slice (the first 40 clean test verses: BLEU 18.7, 15.4, 11.9, 19.3, 14.5, 3.8, 15.6,
-# in MECHANISMS order; before the bias 11.7, 11.7, 9.2, 17.3, 9.3, 2.5, 12.0).
-BLEU_FLOOR = {"bahdanau": 18.1, "luong-dot": 14.9, "luong-general": 11.3, "luong-concat": 18.7, "local-m": 13.9,
-              "local-p": 3.2, "local-p-topk": 15.1}
+# Regression guards a little under the numbers measured on the shipped float16 weights (with the lexical bias;
+# Bahdanau, concat, local-m and top-k after run 8, session 8) over the held-out slice (the first 40 clean test verses,
+# bounded decoding: BLEU 18.2, 15.4, 11.9, 16.2, 11.2, 3.9, 16.6 in MECHANISMS order; run 7: 18.7, 15.4, 11.9, 19.3,
+# 14.5, 3.8, 15.6 — run 8 was chosen on validation, where all four gained; 40 verses are a noisy slice; before the
+# bias 11.7, 11.7, 9.2, 17.3, 9.3, 2.5, 12.0).
+BLEU_FLOOR = {"bahdanau": 17.6, "luong-dot": 14.9, "luong-general": 11.3, "luong-concat": 15.6, "local-m": 10.6,
+              "local-p": 3.2, "local-p-topk": 16.0}
 # Dates (D = 2, trained on the CLDR and the extra formats; the shipped seed of three, chosen on validation), AER on
 # the 100 held-out dates: 0.00, 0.00, 0.00, 0.00, 0.30, 0.61, 0.00 (MECHANISMS order). The aligners on the same slice:
 # positional 0.818, identical string else positional 0.212, Dice lexicon 0.000.
