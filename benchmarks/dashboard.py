@@ -9,11 +9,6 @@ first render (models load) and the median of several reruns after changing one w
 dashboard server is started, a page is opened in headless Chromium and timed until drawn; a rerun is
 timed from the browser's rerun request (the websocket frame it sends after the widget click) to the
 server's "script finished" message as the browser receives it.
-
-Where the browser runs matters on a small machine: a reader's browser runs on the reader's computer, but here
-it shares the server's cores, and its drawing (hundreds of ms of CPU for a page-wide change) slows the
-server's run. ``--cores separate`` pins the server to one core and Chromium to the others, as deployed;
-``--cores shared`` leaves both free to compete, as before; ``--cores both`` (the default) times both ways.
 """
 from __future__ import annotations
 
@@ -112,33 +107,8 @@ def cold_start_ms() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def separate_cores(browser_pid: int) -> str:
-    """Pin this process's dashboard server to the first core and the browser ``browser_pid`` (with its
-    children, present and future) to the rest → a note naming the split; no-op on a one-core machine."""
-    import psutil
-    cores = sorted(psutil.Process().cpu_affinity())
-    if len(cores) < 2:
-        return "one core: not separated"
-    servers = [p for p in psutil.Process().children(recursive=True) if "streamlit" in " ".join(p.cmdline())]
-    for proc in servers:
-        proc.cpu_affinity(cores[:1])
-    browser = psutil.Process(browser_pid)
-    for proc in [browser] + browser.children(recursive=True):
-        proc.cpu_affinity(cores[1:])
-    return f"server on core {cores[0]}, browser on {len(cores) - 1}"
-
-
-def _browser_pid(browser) -> int:
-    """The process id of a Playwright-launched Chromium (the launcher's child named like chromium)."""
-    import psutil
-    newest = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
-    roots = [p for p in newest if p.parent() is None or "chrom" not in p.parent().name().lower()]
-    return max(roots, key=lambda p: p.create_time()).pid
-
-
-def browser_times(cases: list[PageCase], repeats: int = 5, cores: str = "shared") -> list[dict[str, object]]:
-    """Per page in headless Chromium: time to drawn page, and median click → script-finished time
-    (``cores``: "shared" — server and browser compete for every core; "separate" — pinned apart)."""
+def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, object]]:
+    """Per page in headless Chromium: time to drawn page, and median click → script-finished time."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
@@ -149,7 +119,6 @@ def browser_times(cases: list[PageCase], repeats: int = 5, cores: str = "shared"
     with dashboard_server() as url, sync_playwright() as p:
         server_ms = (time.perf_counter() - t_server) * 1000
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        split = separate_cores(_browser_pid(browser)) if cores == "separate" else "shared cores"
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         # rerun round trips are timed from the browser's request, so Playwright's own click handling
         # (actionability checks, scrolling) is not counted
@@ -157,7 +126,7 @@ def browser_times(cases: list[PageCase], repeats: int = 5, cores: str = "shared"
         t0 = time.perf_counter()
         page.goto(url)
         wait_for_idle(page)
-        rows.append({"page": "home (cold: first visit)", "via": "browser", "cores": split,
+        rows.append({"page": "home (cold: first visit)", "via": "browser",
                      "first render (ms)": (time.perf_counter() - t0) * 1000, "rerun median (ms)": None,
                      "note": f"server up in {server_ms:.0f} ms"})
         for case in cases:
@@ -172,9 +141,10 @@ def browser_times(cases: list[PageCase], repeats: int = 5, cores: str = "shared"
                     times.append(finished)
                     drawn.append(done)
                 wait_for_idle(page)
-            rows.append({"page": case.url, "via": "browser", "cores": cores, "changed": case.scope, "first render (ms)": first,
+            rows.append({"page": case.url, "via": "browser", "changed": case.scope, "first render (ms)": first,
                          "rerun median (ms)": statistics.median(times) if times else None,
                          "drawn median (ms)": statistics.median(drawn) if drawn else None,
+                         # browser and server share the machine's cores, so the spread is wide
                          "note": f"{case.label}; range {min(times):.0f}–{max(times):.0f} ms" if times
                          else case.label})
         browser.close()
@@ -403,8 +373,6 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", help="only these pages (e.g. translate caption)")
     parser.add_argument("--long", action="store_true", help="also time long documents and transformer inputs")
     parser.add_argument("--long-only", action="store_true", help="only the long-input tables")
-    parser.add_argument("--cores", choices=["both", "separate", "shared"], default="both",
-                        help="browser and server pinned to separate cores, competing for all, or both runs")
     args = parser.parse_args()
     if not args.long_only:
         cases = [c for c in CASES if not args.pages or c.url in args.pages]
@@ -413,8 +381,7 @@ def main() -> None:
                                           "note": "imports + first run"}]
         rows += apptest_times(cases, args.repeats)
         if not args.no_browser:
-            for cores in (["separate", "shared"] if args.cores == "both" else [args.cores]):
-                rows += browser_times(cases, args.repeats + 2, cores)
+            rows += browser_times(cases, args.repeats + 2)
         frame = pd.DataFrame(rows)
         print(frame.to_markdown(index=False, floatfmt=".0f"))
     if args.long or args.long_only:
