@@ -116,11 +116,14 @@ class Seq2Seq(nn.Module):
         table = torch.zeros(*src.shape, self.out.out_features, device=src.device)
         return table.scatter_(2, self.lexicon_index[src].long(), self.lexicon_prob[src])
 
-    def _lexical_bias(self, weights: torch.Tensor, enc: Encoded) -> torch.Tensor | float:
-        """``weights [B, T, S]`` → ``log(Σ_j a_tj t(y | x_j) + ε)`` ``[B, T, V]`` (0 without a lexicon)."""
+    def _with_lexicon(self, logits: torch.Tensor, weights: torch.Tensor, enc: Encoded) -> torch.Tensor:
+        """``logits [B, T, V]`` plus ``log(Σ_j a_tj t(y | x_j) + ε)`` for ``weights [B, T, S]`` (one step: ``[B, V]``
+        and ``[B, S]``); unchanged without a lexicon."""
         if enc.lexicon is None:
-            return 0.0
-        return torch.log(torch.bmm(weights, enc.lexicon) + self.lexicon_eps)
+            return logits
+        one_step = weights.dim() == 2
+        bias = torch.log(torch.bmm(weights[:, None] if one_step else weights, enc.lexicon) + self.lexicon_eps)
+        return logits + (bias[:, 0] if one_step else bias)
 
     @property
     def is_local(self) -> bool:
@@ -161,7 +164,7 @@ class Seq2Seq(nn.Module):
             return torch.stack(logits, 1), torch.stack(weights, 1), None
         H, _ = self.decoder(emb, enc.init[None])                                # [B, T, h]
         ctx, w, centers = self._attend(H, enc, None)
-        logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([ctx, H], -1))))) + self._lexical_bias(w, enc)
+        logits = self._with_lexicon(self.out(self.drop(torch.tanh(self.combine(torch.cat([ctx, H], -1))))), w, enc)
         return torch.log_softmax(logits, -1), w, centers
 
     def _cell(self, inp: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
@@ -173,9 +176,7 @@ class Seq2Seq(nn.Module):
         ctx, w = ctx[:, 0], w[:, 0]
         new = self._cell(torch.cat([emb_prev, ctx], -1), state)
         hidden = torch.tanh(self.combine(torch.cat([new, ctx, emb_prev], -1)))
-        logits = self.out(self.drop(hidden))
-        if enc.lexicon is not None:
-            logits = logits + self._lexical_bias(w[:, None], enc)[:, 0]
+        logits = self._with_lexicon(self.out(self.drop(hidden)), w, enc)
         return StepOut(torch.log_softmax(logits, -1), new, w, None)
 
     def step(self, prev: torch.Tensor, state: torch.Tensor, enc: Encoded, t: int) -> StepOut:
@@ -192,7 +193,5 @@ class Seq2Seq(nn.Module):
             centers, content = centers[:, 0], content[:, 0]
         else:
             ctx, w, centers = self._attend(new[:, None], enc, positions)
-        logits = self.out(torch.tanh(self.combine(torch.cat([ctx[:, 0], new], -1))))
-        if enc.lexicon is not None:
-            logits = logits + self._lexical_bias(w[:, :1], enc)[:, 0]
+        logits = self._with_lexicon(self.out(torch.tanh(self.combine(torch.cat([ctx[:, 0], new], -1)))), w[:, 0], enc)
         return StepOut(torch.log_softmax(logits, -1), new, w[:, 0], centers, content)

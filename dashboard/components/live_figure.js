@@ -70,7 +70,7 @@ function deferred() {
     const next = waiting.values().next();
     if (next.done) return;
     run(next.value);
-    (window.requestIdleCallback || setTimeout)(drain, { timeout: 200 });
+    if (window.requestIdleCallback) window.requestIdleCallback(drain, { timeout: 200 }); else setTimeout(drain, 0);
   };
   const app = document.querySelector("[data-testid='stApp']");
   if (app) new MutationObserver(() => { if (!scriptRunning()) drain(); })
