@@ -77,7 +77,10 @@ function deferred() {
     .observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
   // Plotly.react keeps a chart's old width: when the column changes width (presentation mode widens the
   // sidebar), the chart is fitted again, on the same schedule as an update
-  const fit = chart => { if (chart._fullLayout && Math.abs(chart._fullLayout.width - chart.clientWidth) > 1)
+  // (a hidden chart — a closed tab, a classroom step not shown — has no width to fit: plotly.js refuses it, and
+  // the observer calls again when it is shown)
+  const fit = chart => { if (chart._fullLayout && chart.offsetParent !== null && chart.clientWidth > 0
+                              && Math.abs(chart._fullLayout.width - chart.clientWidth) > 1)
     window.Plotly.Plots.resize(chart); };
   const sized = new ResizeObserver(entries => entries.forEach(entry => {
     const chart = entry.target;

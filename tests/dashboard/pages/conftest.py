@@ -69,7 +69,9 @@ def settled(at: AppTest, timeout: float = 300) -> AppTest:
     from dashboard.components.background import running_jobs
     deadline = time.monotonic() + timeout
     at.run()
-    while running_jobs() and time.monotonic() < deadline:
+    # a progress bar left on the page means the run stopped for work that may have finished since (between the
+    # run's short wait and this check): run once more to draw its result
+    while (running_jobs() or at.get("progress")) and time.monotonic() < deadline:
         while running_jobs() and time.monotonic() < deadline:
             for job in running_jobs():
                 job.seen = time.monotonic()
