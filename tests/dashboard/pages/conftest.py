@@ -61,19 +61,27 @@ def values(data) -> list:
     return list(data)
 
 
+def _session_jobs(at: AppTest) -> list:
+    """The background jobs this AppTest session started that are still running (not other tests' jobs)."""
+    from dashboard.components.background import JOBS_KEY
+    jobs = at.session_state.get(JOBS_KEY) or {}
+    return [j for j in jobs.values() if not j.done.is_set()]
+
+
 def settled(at: AppTest, timeout: float = 300) -> AppTest:
-    """Run ``at`` until no background work (attribution) is left: AppTest has no browser to poll it, so this
-    stands in for the page's progress fragment (and keeps the work's heartbeat alive)."""
+    """Run ``at`` until no background work (attribution) of its session is left: AppTest has no browser to poll
+    it, so this stands in for the page's progress fragment (and keeps the work's heartbeat alive). Work of other
+    sessions is not waited for: another test's leftover job once made this rerun a page whose one-off error had
+    already been shown."""
     import time
 
-    from dashboard.components.background import running_jobs
     deadline = time.monotonic() + timeout
     at.run()
     # a progress bar left on the page means the run stopped for work that may have finished since (between the
     # run's short wait and this check): run once more to draw its result
-    while (running_jobs() or at.get("progress")) and time.monotonic() < deadline:
-        while running_jobs() and time.monotonic() < deadline:
-            for job in running_jobs():
+    while (_session_jobs(at) or at.get("progress")) and time.monotonic() < deadline:
+        while _session_jobs(at) and time.monotonic() < deadline:
+            for job in _session_jobs(at):
                 job.seen = time.monotonic()
             time.sleep(0.1)
         at.run()

@@ -3,7 +3,6 @@ for a browser pooled before Plotly (AppTest)."""
 import re
 
 import numpy as np
-import pytest
 
 from attention_core import AttentionMap
 from attention_core.budget import ENV
@@ -133,9 +132,3 @@ def test_a_finished_result_is_shared_and_an_error_is_one_line():
     bad = background.start(("test", "bad"), lambda job: 1 / 0, seconds=60)
     assert bad.done.wait(10) and bad.error == "ZeroDivisionError: division by zero"
 
-
-@pytest.fixture(autouse=True)
-def _no_leftover_jobs():
-    yield
-    for job in running_jobs():
-        job.cancel("test over")
