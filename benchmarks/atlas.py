@@ -1,6 +1,6 @@
 """Dataset-atlas export throughput and peak memory: one process vs Ray Data with 1 and 2 workers.
 
-    python -m benchmarks.atlas [--quick]
+    python -m benchmarks.atlas [--quick] [--limit N] [--engines local]
 
 Each run is a fresh child process (``--one``) so nothing is shared between runs. The parent polls the
 resident set of the child and all its descendants (Ray's raylet, GCS and worker processes) every 0.2 s;
@@ -85,15 +85,21 @@ def main() -> None:
     parser.add_argument("--one", nargs=6, metavar=("MODEL", "DATASET", "LIMIT", "ENGINE", "WORKERS", "OUT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="HAN runs only")
+    parser.add_argument("--limit", type=int, help="at most this many examples per run (a quick check)")
+    parser.add_argument("--engines", nargs="+", choices=["local", "ray"], default=["local", "ray"])
     args = parser.parse_args()
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
     if args.one:
         model, dataset, limit, engine, workers, out = args.one
         one(model, dataset, int(limit) or None, engine, int(workers), out)
         return
     rows = []
     for label, model, dataset, limit, engine, workers in RUNS:
-        if args.quick and "HAN" not in label:
+        if (args.quick and "HAN" not in label) or engine not in args.engines:
             continue
+        if args.limit is not None:
+            limit = min(limit or args.limit, args.limit)
         r = measure(model, dataset, limit, engine, workers)
         rows.append({"corpus": label, "engine": engine if engine == "local" else f"ray × {workers}",
                      "examples": r["examples"], "maps": r["maps"], "export s": round(r["seconds"], 1),

@@ -179,6 +179,9 @@ async def _soak(url: str, page: str, reruns: int, pid: int) -> list[float]:
     return out
 
 
+SOAK_WARM = 20   # reruns before the soak's drift is measured (caches filled, models loaded)
+
+
 def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None) -> pd.DataFrame:
     """Per page: MB per idle session and the soak's RSS change, on one replica (no proxy)."""
     rows = []
@@ -188,13 +191,14 @@ def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None) -> pd
             load = os.getloadavg()[0]
             before, during, after = asyncio.run(_idle_sessions(dep.url, page, idle, pid))
             soak = asyncio.run(_soak(dep.url, page, reruns, pid))
-        warm = soak[min(19, len(soak) - 1)]
+        warm = soak[SOAK_WARM - 1]
         rows.append({"page": page, "idle sessions": idle, "RSS before (MB)": before,
                      "RSS with idle sessions (MB)": during, "MB per idle session": (during - before) / idle,
                      "RSS after they closed (MB)": after, "soak reruns": len(soak),
                      "soak RSS after 20 / 100 / 200 (MB)": " / ".join(
                          f"{soak[min(i, len(soak) - 1)]:.0f}" for i in (19, 99, 199)),
-                     "soak drift after 20 (%)": 100 * (max(soak[19:], key=lambda v: abs(v - warm)) - warm) / warm,
+                     "soak drift after 20 (%)":
+                         100 * (max(soak[SOAK_WARM:], key=lambda v: abs(v - warm)) - warm) / warm,
                      "load avg (1 min)": load})
     return pd.DataFrame(rows)
 
@@ -345,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if max(args.sessions) > MAX_SESSIONS:
         parser.error(f"at most {MAX_SESSIONS} sessions")
+    if args.memory and args.soak < SOAK_WARM + 1:    # the drift is measured after the warm-up reruns
+        parser.error(f"--soak must be more than the {SOAK_WARM} warm-up reruns its drift is measured after")
+    if args.lesson and max(args.replicas) < 2:        # one replica is killed: the students need another
+        parser.error("--lesson kills a replica mid-step, so it needs --replicas 2 or more")
     if args.log_dir is None:
         args.log_dir = Path(tempfile.mkdtemp(prefix="atlas-load-logs-"))
     print(f"replica logs: {args.log_dir}", file=sys.stderr)
