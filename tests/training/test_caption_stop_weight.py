@@ -1,5 +1,5 @@
 """The stop-decision weight of the captioning loss: it weighs exactly the words that decide whether another
-object follows (``,``, ``and``, end of caption), and only the cross-entropy there."""
+object follows (``,``, ``and``, end of caption), and only the cross-entropy there; the paired comparison script."""
 from __future__ import annotations
 
 import torch
@@ -35,3 +35,15 @@ def test_the_weight_adds_the_stop_cross_entropy_and_nothing_else():
     assert abs(two - 2 * one) < 1e-4                    # … linearly in (weight − 1)
     only_eos = _loss(2.0, (EOS,)) - base
     assert 0 < only_eos < one                           # and the comma / "and" decisions are part of it
+
+
+def test_paired_comparison_of_a_folder_with_itself_is_zero_and_counts_every_object():
+    from attention_core.checkpoint import WEIGHTS_DIR
+    from attention_core.data.scene_kinds import make_kind_scenes
+    from training.caption_paired import compare
+    scenes = make_kind_scenes("crowded (1–4 + clutter)", 6)
+    out = compare(scenes, WEIGHTS_DIR / "caption", WEIGHTS_DIR / "caption")
+    for d in ("soft", "hard"):
+        assert out[d]["new"] == out[d]["old"] and out[d]["invented_new"] == out[d]["invented_old"]
+        assert out[d]["new_minus_old"]["value"] == 0 and out[d]["new_minus_old"]["interval"] == [0.0, 0.0]
+        assert 0.5 <= out[d]["placed_new"] <= 1.0
