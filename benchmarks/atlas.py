@@ -86,7 +86,8 @@ def main() -> None:
                         help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="HAN runs only")
     parser.add_argument("--limit", type=int, help="at most this many examples per run (a quick check)")
-    parser.add_argument("--engines", nargs="+", choices=["local", "ray"], default=["local", "ray"])
+    parser.add_argument("--engines", nargs="+", choices=["local", "ray"], default=["local", "ray"],
+                        help="only the runs on these engines (default: both)")
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
