@@ -13,31 +13,16 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
 from attention_core.data.scenes import make_scenes
-from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
+from attention_core.models.scene_encoder import load_scene_encoder
 from training.caption_robustness import (SCENES_PER_KIND, decoder_counts, head_counts, load_decoder,
-                                         name_difference)
+                                         name_difference, rate, scene_features)
 from training.captioning import SPLITS
 
 DECODERS = ("soft", "hard")
-
-
-@torch.no_grad()
-def features(scenes: list[dict], net: SceneEncoder) -> dict:
-    """``scenes`` → the encoder's region features ``[N, 49, C]``, head logits ``[N, 49, 21]`` and objects."""
-    pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
-    grids = [net(scene_batch(pixels[i:i + 100])) for i in range(0, len(scenes), 100)]
-    return {"features": torch.cat([g.flatten(2).transpose(1, 2) for g in grids]),
-            "logits": torch.cat([net.head(g).flatten(2).transpose(1, 2) for g in grids]),
-            "objects": [s["objects"] for s in scenes]}
-
-
-def _rate(counts: list[dict], num: str, den: str) -> float:
-    return sum(c[num] for c in counts) / max(sum(c[den] for c in counts), 1)
 
 
 def compare(scenes: list[dict], new: Path, old: Path) -> dict[str, dict]:
@@ -46,14 +31,14 @@ def compare(scenes: list[dict], new: Path, old: Path) -> dict[str, dict]:
     sides = {}
     for tag, folder in (("new", new), ("old", old)):
         words = json.loads((folder / "vocab.json").read_text())
-        data = features(scenes, load_scene_encoder(folder / "encoder", "cpu"))
+        data = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu"))
         sides[tag] = {d: decoder_counts(load_decoder(folder, d, len(words)), words, data) for d in DECODERS}
     for d in DECODERS:
         a, b = sides["new"][d], sides["old"][d]
-        out[d] = {"new": round(_rate(a, "right", "placed"), 4), "old": round(_rate(b, "right", "placed"), 4),
+        out[d] = {"new": round(rate(a, "right", "placed"), 4), "old": round(rate(b, "right", "placed"), 4),
                   "new_minus_old": name_difference(a, b),
-                  "object_new_minus_old": round(_rate(a, "right", "objects") - _rate(b, "right", "objects"), 4),
-                  "placed_new": round(_rate(a, "placed", "objects"), 4), "placed_old": round(_rate(b, "placed", "objects"), 4),
+                  "object_new_minus_old": round(rate(a, "right", "objects") - rate(b, "right", "objects"), 4),
+                  "placed_new": round(rate(a, "placed", "objects"), 4), "placed_old": round(rate(b, "placed", "objects"), 4),
                   "invented_new": sum(c["invented"] for c in a), "invented_old": sum(c["invented"] for c in b)}
     return out
 
@@ -65,9 +50,9 @@ def head_by_kind(new: Path, old: Path, count: int = 150, split: str = "valid") -
     out = {}
     for kind in KINDS:
         scenes = make_kind_scenes(kind, count, split)
-        counts = {tag: head_counts(features(scenes, net)) for tag, net in nets.items()}
-        out[kind] = {"new": round(_rate(counts["new"], "right", "objects"), 4),
-                     "old": round(_rate(counts["old"], "right", "objects"), 4),
+        counts = {tag: head_counts(scene_features(scenes, net)) for tag, net in nets.items()}
+        out[kind] = {"new": round(rate(counts["new"], "right", "objects"), 4),
+                     "old": round(rate(counts["old"], "right", "objects"), 4),
                      "new_minus_old": name_difference(counts["new"], counts["old"])}
     return out
 

@@ -40,18 +40,22 @@ RESAMPLES = 2000
 
 
 @torch.no_grad()
-def kind_data(kind: str, count: int, net: SceneEncoder, background_first: bool = True) -> dict:
-    """``count`` held-out scenes of ``kind``: objects, captions and the encoder's region features ``[N, 49, C]``
-    and head logits ``[N, 49, 21]`` (``background_first=False``: the input as read before issue 20)."""
-    scenes = make_kind_scenes(kind, count)
+def scene_features(scenes: list[dict], net: SceneEncoder, background_first: bool = True) -> dict:
+    """``scenes`` → objects, captions and the encoder's region features ``[N, 49, C]`` and head logits
+    ``[N, 49, 21]`` (``background_first=False``: the input as read before issue 20), 100 scenes at a time."""
     pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
     feats, logits = [], []
-    for i in range(0, count, 100):
+    for i in range(0, len(scenes), 100):
         grid = net(scene_batch(pixels[i:i + 100], background_first))
         feats.append(grid.flatten(2).transpose(1, 2))
         logits.append(net.head(grid).flatten(2).transpose(1, 2))
     return {"features": torch.cat(feats), "logits": torch.cat(logits), "objects": [s["objects"] for s in scenes],
             "captions": [s["caption"] for s in scenes]}
+
+
+def kind_data(kind: str, count: int, net: SceneEncoder, background_first: bool = True) -> dict:
+    """``count`` held-out scenes of ``kind`` through :func:`scene_features`."""
+    return scene_features(make_kind_scenes(kind, count), net, background_first)
 
 
 def scene_counts(words: list[str], objects: list[dict], alphas: torch.Tensor | None) -> dict[str, object]:
@@ -98,7 +102,9 @@ def head_counts(data: dict) -> list[dict]:
     return out
 
 
-def _ratio(counts: list[dict], num: str, den: str, idx: np.ndarray) -> float:
+def rate(counts: list[dict], num: str, den: str, idx: np.ndarray | None = None) -> float:
+    """Σ ``num`` / Σ ``den`` over the scenes ``idx`` of ``counts`` (all scenes by default; NaN when Σ den is 0)."""
+    idx = range(len(counts)) if idx is None else idx
     n = sum(counts[i][num] if num != "inside" else sum(counts[i]["inside"]) for i in idx)
     d = sum(counts[i][den] if den != "inside" else len(counts[i]["inside"]) for i in idx)
     return n / d if d else float("nan")
@@ -120,7 +126,7 @@ def name_difference(a: list[dict], b: list[dict], resamples: int = RESAMPLES, se
     """Name accuracy of ``a`` minus that of ``b`` on the same scenes, with a paired scene-bootstrap interval;
     ``on_par`` when the interval holds 0."""
     every = np.arange(len(a))
-    diff = lambda idx: _ratio(a, "right", "placed", idx) - _ratio(b, "right", "placed", idx)
+    diff = lambda idx: rate(a, "right", "placed", idx) - rate(b, "right", "placed", idx)
     low, high = _interval(np.array([diff(d) for d in _draws(len(a), resamples, seed)]))
     return {"value": round(diff(every), 4), "interval": [low, high], "on_par": bool(low <= 0 <= high)}
 
@@ -131,8 +137,8 @@ def summary(counts: list[dict], resamples: int = RESAMPLES, seed: int = 0) -> di
     draws = _draws(len(counts), resamples, seed)
 
     def stat(num: str, den: str) -> dict[str, object]:
-        value = _ratio(counts, num, den, every)
-        return {"value": round(value, 4), "interval": _interval(np.array([_ratio(counts, num, den, d) for d in draws]))}
+        value = rate(counts, num, den, every)
+        return {"value": round(value, 4), "interval": _interval(np.array([rate(counts, num, den, d) for d in draws]))}
 
     return {"scenes": len(counts), "objects": sum(c["objects"] for c in counts),
             "name_accuracy": stat("right", "placed"), "object_accuracy": stat("right", "objects"),
