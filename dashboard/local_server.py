@@ -68,7 +68,8 @@ def dashboard_server(timeout: float = 90.0, env: dict[str, str] | None = None) -
 
 
 def wait_for_idle(page, timeout_ms: int = 60_000, quiet_ms: int = 1500) -> None:
-    """Wait until the page has a title and Streamlit has shown no running indicator for ``quiet_ms``."""
+    """Wait until the page has a title, every chart is drawn and Streamlit has shown no running indicator
+    for ``quiet_ms``."""
     # Streamlit shows its status widget (running icon + Stop) only a moment after a run starts, so one
     # look is not enough: the page must stay quiet for a while.
     # the app's own script state (shown with every toolbar mode, unlike the status widget, which
@@ -76,7 +77,9 @@ def wait_for_idle(page, timeout_ms: int = 60_000, quiet_ms: int = 1500) -> None:
     busy = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
             " return !app || app.getAttribute('data-test-script-state') !== 'notRunning' || "
             "!!document.querySelector(\"[data-testid='stStatusWidget']\") || "
-            "!document.querySelector(\"[data-testid='stMainBlockContainer'] h1\"); }")
+            "!document.querySelector(\"[data-testid='stMainBlockContainer'] h1\") || "
+            # a chart whose latest figure plotly.js has not drawn yet (live_figure.js draws after the run)
+            "[...(window.__atlasUndrawn || [])].some(c => c.isConnected); }")
     start = quiet_since = time.monotonic()
     while True:
         now = time.monotonic()

@@ -99,6 +99,13 @@ function deferred() {
   return window.__atlasDeferred;
 }
 
+// Charts whose latest figure is not drawn yet: the page is not finished for a reader (or a browser test)
+// until this holds no chart still on the page.
+function undrawn() {
+  if (!window.__atlasUndrawn) window.__atlasUndrawn = new Set();
+  return window.__atlasUndrawn;
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   let chart = parentElement.querySelector(".atlas-live-figure");
   const theme = themeOf(parentElement.host || parentElement);
@@ -114,6 +121,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     deferred().watch(chart);
   }
   chart.__atlasWanted = shown;
+  undrawn().add(chart);
   const draw = () => {
     const figure = JSON.parse(data.figure.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
     figure.layout = figure.layout || {};
@@ -124,11 +132,15 @@ export default function ({ data, parentElement, setTriggerValue }) {
     plotlyLoaded().then(Plotly => {
       Plotly.react(chart, figure.data, figure.layout, data.config);
       deferred().fit(chart);
+      if (chart.__atlasWanted === shown) undrawn().delete(chart);
       if (data.clickable && !chart.__atlasClicks) {
         chart.__atlasClicks = true;
         chart.on("plotly_click", event => setTriggerValue("click", pointsOf(event)));
       }
-    }).catch(error => { chart.textContent = "This chart could not be drawn: " + error.message; });
+    }).catch(error => {
+      chart.textContent = "This chart could not be drawn: " + error.message;
+      undrawn().delete(chart);
+    });
   };
   if (first) draw(); else deferred().later(chart, draw);
 }
