@@ -8,7 +8,9 @@ AppTest: cold start = a fresh process's first run of the home page (imports incl
 first render (models load) and the median of several reruns after changing one widget. Browser: the
 dashboard server is started, a page is opened in headless Chromium and timed until drawn; a rerun is
 timed from the browser's rerun request (the websocket frame it sends after the widget click) to the
-server's "script finished" message as the browser receives it.
+server's "script finished" message as the browser receives it. Presentation mode is switched in the browser
+and runs nothing on the server: it is timed in the page, from the click to every chart drawn in its new size
+(and the messages the browser sent meanwhile are counted: none is expected).
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ class PageCase:
 
     page: str            # file relative to dashboard/app.py
     url: str             # browser path
-    kind: str            # AppTest element kind: toggle | radio | selectbox | slider | select_slider | number_input
+    kind: str            # AppTest element kind: toggle | radio | selectbox | slider | select_slider | number_input,
+                         # or "presentation": the browser-side switch (no page run; not in AppTest)
     label: str           # the widget's label (or its start, for labels that name a count)
     values: tuple        # the two values to alternate
     scope: str = "page"  # "page": a page-wide widget (every chart may change); "view": the main view's own
@@ -54,7 +57,7 @@ def _widget(at, case: PageCase):
 def _browser_action(page, case: PageCase, i: int) -> Callable[[], None]:
     """The browser action that changes ``case``'s widget (the ``i``-th change alternates its two values)."""
     value = case.values[i % 2]
-    if case.kind == "toggle":       # a toggle flips when its label is clicked
+    if case.kind in ("toggle", "presentation"):       # a toggle flips when its label is clicked
         return page.get_by_text(case.label, exact=True).first.click
     if case.kind == "radio":        # a radio needs the option itself
         return page.get_by_text(str(value), exact=True).first.click
@@ -79,6 +82,8 @@ def apptest_times(cases: list[PageCase], repeats: int = 7) -> list[dict[str, obj
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     for case in cases:
+        if case.kind == "presentation":      # switched in the browser: there is no page run to time here
+            continue
         t0 = time.perf_counter()
         at.switch_page(case.page)
         at.run()
@@ -134,6 +139,9 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
             page.goto(f"{url}/{case.url}")
             wait_for_idle(page, timeout_ms=180_000)
             first = (time.perf_counter() - t0) * 1000
+            if case.kind == "presentation":
+                rows.append(_switch_row(page, frames, case, repeats, first))
+                continue
             times, drawn = [], []
             for i in range(repeats):
                 finished, done = frames.timed(page, _browser_action(page, case, i), timeout=30)
@@ -149,6 +157,50 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
                          else case.label})
         browser.close()
     return rows
+
+
+# times from the click on the switch (captured before any handler) to the charts in view drawn in their new size,
+# and to every chart on the page drawn, each then one frame more for the browser to paint it
+_SWITCH_CLOCK = ("() => { window.__atlasClicked = null; document.addEventListener('click',"
+                 " () => { window.__atlasClicked = performance.now(); }, { capture: true, once: true }); }")
+_SWITCH_DRAWN = ("async () => { const left = seen => [...(window.__atlasUndrawn || [])]"
+                 ".some(c => c.isConnected && (!seen || c.__atlasVisible));"
+                 " const end = performance.now() + 30000, painted = () => new Promise(r =>"
+                 " requestAnimationFrame(() => setTimeout(r, 0))), times = [];"
+                 " for (const seen of [true, false]) {"
+                 " while ((window.__atlasClicked === null || left(seen)) && performance.now() < end)"
+                 " await new Promise(r => setTimeout(r, 2));"
+                 " await painted();"
+                 " times.push(window.__atlasClicked === null || left(seen) ? null"
+                 " : performance.now() - window.__atlasClicked); }"
+                 " return times; }")
+
+
+def switch_timed(page, frames: "_Frames", action: Callable[[], None]) -> tuple[float | None, float | None, int]:
+    """Run ``action`` (a click on a browser-side switch) → (click → the charts in view drawn anew, click → every
+    chart drawn anew, in ms; the number of messages the browser sent the server meanwhile)."""
+    page.evaluate(_SWITCH_CLOCK)
+    sent = len(frames.sent)
+    action()
+    seen, every = page.evaluate(_SWITCH_DRAWN)
+    page.wait_for_timeout(300)          # a message the switch would send arrives by now
+    return seen, every, len(frames.sent) - sent
+
+
+def _switch_row(page, frames: "_Frames", case: PageCase, repeats: int, first: float) -> dict[str, object]:
+    """The row of a browser-side switch: median click → drawn (charts in view; every chart), and the messages
+    sent to the server."""
+    timed = [switch_timed(page, frames, _browser_action(page, case, i)) for i in range(repeats)]
+    if repeats % 2:                     # leave the page as found
+        switch_timed(page, frames, _browser_action(page, case, repeats))
+    seen = [t[0] for t in timed if t[0] is not None]
+    every = [t[1] for t in timed if t[1] is not None]
+    messages = sum(t[2] for t in timed)
+    return {"page": case.url, "via": "browser", "changed": "page (in the browser)", "first render (ms)": first,
+            "rerun median (ms)": None, "drawn median (ms)": statistics.median(seen) if seen else None,
+            "note": f"{case.label}: no page run ({messages} messages to the server in {len(timed)} switches); "
+                    "drawn = the charts in view" + (f", range {min(seen):.0f}–{max(seen):.0f} ms; every chart "
+                                                    f"{statistics.median(every):.0f} ms" if seen and every else "")}
 
 
 # ---- long inputs (issue 11): documents of 2k–20k characters, transformer inputs of 64–512 tokens ---------

@@ -215,7 +215,7 @@ def big_upload(log_dir: Path | None, n: int = 2500) -> pd.DataFrame:
         async with StreamlitSession(url, "compare") as s:
             await s.open()
             result = await s.upload("AttentionMap JSON", "huge.json", data, "application/json")
-            await s.set_value("checkbox", "Presentation mode (large fonts)", True)   # a rerun afterwards
+            await s.rerun()     # a rerun afterwards, the upload still in its widget
             return result
 
     with classroom(1, proxy=False, log_dir=log_dir) as dep:

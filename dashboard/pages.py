@@ -45,7 +45,9 @@ class PageInfo:
         return "" if stem == "home" else stem
 
 
-LARGE_FONTS = ("toggle", "Presentation mode (large fonts)", (True, False))
+# the page-wide change every page has: presentation mode, a switch in the browser that runs nothing on the server
+# (kind "presentation": benchmarks time it in the browser, from the click to every chart drawn anew)
+LARGE_FONTS = ("presentation", "Presentation mode (large fonts)", (True, False))
 
 PAGES: list[PageInfo] = [
     PageInfo("app_pages/home.py", "Home", ":material/explore:", "Explore",
@@ -60,7 +62,7 @@ PAGES: list[PageInfo] = [
              interaction=("slider", "Word", (3, 4))),
     PageInfo("app_pages/vision.py", "Vision transformer", ":material/visibility:", "Explore",
              "Vision transformer: real attention on any photo (DINOv2-S)",
-             widget=("toggle", "Presentation mode (large fonts)", (True, False)), needs=VISION,
+             widget=LARGE_FONTS, needs=VISION,
              interaction=("select_slider", "Layer", (8, 9))),
     PageInfo("app_pages/document.py", "Document", ":material/article:", "Explore",
              "Document: word and sentence attention (HAN)",
@@ -78,10 +80,10 @@ PAGES: list[PageInfo] = [
              "Compare any maps + statistics", ready="text=Nothing to compare yet"),
     PageInfo("app_pages/dataset.py", "Dataset atlas", ":material/dataset:", "Explore",
              "Dataset atlas: attention over a whole corpus", ready="text=Most-attended words per class",
-             widget=("toggle", "Presentation mode (large fonts)", (True, False))),
+             widget=LARGE_FONTS),
     PageInfo("app_pages/explore.py", "Any model", ":material/category:", "Explore",
              "Any model: its maps drawn by what the record holds",
-             widget=("toggle", "Presentation mode (large fonts)", (True, False))),
+             widget=LARGE_FONTS),
     PageInfo("app_pages/classroom.py", "Classroom", ":material/school:", "Teach",
              "Classroom: attention computed step by step", ready="text=Step 1 · The example",
              widget=LARGE_FONTS),

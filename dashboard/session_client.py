@@ -166,6 +166,10 @@ class StreamlitSession:
         self._states[w.id] = state
         return await self._rerun()
 
+    async def rerun(self) -> RunResult:
+        """Run the page again with every widget as it is (as the browser's "Rerun" does)."""
+        return await self._rerun()
+
     async def click(self, label: str) -> RunResult:
         """Press a button (a trigger: sent once, not kept in later widget states)."""
         w = self.widget("button", label)

@@ -13,7 +13,7 @@ import streamlit as st
 from attention_core.inputs import InputError, clean_text
 from attention_core.lessons import choice_labels
 from attention_core.budget import budget
-from dashboard.components import Job, figure_of, in_background, large_fonts, md_escape, model, show_figure
+from dashboard.components import Job, figure_of, in_background, md_escape, model, show_figure
 from dashboard.components.background import counted_passes
 from dashboard.components.tables import for_people, show_table
 from dashboard.components import shared_lesson as lesson
@@ -466,7 +466,7 @@ st.session_state.setdefault("lesson_step", 0)
 st.toggle("Predict before each result", value=True, key=PREDICT_KEY,
           help="Each step asks what the computation will show before showing it (predicting first helps "
                "people remember and understand); turn off to see every result at once.")
-nav = st.columns([2, 6, 2] if large_fonts() else [1, 6, 1])
+nav = st.columns([2, 6, 2])   # wide enough for the buttons in presentation mode's larger text
 if nav[0].button("◀ Previous", disabled=st.session_state["lesson_step"] == 0):
     st.session_state["lesson_step"] -= 1
 if nav[2].button("Next ▶", disabled=st.session_state["lesson_step"] == len(STEPS) - 1):

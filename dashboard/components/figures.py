@@ -19,11 +19,9 @@ from attention_core import AttentionMap
 from attention_core.budget import DRAW_SIDE, budget, draw_sides
 from attention_core.large_maps import pool_spans
 from dashboard.escaping import escape
-from dashboard.views.head_overview import CLICK_TARGETS
 from dashboard.views.margins import SETTLED_AXIS, axis_names, fit_margins
 
 from .live_figure import Points, heatmap_clicks, live_available, live_figure
-from .presentation import large_fonts
 
 
 def fingerprint(*parts: Any) -> str:
@@ -74,6 +72,7 @@ class SharedFigure(go.Figure):
     _plain: dict
     _large: "SharedFigure | None"
     _json: str | None
+    _large_layout: str | None
     _lock: threading.Lock
 
     @classmethod
@@ -92,6 +91,7 @@ class SharedFigure(go.Figure):
         fig.update_layout(updates)
         fig.__class__ = cls
         fig._plain, fig._large, fig._json, fig._lock = plain, None, None, threading.Lock()
+        fig._large_layout = None
         return fig  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
@@ -112,20 +112,35 @@ class SharedFigure(go.Figure):
                 self._large = SharedFigure.adopt(enlarged(go.Figure(copy.deepcopy(self._plain))))
             return self._large
 
+    def large_layout_json(self) -> str:
+        """The layout of :meth:`large_fonts` as JSON text (made once): all the browser needs to switch the chart
+        to presentation mode, since the traces change only in their colour bars' tick size."""
+        large = self.large_fonts()
+        with self._lock:
+            if self._large_layout is None:
+                self._large_layout = json.dumps(large._plain.get("layout", {}), separators=(",", ":"))
+            return self._large_layout
+
 
 LARGE = 1.3     # presentation mode: annotations (subplot titles, notes) this many times their normal size
+LONG_TITLE = 60      # presentation mode: a title longer than this many characters keeps its size
+COLORBAR_TICKS = 15   # presentation mode: a colour bar's tick labels (the browser sets it on each trace)
 
 
 def enlarged(fig: go.Figure) -> go.Figure:
     """``fig`` (changed in place) with projector-size text: the base font, the title, every axis's tick labels
     and title, the legend, hover labels, colour bars and annotations. Streamlit's chart theme sizes tick labels
     and legends itself, so a larger base font alone leaves them small."""
-    fig.update_layout(font=dict(size=18), title_font=dict(size=22), legend_font_size=16, hoverlabel_font_size=16)
+    title = fig.layout.title.text or ""
+    fig.update_layout(font=dict(size=18), legend_font_size=16, hoverlabel_font_size=16)
+    # plotly.js does not wrap a title: a long one (a sentence on how to read the chart) would run past both edges
+    # of the chart if larger, so it keeps its own size (not the larger base font either)
+    fig.update_layout(title_font=dict(size=22 if len(title) <= LONG_TITLE else fig.layout.title.font.size or 14))
     fig.update_xaxes(tickfont_size=16, title_font_size=18)
     fig.update_yaxes(tickfont_size=16, title_font_size=18)
     for trace in fig.data:
         if "colorbar" in trace:
-            trace.colorbar.tickfont.size = 15
+            trace.colorbar.tickfont.size = COLORBAR_TICKS
     for note in fig.layout.annotations or ():
         note.font.size = round(LARGE * (note.font.size or 12))
     return fig
@@ -189,18 +204,16 @@ def show_figure(fig: go.Figure, key: str, on_click: Callable[[Points], None] | N
                 clickable: bool = False) -> Points:
     """Draw a figure full width, updated in place on later reruns; the toolbar's camera saves a 2× PNG named
     after ``key``. ``on_click(points)`` runs when a point is clicked (``clickable``: only report the click);
-    → the points clicked in this run ([] if none)."""
-    if large_fonts():
-        if isinstance(fig, SharedFigure):
-            fig = fig.large_fonts()
-        else:
-            fig = enlarged(go.Figure(fig))  # a copy: the caller may keep its figure
+    → the points clicked in this run ([] if none). The chart also gets its projector-size layout, which the
+    browser uses while presentation mode is on (Streamlit's own chart element, the fallback, stays as it is)."""
     config = {"displaylogo": False, "responsive": True,
               "toImageButtonOptions": {"format": "png", "filename": slug(key), "scale": 2}}
     clickable = clickable or on_click is not None
     if live_available():
-        text = fig.json_text() if isinstance(fig, SharedFigure) else _live_json(fig)
-        return live_figure(text, key, config, on_click, clickable)
+        # a figure of this run only is adopted as a copy (the caller may keep it), for its large layout too
+        shared = fig if isinstance(fig, SharedFigure) else SharedFigure.adopt(go.Figure(fig))
+        large = {"layout": shared.large_layout_json(), "colorbar_ticks": COLORBAR_TICKS}
+        return live_figure(shared.json_text(), key, config, on_click, clickable, large=large)
     # Streamlit's own chart element: the same figure, drawn anew whenever it changes
     chart: dict[str, Any] = {}
     if clickable:
@@ -208,14 +221,6 @@ def show_figure(fig: go.Figure, key: str, on_click: Callable[[Points], None] | N
                  "selection_mode": "points"}
     event = st.plotly_chart(fig, key=key, width="stretch", config=config, **chart)
     return _selected(key) if clickable and event else []
-
-
-def _live_json(fig: go.Figure) -> str:
-    """A figure's JSON for the in-place chart (click-target markers folded into their heatmaps)."""
-    text = pio.to_json(fig, validate=False)
-    if any(getattr(trace, "meta", None) == CLICK_TARGETS for trace in fig.data):
-        text = json.dumps(heatmap_clicks(json.loads(text)), separators=(",", ":"))
-    return text
 
 
 def _selected(key: str) -> Points:

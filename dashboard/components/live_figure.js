@@ -95,6 +95,15 @@ function deferred() {
       if (chart.__atlasVisible || !scriptRunning()) { run(chart); return; }
       waiting.add(chart);
     },
+    // a change made in the browser alone: the charts in view now, the rest one at a time when idle
+    soon: (chart, draw) => {
+      chart.__atlasPending = draw;
+      if (chart.__atlasVisible) { run(chart); return; }
+      const idle = waiting.size === 0;
+      waiting.add(chart);
+      if (idle) { if (window.requestIdleCallback) window.requestIdleCallback(drain, { timeout: 200 });
+                  else setTimeout(drain, 0); }
+    },
   };
   return window.__atlasDeferred;
 }
@@ -106,24 +115,41 @@ function undrawn() {
   return window.__atlasUndrawn;
 }
 
-export default function ({ data, parentElement, setTriggerValue }) {
-  let chart = parentElement.querySelector(".atlas-live-figure");
-  const theme = themeOf(parentElement.host || parentElement);
+// Presentation mode is switched in the browser (presentation_switch.js): a class on <html>, and an event on
+// which every chart on the page is drawn again with the large layout its figure came with (or back) — the
+// charts a reader sees at once, the rest in idle moments.
+const presenting = () => document.documentElement.classList.contains("atlas-presenting");
+
+function followPresentation() {
+  if (window.__atlasFollowsPresentation) return;
+  window.__atlasFollowsPresentation = true;
+  window.addEventListener("atlas-presentation", () => {
+    const charts = [...document.querySelectorAll(".atlas-live-figure")].filter(c => c.isConnected && c.__atlasRender);
+    charts.forEach(chart => undrawn().add(chart));    // busy until each is drawn in its new size
+    charts.sort((a, b) => Number(!!b.__atlasVisible) - Number(!!a.__atlasVisible));
+    charts.forEach(chart => chart.__atlasRender(true));
+  });
+}
+
+function render(chart, data, setTriggerValue, switched) {
+  const theme = themeOf(chart.parentNode.host || chart.parentNode);
+  const large = presenting() && !!data.large;
   // every rerun renders the component again: an unchanged figure in an unchanged theme is left as it is drawn
-  const shown = JSON.stringify([theme, data.config, data.clickable]) + data.figure;
-  if (chart && chart.__atlasWanted === shown) return;
-  const first = !chart;
-  if (first) {
-    chart = document.createElement("div");
-    chart.className = "atlas-live-figure";
-    chart.style.width = "100%";
-    parentElement.appendChild(chart);
-    deferred().watch(chart);
-  }
+  const shown = JSON.stringify([theme, data.config, data.clickable, large]) + data.figure;
+  if (chart.__atlasWanted === shown) { undrawn().delete(chart); return; }
+  const first = chart.__atlasWanted === undefined;
   chart.__atlasWanted = shown;
   undrawn().add(chart);
   const draw = () => {
-    const figure = JSON.parse(data.figure.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
+    const themed = text => JSON.parse(text.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
+    const figure = themed(data.figure);
+    if (large) {
+      figure.layout = themed(data.large.layout);
+      (figure.data || []).forEach(trace => {
+        if (trace.colorbar) trace.colorbar.tickfont = Object.assign({}, trace.colorbar.tickfont,
+                                                                    { size: data.large.colorbar_ticks });
+      });
+    }
     figure.layout = figure.layout || {};
     // the page's own font and text colour, where the figure does not choose its own
     figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
@@ -135,12 +161,28 @@ export default function ({ data, parentElement, setTriggerValue }) {
       if (chart.__atlasWanted === shown) undrawn().delete(chart);
       if (data.clickable && !chart.__atlasClicks) {
         chart.__atlasClicks = true;
-        chart.on("plotly_click", event => setTriggerValue("click", pointsOf(event)));
+        chart.on("plotly_click", event => chart.__atlasClick("click", pointsOf(event)));
       }
     }).catch(error => {
       chart.textContent = "This chart could not be drawn: " + error.message;
       undrawn().delete(chart);
     });
   };
-  if (first) draw(); else deferred().later(chart, draw);
+  if (first) draw(); else if (switched) deferred().soon(chart, draw); else deferred().later(chart, draw);
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  let chart = parentElement.querySelector(".atlas-live-figure");
+  if (!chart) {
+    chart = document.createElement("div");
+    chart.className = "atlas-live-figure";
+    chart.style.width = "100%";
+    parentElement.appendChild(chart);
+    deferred().watch(chart);
+    followPresentation();
+  }
+  // the latest run's figure and trigger: a presentation switch between runs draws what this run sent
+  chart.__atlasClick = setTriggerValue;
+  chart.__atlasRender = switched => render(chart, data, setTriggerValue, switched);
+  render(chart, data, setTriggerValue, false);
 }

@@ -100,8 +100,12 @@ def heatmap_clicks(plain: dict) -> dict:
 
 
 def live_figure(figure_json: str, key: str, config: dict[str, Any],
-                on_click: Callable[[Points], None] | None = None, clickable: bool = False) -> Points:
+                on_click: Callable[[Points], None] | None = None, clickable: bool = False,
+                large: dict[str, Any] | None = None) -> Points:
     """Draw ``figure_json`` (Plotly's JSON) under ``key``; → the points clicked in this run ([] if none).
+
+    ``large`` (``layout``: JSON text, ``colorbar_ticks``: a font size) is the chart's presentation-mode look,
+    which the browser switches to and back without a page run.
 
     A chart takes clicks when ``clickable`` or given ``on_click(points)``, which runs before the page when a
     point is clicked (points: ``x``, ``y``, ``z``,
@@ -110,7 +114,8 @@ def live_figure(figure_json: str, key: str, config: dict[str, Any],
     # clicks registers one that does nothing
     clickable = clickable or on_click is not None
     callback = (lambda: on_click(clicked_points(key))) if on_click is not None else (lambda: None)
-    result = _component()(key=key, data={"figure": figure_json, "config": config, "clickable": clickable},
+    result = _component()(key=key, data={"figure": figure_json, "config": config, "clickable": clickable,
+                                                "large": large},
                           height="content", **({"on_click_change": callback} if clickable else {}))
     return list(result.get("click") or []) if result is not None else []
 

@@ -1,17 +1,32 @@
-"""Presentation: large-font mode, escaping model and user text for Markdown, notices."""
+"""Presentation: the large-font mode (switched in the browser), escaping text for Markdown, notices."""
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
 
 import streamlit as st
 
 from attention_core import Explanation
 from dashboard.escaping import escape as md_escape   # the one escaping rule, under the name pages know
 
-LARGE_FONT_KEY = "large_fonts"
+PRESENTATION_LABEL = "Presentation mode (large fonts)"
+PRESENTING = "atlas-presenting"     # the class on <html> while presentation mode is on (the app's CSS keys on it)
+HERE = Path(__file__).resolve().parent
 
 
-def large_fonts() -> bool:
-    """True when the presentation (large fonts) mode is on."""
-    return bool(st.session_state.get(LARGE_FONT_KEY, False))
+@st.cache_resource(show_spinner=False)
+def _switch() -> Callable[..., Any]:
+    return st.components.v2.component(
+        "atlas_presentation_switch", js=(HERE / "presentation_switch.js").read_text(encoding="utf-8"),
+        css=(HERE / "presentation_switch.css").read_text(encoding="utf-8"), isolate_styles=False)
+
+
+def presentation_switch() -> None:
+    """The presentation-mode switch: a display choice kept in the reader's browser, so switching it restyles
+    the page there (CSS keyed on :data:`PRESENTING`, charts redrawn with their large layout) and runs nothing
+    on the server."""
+    _switch()(key="atlas-presentation-switch", data={
+        "label": PRESENTATION_LABEL, "help": "Bigger text and figure labels for projectors and classrooms."})
 
 
 def show_notices(result: Explanation) -> None:

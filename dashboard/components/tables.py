@@ -1,9 +1,11 @@
 """Tables for people: numbers to 3 significant digits, float noise shown as the 0 it is, large in presentation mode.
 
-Streamlit's data grid draws on a canvas that page CSS cannot enlarge, so in presentation mode a table is drawn
-as an HTML table (which the presentation CSS scales) with the same formatted numbers: one block of HTML, not
-Streamlit's table element, which builds every cell as a styled component (turning presentation mode on for the
-Transformers page, with its 72-row table, took 659–1,032 ms with it and 168–458 ms without, on a loaded machine).
+Streamlit's data grid draws on a canvas that page CSS cannot enlarge, so a table of up to :data:`HTML_ROWS` rows
+is also on the page as an HTML table (which the presentation CSS scales) with the same formatted numbers; the
+app's CSS shows one of the two, as the browser's presentation switch says, without a page run. One block of
+HTML, not Streamlit's table element, which builds every cell as a styled component (turning presentation mode
+on for the Transformers page, with its 72-row table, took 659–1,032 ms with it and 168–458 ms without, on a
+loaded machine, when presentation mode still ran the page).
 """
 from __future__ import annotations
 
@@ -15,9 +17,8 @@ import streamlit as st
 
 from dashboard.views.numbers import DIGITS, NOISE, for_people
 
-from .presentation import large_fonts
-
 LARGE_TABLE = "atlas-large-table"   # the class the presentation CSS enlarges
+HTML_ROWS = 300   # a longer table stays the scrolling grid in presentation mode: its HTML would be megabytes
 
 
 def float_columns(frame: pd.DataFrame) -> list[str]:
@@ -43,16 +44,23 @@ def denoised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = True, **kwargs: Any) -> Any:
-    """Draw ``frame`` with every float to 3 significant digits; an HTML table in presentation mode (large text),
-    the interactive data grid otherwise (``kwargs`` go to ``st.dataframe``)."""
+    """Draw ``frame`` with every float to 3 significant digits: the interactive data grid (``kwargs`` go to
+    ``st.dataframe``) and, for presentation mode, the same table as HTML right after it (up to
+    :data:`HTML_ROWS` rows); → the grid's return value."""
     frame = denoised(frame)
-    if large_fonts():
-        shown = frame.copy()
-        for c in float_columns(frame):        # only floats change: text and integers keep their own form
-            shown[c] = frame[c].map(for_people)
-        # pandas escapes every cell and header (escape=True), so no user text becomes markup
-        table = shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE)
-        return st.html(f'<div class="{LARGE_TABLE}-wrap">{table}</div>')   # wide tables scroll, not spill
     config = {c: st.column_config.NumberColumn(format=f"%.{DIGITS}g") for c in float_columns(frame)}
     config.update(kwargs.pop("column_config", None) or {})
-    return st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, **kwargs)
+    grid = st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, **kwargs)
+    if len(frame) <= HTML_ROWS:
+        st.html(large_table_html(frame, hide_index))
+    return grid
+
+
+def large_table_html(frame: pd.DataFrame, hide_index: bool = True) -> str:
+    """``frame`` as the presentation-mode HTML table: floats to 3 significant digits, every cell and header
+    escaped (no user text becomes markup), in a wrapper that scrolls wide tables instead of spilling."""
+    shown = frame.copy()
+    for c in float_columns(frame):        # only floats change: text and integers keep their own form
+        shown[c] = frame[c].map(for_people)
+    table = shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE)
+    return f'<div class="{LARGE_TABLE}-wrap">{table}</div>'

@@ -194,6 +194,41 @@ def test_presentation_mode_keeps_metric_values_the_largest_text(browser_page):
     wait_for_idle(page)
 
 
+def test_presentation_mode_is_switched_in_the_browser_and_kept_after_a_reload(browser_page):
+    """The switch sends the server nothing (no page run: issue 19 item 7), enlarges the charts in place with
+    the large layout each came with, shows each table as HTML instead of the canvas grid, and is still on after
+    a reload (the browser keeps it)."""
+    url, page, errors = browser_page
+    page.goto(f"{url}/transformers")
+    wait_for_idle(page, timeout_ms=180_000)
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    ticks = "() => parseFloat(getComputedStyle(document.querySelector('.js-plotly-plot .xtick text')).fontSize)"
+    shown = ("sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null).length")
+    charts = page.locator(".js-plotly-plot")
+    n_charts, before = charts.count(), page.evaluate(ticks)
+    charts.evaluate_all("els => { window.__before = els; }")
+    assert page.evaluate(shown, "[data-testid='stDataFrame']") >= 1
+    assert page.evaluate(shown, ".atlas-large-table") == 0           # the HTML tables wait, hidden
+    frames_before = len(sent)
+    page.get_by_text("Presentation mode (large fonts)", exact=True).click()
+    wait_for_idle(page)
+    page.wait_for_timeout(500)
+    assert len(sent) == frames_before                                 # nothing went to the server
+    assert page.evaluate("() => window.__before.every(gd => gd.isConnected)")   # the same charts, restyled
+    assert page.evaluate(ticks) > 1.2 * before and charts.count() == n_charts
+    assert page.evaluate(shown, ".atlas-large-table") >= 1
+    assert page.evaluate(shown, "[data-testid='stDataFrame']") == 0
+    page.reload()
+    wait_for_idle(page, timeout_ms=180_000)
+    assert page.evaluate("() => document.documentElement.classList.contains('atlas-presenting')")
+    assert page.evaluate(ticks) > 1.2 * before
+    page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
+    wait_for_idle(page)
+    assert page.evaluate(ticks) == before and page.evaluate(shown, ".atlas-large-table") == 0
+    assert not errors, errors
+
+
 # ---- whole inputs (issue 11): a 20,000-character document and a 512-token text --------------------------
 def _tall_screenshot(page, name: str, height: int = 3200) -> None:
     """A tall screenshot into the test output folder."""

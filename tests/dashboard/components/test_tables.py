@@ -1,4 +1,4 @@
-"""Tables for people: 3 significant digits, float noise as 0, and an HTML table in presentation mode."""
+"""Tables for people: 3 significant digits, float noise as 0, and the HTML table presentation mode shows."""
 import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -14,30 +14,29 @@ def test_numbers_get_three_significant_digits_and_noise_is_zero():
     assert frame["entropy"].iloc[0] == 0.0 and np.isnan(frame["entropy"].iloc[2]) and frame["n"].tolist() == [1, 2, 3]
 
 
-def _script(large: bool) -> None:
+def _script(rows: int) -> None:
     import pandas as pd
-    import streamlit as st
 
     from dashboard.components.tables import show_table
-    st.session_state["large_fonts"] = large
-    show_table(pd.DataFrame({"name": ["a"], "p": [0.123456]}), key="t")
+    show_table(pd.DataFrame({"name": ["a"] * rows, "p": [0.123456] * rows}), key="t")
 
 
-def test_presentation_mode_draws_an_html_table_the_css_can_enlarge():
-    normal = AppTest.from_function(_script, args=(False,)).run()
-    assert len(normal.dataframe) == 1 and not normal.table
-    large = AppTest.from_function(_script, args=(True,)).run()
-    assert not large.dataframe and not large.table
-    (html,) = large.get("html")
+def test_a_table_comes_with_the_html_the_presentation_css_can_enlarge():
+    """Presentation mode is switched in the browser, so the page carries both forms of a table: the data grid
+    and, right after it, the same numbers as an HTML table the app's CSS shows instead while presenting."""
+    at = AppTest.from_function(_script, args=(1,)).run()
+    assert len(at.dataframe) == 1 and not at.table
+    (html,) = at.get("html")
     assert 'class="dataframe atlas-large-table"' in html.proto.body and "<td>0.123</td>" in html.proto.body
+    from dashboard.components.tables import HTML_ROWS
+    long = AppTest.from_function(_script, args=(HTML_ROWS + 1,)).run()   # a long table stays a grid only
+    assert len(long.dataframe) == 1 and not long.get("html")
 
 
 def _hostile() -> None:
     import pandas as pd
-    import streamlit as st
 
     from dashboard.components.tables import show_table
-    st.session_state["large_fonts"] = True
     show_table(pd.DataFrame({"<b>name</b>": ["<img src=x onerror=alert(1)>"], "p": [0.5]}))
 
 

@@ -30,6 +30,14 @@ def widget(at: AppTest, kind: str, label: str):
 PANEL_KEY = "-attr-"   # chart keys of the attribution panel (issue 12), drawn below a page's own maps
 
 
+def page_html(at: AppTest) -> list:
+    """The page's own HTML blocks: not the app's style sheet, nor the HTML twin of each table, which presentation
+    mode shows instead of the data grid (``dashboard/components/tables.py``)."""
+    from dashboard.components.tables import LARGE_TABLE
+    return [el for el in at.get("html") if f'class="{LARGE_TABLE}-wrap"' not in el.proto.body
+            and not el.proto.body.startswith("<style>")]
+
+
 def figure_elements(at: AppTest) -> list[tuple[str, str]]:
     """(element id, figure JSON text) of every Plotly chart on the page: the charts updated in place
     (``dashboard/components/live_figure.py``) and any drawn by Streamlit's own chart element."""

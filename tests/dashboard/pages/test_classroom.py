@@ -1,6 +1,6 @@
 import numpy as np
 
-from .conftest import charts, figure_elements, values
+from .conftest import charts, figure_elements, page_html, values
 
 
 def _step(at, i, predict=False):
@@ -80,7 +80,7 @@ def test_hierarchy_escapes_user_text(open_page):
     _step(at, 6)
     at.text_area(key="lesson_doc").set_value("<script>alert(1)</script> hi\nsecond line")
     at.run()
-    html = at.get("html")[0].proto.body
+    html = page_html(at)[0].proto.body
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
@@ -99,9 +99,9 @@ def test_each_step_asks_before_it_shows_and_grades_against_the_computation(open_
                                                                            for e in at.error))
     assert figure_elements(at)                              # revealed after the prediction
     _step(at, 6, predict=True)
-    assert not at.get("html")                                  # hierarchy waits too
+    assert not page_html(at)                                  # hierarchy waits too
     next(b for b in at.button if b.label == "Show without predicting").click().run()
-    assert at.get("html") and any("without a prediction" in c.value for c in at.caption)
+    assert page_html(at) and any("without a prediction" in c.value for c in at.caption)
 
 
 def test_step_and_words_come_back_from_the_address(open_page):

@@ -5,7 +5,7 @@ from attention_core.models import load_model
 from attention_core.models.sentence_split import sentences
 from benchmarks.long_inputs import NEWS
 
-from .conftest import charts, values
+from .conftest import charts, page_html, values
 
 TITLE = "Tram line approved after seven-hour debate"
 WRAPPED = TITLE + "\n\n" + textwrap.fill(NEWS.strip(), 72)     # a .txt as an editor saves it
@@ -28,7 +28,7 @@ def test_own_hard_wrapped_text_is_read_as_sentences_and_the_sample_picker_lets_g
                     c["layout"]["title"]["text"])
     assert len(values(overview["data"][0]["y"])) == len(expected)
     assert at.number_input(key="doc-sentence").label == f"Sentence (1–{len(expected)})"
-    shown = " ".join(html.proto.body for html in at.get("html"))
+    shown = " ".join(html.proto.body for html in page_html(at))
     headline = sample.splitlines()[0]                                    # nothing left of the sample
     assert headline not in shown and ">council<" in shown                 # words are drawn one per span
     model = load_model("document/han")

@@ -4,7 +4,7 @@ import numpy as np
 from attention_core.models.sentence_split import sentences
 from benchmarks.long_inputs import NEWS
 
-from .conftest import charts, values, widget
+from .conftest import charts, page_html, values, widget
 
 LONG_DOCUMENT = "\n\n".join([NEWS] * 7)          # 19,6xx characters
 SENTENCES = 7 * len(sentences(NEWS))
@@ -24,18 +24,18 @@ def test_a_20000_character_document_goes_through_whole_and_stays_navigable(open_
     assert len(weights) == SENTENCES and abs(sum(weights) - 1) < 1e-4          # every sentence, all of the weight
     chosen = int(np.argmax(weights)) + 1                                     # opens on the heaviest sentence
     assert at.number_input(key="doc-sentence").value == chosen
-    words_before = at.get("html")[0].proto.body
+    words_before = page_html(at)[0].proto.body
     at.number_input(key="doc-sentence").set_value(3 if chosen != 3 else 4)
     at.run()
-    assert not at.exception and at.get("html")[0].proto.body != words_before
-    top = at.get("html")[1].proto.body                                      # the 5 heaviest sentences
+    assert not at.exception and page_html(at)[0].proto.body != words_before
+    top = page_html(at)[1].proto.body                                      # the 5 heaviest sentences
     assert top.count("sentence weight") == 5
     pages = at.number_input(key="doc-page")                                  # the whole text, 40 a page
     last = -(-SENTENCES // 40)
     assert pages.max == last > 1
     pages.set_value(last)
     at.run()
-    assert at.get("html")[2].proto.body.count("sentence weight") == SENTENCES - (last - 1) * 40
+    assert page_html(at)[2].proto.body.count("sentence weight") == SENTENCES - (last - 1) * 40
 
 
 def test_a_512_token_text_in_every_transformer_view(open_page):

@@ -5,7 +5,7 @@ from PIL import Image
 
 from attention_core.models import load_model
 
-from .conftest import charts, widget
+from .conftest import charts, page_html, widget
 
 
 def _png(size=(200, 150), mode="RGB") -> bytes:
@@ -70,14 +70,14 @@ def test_caption_sample_upload_and_bad_files(open_page):
 def test_document_label_bars_highlight_and_bad_upload(open_page):
     at = open_page("app_pages/document.py")
     assert at.metric[0].value in {"business", "entertainment", "politics", "sport", "tech"}
-    html = at.get("html")[0].proto.body
+    html = page_html(at)[0].proto.body
     widget(at, "radio", "Word shading").set_value("raw")
     at.run()
-    assert at.get("html")[0].proto.body != html
+    assert page_html(at)[0].proto.body != html
     hostile = "<script>alert('x')</script> The striker scored twice as United won the cup final."
     _text(at).set_value(hostile)
     at.run()
-    body = at.get("html")[0].proto.body
+    body = page_html(at)[0].proto.body
     assert "<script" not in body and "&lt;" in body                  # the tokens "<", "script", ">" escaped
     # the page shows the model's own decision (markup tokens pull HAN away from "sport" here)
     assert at.metric[0].value == load_model("document/han").explain(hostile).output.label
