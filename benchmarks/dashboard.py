@@ -159,12 +159,14 @@ def browser_times(cases: list[PageCase], repeats: int = 5) -> list[dict[str, obj
     return rows
 
 
-# times from the click on the switch (captured before any handler) to the charts in view drawn in their new size,
-# and to every chart on the page drawn, each then one frame more for the browser to paint it
+# times from the click on the switch (captured before any handler) to the charts in the viewport drawn in their
+# new size, and to every chart on the page drawn, each then one frame more for the browser to paint it
 _SWITCH_CLOCK = ("() => { window.__atlasClicked = null; document.addEventListener('click',"
                  " () => { window.__atlasClicked = performance.now(); }, { capture: true, once: true }); }")
-_SWITCH_DRAWN = ("async () => { const left = seen => [...(window.__atlasUndrawn || [])]"
-                 ".some(c => c.isConnected && (!seen || c.__atlasVisible));"
+_SWITCH_DRAWN = ("async () => { const inView = c => { const r = c.getBoundingClientRect();"
+                 " return r.width > 0 && r.bottom > 0 && r.top < window.innerHeight; };"
+                 " const left = seen => [...(window.__atlasUndrawn || [])]"
+                 ".some(c => c.isConnected && (!seen || inView(c)));"
                  " const end = performance.now() + 30000, painted = () => new Promise(r =>"
                  " requestAnimationFrame(() => setTimeout(r, 0))), times = [];"
                  " for (const seen of [true, false]) {"

@@ -126,7 +126,13 @@ function followPresentation() {
   window.addEventListener("atlas-presentation", () => {
     const charts = [...document.querySelectorAll(".atlas-live-figure")].filter(c => c.isConnected && c.__atlasRender);
     charts.forEach(chart => undrawn().add(chart));    // busy until each is drawn in its new size
-    charts.sort((a, b) => Number(!!b.__atlasVisible) - Number(!!a.__atlasVisible));
+    // which charts are in view once the new text size is laid out (the observer's flags are from before the
+    // switch: larger text pushes the charts that were in view down the page, smaller text pulls others up)
+    const high = window.innerHeight;
+    charts.forEach(chart => {
+      const box = chart.getBoundingClientRect();
+      chart.__atlasVisible = box.width > 0 && box.bottom > 0 && box.top < high;
+    });
     charts.forEach(chart => chart.__atlasRender(true));
   });
 }
