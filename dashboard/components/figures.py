@@ -72,7 +72,7 @@ class SharedFigure(go.Figure):
     _plain: dict
     _large: "SharedFigure | None"
     _json: str | None
-    _large_layout: str | None
+    _large_json: str | None
     _lock: threading.Lock
 
     @classmethod
@@ -91,7 +91,7 @@ class SharedFigure(go.Figure):
         fig.update_layout(updates)
         fig.__class__ = cls
         fig._plain, fig._large, fig._json, fig._lock = plain, None, None, threading.Lock()
-        fig._large_layout = None
+        fig._large_json = None
         return fig  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
@@ -112,19 +112,25 @@ class SharedFigure(go.Figure):
                 self._large = SharedFigure.adopt(enlarged(go.Figure(copy.deepcopy(self._plain))))
             return self._large
 
-    def large_layout_json(self) -> str:
-        """The layout of :meth:`large_fonts` as JSON text (made once): all the browser needs to switch the chart
-        to presentation mode, since the traces change only in their colour bars' tick size."""
+    def large_json(self) -> str:
+        """What the browser needs to switch this chart to presentation mode, as JSON text (made once): the layout
+        of :meth:`large_fonts` and, per trace (in the order the in-place chart draws them), the trace's text
+        parts that grow with it (``colorbar``, ``textfont``)."""
         large = self.large_fonts()
         with self._lock:
-            if self._large_layout is None:
-                self._large_layout = json.dumps(large._plain.get("layout", {}), separators=(",", ":"))
-            return self._large_layout
+            if self._large_json is None:
+                traces = heatmap_clicks(large._plain).get("data") or []
+                patch = [{k: t[k] for k in TRACE_TEXT if k in t} if isinstance(t, dict) else {} for t in traces]
+                self._large_json = json.dumps({"layout": large._plain.get("layout", {}), "traces": patch},
+                                              separators=(",", ":"))
+            return self._large_json
 
 
 LARGE = 1.3     # presentation mode: annotations (subplot titles, notes) this many times their normal size
 LONG_TITLE = 60      # presentation mode: a title longer than this many characters keeps its size
-COLORBAR_TICKS = 15   # presentation mode: a colour bar's tick labels (the browser sets it on each trace)
+COLORBAR_TICKS = 15   # presentation mode: a colour bar's tick labels
+CELL_TEXT = 15        # presentation mode: text on bars and beside points
+TRACE_TEXT = ("colorbar", "textfont")   # the parts of a trace that presentation mode changes
 
 
 def enlarged(fig: go.Figure) -> go.Figure:
@@ -141,6 +147,11 @@ def enlarged(fig: go.Figure) -> go.Figure:
     for trace in fig.data:
         if "colorbar" in trace:
             trace.colorbar.tickfont.size = COLORBAR_TICKS
+        # numbers in heatmap cells stay as they are: a cell is as wide as the chart allows, and larger digits
+        # ran into their neighbours (the Hops page's 4 × 4 overlap)
+        if trace.type != "heatmap" and "textfont" in trace and (getattr(trace, "text", None) is not None
+                                                                or getattr(trace, "texttemplate", None) is not None):
+            trace.textfont.size = round(max(CELL_TEXT, LARGE * (trace.textfont.size or 0)))
     for note in fig.layout.annotations or ():
         note.font.size = round(LARGE * (note.font.size or 12))
     return fig
@@ -212,8 +223,7 @@ def show_figure(fig: go.Figure, key: str, on_click: Callable[[Points], None] | N
     if live_available():
         # a figure of this run only is adopted as a copy (the caller may keep it), for its large layout too
         shared = fig if isinstance(fig, SharedFigure) else SharedFigure.adopt(go.Figure(fig))
-        large = {"layout": shared.large_layout_json(), "colorbar_ticks": COLORBAR_TICKS}
-        return live_figure(shared.json_text(), key, config, on_click, clickable, large=large)
+        return live_figure(shared.json_text(), key, config, on_click, clickable, large=shared.large_json())
     # Streamlit's own chart element: the same figure, drawn anew whenever it changes
     chart: dict[str, Any] = {}
     if clickable:

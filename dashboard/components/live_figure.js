@@ -150,11 +150,9 @@ function render(chart, data, setTriggerValue, switched) {
     const themed = text => JSON.parse(text.replace(/#0000[0-4][0-9]/g, m => theme.palette[m] || m));
     const figure = themed(data.figure);
     if (large) {
-      figure.layout = themed(data.large.layout);
-      (figure.data || []).forEach(trace => {
-        if (trace.colorbar) trace.colorbar.tickfont = Object.assign({}, trace.colorbar.tickfont,
-                                                                    { size: data.large.colorbar_ticks });
-      });
+      const look = themed(data.large);
+      figure.layout = look.layout;
+      (figure.data || []).forEach((trace, i) => Object.assign(trace, look.traces[i] || {}));
     }
     figure.layout = figure.layout || {};
     // the page's own font and text colour, where the figure does not choose its own

@@ -101,11 +101,11 @@ def heatmap_clicks(plain: dict) -> dict:
 
 def live_figure(figure_json: str, key: str, config: dict[str, Any],
                 on_click: Callable[[Points], None] | None = None, clickable: bool = False,
-                large: dict[str, Any] | None = None) -> Points:
+                large: str | None = None) -> Points:
     """Draw ``figure_json`` (Plotly's JSON) under ``key``; → the points clicked in this run ([] if none).
 
-    ``large`` (``layout``: JSON text, ``colorbar_ticks``: a font size) is the chart's presentation-mode look,
-    which the browser switches to and back without a page run.
+    ``large`` (JSON text: ``layout``, and ``traces``, each trace's text parts) is the chart's presentation-mode
+    look, which the browser switches to and back without a page run.
 
     A chart takes clicks when ``clickable`` or given ``on_click(points)``, which runs before the page when a
     point is clicked (points: ``x``, ``y``, ``z``,

@@ -84,3 +84,31 @@ def test_shared_figure_sends_the_same_json_and_keeps_a_large_font_copy():
     assert data[0]["colorbar"].pop("tickfont") == {"size": 15} and large.layout.xaxis.tickfont.size == 16
     assert data == json.loads(expected)["data"]           # only the colour bar's labels grew
     assert shared.layout.font.size is None                      # the shared figure itself is unchanged
+
+
+def test_the_large_look_the_browser_switches_to_is_the_enlarged_figure():
+    """Presentation mode is switched in the browser: each chart carries its large layout and, per trace as the
+    in-place chart draws them (click markers folded), the text parts that grow — equal to :func:`enlarged`."""
+    import json
+
+    import plotly.graph_objects as go
+
+    from dashboard.components import SharedFigure
+    from dashboard.components.figures import LONG_TITLE
+    from dashboard.views.head_overview import CLICK_TARGETS
+    fig = go.Figure([go.Heatmap(z=[[0.1, 0.9], [0.5, 0.5]], texttemplate="%{z:.2f}", textfont={"size": 10}),
+                     go.Scatter(x=[0, 1], y=[0, 1], mode="markers", meta=CLICK_TARGETS,
+                                customdata=[[0], [1], [2], [3]]),
+                     go.Bar(x=["a"], y=[1], text=["1"])])
+    fig.update_layout(title="A short title")
+    shared = SharedFigure.adopt(fig)
+    drawn = json.loads(shared.json_text())["data"]
+    look = json.loads(shared.large_json())
+    assert len(look["traces"]) == len(drawn) == 2                 # aligned with the traces the browser draws
+    heat, bar = look["traces"]
+    assert heat["colorbar"]["tickfont"]["size"] == 15 and heat["textfont"]["size"] == 10   # cells keep theirs
+    assert bar["textfont"]["size"] == 15 and "colorbar" not in bar
+    assert look["layout"]["font"]["size"] == 18 and look["layout"]["title"]["font"]["size"] == 22
+    assert look["layout"] == json.loads(json.dumps(shared.large_fonts().to_dict()["layout"]))
+    long = SharedFigure.adopt(go.Figure(layout={"title": "x" * (LONG_TITLE + 1)}))
+    assert json.loads(long.large_json())["layout"]["title"]["font"]["size"] == 14   # a long title keeps its size
