@@ -305,10 +305,9 @@ if classifiers:
         for start in range(0, len(classes), 3):
             for col, cls in zip(st.columns(3), classes[start:start + 3]):
                 part = words[words["class"] == cls][["word", "lift", "specificity", "occurrences"]]
-                col.markdown(f"**{md_escape(str(cls))}**")
-                col.dataframe(part, hide_index=True, width="stretch",
-                              column_config={"lift": st.column_config.NumberColumn(format="%.2f"),
-                                             "specificity": st.column_config.NumberColumn(format="%.2f")})
+                with col:                    # large in presentation mode, like every table
+                    st.markdown(f"**{md_escape(str(cls))}**")
+                    show_table(part, width="stretch")
         with st.expander("Examples of this model"):
             rows = summary[summary["model"] == model]
             count = int(rows["examples"].iloc[0])

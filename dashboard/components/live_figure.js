@@ -137,6 +137,17 @@ function followPresentation() {
   });
 }
 
+// plotly.js neither wraps nor shrinks a title: one wider than its chart (a narrow column, presentation mode's
+// larger text) is cut off at both ends, so its font shrinks to fit (an estimate: a character ≈ 0.55 em)
+function fitTitle(layout, width) {
+  const title = typeof layout.title === "string" ? { text: layout.title } : layout.title;
+  const text = title && title.text ? String(title.text).replace(/<[^>]*>/g, "") : "";
+  if (!text || !(width > 0)) return;
+  const size = (title.font && title.font.size) || (layout.font && layout.font.size) || 16;
+  const fits = Math.floor((width - 20) / (0.55 * text.length));
+  if (fits < size) layout.title = Object.assign({}, title, { font: Object.assign({}, title.font, { size: Math.max(9, fits) }) });
+}
+
 function render(chart, data, setTriggerValue, switched) {
   const theme = themeOf(chart.parentNode.host || chart.parentNode);
   const large = presenting() && !!data.large;
@@ -155,6 +166,7 @@ function render(chart, data, setTriggerValue, switched) {
       (figure.data || []).forEach((trace, i) => Object.assign(trace, look.traces[i] || {}));
     }
     figure.layout = figure.layout || {};
+    fitTitle(figure.layout, chart.clientWidth);
     // the page's own font and text colour, where the figure does not choose its own
     figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
                                        theme.color ? { color: theme.color } : {}, figure.layout.font || {});
