@@ -21,7 +21,8 @@ class PageInfo:
     """A page: its file (relative to ``dashboard/``), title, icon, navigation section and home blurb.
 
     ``ready`` is a CSS/text selector that is on the page once it has drawn (browser tests wait for it);
-    ``widget`` names one widget (kind, label, two values) whose change reruns the page (benchmarks);
+    ``widget`` names one page-wide change (kind, label, two values) that benchmarks time: a widget whose change
+    reruns the page, or presentation mode (kind ``presentation``), switched in the browser with no run;
     ``interaction`` one inside the page's main view, the reader's most frequent change (another head, word or
     sentence), which reruns only that view where the page draws it as a fragment.
     """
