@@ -293,9 +293,12 @@ def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], devic
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
         warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
-        total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None) -> dict:
+        total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None,
+        init_from: str | None = None, prefit: dict | None = None) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
-    ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget)."""
+    ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget;
+    ``init_from`` starts from another mechanism's weights in ``out_root``, its position predictor pre-fitted with
+    ``prefit`` (:func:`training.local_p_warmup.prefit_centres` keyword arguments))."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -321,8 +324,11 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out_dir = family_dir / mechanism
-    previous, previous_curve, session, before_lexicon = None, [], 1, None
-    if warm_start and (out_dir / "model.safetensors").exists():
+    previous, previous_curve, session, before_lexicon, started_from = None, [], 1, None, None
+    if init_from:
+        previous, previous_curve, session, started_from = start_from_other(
+            model, family_dir / init_from, init_from, tok, train_ids, cfg["batch"], seed, prefit or {})
+    elif warm_start and (out_dir / "model.safetensors").exists():
         # continue from the shipped weights (same tokenizer and training verses): a second session
         state, _ = load_checkpoint(out_dir)
         missing, unexpected = model.load_state_dict(state, strict=False)
@@ -370,6 +376,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
                **({"previous": previous} if previous else {}), **({"lexicon": lexicon} if lexicon else {}),
+               **({"init_from": started_from} if started_from else {}),
                **({"before_lexicon": before_lexicon} if lexicon and before_lexicon else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"}}
     if task == "bible":
@@ -397,6 +404,26 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     return metrics
 
 
+def start_from_other(model: Seq2Seq, folder: Path, mechanism: str, tok: Tokenizer,
+                     train_ids: list[tuple[list[int], list[int]]], batch: int, seed: int, prefit: dict,
+                     ) -> tuple[dict, list[dict], int, dict]:
+    """Copy the shared tensors of ``mechanism``'s weights in ``folder`` into ``model`` and pre-fit its position
+    predictor on the training pairs → (its epochs and seconds as ``previous``, its curve, the next session number,
+    a record of the start for metrics.json)."""
+    from training.local_p_warmup import copy_shared, prefit_centres
+    state, _ = load_checkpoint(folder)
+    missing = copy_shared(model, state)
+    source = load_saved(folder, tok, mechanism)
+    summary = prefit_centres(model, source, batches(train_ids, batch, random.Random(seed)), seed=seed, **prefit)
+    old = json.loads((folder / "metrics.json").read_text())
+    before = old.get("previous", {})
+    previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),
+                "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0) + summary["seconds"]}
+    started = {"mechanism": mechanism, "valid_bleu": old.get("valid_bleu"), "session": old.get("session"),
+               "initialised_fresh": missing, "prefit": summary}
+    return previous, old.get("curve", []), old.get("session", 1) + 1, started
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -422,6 +449,12 @@ def main() -> None:
     parser.add_argument("--chrf-only", action="store_true", help="with --rescore: greedy chrF only (no beam search)")
     parser.add_argument("--formats", choices=["cldr", "extended"], default="cldr",
                         help="dates: Babel's three CLDR formats, or also numeric, British, ordinal and lower case")
+    parser.add_argument("--init-from", default=None, metavar="MECHANISM",
+                        help="start from another mechanism's weights in --out (local-p from local-m), its position "
+                             "predictor pre-fitted first")
+    parser.add_argument("--prefit-target", choices=["attention", "diagonal"], default="attention",
+                        help="with --init-from: fit p_t to the source model's attention mean, or to t·S/T")
+    parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: pre-fit budget")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -438,7 +471,8 @@ def main() -> None:
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
             args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
-            total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed)
+            total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed,
+            init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes})
 
 
 def parse_setting(item: str) -> tuple[str, object]:
