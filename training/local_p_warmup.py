@@ -26,7 +26,11 @@ PREDICTOR = ("attention.W_p.weight", "attention.v_p.weight")   # the tensors loc
 def copy_shared(target: Seq2Seq, source_state: dict[str, torch.Tensor]) -> list[str]:
     """Load ``source_state`` into ``target`` where names match → the target's tensors left as initialised (only the
     position predictor and, for a model gaining a lexicon, its table may be missing; anything else is refused)."""
-    missing, unexpected = target.load_state_dict(source_state, strict=False)
+    try:
+        missing, unexpected = target.load_state_dict(source_state, strict=False)
+    except RuntimeError as err:   # a tensor of another shape: another architecture
+        raise SystemExit(f"cannot start {target.mechanism} from these weights: "
+                         f"{str(err).splitlines()[-1].strip()}") from None
     allowed = set(PREDICTOR) | {"lexicon_index", "lexicon_prob"}
     if unexpected or set(missing) - allowed:
         raise SystemExit(f"cannot start {target.mechanism} from these weights: missing {missing}, "
@@ -72,9 +76,10 @@ def _cache(model: Seq2Seq, source: Seq2Seq, batches, target: str, max_tokens: in
 
 
 def prefit_centres(model: Seq2Seq, source: Seq2Seq, batches, target: str = "attention", minutes: float = 4.0,
-                   lr: float = 3e-3, max_tokens: int = 400_000, seed: int = 1) -> dict:
+                   lr: float = 3e-3, max_tokens: int = 400_000, seed: int = 1, max_passes: int | None = None) -> dict:
     """Fit ``model.attention``'s ``W_p``/``v_p`` (the rest untouched) so p_t follows ``target`` on the teacher-forced
-    ``batches`` (``(src [B,S], lengths [B], tgt_in [B,T], tgt_out [B,T])``) for at most ``minutes`` → a summary
+    ``batches`` (``(src [B,S], lengths [B], tgt_in [B,T], tgt_out [B,T])``) for at most ``minutes`` (and
+    ``max_passes`` passes over the cached states) → a summary
     (mean absolute centre error in source positions before and after, passes, seconds)."""
     start = time.time()
     cached = _cache(model, source, batches, target, max_tokens)
@@ -93,7 +98,7 @@ def prefit_centres(model: Seq2Seq, source: Seq2Seq, batches, target: str = "atte
             return total / count
 
     before, passes, fit_start = error(), 0, time.time()
-    while time.time() - fit_start < minutes * 60:
+    while time.time() - fit_start < minutes * 60 and (max_passes is None or passes < max_passes):
         order = list(range(len(cached)))
         rng.shuffle(order)
         for i in order:
