@@ -328,6 +328,10 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     if init_from:
         previous, previous_curve, session, started_from = start_from_other(
             model, family_dir / init_from, init_from, tok, train_ids, cfg["batch"], seed, prefit or {})
+        if (out_dir / "metrics.json").exists():   # the weights this run would replace, for the card's "before"
+            old = json.loads((out_dir / "metrics.json").read_text())
+            started_from["replaces"] = {k: old[k] for k in ("valid_bleu", "bleu_greedy", "chrf_greedy", "bleu_beam4")
+                                        if k in old}
     elif warm_start and (out_dir / "model.safetensors").exists():
         # continue from the shipped weights (same tokenizer and training verses): a second session
         state, _ = load_checkpoint(out_dir)
