@@ -87,6 +87,17 @@ def subword_lexicon(tok: Tokenizer, train: list[dict], k: int) -> tuple[torch.Te
     return torch.from_numpy(index), torch.from_numpy(prob)
 
 
+def dropout_tokenizer(tok: Tokenizer, p: float) -> Tokenizer:
+    """A copy of a BPE tokenizer that skips each merge with probability ``p`` (a new split on every call)."""
+    if not 0.0 < p < 1.0:
+        raise SystemExit(f"BPE dropout must be between 0 and 1, got {p}")
+    if not isinstance(tok.model, models.BPE):
+        raise SystemExit("BPE dropout needs a BPE tokenizer (the Bible task's)")
+    copy = Tokenizer.from_str(tok.to_str())
+    copy.model.dropout = p
+    return copy
+
+
 def encode_examples(tok: Tokenizer, examples: list[dict], max_len: int = 90) -> list[tuple[list[int], list[int]]]:
     """Token ids: source + EOS, target + EOS (overlong pairs dropped)."""
     out = []
@@ -294,11 +305,12 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
         warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
         total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None,
-        init_from: str | None = None, prefit: dict | None = None) -> dict:
+        init_from: str | None = None, prefit: dict | None = None, bpe_dropout: float = 0.0) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
     ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget;
     ``init_from`` starts from another mechanism's weights in ``out_root``, its position predictor pre-fitted with
-    ``prefit`` (:func:`training.local_p_warmup.prefit_centres` keyword arguments))."""
+    ``prefit`` (:func:`training.local_p_warmup.prefit_centres` keyword arguments); ``bpe_dropout`` > 0 re-splits the
+    training pairs each epoch with BPE dropout (Provilkov et al. 2020; validation and test keep the plain split))."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -367,7 +379,11 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
                       lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = fit(model, lambda rng: batches(train_ids, cfg["batch"], rng), sequence_loss(cfg["label_smoothing"]),
+    train_batches = lambda rng: batches(train_ids, cfg["batch"], rng)   # noqa: E731
+    if bpe_dropout:
+        dropped = dropout_tokenizer(tok, bpe_dropout)
+        train_batches = lambda rng: batches(encode_examples(dropped, data["train"]), cfg["batch"], rng)   # noqa: E731
+    result = fit(model, train_batches, sequence_loss(cfg["label_smoothing"]),
                  lambda m: score(task, m, tok, valid, dev), loop, history_path=out_dir / "history.json")
     save_checkpoint(model.cpu(), {"model": cfg["model"], "mechanism": mechanism, "task": task}, out_dir)
     # score what ships: the float16 file reloaded into a fresh model
@@ -376,6 +392,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
                "seed": seed, **({"data_seed": data_seed} if data_seed is not None else {}),
                "threads": threads, "split": "clean", "weights": "float16",
+               **({"bpe_dropout": bpe_dropout} if bpe_dropout else {}),
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
@@ -459,6 +476,8 @@ def main() -> None:
     parser.add_argument("--prefit-target", choices=["attention", "diagonal"], default="attention",
                         help="with --init-from: fit p_t to the source model's attention mean, or to t·S/T")
     parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: pre-fit budget")
+    parser.add_argument("--bpe-dropout", type=float, default=0.0,
+                        help="Bible: re-split the training pairs each epoch with this BPE dropout (0: off)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -476,7 +495,8 @@ def main() -> None:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
             args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
             total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed,
-            init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes})
+            init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes},
+            bpe_dropout=args.bpe_dropout)
 
 
 def parse_setting(item: str) -> tuple[str, object]:
