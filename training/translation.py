@@ -432,6 +432,11 @@ def start_from_other(model: Seq2Seq, folder: Path, mechanism: str, tok: Tokenize
     predictor on the training pairs → (its epochs and seconds as ``previous``, its curve, the next session number,
     a record of the start for metrics.json)."""
     from training.local_p_warmup import copy_shared, prefit_centres
+    if not hasattr(model.attention, "W_p"):
+        raise SystemExit(f"--init-from pre-fits a position predictor; {model.mechanism} has none "
+                         "(use it for local-p or local-p-topk)")
+    if not (folder / "model.safetensors").exists():
+        raise SystemExit(f"--init-from {mechanism}: no weights in {folder}")
     state, _ = load_checkpoint(folder)
     missing = copy_shared(model, state)
     source = load_saved(folder, tok, mechanism)
