@@ -67,6 +67,12 @@ def translation_table() -> str:
         before = (f"{pre.get('bleu_greedy', NAN):.2f} / {pre.get('chrf_greedy', NAN):.1f} / "
                   f"{pre.get('bleu_beam4', NAN):.2f}" if pre else "– (not retrained)")
         valid = f"{pre['valid_bleu']:.2f} → {b.get('valid_bleu', NAN):.2f}" if pre else f"{b.get('valid_bleu', NAN):.2f}"
+        start = b.get("init_from")
+        if start:   # started from another mechanism's weights: "before" is the model it replaced
+            old = start.get("replaces", {})
+            before = (f"– (from {start['mechanism']}'s weights; replaced {old.get('bleu_greedy', NAN):.2f} / "
+                      f"{old.get('chrf_greedy', NAN):.1f} / {old.get('bleu_beam4', NAN):.2f})")
+            valid = f"{old.get('valid_bleu', NAN):.2f} → {b.get('valid_bleu', NAN):.2f}"
         beam = v.get("beam4", {})
         beam_chrf = beam.get("chrf", {}).get("score", NAN)
         rows.append(f"| {label} | {'top ' + str(lex['k']) if lex else 'no'} | **{b.get('bleu_greedy', NAN):.2f}** | "

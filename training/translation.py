@@ -87,6 +87,17 @@ def subword_lexicon(tok: Tokenizer, train: list[dict], k: int) -> tuple[torch.Te
     return torch.from_numpy(index), torch.from_numpy(prob)
 
 
+def dropout_tokenizer(tok: Tokenizer, p: float) -> Tokenizer:
+    """A copy of a BPE tokenizer that skips each merge with probability ``p`` (a new split on every call)."""
+    if not 0.0 < p < 1.0:
+        raise SystemExit(f"BPE dropout must be between 0 and 1, got {p}")
+    if not isinstance(tok.model, models.BPE):
+        raise SystemExit("BPE dropout needs a BPE tokenizer (the Bible task's)")
+    copy = Tokenizer.from_str(tok.to_str())
+    copy.model.dropout = p
+    return copy
+
+
 def encode_examples(tok: Tokenizer, examples: list[dict], max_len: int = 90) -> list[tuple[list[int], list[int]]]:
     """Token ids: source + EOS, target + EOS (overlong pairs dropped)."""
     out = []
@@ -293,9 +304,13 @@ def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], devic
 def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: int, seed: int,
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
         warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
-        total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None) -> dict:
+        total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None,
+        init_from: str | None = None, prefit: dict | None = None, bpe_dropout: float = 0.0) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
-    ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget)."""
+    ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget;
+    ``init_from`` starts from another mechanism's weights in ``out_root``, its position predictor pre-fitted with
+    ``prefit`` (:func:`training.local_p_warmup.prefit_centres` keyword arguments); ``bpe_dropout`` > 0 re-splits the
+    training pairs each epoch with BPE dropout (Provilkov et al. 2020; validation and test keep the plain split))."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -321,8 +336,15 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **cfg["model"]).to(dev)
     params = sum(p.numel() for p in model.parameters())
     out_dir = family_dir / mechanism
-    previous, previous_curve, session, before_lexicon = None, [], 1, None
-    if warm_start and (out_dir / "model.safetensors").exists():
+    previous, previous_curve, session, before_lexicon, started_from = None, [], 1, None, None
+    if init_from:
+        previous, previous_curve, session, started_from = start_from_other(
+            model, family_dir / init_from, init_from, tok, train_ids, cfg["batch"], seed, prefit or {})
+        if (out_dir / "metrics.json").exists():   # the weights this run would replace, for the card's "before"
+            old = json.loads((out_dir / "metrics.json").read_text())
+            started_from["replaces"] = {k: old[k] for k in ("valid_bleu", "bleu_greedy", "chrf_greedy", "bleu_beam4")
+                                        if k in old}
+    elif warm_start and (out_dir / "model.safetensors").exists():
         # continue from the shipped weights (same tokenizer and training verses): a second session
         state, _ = load_checkpoint(out_dir)
         missing, unexpected = model.load_state_dict(state, strict=False)
@@ -357,7 +379,11 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
                       lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = fit(model, lambda rng: batches(train_ids, cfg["batch"], rng), sequence_loss(cfg["label_smoothing"]),
+    train_batches = lambda rng: batches(train_ids, cfg["batch"], rng)   # noqa: E731
+    if bpe_dropout:
+        dropped = dropout_tokenizer(tok, bpe_dropout)
+        train_batches = lambda rng: batches(encode_examples(dropped, data["train"]), cfg["batch"], rng)   # noqa: E731
+    result = fit(model, train_batches, sequence_loss(cfg["label_smoothing"]),
                  lambda m: score(task, m, tok, valid, dev), loop, history_path=out_dir / "history.json")
     save_checkpoint(model.cpu(), {"model": cfg["model"], "mechanism": mechanism, "task": task}, out_dir)
     # score what ships: the float16 file reloaded into a fresh model
@@ -366,10 +392,12 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                "train_pairs": len(train_ids), "valid_pairs": len(valid), "test_pairs": len(data["test"]),
                "seed": seed, **({"data_seed": data_seed} if data_seed is not None else {}),
                "threads": threads, "split": "clean", "weights": "float16",
+               **({"bpe_dropout": bpe_dropout} if bpe_dropout else {}),
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
                **({"previous": previous} if previous else {}), **({"lexicon": lexicon} if lexicon else {}),
+               **({"init_from": started_from} if started_from else {}),
                **({"before_lexicon": before_lexicon} if lexicon and before_lexicon else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"}}
     if task == "bible":
@@ -397,6 +425,31 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     return metrics
 
 
+def start_from_other(model: Seq2Seq, folder: Path, mechanism: str, tok: Tokenizer,
+                     train_ids: list[tuple[list[int], list[int]]], batch: int, seed: int, prefit: dict,
+                     ) -> tuple[dict, list[dict], int, dict]:
+    """Copy the shared tensors of ``mechanism``'s weights in ``folder`` into ``model`` and pre-fit its position
+    predictor on the training pairs → (its epochs and seconds as ``previous``, its curve, the next session number,
+    a record of the start for metrics.json)."""
+    from training.local_p_warmup import copy_shared, prefit_centres
+    if not hasattr(model.attention, "W_p"):
+        raise SystemExit(f"--init-from pre-fits a position predictor; {model.mechanism} has none "
+                         "(use it for local-p or local-p-topk)")
+    if not (folder / "model.safetensors").exists():
+        raise SystemExit(f"--init-from {mechanism}: no weights in {folder}")
+    state, _ = load_checkpoint(folder)
+    missing = copy_shared(model, state)
+    source = load_saved(folder, tok, mechanism)
+    summary = prefit_centres(model, source, batches(train_ids, batch, random.Random(seed)), seed=seed, **prefit)
+    old = json.loads((folder / "metrics.json").read_text())
+    before = old.get("previous", {})
+    previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),
+                "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0) + summary["seconds"]}
+    started = {"mechanism": mechanism, "valid_bleu": old.get("valid_bleu"), "session": old.get("session"),
+               "initialised_fresh": missing, "prefit": summary}
+    return previous, old.get("curve", []), old.get("session", 1) + 1, started
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -422,6 +475,14 @@ def main() -> None:
     parser.add_argument("--chrf-only", action="store_true", help="with --rescore: greedy chrF only (no beam search)")
     parser.add_argument("--formats", choices=["cldr", "extended"], default="cldr",
                         help="dates: Babel's three CLDR formats, or also numeric, British, ordinal and lower case")
+    parser.add_argument("--init-from", default=None, metavar="MECHANISM",
+                        help="start from another mechanism's weights in --out (local-p from local-m), its position "
+                             "predictor pre-fitted first")
+    parser.add_argument("--prefit-target", choices=["attention", "diagonal"], default="attention",
+                        help="with --init-from: fit p_t to the source model's attention mean, or to t·S/T")
+    parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: pre-fit budget")
+    parser.add_argument("--bpe-dropout", type=float, default=0.0,
+                        help="Bible: re-split the training pairs each epoch with this BPE dropout (0: off)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -438,7 +499,9 @@ def main() -> None:
     for mechanism in mechanisms:
         run(args.task, mechanism, args.out, args.max_minutes, args.epochs, args.seed, args.threads,
             args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
-            total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed)
+            total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed,
+            init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes},
+            bpe_dropout=args.bpe_dropout)
 
 
 def parse_setting(item: str) -> tuple[str, object]:

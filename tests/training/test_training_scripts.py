@@ -111,3 +111,23 @@ def test_pretrain_scene_encoder_then_caption_with_it(tmp_path):
     state, config = load_checkpoint(tmp_path / "caption" / "soft")
     assert config["model"]["feature_dim"] == 16 and state["project.weight"].shape[1] == 16
     assert state["where"].shape == (49, config["model"]["dim"])     # one learned position per region
+
+
+def test_local_p_starts_from_local_m_weights_with_its_history(tmp_path):
+    from training.translation import run
+    m = run("bible", "local-m", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",
+            overrides={"lexicon_k": 8})
+    p = run("bible", "local-p", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",
+            overrides={"lexicon_k": 8}, init_from="local-m", prefit={"minutes": 0.05, "max_passes": 3})
+    start = p["init_from"]
+    assert start["mechanism"] == "local-m" and sorted(start["initialised_fresh"]) == ["attention.W_p.weight",
+                                                                                      "attention.v_p.weight"]
+    assert start["prefit"]["passes"] == 3 and p["previous"]["epochs"] == m["epochs"]
+    assert p["session"] == m["session"] + 1 and p["curve"][:len(m["curve"])] == m["curve"]
+    assert p["history"][0]["epoch"] == 0        # the pre-fitted start is scored before training
+    with pytest.raises(SystemExit, match="has no"):
+        run("bible", "luong-general", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",
+            init_from="local-m")
+    with pytest.raises(SystemExit, match="no weights"):
+        run("bible", "local-p", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",
+            init_from="bahdanau")
