@@ -75,7 +75,7 @@ def scene_chunk(split: str, count: int, seed: int, cache: Path, net: SceneEncode
     scenes = SCENE_MAKERS[maker](split, count, seed)
     pixels = np.stack([scene_pixels(s["image"], net.read_side) for s in scenes])
     dev = next(net.parameters()).device
-    feats = [net.regions(scene_batch(pixels[i:i + 100]).to(dev)).half().cpu() for i in range(0, count, 100)]
+    feats = [net.regions(scene_batch(pixels[i:i + 100], scales=net.scales).to(dev)).half().cpu() for i in range(0, count, 100)]
     data = {"features": torch.cat(feats), "pixels": torch.from_numpy(pixels), "captions": [s["caption"] for s in scenes],
             "objects": [s["objects"] for s in scenes]}
     cache.mkdir(parents=True, exist_ok=True)

@@ -47,9 +47,11 @@ class SceneEncoder(nn.Module):
     112 image (its own 16 px cell and about a cell around it) instead of 123 px — the whole scene — so an empty
     cell cannot carry its neighbour's identity and the decoder has to look at the item itself.
 
-    ``scales`` (read sides, e.g. ``(112, 224)``): the input is ``[B, 1, S, S]`` at the largest ``S``; the same
-    convolutions read it at every scale (smaller ones downscaled, antialiased), each grid is average-pooled to
-    7 × 7 and the features are concatenated, smallest scale first: ``[B, C · len(scales), 7, 7]``."""
+    ``scales`` (read sides, e.g. ``(112, 224)``): the input holds one channel per read at the largest side ``S``
+    (:func:`scene_batch` with ``scales``: each read resized from the scene as the one-scale read is, then made
+    background-first, a smaller one upscaled nearest-neighbour); the same convolutions read every scale, each
+    grid is average-pooled to 7 × 7 and the features are concatenated, smallest scale first:
+    ``[B, C · len(scales), 7, 7]``. The smallest read is exactly the one-scale encoder's input."""
 
     def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False,
                  scales: tuple[int, ...] = (READ_SIDE,)) -> None:
@@ -71,19 +73,21 @@ class SceneEncoder(nn.Module):
         self.head = nn.Conv2d(cin, classes + 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, 1, S, S]`` (``S`` = :attr:`read_side`) → feature grid ``[B, dim, 7, 7]``."""
+        """``[B, R, S, S]`` (``S`` = :attr:`read_side`, one channel per read as :func:`scene_batch` packs them)
+        → feature grid ``[B, dim, 7, 7]``."""
         if len(self.scales) == 1:
             return self.body(x)
         grids = []
-        for side in self.scales:
-            xs = x if side == x.shape[-1] else F.interpolate(x, size=(side, side), mode="bilinear",
-                                                              align_corners=False, antialias=True)
+        for k, side in enumerate(self.scales):
+            xs = x[:, k:k + 1]
+            if side != self.read_side:          # undo the packing's nearest-neighbour upscale exactly
+                xs = F.avg_pool2d(xs, self.read_side // side)
             grid = self.body(xs)
             grids.append(grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID))
         return torch.cat(grids, 1)
 
     def regions(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, 1, S, S]`` → region features ``[B, 49, dim]`` (row-major over the 7 × 7 grid)."""
+        """``[B, R, S, S]`` → region features ``[B, 49, dim]`` (row-major over the 7 × 7 grid)."""
         return self(x).flatten(2).transpose(1, 2)
 
     def cell_logits(self, grid: torch.Tensor) -> torch.Tensor:
@@ -100,9 +104,9 @@ def scene_pixels(image: Image.Image, side: int = READ_SIDE) -> np.ndarray:
     return np.asarray(gray if side == 224 else gray.resize((side, side), Image.BILINEAR))
 
 
-def scene_tensor(image: Image.Image, side: int = READ_SIDE) -> torch.Tensor:
-    """Any image → ``[1, side, side]`` normalised grayscale."""
-    return scene_batch(scene_pixels(image, side)[None])[0]
+def scene_tensor(image: Image.Image, scales: tuple[int, ...] = (READ_SIDE,)) -> torch.Tensor:
+    """Any image → ``[len(scales), S, S]`` normalised grayscale (``S`` the largest scale; :func:`scene_batch`)."""
+    return scene_batch(scene_pixels(image, max(scales))[None], scales=scales)[0]
 
 
 def background_first(pixels: torch.Tensor) -> torch.Tensor:
@@ -120,11 +124,23 @@ def background_first(pixels: torch.Tensor) -> torch.Tensor:
     return (pixels - torch.where(light, 255.0 - level, level)).clamp_min(0.0)
 
 
-def scene_batch(images: np.ndarray, background: bool = True) -> torch.Tensor:
+def scene_batch(images: np.ndarray, background: bool = True, scales: tuple[int, ...] | None = None) -> torch.Tensor:
     """uint8 ``[B, S, S]`` (already at the read side) → background-first (:func:`background_first`; off
-    with ``background=False``: the input as read before issue 20), normalised ``[B, 1, S, S]``."""
-    pixels = torch.from_numpy(np.asarray(images, dtype=np.float32))   # a float copy: PIL arrays are read-only
-    return (((background_first(pixels) if background else pixels) / 255.0 - MEAN) / STD)[:, None]
+    with ``background=False``: the input as read before issue 20), normalised ``[B, 1, S, S]``.
+
+    ``scales`` (a multi-scale encoder's reads, ``S`` the largest): ``[B, len(scales), S, S]``, one channel per
+    read — a smaller read resized from the ``S`` pixels with PIL's bilinear filter (as :func:`scene_pixels`
+    does), made background-first at its own side, then repeated nearest-neighbour up to ``S``."""
+    images = np.asarray(images)
+    side = images.shape[-1]
+    reads = []
+    for read in sorted(scales or (side,)):
+        pixels = images if read == side else np.stack(
+            [np.asarray(Image.fromarray(im).resize((read, read), Image.BILINEAR)) for im in images])
+        pixels = torch.from_numpy(np.asarray(pixels, dtype=np.float32))   # a float copy: PIL arrays are read-only
+        x = ((background_first(pixels) if background else pixels) / 255.0 - MEAN) / STD
+        reads.append(x.repeat_interleave(side // read, 1).repeat_interleave(side // read, 2) if read != side else x)
+    return torch.stack(reads, 1)
 
 
 def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:
