@@ -43,12 +43,12 @@ RESAMPLES = 2000
 def scene_features(scenes: list[dict], net: SceneEncoder, background_first: bool = True) -> dict:
     """``scenes`` → objects, captions and the encoder's region features ``[N, 49, C]`` and head logits
     ``[N, 49, 21]`` (``background_first=False``: the input as read before issue 20), 100 scenes at a time."""
-    pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
+    pixels = np.stack([scene_pixels(s["image"], net.read_side) for s in scenes])
     feats, logits = [], []
     for i in range(0, len(scenes), 100):
-        grid = net(scene_batch(pixels[i:i + 100], background_first))
+        grid = net(scene_batch(pixels[i:i + 100], background_first, net.scales))
         feats.append(grid.flatten(2).transpose(1, 2))
-        logits.append(net.head(grid).flatten(2).transpose(1, 2))
+        logits.append(net.cell_logits(grid).flatten(2).transpose(1, 2))
     return {"features": torch.cat(feats), "logits": torch.cat(logits), "objects": [s["objects"] for s in scenes],
             "captions": [s["caption"] for s in scenes]}
 

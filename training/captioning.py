@@ -48,21 +48,34 @@ SCENE_MAKERS = {"plain": make_scenes, "augmented": make_augmented_scenes}
 
 
 def encoder_tag(folder: Path) -> str:
-    """A short hash of the encoder's weights: cached features belong to exactly one encoder."""
-    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:10]
+    """A short hash of the encoder's weights (and its read scales, when more than one): cached features belong
+    to exactly one encoder and read."""
+    tag = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:10]
+    scales = json.loads((folder / "config.json").read_text()).get("scales", []) if (folder / "config.json").exists() else []
+    return tag + ("-s" + "-".join(str(s) for s in scales) if len(scales) > 1 else "")
+
+
+def widened(state: dict[str, torch.Tensor], feature_dim: int) -> dict[str, torch.Tensor]:
+    """A decoder state trained on narrower region features (``project.weight [d, C]``, C < ``feature_dim``)
+    with zero columns for the added features: the decoder starts exactly where it was and learns the new read."""
+    weight = state["project.weight"]
+    if weight.shape[1] < feature_dim:
+        extra = weight.new_zeros(weight.shape[0], feature_dim - weight.shape[1])
+        state = {**state, "project.weight": torch.cat([weight, extra], 1)}
+    return state
 
 
 @torch.no_grad()
 def scene_chunk(split: str, count: int, seed: int, cache: Path, net: SceneEncoder, maker: str = "plain") -> dict:
     """``count`` scenes of ``split`` (drawn by :data:`SCENE_MAKERS` ``[maker]``) with captions, objects, the
-    encoder's input pixels ``[N, 112, 112]`` (uint8) and its region features ``[N, 49, C]`` (float16), cached."""
+    encoder's input pixels ``[N, S, S]`` (uint8, S = its read side) and its region features ``[N, 49, C]`` (float16), cached."""
     path = cache / f"{'' if maker == 'plain' else maker + '-'}{split}-{count}-{seed}.pt"
     if path.exists():
         return torch.load(path, weights_only=True)
     scenes = SCENE_MAKERS[maker](split, count, seed)
-    pixels = np.stack([scene_pixels(s["image"]) for s in scenes])
+    pixels = np.stack([scene_pixels(s["image"], net.read_side) for s in scenes])
     dev = next(net.parameters()).device
-    feats = [net.regions(scene_batch(pixels[i:i + 100]).to(dev)).half().cpu() for i in range(0, count, 100)]
+    feats = [net.regions(scene_batch(pixels[i:i + 100], scales=net.scales).to(dev)).half().cpu() for i in range(0, count, 100)]
     data = {"features": torch.cat(feats), "pixels": torch.from_numpy(pixels), "captions": [s["caption"] for s in scenes],
             "objects": [s["objects"] for s in scenes]}
     cache.mkdir(parents=True, exist_ok=True)
@@ -269,13 +282,13 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
     previous, start = None, None
     if warm_start and (folder / attention / "model.safetensors").exists():
         # continue from the shipped weights (same vocabulary and architecture): a second session
-        model.load_state_dict(load_checkpoint(folder / attention)[0])
+        model.load_state_dict(widened(load_checkpoint(folder / attention)[0], net.dim))
         old = json.loads((folder / attention / "metrics.json").read_text())
         previous = {"epochs": old.get("epochs", 0) + old.get("previous", {}).get("epochs", 0),
                     "train_seconds": old.get("train_seconds", 0) + old.get("previous", {}).get("train_seconds", 0),
                     "train_scenes": old.get("train_scenes")}
     elif init_from:
-        model.load_state_dict(load_checkpoint(folder / init_from)[0])
+        model.load_state_dict(widened(load_checkpoint(folder / init_from)[0], net.dim))
         start = f"decoder initialised from caption/{init_from}"
 
     def batches(rng: random.Random):

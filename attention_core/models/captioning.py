@@ -107,7 +107,7 @@ class Captioner(ShippedExplainer):
     @torch.no_grad()
     def regions(self, image: Image.Image) -> torch.Tensor:
         """An image → region features ``[1, 49, C]`` from the family's scene encoder."""
-        return self.encoder.regions(scene_tensor(image)[None].to(self.device))
+        return self.encoder.regions(scene_tensor(image, self.encoder.scales)[None].to(self.device))
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,

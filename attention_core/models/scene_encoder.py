@@ -7,6 +7,10 @@ The scene is read at 112 × 112 (half resolution: the items are 60–104 px, so 
 and the convolutions cost a quarter); four stride-2 stages give the 7 × 7 grid, one region per 32 × 32
 cell of the 224 image — the grid the attention views draw. The shipped encoder is ``local`` (1 × 1
 convolutions at the grid, see :class:`SceneEncoder`), so a region only describes what lies on or next to it.
+
+A two-scale read (``scales`` in the encoder's ``config.json``, issue 20 item 3 round 5): the same convolutions
+also read the scene at 224 px, where a 30-px item is as large as a 60-px one at 112; that 14 × 14 grid is
+averaged 2 × 2 onto the 7 × 7 one and its features are concatenated to the 112-px ones (``[B, 49, 2C]``).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
@@ -40,10 +45,21 @@ class SceneEncoder(nn.Module):
 
     ``local=True`` makes the convolutions after the last stride-2 one 1 × 1: a region then sees 59 px of the
     112 image (its own 16 px cell and about a cell around it) instead of 123 px — the whole scene — so an empty
-    cell cannot carry its neighbour's identity and the decoder has to look at the item itself."""
+    cell cannot carry its neighbour's identity and the decoder has to look at the item itself.
 
-    def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False) -> None:
+    ``scales`` (read sides, e.g. ``(112, 224)``): the input holds one channel per read at the largest side ``S``
+    (:func:`scene_batch` with ``scales``: each read resized from the scene as the one-scale read is, then made
+    background-first, a smaller one upscaled nearest-neighbour); the same convolutions read every scale, each
+    grid is average-pooled to 7 × 7 and the features are concatenated, smallest scale first:
+    ``[B, C · len(scales), 7, 7]``. The smallest read is exactly the one-scale encoder's input."""
+
+    def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False,
+                 scales: tuple[int, ...] = (READ_SIDE,)) -> None:
         super().__init__()
+        self.scales = tuple(sorted(scales))
+        if any(s % (16 * GRID[0]) for s in self.scales):
+            raise ValueError(f"every read side must be a multiple of {16 * GRID[0]} px, not {self.scales}")
+        self.read_side = self.scales[-1]
         layers, cin = [], 1
         late = 1 if local else 3         # kernel of the convolutions at the 7 × 7 grid
         for i, w in enumerate(widths):   # stage = stride-2 conv then a stride-1 conv
@@ -51,30 +67,46 @@ class SceneEncoder(nn.Module):
             cin = w
         layers.append(_block(cin, cin, 1, late))   # one more conv at 7 × 7 (3 × 3: a cell sees its neighbours)
         self.body = nn.Sequential(*layers)
-        self.dim = cin
+        self.width = cin                            # channels of one scale's grid (what ``head`` reads)
+        self.dim = cin * len(self.scales)           # channels of a region as the captioners read it
         # Pretraining head only: per-cell item class (+1 = background); the captioners read ``body``.
         self.head = nn.Conv2d(cin, classes + 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, 1, 112, 112]`` → feature grid ``[B, C, 7, 7]``."""
-        return self.body(x)
+        """``[B, R, S, S]`` (``S`` = :attr:`read_side`, one channel per read as :func:`scene_batch` packs them)
+        → feature grid ``[B, dim, 7, 7]``."""
+        if len(self.scales) == 1:
+            return self.body(x)
+        grids = []
+        for k, side in enumerate(self.scales):
+            xs = x[:, k:k + 1]
+            if side != self.read_side:          # undo the packing's nearest-neighbour upscale exactly
+                xs = F.avg_pool2d(xs, self.read_side // side)
+            grid = self.body(xs)
+            grids.append(grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID))
+        return torch.cat(grids, 1)
 
     def regions(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, 1, 112, 112]`` → region features ``[B, 49, C]`` (row-major over the 7 × 7 grid)."""
-        return self.body(x).flatten(2).transpose(1, 2)
+        """``[B, R, S, S]`` → region features ``[B, 49, dim]`` (row-major over the 7 × 7 grid)."""
+        return self(x).flatten(2).transpose(1, 2)
+
+    def cell_logits(self, grid: torch.Tensor) -> torch.Tensor:
+        """Feature grid ``[B, dim, 7, 7]`` → the pretraining head's logits ``[B, classes + 1, 7, 7]`` from the
+        smallest scale's channels (the read the head was trained on)."""
+        return self.head(grid[:, :self.width])
 
 
-def scene_pixels(image: Image.Image) -> np.ndarray:
-    """Any image → uint8 ``[112, 112]`` grayscale (resized to a square, as the views do)."""
+def scene_pixels(image: Image.Image, side: int = READ_SIDE) -> np.ndarray:
+    """Any image → uint8 ``[side, side]`` grayscale (resized to a square, as the views do)."""
     gray = image.convert("L")
     if gray.size != (224, 224):              # same two-step resize for every input: to the scene size, then half
         gray = gray.resize((224, 224), Image.BILINEAR)
-    return np.asarray(gray.resize((READ_SIDE, READ_SIDE), Image.BILINEAR))
+    return np.asarray(gray if side == 224 else gray.resize((side, side), Image.BILINEAR))
 
 
-def scene_tensor(image: Image.Image) -> torch.Tensor:
-    """Any image → ``[1, 112, 112]`` normalised grayscale."""
-    return scene_batch(scene_pixels(image)[None])[0]
+def scene_tensor(image: Image.Image, scales: tuple[int, ...] = (READ_SIDE,)) -> torch.Tensor:
+    """Any image → ``[len(scales), S, S]`` normalised grayscale (``S`` the largest scale; :func:`scene_batch`)."""
+    return scene_batch(scene_pixels(image, max(scales))[None], scales=scales)[0]
 
 
 def background_first(pixels: torch.Tensor) -> torch.Tensor:
@@ -92,17 +124,30 @@ def background_first(pixels: torch.Tensor) -> torch.Tensor:
     return (pixels - torch.where(light, 255.0 - level, level)).clamp_min(0.0)
 
 
-def scene_batch(images: np.ndarray, background: bool = True) -> torch.Tensor:
-    """uint8 ``[B, 112, 112]`` (already at the read side) → background-first (:func:`background_first`; off
-    with ``background=False``: the input as read before issue 20), normalised ``[B, 1, 112, 112]``."""
-    pixels = torch.from_numpy(np.asarray(images, dtype=np.float32))   # a float copy: PIL arrays are read-only
-    return (((background_first(pixels) if background else pixels) / 255.0 - MEAN) / STD)[:, None]
+def scene_batch(images: np.ndarray, background: bool = True, scales: tuple[int, ...] | None = None) -> torch.Tensor:
+    """uint8 ``[B, S, S]`` (already at the read side) → background-first (:func:`background_first`; off
+    with ``background=False``: the input as read before issue 20), normalised ``[B, 1, S, S]``.
+
+    ``scales`` (a multi-scale encoder's reads, ``S`` the largest): ``[B, len(scales), S, S]``, one channel per
+    read — a smaller read resized from the ``S`` pixels with PIL's bilinear filter (as :func:`scene_pixels`
+    does), made background-first at its own side, then repeated nearest-neighbour up to ``S``."""
+    images = np.asarray(images)
+    side = images.shape[-1]
+    reads = []
+    for read in sorted(scales or (side,)):
+        pixels = images if read == side else np.stack(
+            [np.asarray(Image.fromarray(im).resize((read, read), Image.BILINEAR)) for im in images])
+        pixels = torch.from_numpy(np.asarray(pixels, dtype=np.float32))   # a float copy: PIL arrays are read-only
+        x = ((background_first(pixels) if background else pixels) / 255.0 - MEAN) / STD
+        reads.append(x.repeat_interleave(side // read, 1).repeat_interleave(side // read, 2) if read != side else x)
+    return torch.stack(reads, 1)
 
 
 def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:
     """The encoder saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode on ``device``."""
     state, config = load_checkpoint(folder)
-    net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False))
+    net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False),
+                       tuple(config.get("scales", [config.get("read_side", READ_SIDE)])))
     net.load_state_dict(state)
     return net.to(resolve_device(device)).eval()
 

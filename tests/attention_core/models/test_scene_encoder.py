@@ -51,3 +51,48 @@ def test_local_encoder_regions_see_only_their_neighbourhood():
         assert not torch.allclose(a[..., 1, 1], b[..., 1, 1])        # the next cell sees it either way
         # a region three cells away: outside a local region's ~59 px view, inside the wide one's
         assert torch.allclose(a[..., 4, 4], b[..., 4, 4]) != far_changes
+
+
+def test_two_scale_read_concatenates_the_112_read_and_the_pooled_224_read(tmp_path):
+    import numpy as np
+    import torch.nn.functional as F
+    from attention_core.checkpoint import save_checkpoint
+    from attention_core.models.scene_encoder import load_scene_encoder, scene_batch
+    torch.manual_seed(0)
+    one = SceneEncoder((8, 8, 16, 24), local=True).eval()
+    two = SceneEncoder((8, 8, 16, 24), local=True, scales=(224, 112)).eval()
+    two.load_state_dict(one.state_dict())                   # same convolutions: only the read differs
+    assert (two.scales, two.read_side, two.width, two.dim) == ((112, 224), 224, 24, 48)
+    rng = np.random.default_rng(0)
+    scenes = [Image.fromarray(rng.integers(0, 256, (224, 224), dtype=np.uint8)) for _ in range(2)]
+    x = scene_batch(np.stack([scene_pixels(im, 224) for im in scenes]), scales=two.scales)
+    assert x.shape == (2, 2, 224, 224)
+    grid = two(x)
+    assert grid.shape == (2, 48, 7, 7) and two.regions(x).shape == (2, 49, 48)
+    # the 112 part is exactly the one-scale encoder on its own input (PIL's halving, then background-first) ...
+    alone = scene_batch(np.stack([scene_pixels(im) for im in scenes]))
+    torch.testing.assert_close(grid[:, :24], one(alone), rtol=0, atol=0)
+    torch.testing.assert_close(two.cell_logits(grid), one.head(one(alone)), rtol=0, atol=0)
+    # ... and the 224 part its 14 × 14 grid averaged 2 × 2
+    torch.testing.assert_close(grid[:, 24:], F.avg_pool2d(one.body(x[:, 1:]), 2))
+    torch.testing.assert_close(scene_tensor(scenes[0], two.scales), x[0])
+    # saved weights without "scales" (all weights before round 5) load as the one-scale 112 read
+    save_checkpoint(one, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}, tmp_path / "a")
+    save_checkpoint(two, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "scales": [112, 224]}, tmp_path / "b")
+    assert load_scene_encoder(tmp_path / "a", "cpu").scales == (112,)
+    assert load_scene_encoder(tmp_path / "b", "cpu").dim == 48
+    with pytest.raises(ValueError, match="multiple of 112"):
+        SceneEncoder((8, 8, 16, 24), scales=(112, 160))
+
+
+def test_a_decoder_widened_to_the_two_scale_read_starts_where_it_was():
+    from attention_core.models.captioning import CaptionDecoder
+    from training.captioning import widened
+    torch.manual_seed(0)
+    old = CaptionDecoder(12, "soft", feature_dim=24, dim=16, emb=8, attn=16, positions=49).eval()
+    new = CaptionDecoder(12, "soft", feature_dim=48, dim=16, emb=8, attn=16, positions=49).eval()
+    new.load_state_dict(widened(old.state_dict(), 48))
+    f = torch.randn(2, 49, 24)
+    wide = torch.cat([f, torch.randn(2, 49, 24)], -1)        # whatever the new read says, it weighs 0 at first
+    torch.testing.assert_close(new.start(wide)[0], old.start(f)[0])
+    assert widened(old.state_dict(), 24)["project.weight"].shape == (16, 24)   # same width: unchanged
