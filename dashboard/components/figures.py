@@ -45,9 +45,6 @@ def fingerprint(*parts: Any) -> str:
             h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
         elif isinstance(part, (bytes, bytearray)):
             h.update(part)
-        elif isinstance(part, np.ndarray):   # repr() would summarise a large array with "..."
-            h.update(f"{part.dtype}{part.shape}".encode())
-            h.update(np.ascontiguousarray(part).tobytes())
         elif hasattr(part, "tobytes") and hasattr(part, "size") and hasattr(part, "mode"):  # a PIL image
             # hash what the overlays draw (a 224-px square), not a 12-megapixel upload on every rerun
             h.update(f"{part.mode}{part.size}".encode())

@@ -17,6 +17,8 @@ import streamlit as st
 
 from dashboard.views.numbers import DIGITS, NOISE, for_people
 
+from .figures import fingerprint
+
 LARGE_TABLE = "atlas-large-table"   # the class the presentation CSS enlarges
 HTML_ROWS = 300   # a longer table stays the scrolling grid in presentation mode: its HTML would be megabytes
 
@@ -52,8 +54,15 @@ def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = T
     config.update(kwargs.pop("column_config", None) or {})
     grid = st.dataframe(frame, hide_index=hide_index, column_config=config, key=key, **kwargs)
     if len(frame) <= HTML_ROWS:
-        st.html(large_table_html(frame, hide_index))
+        st.html(_html_once(fingerprint(frame, hide_index), frame, hide_index))
     return grid
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _html_once(key: str, _frame: pd.DataFrame, hide_index: bool) -> str:
+    # formatting every float for people costs ~6 ms for a 72-row table; a rerun that redraws the same table
+    # (most of them) costs one content hash instead
+    return large_table_html(_frame, hide_index)
 
 
 def large_table_html(frame: pd.DataFrame, hide_index: bool = True) -> str:
