@@ -145,7 +145,7 @@ function fitTitle(layout, width) {
   if (!text || !(width > 0)) return;
   const size = (title.font && title.font.size) || (layout.font && layout.font.size) || 16;
   const fits = Math.floor((width - 20) / (0.55 * text.length));
-  if (fits < size) layout.title = Object.assign({}, title, { font: Object.assign({}, title.font, { size: Math.max(9, fits) }) });
+  if (fits < size) layout.title = Object.assign({}, title, { font: Object.assign({}, title.font, { size: Math.max(10, fits) }) });
 }
 
 function render(chart, data, setTriggerValue, switched) {
