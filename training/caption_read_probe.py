@@ -22,26 +22,14 @@ from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from training.caption_robustness import name_difference, rate
-from training.scene_encoder import BACKGROUND, ITEM_NAMES
+from training.scene_encoder import BACKGROUND, ITEM_NAMES, cell_cover, covered_cells
 
 READS = {112: 7, 224: 14}      # read side → grid side
 
 
-def grid_cover(box: tuple[int, int, int, int], side: int) -> np.ndarray:
-    """``[side²]``: the fraction of each cell of a ``side × side`` grid over the 224 scene covered by ``box``."""
-    cell = 224 / side
-    x0, y0, x1, y1 = box
-    edges = np.arange(side + 1) * cell
-    w = np.clip(np.minimum(edges[1:], x1) - np.maximum(edges[:-1], x0), 0, None)
-    h = np.clip(np.minimum(edges[1:], y1) - np.maximum(edges[:-1], y0), 0, None)
-    return (h[:, None] * w[None, :]).ravel() / cell ** 2
-
-
 def box_logits(logits: torch.Tensor, box: tuple[int, int, int, int], side: int) -> torch.Tensor:
-    """Cell logits ``[21, side, side]`` → the 20 names' logits averaged over the box's covered cells ``[20]``
-    (covered as in ``training.scene_encoder.covered_cells``)."""
-    cover = grid_cover(box, side)
-    keep = torch.from_numpy(cover >= min(0.3, 0.6 * float(cover.max())))
+    """Cell logits ``[21, side, side]`` → the 20 names' logits averaged over the box's covered cells ``[20]``."""
+    keep = torch.from_numpy(covered_cells(cell_cover(box, side)))
     return logits.flatten(1).T[keep][:, :BACKGROUND].float().mean(0)
 
 

@@ -33,21 +33,22 @@ from training.loop import seed_everything
 ITEM_NAMES = FASHION_NAMES + [str(d) for d in range(10)]
 ITEM_INDEX = {n: i for i, n in enumerate(ITEM_NAMES)}
 BACKGROUND = len(ITEM_NAMES)
-CELL = SIZE // 7          # 32 px of the 224 scene per region
 COVERED, EMPTY = 0.3, 0.02  # cell fractions: labelled with the item / background; in between: ignored
 
 
-def cell_cover(box: tuple[int, int, int, int]) -> np.ndarray:
-    """``[49]``: the fraction of each 32 × 32 cell covered by ``box`` (row-major)."""
+def cell_cover(box: tuple[int, int, int, int], side: int = 7) -> np.ndarray:
+    """``[side²]``: the fraction of each cell of a ``side × side`` grid over the 224 scene (32 × 32 px cells for
+    the encoder's 7 × 7) covered by ``box`` (row-major)."""
+    cell = SIZE / side
     x0, y0, x1, y1 = box
-    edges = np.arange(8) * CELL
+    edges = np.arange(side + 1) * cell
     w = np.clip(np.minimum(edges[1:], x1) - np.maximum(edges[:-1], x0), 0, None)
     h = np.clip(np.minimum(edges[1:], y1) - np.maximum(edges[:-1], y0), 0, None)
-    return (h[:, None] * w[None, :]).ravel() / CELL ** 2
+    return (h[:, None] * w[None, :]).ravel() / cell ** 2
 
 
 def covered_cells(cover: np.ndarray) -> np.ndarray:
-    """``[49]`` bool: the cells that carry an item's label — those ≥ 30 % covered, or for an item too small
+    """``cover``'s shape, bool: the cells that carry an item's label — those ≥ 30 % covered, or for an item too small
     to cover any cell that much (a 30 px item over four cells), those at least 60 % as covered as its most."""
     return cover >= min(COVERED, 0.6 * float(cover.max()))
 

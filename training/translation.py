@@ -27,6 +27,7 @@ from attention_core.models.decoding import beam_search, greedy_batch
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 from attention_core.models.special_tokens import SPECIALS
 from training.lexical import ibm1, top_k_table
+from training.local_p_warmup import CENTRE_TARGETS, copy_shared, prefit_centres
 from training.loop import LoopConfig, fit, seed_everything
 
 # Dates: D = 2 (σ = D/2 = 1) — with D = 1 the Gaussian (σ = 0.5) lets local-p see barely one token,
@@ -431,7 +432,6 @@ def start_from_other(model: Seq2Seq, folder: Path, mechanism: str, tok: Tokenize
     """Copy the shared tensors of ``mechanism``'s weights in ``folder`` into ``model`` and pre-fit its position
     predictor on the training pairs → (its epochs and seconds as ``previous``, its curve, the next session number,
     a record of the start for metrics.json)."""
-    from training.local_p_warmup import copy_shared, prefit_centres
     if not hasattr(model.attention, "W_p"):
         raise SystemExit(f"--init-from pre-fits a position predictor; {model.mechanism} has none "
                          "(use it for local-p or local-p-topk)")
@@ -478,7 +478,7 @@ def main() -> None:
     parser.add_argument("--init-from", default=None, metavar="MECHANISM",
                         help="start from another mechanism's weights in --out (local-p from local-m), its position "
                              "predictor pre-fitted first")
-    parser.add_argument("--prefit-target", choices=["attention", "diagonal"], default="attention",
+    parser.add_argument("--prefit-target", choices=sorted(CENTRE_TARGETS), default="attention",
                         help="with --init-from: fit p_t to the source model's attention mean, or to t·S/T")
     parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: pre-fit budget")
     parser.add_argument("--bpe-dropout", type=float, default=0.0,

@@ -66,11 +66,14 @@ function deferred() {
     if (entry.isIntersecting && entry.target.__atlasPending) run(entry.target);
   }), { rootMargin: "300px 0px" });
   // after the run, the rest one at a time in idle moments, so scrolling and clicks stay responsive
+  const drainWhenIdle = () => {
+    if (window.requestIdleCallback) window.requestIdleCallback(drain, { timeout: 200 }); else setTimeout(drain, 0);
+  };
   const drain = () => {
     const next = waiting.values().next();
     if (next.done) return;
     run(next.value);
-    if (window.requestIdleCallback) window.requestIdleCallback(drain, { timeout: 200 }); else setTimeout(drain, 0);
+    drainWhenIdle();
   };
   const app = document.querySelector("[data-testid='stApp']");
   if (app) new MutationObserver(() => { if (!scriptRunning()) drain(); })
@@ -101,8 +104,7 @@ function deferred() {
       if (chart.__atlasVisible) { run(chart); return; }
       const idle = waiting.size === 0;
       waiting.add(chart);
-      if (idle) { if (window.requestIdleCallback) window.requestIdleCallback(drain, { timeout: 200 });
-                  else setTimeout(drain, 0); }
+      if (idle) drainWhenIdle();
     },
   };
   return window.__atlasDeferred;
@@ -125,7 +127,6 @@ function followPresentation() {
   window.__atlasFollowsPresentation = true;
   window.addEventListener("atlas-presentation", () => {
     const charts = [...document.querySelectorAll(".atlas-live-figure")].filter(c => c.isConnected && c.__atlasRender);
-    charts.forEach(chart => undrawn().add(chart));    // busy until each is drawn in its new size
     // which charts are in view once the new text size is laid out (the observer's flags are from before the
     // switch: larger text pushes the charts that were in view down the page, smaller text pulls others up)
     const high = window.innerHeight;
@@ -148,7 +149,7 @@ function fitTitle(layout, width) {
   if (fits < size) layout.title = Object.assign({}, title, { font: Object.assign({}, title.font, { size: Math.max(10, fits) }) });
 }
 
-function render(chart, data, setTriggerValue, switched) {
+function render(chart, data, switched) {
   const theme = themeOf(chart.parentNode.host || chart.parentNode);
   const large = presenting() && !!data.large;
   // every rerun renders the component again: an unchanged figure in an unchanged theme is left as it is drawn
@@ -170,7 +171,7 @@ function render(chart, data, setTriggerValue, switched) {
     // the page's own font and text colour, where the figure does not choose its own
     figure.layout.font = Object.assign({}, theme.font ? { family: theme.font } : {},
                                        theme.color ? { color: theme.color } : {}, figure.layout.font || {});
-    chart.style.height = ((figure.layout && figure.layout.height) || 450) + "px";   // held before plotly.js draws
+    chart.style.height = (figure.layout.height || 450) + "px";   // held before plotly.js draws
     plotlyLoaded().then(Plotly => {
       Plotly.react(chart, figure.data, figure.layout, data.config);
       deferred().fit(chart);
@@ -199,6 +200,6 @@ export default function ({ data, parentElement, setTriggerValue }) {
   }
   // the latest run's figure and trigger: a presentation switch between runs draws what this run sent
   chart.__atlasClick = setTriggerValue;
-  chart.__atlasRender = switched => render(chart, data, setTriggerValue, switched);
-  render(chart, data, setTriggerValue, false);
+  chart.__atlasRender = switched => render(chart, data, switched);
+  render(chart, data, false);
 }
