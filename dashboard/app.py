@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import RerunException
 
 from dashboard.components import PRESENTING, presentation_switch
-from dashboard.components.tables import LARGE_TABLE
+from dashboard.components.tables import LARGE_COPY, LARGE_TABLE
 from dashboard.components.background import begin_run, end_run
 from dashboard.pages import PAGES, sections
 
@@ -39,7 +39,9 @@ st.html(f"<style>{P}, {P} body, {P} [class*='st-'] {{ font-size: 1.25rem !import
         f" html:not(.{PRESENTING}) [data-testid='stElementContainer']:has(.{LARGE_TABLE}-wrap) {{ display: none; }}"
         f" {P} [data-testid='stElementContainer']:has(+ [data-testid='stElementContainer'] .{LARGE_TABLE}-wrap)"
         " { display: none; }"
-        f" div.{LARGE_TABLE}-wrap {{ overflow-x: auto; max-width: 100%; }}"
+        # an editable grid stays for editing; its values are also shown large under it (tables.show_large_copy)
+        f" html:not(.{PRESENTING}) [data-testid='stElementContainer']:has(.{LARGE_COPY}-wrap) {{ display: none; }}"
+        f" div.{LARGE_TABLE}-wrap, div.{LARGE_COPY}-wrap {{ overflow-x: auto; max-width: 100%; }}"
         f" table.{LARGE_TABLE} {{ border-collapse: collapse; margin-bottom: 1rem; }}"
         f" table.{LARGE_TABLE} td, table.{LARGE_TABLE} th {{ font-size: 1.25rem !important;"
         " padding: 0.3rem 0.75rem; border-bottom: 1px solid rgba(49, 51, 63, 0.1); text-align: right; }"

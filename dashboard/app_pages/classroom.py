@@ -15,7 +15,7 @@ from attention_core.lessons import choice_labels
 from attention_core.budget import budget
 from dashboard.components import Job, figure_of, in_background, md_escape, model, show_figure
 from dashboard.components.background import counted_passes
-from dashboard.components.tables import for_people, show_table
+from dashboard.components.tables import for_people, show_large_copy, show_table
 from dashboard.components import shared_lesson as lesson
 from dashboard.components.class_access import class_store
 from dashboard.components.class_student import join_form, student_view
@@ -71,6 +71,8 @@ def example(expanded: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
                                  key=f"lesson_vectors_{tag}")
         query = st.data_editor(pd.DataFrame([(DEFAULT_QUERY + [0.5, 0.5])[:dim]], index=["query"], columns=cols),
                                key=f"lesson_query_{dim}")
+        # the editors draw on a canvas that presentation mode cannot enlarge: the class sees the values large
+        show_large_copy(pd.concat([vectors, query]).apply(pd.to_numeric, errors="coerce"))
         st.caption("Each word is a small vector (in a real model an encoder makes it); the query is what "
                    "the decoder is looking for right now.")
     values = pd.to_numeric(vectors.stack(), errors="coerce").to_numpy(dtype=float).reshape(vectors.shape)

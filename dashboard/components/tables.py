@@ -20,6 +20,7 @@ from dashboard.views.numbers import DIGITS, NOISE, for_people
 from .figures import fingerprint
 
 LARGE_TABLE = "atlas-large-table"   # the class the presentation CSS enlarges
+LARGE_COPY = "atlas-large-copy"     # an editor's read-only large copy, shown beside it only in presentation mode
 HTML_ROWS = 300   # a longer table stays the scrolling grid in presentation mode: its HTML would be megabytes
 
 
@@ -73,3 +74,11 @@ def large_table_html(frame: pd.DataFrame, hide_index: bool = True) -> str:
         shown[c] = frame[c].map(for_people)
     table = shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE)
     return f'<div class="{LARGE_TABLE}-wrap">{table}</div>'
+
+
+def show_large_copy(frame: pd.DataFrame, hide_index: bool = False) -> None:
+    """For an editable grid (``st.data_editor``, a canvas too): its current values as a read-only HTML table
+    that only presentation mode shows, under the editor, which stays (small) where the teacher edits."""
+    if len(frame) <= HTML_ROWS:
+        html = _html_once(fingerprint(denoised(frame), hide_index), denoised(frame), hide_index)
+        st.html(html.replace(f'class="{LARGE_TABLE}-wrap"', f'class="{LARGE_COPY}-wrap"', 1))

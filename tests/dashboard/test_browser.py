@@ -164,12 +164,17 @@ def test_presentation_mode_enlarges_text_and_keeps_headings_larger(browser_page)
                 page.locator(".js-plotly-plot .xtick text").first.evaluate(size))   # Streamlit's chart theme
 
     title_before, body_before, ticks_before = sizes()
+    copy = page.locator(".atlas-large-copy-wrap")        # the example's editors (canvas grids), copied large
+    assert copy.count() == 1 and not copy.is_visible()
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()
     wait_for_idle(page)
     page.wait_for_timeout(300)
     title_after, body_after, ticks_after = sizes()
     assert body_after > body_before * 1.1 and ticks_after > ticks_before * 1.2
     assert title_after > 1.8 * body_after
+    assert copy.is_visible() and page.locator("[data-testid='stDataFrame']").first.is_visible()  # still editable
+    assert copy.locator("td").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") > 1.2 * body_before
+    assert copy.locator("tbody th").all_inner_texts() == "the cat sat on the mat query".split()
     names = page.locator("[data-testid='stSidebarNav'] span", has_text="Vision transformer").first  # not cut off
     assert names.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.get_by_text("Presentation mode (large fonts)", exact=True).click()   # leave the shared page as found
