@@ -44,7 +44,7 @@ def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
             ax.plot([averaged["epochs"][-1] + offset + 0.5], [averaged["valid"]], marker="*", ms=11, color=color)
         elif last:
             ax.plot([best], [last[0]["valid"]], marker="*", ms=11, color=color)
-    ax.set_xlabel("epoch, counted over all runs (★ = kept weights, after a run's last epochs if their mean; each run restarts from the previous run's ★)")
+    ax.set_xlabel("epoch, counted over all runs (★ = kept weights; each run restarts from the previous run's ★)")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
