@@ -133,9 +133,11 @@ def dates() -> dict:
 IBM1_ITERATIONS = (2, 3, 5, 8, 10)   # EM iterations tried; the validation BLEU picks one
 
 
-def bible() -> dict:
+def bible(only: list[str] | None = None, previous: dict | None = None) -> dict:
     """Bible: word-by-word IBM-1 translation (EM iterations chosen on validation BLEU) and copying the English
-    source, scored on the clean test verses with sacrebleu BLEU and chrF (lowercased, as the models)."""
+    source, scored on the clean test verses with sacrebleu BLEU and chrF (lowercased, as the models); with ``only``,
+    just those mechanisms are compared with IBM-1 again and the others' verdicts kept from ``previous`` (the paired
+    bootstrap draws the same resamples for every system, so a verdict does not depend on the other systems)."""
     from attention_core.data.bible import load_pairs, split
     parts = split(load_pairs())
     train = [(words(en), words(fr, french=True)) for _, en, fr in parts["train"]]
@@ -151,15 +153,17 @@ def bible() -> dict:
             "ibm1-word-by-word": {**bible_scores(lexical, parts["test"]),
                                   "iterations": best, "valid_bleu_by_iterations": valid_bleu},
             "copy-source": bible_scores([en for _, en, _ in parts["test"]], parts["test"]),
-            "versus-ibm1": versus_lexical(lexical, parts["test"])}
+            "versus-ibm1": {**(previous or {}).get("versus-ibm1", {}),
+                            **versus_lexical(lexical, parts["test"], mechanisms=only)}}
 
 
 def versus_lexical(lexical: list[str], pairs: list[tuple[str, str, str]], samples: int = 1000,
-                   beam: int = 4) -> dict[str, dict]:
+                   beam: int = 4, mechanisms: list[str] | None = None) -> dict[str, dict]:
     """Every shipped Bible model's test translations against the IBM-1 baseline's: sacrebleu's paired bootstrap
     (``samples`` resamples of the test verses) → per mechanism and metric the score, the 95 % interval's half-width,
     the p-value against the baseline and the verdict ("above", "on par" at p ≥ 0.05, "below"); greedy output under
-    ``bleu``/``chrf``, beam search (``beam`` beams, the Translate page's) under ``beam<N>``."""
+    ``bleu``/``chrf``, beam search (``beam`` beams, the Translate page's) under ``beam<N>`` (``mechanisms``: only
+    those)."""
     from tokenizers import Tokenizer
 
     from attention_core.models.seq2seq import MECHANISM_LABELS
@@ -168,7 +172,10 @@ def versus_lexical(lexical: list[str], pairs: list[tuple[str, str, str]], sample
     tok = Tokenizer.from_file(str(family / "tokenizer.json"))
     sources = [en for _, en, _ in pairs]
     greedy, beamed = {}, {}
-    for mechanism in MECHANISM_LABELS:
+    unknown = set(mechanisms or ()) - set(MECHANISM_LABELS)
+    if unknown:
+        raise SystemExit(f"--only: unknown mechanism(s) {', '.join(sorted(unknown))}; one of {', '.join(MECHANISM_LABELS)}")
+    for mechanism in mechanisms or MECHANISM_LABELS:
         model = load_saved(family / mechanism, tok, mechanism)
         greedy[mechanism] = translate_all(model, tok, sources, "cpu")
         beamed[mechanism] = beam_translations(model, tok, sources, beam)
@@ -226,12 +233,20 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--no-minilm", action="store_true", help="skip the MiniLM + logistic regression baseline (rt)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (MiniLM embeddings)")
+    p.add_argument("--only", default=None, metavar="MECHANISMS",
+                   help="bible: compare only these comma-separated models with IBM-1 again, keep the others' verdicts")
     a = p.parse_args()
     import torch
     torch.set_num_threads(a.threads)
     for name in (FAMILIES if a.family == "all" else [a.family]):
         folder, fn = FAMILIES[name]
-        result = rotten_tomatoes(minilm=not a.no_minilm) if name == "rt" else fn()
+        if name == "rt":
+            result = rotten_tomatoes(minilm=not a.no_minilm)
+        elif name == "bible" and a.only:
+            previous = a.out / folder / "baselines.json"
+            result = bible(a.only.split(","), json.loads(previous.read_text()) if previous.exists() else None)
+        else:
+            result = fn()
         (a.out / folder).mkdir(parents=True, exist_ok=True)
         (a.out / folder / "baselines.json").write_text(json.dumps(result, indent=2) + "\n")
         print(name, json.dumps(result))

@@ -41,6 +41,7 @@ class LoopConfig:
     seed: int = 1
     desc: str = "train"
     eval_before: bool = False          # score the starting weights as epoch 0 (warm starts keep them if best)
+    average_last: int = 0              # ≥ 2: also score the mean of the last N epochs' weights, kept if best
 
 
 @dataclass
@@ -54,12 +55,22 @@ class LoopResult:
     steps: int
     train_seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
+    averaged: dict[str, Any] | None = None   # the checkpoint average's epochs, score and whether it was kept
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the history included)."""
         return {"best_epoch": self.best_epoch, "best_valid": self.best_metric, "stop_reason": self.stop_reason,
                 "epochs": self.epochs_run, "steps": self.steps, "train_seconds": round(self.train_seconds, 1),
-                "history": self.history}
+                **({"averaged": self.averaged} if self.averaged else {}), "history": self.history}
+
+
+def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Element-wise mean of several state dicts of one model (floating tensors; others from the last)."""
+    out = {}
+    for key, last in states[-1].items():
+        out[key] = (torch.stack([s[key] for s in states]).mean(0).to(last.dtype)
+                    if last.is_floating_point() else last.clone())
+    return out
 
 
 def _better(a: float, b: float, mode: str) -> bool:
@@ -84,6 +95,7 @@ def fit(model: torch.nn.Module, batches: Callable[[random.Random], Iterable[Any]
     best_state = copy.deepcopy(model.state_dict())
     best, best_epoch, stale, steps = -math.inf if cfg.mode == "max" else math.inf, 0, 0, 0
     history: list[dict[str, float]] = []
+    recent: list[tuple[int, dict[str, torch.Tensor]]] = []   # the last cfg.average_last epochs' weights
     start, slowest, reason = time.time(), 0.0, "epochs"
     if cfg.eval_before:
         model.eval()
@@ -114,6 +126,8 @@ def fit(model: torch.nn.Module, batches: Callable[[random.Random], Iterable[Any]
             stale += 1
             for group in opt.param_groups:
                 group["lr"] *= cfg.lr_decay
+        if cfg.average_last >= 2:
+            recent = (recent + [(epoch, copy.deepcopy(model.state_dict()))])[-cfg.average_last:]
         took = time.time() - t0
         slowest = max(slowest, took)
         history.append({"epoch": epoch, "train_loss": round(total / max(count, 1), 5), "valid": round(metric, 5),
@@ -128,7 +142,18 @@ def fit(model: torch.nn.Module, batches: Callable[[random.Random], Iterable[Any]
         if time.time() - start + slowest > cfg.max_minutes * 60:
             reason = "time" if epoch < cfg.epochs else "epochs"
             break
+    averaged = None
+    if len(recent) >= 2:
+        model.load_state_dict(average_states([s for _, s in recent]))
+        model.eval()
+        with torch.no_grad():
+            metric = float(evaluate(model))
+        averaged = {"epochs": [e for e, _ in recent], "valid": round(metric, 5), "kept": _better(metric, best, cfg.mode)}
+        print(f"[{cfg.desc}] average of epochs {averaged['epochs']} valid {metric:.4f}"
+              f"{' *' if averaged['kept'] else ''}", flush=True)
+        if averaged["kept"]:
+            best, best_state = metric, copy.deepcopy(model.state_dict())
     model.load_state_dict(best_state)
     model.eval()
     trained = sum(1 for h in history if h["epoch"] > 0)
-    return LoopResult(best_epoch, best, reason, trained, steps, time.time() - start, history)
+    return LoopResult(best_epoch, best, reason, trained, steps, time.time() - start, history, averaged)

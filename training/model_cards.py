@@ -34,6 +34,10 @@ def _epochs(m: dict) -> str:
     run = m.get("epochs", "–")
     best = m.get("best_epoch")
     total = f"{prev} + {run}" if prev else f"{run}"
+    averaged = m.get("averaged") or {}
+    if averaged.get("kept"):   # the shipped weights are the mean of the last epochs' weights
+        first, last = averaged["epochs"][0] + prev, averaged["epochs"][-1] + prev
+        return f"{total} (shipped: mean of epochs {first}–{last}, stop: {m.get('stop_reason', '–')})"
     return f"{total} (best {prev + best if best is not None else '–'}, stop: {m.get('stop_reason', '–')})"
 
 

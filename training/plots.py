@@ -39,7 +39,10 @@ def curve(family: str, ylabel: str, path: Path, title: str) -> Path:
             color = line.get_color()
         best = m.get("best_epoch", 0) + offset
         last = [p for p in points if p["session"] == points[-1]["session"] and p["epoch"] == best]
-        if last:
+        averaged = m.get("averaged") or {}
+        if averaged.get("kept"):   # the kept weights are the mean of the last epochs': ★ after them, at its score
+            ax.plot([averaged["epochs"][-1] + offset + 0.5], [averaged["valid"]], marker="*", ms=11, color=color)
+        elif last:
             ax.plot([best], [last[0]["valid"]], marker="*", ms=11, color=color)
     ax.set_xlabel("epoch, counted over all runs (★ = kept weights; each run restarts from the previous run's ★)")
     ax.set_ylabel(ylabel)

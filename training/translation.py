@@ -293,6 +293,11 @@ def extra_format_scores(model: Seq2Seq, tok: Tokenizer, examples: list[dict]) ->
             "test_extra_pairs": len(examples)}
 
 
+# Bible: the validation score that picks the kept weights (BLEU unless a run says otherwise)
+BIBLE_SELECTION = {"bleu": lambda s: s["bleu_greedy"], "chrf": lambda s: s["chrf_greedy"],
+                   "bleu+chrf": lambda s: s["bleu_greedy"] + s["chrf_greedy"]}
+
+
 def score(task: str, model: Seq2Seq, tok: Tokenizer, examples: list[dict], device) -> float:
     """The task's validation metric. Bible: BLEU. Dates: AER plus the share of wrong translations — AER
     alone rewards an untrained model whose narrow window happens to sit on the gold word, and stops
@@ -306,12 +311,18 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         threads: int, limit: int | None, device: str, patience: int = 4, valid_size: int = 200,
         warm_start: bool = False, lr: float | None = None, overrides: dict | None = None,
         total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None,
-        init_from: str | None = None, prefit: dict | None = None, bpe_dropout: float = 0.0) -> dict:
+        init_from: str | None = None, prefit: dict | None = None, bpe_dropout: float = 0.0,
+        distill: Path | None = None, distill_share: float = 0.5, average_last: int = 0,
+        select: str = "bleu") -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
     ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget;
     ``init_from`` starts from another mechanism's weights in ``out_root``, its position predictor pre-fitted with
     ``prefit`` (:func:`training.local_p_warmup.prefit_centres` keyword arguments); ``bpe_dropout`` > 0 re-splits the
-    training pairs each epoch with BPE dropout (Provilkov et al. 2020; validation and test keep the plain split))."""
+    training pairs each epoch with BPE dropout (Provilkov et al. 2020; validation and test keep the plain split));
+    ``distill`` is a teacher's translations of the training verses (:mod:`training.distillation`), each epoch
+    replacing each reference with probability ``distill_share``; ``average_last`` ≥ 2 also scores the mean of the
+    last epochs' weights on validation and keeps it if best; Bible: ``select`` is the validation score that picks the
+    weights, a key of :data:`BIBLE_SELECTION`)."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -378,14 +389,40 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
             return json.loads((out_dir / "metrics.json").read_text())
     lr = lr or cfg["lr"]
     loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
-                      lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None)
+                      lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None,
+                      average_last=average_last)
     out_dir.mkdir(parents=True, exist_ok=True)
     train_batches = lambda rng: batches(train_ids, cfg["batch"], rng)   # noqa: E731
+    splitter = dropout_tokenizer(tok, bpe_dropout) if bpe_dropout else tok
     if bpe_dropout:
-        dropped = dropout_tokenizer(tok, bpe_dropout)
-        train_batches = lambda rng: batches(encode_examples(dropped, data["train"]), cfg["batch"], rng)   # noqa: E731
-    result = fit(model, train_batches, sequence_loss(cfg["label_smoothing"]),
-                 lambda m: score(task, m, tok, valid, dev), loop, history_path=out_dir / "history.json")
+        train_batches = lambda rng: batches(encode_examples(splitter, data["train"]), cfg["batch"], rng)   # noqa: E731
+    distilled = None
+    if distill:
+        from training.distillation import load_targets, mixed_targets
+        taught = load_targets(distill)
+        distilled = {"teacher_file": Path(distill).name, "share": distill_share,
+                     "teacher": json.loads(Path(distill).read_text()).get("teacher"), "verses": len(taught)}
+        train_batches = lambda rng: batches(   # noqa: E731
+            encode_examples(splitter, mixed_targets(data["train"], taught, distill_share, rng)), cfg["batch"], rng)
+    seen: list[dict[str, float]] = []   # Bible: both validation scores of every evaluation, in order
+
+    def evaluate(m: Seq2Seq) -> float:
+        if task != "bible":
+            return score(task, m, tok, valid, dev)
+        seen.append(greedy_scores(m, tok, valid, dev))
+        print(f"[{task}/{mechanism}] validation BLEU {seen[-1]['bleu_greedy']:.2f} chrF {seen[-1]['chrf_greedy']:.2f}",
+              flush=True)
+        return BIBLE_SELECTION[select](seen[-1])
+    if select not in BIBLE_SELECTION:
+        raise SystemExit(f"--select {select}: one of {', '.join(BIBLE_SELECTION)}")
+    result = fit(model, train_batches, sequence_loss(cfg["label_smoothing"]), evaluate, loop,
+                 history_path=out_dir / "history.json")
+    if seen:   # the curve stays in BLEU whatever picked the weights; chrF beside it
+        for h, scores in zip(result.history, seen):
+            h.update(valid=round(scores["bleu_greedy"], 5), valid_chrf=round(scores["chrf_greedy"], 5))
+        if result.averaged and len(seen) > len(result.history):
+            result.averaged.update(valid=round(seen[len(result.history)]["bleu_greedy"], 5),
+                                   valid_chrf=round(seen[len(result.history)]["chrf_greedy"], 5))
     save_checkpoint(model.cpu(), {"model": cfg["model"], "mechanism": mechanism, "task": task}, out_dir)
     # score what ships: the float16 file reloaded into a fresh model
     shipped = load_saved(out_dir, tok, mechanism)
@@ -394,16 +431,21 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                "seed": seed, **({"data_seed": data_seed} if data_seed is not None else {}),
                "threads": threads, "split": "clean", "weights": "float16",
                **({"bpe_dropout": bpe_dropout} if bpe_dropout else {}),
+               **({"distilled": distilled} if distilled else {}),
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
-                          "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"]},
+                          "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"],
+                          **({"select": select} if select != "bleu" else {})},
                **({"previous": previous} if previous else {}), **({"lexicon": lexicon} if lexicon else {}),
                **({"init_from": started_from} if started_from else {}),
                **({"before_lexicon": before_lexicon} if lexicon and before_lexicon else {}),
                **{k: v for k, v in result.as_dict().items() if k != "history"}}
     if task == "bible":
-        metrics["valid_bleu"] = metrics.pop("best_valid")
         metrics["valid_scores_shipped"] = greedy_scores(shipped, tok, valid, "cpu")
+        best = metrics.pop("best_valid")
+        metrics["valid_bleu"] = best if select == "bleu" else metrics["valid_scores_shipped"]["bleu_greedy"]
+        if select != "bleu":
+            metrics["selection"] = {"metric": select, "best": best}
         metrics.update(greedy_scores(shipped, tok, data["test"], "cpu"))
         metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
         metrics["bleu_beam4"] = beam_bleu(shipped, tok, data["test"], beam=4)
@@ -483,6 +525,14 @@ def main() -> None:
     parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: pre-fit budget")
     parser.add_argument("--bpe-dropout", type=float, default=0.0,
                         help="Bible: re-split the training pairs each epoch with this BPE dropout (0: off)")
+    parser.add_argument("--distill", type=Path, default=None, metavar="FILE",
+                        help="Bible: a teacher's translations of the training verses (python -m training.distillation)")
+    parser.add_argument("--distill-share", type=float, default=0.5,
+                        help="with --distill: the chance, per verse and epoch, of training on the teacher's output")
+    parser.add_argument("--average-last", type=int, default=0,
+                        help="also score the mean of the last N epochs' weights on validation; kept if best (0: off)")
+    parser.add_argument("--select", choices=sorted(BIBLE_SELECTION), default="bleu",
+                        help="Bible: the validation score (greedy) that picks the kept weights")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -501,7 +551,8 @@ def main() -> None:
             args.limit, args.device, args.patience, warm_start=args.warm_start, lr=args.lr, overrides=overrides,
             total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed,
             init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes},
-            bpe_dropout=args.bpe_dropout)
+            bpe_dropout=args.bpe_dropout, distill=args.distill, distill_share=args.distill_share,
+            average_last=args.average_last, select=args.select)
 
 
 def parse_setting(item: str) -> tuple[str, object]:

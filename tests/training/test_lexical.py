@@ -1,6 +1,8 @@
 """Lexical baselines: IBM Model 1, the Dice lexicon and the dates aligners do what the cards say they do."""
 import datetime as dt
 
+import pytest
+
 from attention_core.data.dates import FORMATS, make_extra_pair, make_pair
 from training.baselines import aligner_aer, dice_aligner, identical_else_positional, positional
 from training.lexical import NULL, best_translations, detokenize, dice_lexicon, ibm1, word_by_word, words
@@ -73,3 +75,17 @@ def test_paired_verdicts_say_above_below_and_on_par_against_the_lexical_output()
     assert out["copy"]["bleu"]["verdict"] == "above" and out["copy"]["chrf"]["verdict"] == "above"
     assert out["worse"]["chrf"]["verdict"] == "below" and out["same"]["bleu"]["verdict"] == "on par"
     assert out["mixed"]["chrf"]["p_value"] >= 0.05 and out["mixed"]["chrf"]["verdict"] == "on par"
+
+
+def test_a_systems_paired_verdict_does_not_depend_on_the_other_systems_compared():
+    """What ``training.baselines --family bible --only`` relies on to keep the other models' verdicts."""
+    from training.baselines import paired_verdicts, versus_lexical
+    refs = [f"le chat {i} dort sur le tapis rouge" for i in range(40)]
+    pairs = [("en", "en", r) for r in refs]
+    lexical = [f"chat {i} dormir tapis" for i in range(40)]
+    mixed = [lexical[i] if i % 10 else refs[i] for i in range(40)]
+    alone = paired_verdicts(lexical, {"mixed": mixed}, pairs, 200)
+    together = paired_verdicts(lexical, {"worse": ["rien"] * 40, "mixed": mixed, "copy": list(refs)}, pairs, 200)
+    assert alone["mixed"] == together["mixed"]
+    with pytest.raises(SystemExit, match="unknown mechanism"):
+        versus_lexical(lexical, pairs, mechanisms=["no-such-mechanism"])
