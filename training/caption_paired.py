@@ -2,7 +2,8 @@
 
     python -m training.caption_paired --new DIR/caption --old attention_core/weights/caption --out docs/X.json
 
-For each decoder (soft, hard) read by its own folder's encoder: name accuracy new − old with a paired 95 %
+For each decoder (soft, hard) read by its own folder's encoder, as its ``config.json`` declares (encoder read,
+grounded decoding): name accuracy new − old with a paired 95 %
 scene-bootstrap interval (``caption_robustness.name_difference``), the object-accuracy difference and the
 invented phrases of each, on (1) the 300 validation scenes the trainers select on (the augmented mix), (2) the
 200 held-out scenes of every kind and (3) the 300 clean card test scenes. Nothing here picks a checkpoint.
@@ -18,8 +19,8 @@ import torch
 from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
 from attention_core.data.scenes import make_scenes
 from attention_core.models.scene_encoder import load_scene_encoder
-from training.caption_robustness import (SCENES_PER_KIND, decoder_counts, head_counts, load_decoder,
-                                         name_difference, rate, scene_features)
+from training.caption_robustness import (SCENES_PER_KIND, captioner_counts, head_counts, name_difference, rate,
+                                         scene_features)
 from training.captioning import SPLITS
 
 DECODERS = ("soft", "hard")
@@ -29,10 +30,8 @@ def compare(scenes: list[dict], new: Path, old: Path) -> dict[str, dict]:
     """Per decoder: new and old name accuracy, new − old (paired interval), object-accuracy difference, invented."""
     out = {}
     sides = {}
-    for tag, folder in (("new", new), ("old", old)):
-        words = json.loads((folder / "vocab.json").read_text())
-        data = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu"))
-        sides[tag] = {d: decoder_counts(load_decoder(folder, d, len(words)), words, data) for d in DECODERS}
+    for tag, folder in (("new", new), ("old", old)):     # each decoder read and decoded as its config declares
+        sides[tag] = captioner_counts(folder, scenes, decoders=DECODERS)
     for d in DECODERS:
         a, b = sides["new"][d], sides["old"][d]
         out[d] = {"new": round(rate(a, "right", "placed"), 4), "old": round(rate(b, "right", "placed"), 4),
