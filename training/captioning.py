@@ -55,7 +55,9 @@ def encoder_tag(folder: Path, read: dict | None = None) -> str:
     config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").exists() else {}
     config = {**config, **(read or {})}
     scales = config.get("scales", [])
-    combine = "" if config.get("combine", "concat") == "concat" else f"-{config['combine']}{config.get('gate', 0.0)}"
+    combine = "" if config.get("combine", "concat") == "concat" else \
+        f"-{config['combine']}{config.get('gate', 0.0)}" + (f"-u{config['unsure']}" if "unsure" in config else "") + \
+        (f"-i{config['isolated']}" if "isolated" in config else "")
     return tag + ("-s" + "-".join(str(s) for s in scales) + combine if len(scales) > 1 else "")
 
 

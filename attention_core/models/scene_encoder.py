@@ -63,7 +63,8 @@ class SceneEncoder(nn.Module):
     pooled logits; ties to the smaller read): ``[B, C, 7, 7]``."""
 
     def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False,
-                 scales: tuple[int, ...] = (READ_SIDE,), combine: str = "concat", gate: float = 0.0) -> None:
+                 scales: tuple[int, ...] = (READ_SIDE,), combine: str = "concat", gate: float = 0.0,
+                 unsure: float = 1.0, isolated: int = 9) -> None:
         super().__init__()
         self.scales = tuple(sorted(scales))
         if any(s % (16 * GRID[0]) for s in self.scales):
@@ -71,7 +72,7 @@ class SceneEncoder(nn.Module):
         if combine not in COMBINES:
             raise ValueError(f"combine must be one of {COMBINES}, not {combine!r}")
         self.combine = combine if len(self.scales) > 1 else "concat"
-        self.gate = gate
+        self.gate, self.unsure, self.isolated = gate, unsure, isolated
         self.read_side = self.scales[-1]
         layers, cin = [], 1
         late = 1 if local else 3         # kernel of the convolutions at the 7 × 7 grid
@@ -98,7 +99,7 @@ class SceneEncoder(nn.Module):
             grid = self.body(xs)
             grids.append(grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID))
         if self.combine == "confident":
-            return confident_read(torch.stack(grids, 1), self.head, self.gate)
+            return confident_read(torch.stack(grids, 1), self.head, self.gate, self.unsure, self.isolated)
         return torch.cat(grids, 1)
 
     def regions(self, x: torch.Tensor) -> torch.Tensor:
@@ -117,16 +118,23 @@ class SceneEncoder(nn.Module):
         return self.head(grid[:, :self.width])
 
 
-def confident_read(grids: torch.Tensor, head: nn.Module, gate: float = 0.0) -> torch.Tensor:
+def confident_read(grids: torch.Tensor, head: nn.Module, gate: float = 0.0, unsure: float = 1.0,
+                   isolated: int = 9) -> torch.Tensor:
     """Per-read feature grids ``[B, K, C, 7, 7]`` → ``[B, C, 7, 7]``: each region from the read whose ``head``
     is the most confident there (largest item-class softmax probability, background excluded; the first,
     smallest read on ties). ``gate``: a larger
     read is only considered where the smallest read's object probability (1 − background) is at least this —
-    where the smallest read sees nothing (e.g. pixel noise on an empty cell), it is kept."""
+    where the smallest read sees nothing (e.g. pixel noise on an empty cell), it is kept; ``unsure``: and only
+    where the smallest read's own item confidence is below this (where it is sure of an item, it is kept);
+    ``isolated``: and only where at most this many regions of the 3 × 3 neighbourhood pass ``gate`` at the
+    smallest read (a small item covers one or two regions a side; a larger one, or most of a noisy item, more)."""
     b, k = grids.shape[:2]
     probs = head(grids.flatten(0, 1)).softmax(1).view(b, k, -1, *GRID)
     conf = probs[:, :, :-1].amax(2)                                 # [B, K, 7, 7]
-    seen = (1.0 - probs[:, 0, -1]) >= gate                          # [B, 7, 7]: the smallest read sees an object
+    sees = ((1.0 - probs[:, 0, -1]) >= gate).float()                # [B, 7, 7]: the smallest read sees an object
+    around = F.avg_pool2d(sees[:, None], 3, 1, 1, count_include_pad=False)[:, 0] * F.avg_pool2d(
+        torch.ones_like(sees[:, None]), 3, 1, 1, divisor_override=1)[:, 0]           # how many of the 3 × 3 do
+    seen = (sees > 0) & (conf[:, 0] < unsure) & (around <= isolated + 0.5)  # where a larger read may take over
     conf = torch.cat([conf[:, :1], torch.where(seen[:, None], conf[:, 1:], torch.full_like(conf[:, 1:], -1.0))], 1)
     pick = conf.argmax(1)                                           # [B, 7, 7]: first maximum wins ties
     return grids.gather(1, pick[:, None, None].expand(-1, 1, grids.shape[2], -1, -1))[:, 0]
@@ -187,7 +195,8 @@ def load_scene_encoder(folder: str | Path, device: str = "auto", read: dict | No
     config = {**config, **(read or {})}
     net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False),
                        tuple(config.get("scales", [config.get("read_side", READ_SIDE)])),
-                       config.get("combine", "concat"), config.get("gate", 0.0))
+                       config.get("combine", "concat"), config.get("gate", 0.0), config.get("unsure", 1.0),
+                       config.get("isolated", 9))
     net.load_state_dict(state)
     return net.to(resolve_device(device)).eval()
 
