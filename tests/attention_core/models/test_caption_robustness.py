@@ -12,10 +12,11 @@ SCENES = 20
 # lowest on clean (soft) and crowded (hard); every kind's objects placed ≥ 0.98 (round 2: small objects only 0.83
 # soft / 0.75 hard); 1 and 4 invented phrases in all 120 scenes. The weights shipped before issue 20 named 0.08 of
 # the inverted, 0.29 of the small and 0.40 of the noisy objects (200 scenes per kind) and invented objects in 182 of
-# 200 noisy scenes — far under these floors.
+# 200 noisy scenes — far under these floors. Round 6 (grounded decoding, declared in each captioner's config.json and
+# applied here as on the page): names unchanged (soft ≥ 0.81, hard ≥ 0.78 on these scenes), 0 invented phrases each.
 NAME_FLOOR = {"soft": 0.80, "hard": 0.75}
 PLACED_FLOOR = 0.90                         # share of gold objects whose cell the caption names, every kind
-INVENTED_MAX = {"soft": 2, "hard": 4}      # phrases naming an empty cell, over all 120 scenes
+INVENTED_MAX = {"soft": 1, "hard": 1}      # phrases naming an empty cell, over all 120 scenes (round 6: 0 and 0)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py

@@ -124,6 +124,16 @@ def test_confident_read_keeps_per_region_one_read_and_old_configs_load_as_before
     gated = load_scene_encoder(tmp_path / "a", "cpu", {**both, "gate": 1.01})
     torch.testing.assert_close(gated(x), one(scene_batch(np.stack([scene_pixels(Image.fromarray(p)) for p in pixels]))),
                                rtol=0, atol=1e-6)                # (float rounding of a differently batched conv)
+    # "isolated": the 224 read only where few regions around pass the gate at 112 (a small item)
+    from attention_core.models.scene_encoder import confident_read
+    grids = torch.stack([reads[:, :24], reads[:, 24:]], 1)
+    seen = one.head(reads[:, :24]).softmax(1)[:, -1] <= 0.7                     # 112 object probability >= 0.3
+    crowd = torch.nn.functional.conv2d(seen[:, None].float(), torch.ones(1, 1, 3, 3), padding=1)[:, 0]
+    for k in (0, 4):
+        out = confident_read(grids, one.head, gate=0.3, isolated=k)
+        took = (out == reads[:, 24:]).all(1) & ~(out == reads[:, :24]).all(1)
+        assert bool((~took | (seen & (crowd <= k) & (probs[1] > probs[0]))).all())  # only allowed regions switch
+        assert k or not bool(took.any())                                         # k = 0: none can
     # a config without "scales" / "combine" (the shipped one) loads exactly as before: the one-scale read
     plain = load_scene_encoder(tmp_path / "a", "cpu")
     assert (plain.scales, plain.combine, plain.dim) == ((112,), "concat", 24)
