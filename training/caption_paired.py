@@ -2,7 +2,8 @@
 
     python -m training.caption_paired --new DIR/caption --old attention_core/weights/caption --out docs/X.json
 
-For each decoder (soft, hard) read by its own folder's encoder: name accuracy new − old with a paired 95 %
+For each decoder (soft, hard) read by its own folder's encoder, as its ``config.json`` declares (encoder read,
+grounded decoding): name accuracy new − old with a paired 95 %
 scene-bootstrap interval (``caption_robustness.name_difference``), the object-accuracy difference and the
 invented phrases of each, on (1) the 300 validation scenes the trainers select on (the augmented mix), (2) the
 200 held-out scenes of every kind and (3) the 300 clean card test scenes. Nothing here picks a checkpoint.
@@ -18,22 +19,20 @@ import torch
 from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
 from attention_core.data.scenes import make_scenes
 from attention_core.models.scene_encoder import load_scene_encoder
-from training.caption_robustness import (SCENES_PER_KIND, decoder_counts, head_counts, load_decoder,
-                                         name_difference, rate, scene_features)
+from training.caption_robustness import (SCENES_PER_KIND, captioner_counts, head_counts, name_difference, rate,
+                                         scene_features)
 from training.captioning import SPLITS
 
 DECODERS = ("soft", "hard")
 
 
-def compare(scenes: list[dict], new: Path, old: Path) -> dict[str, dict]:
+def compare(scenes: list[dict], new: Path, old: Path, decoders: tuple[str, ...] = DECODERS) -> dict[str, dict]:
     """Per decoder: new and old name accuracy, new − old (paired interval), object-accuracy difference, invented."""
     out = {}
     sides = {}
-    for tag, folder in (("new", new), ("old", old)):
-        words = json.loads((folder / "vocab.json").read_text())
-        data = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu"))
-        sides[tag] = {d: decoder_counts(load_decoder(folder, d, len(words)), words, data) for d in DECODERS}
-    for d in DECODERS:
+    for tag, folder in (("new", new), ("old", old)):     # each decoder read and decoded as its config declares
+        sides[tag] = captioner_counts(folder, scenes, decoders=decoders)
+    for d in decoders:
         a, b = sides["new"][d], sides["old"][d]
         out[d] = {"new": round(rate(a, "right", "placed"), 4), "old": round(rate(b, "right", "placed"), 4),
                   "new_minus_old": name_difference(a, b),
@@ -65,28 +64,31 @@ def main() -> None:
     p.add_argument("--scenes", type=int, default=SCENES_PER_KIND)
     p.add_argument("--skip-heldout", action="store_true", help="validation and card test only")
     p.add_argument("--heads-only", action="store_true", help="only the encoder heads on validation-source scenes")
+    p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
+    p.add_argument("--skip-heads", action="store_true", help="no encoder-head comparison (same encoder weights)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    dec = tuple(a.decoders)
     result = {"what": "new minus old on the same scenes: name accuracy difference with a paired 95 % "
                       "scene-bootstrap interval (2,000 resamples); object-accuracy difference (point); invented "
                       "phrases. Validation: the trainers' 300 augmented-mix scenes; held-out kinds: "
                       f"{a.scenes} scenes each; card test: the 300 clean test scenes.",
               "new": str(a.new), "old": str(a.old),
-              "encoder_head_valid_sources_150": head_by_kind(a.new, a.old)}
-    print("heads", json.dumps(result["encoder_head_valid_sources_150"]), flush=True)
+              **({} if a.skip_heads else {"encoder_head_valid_sources_150": head_by_kind(a.new, a.old)})}
+    print("heads", json.dumps(result.get("encoder_head_valid_sources_150")), flush=True)
     if a.heads_only:
         a.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
         return
-    result["validation_300"] = compare(make_augmented_scenes("valid", 300, SPLITS["valid"][1]), a.new, a.old)
+    result["validation_300"] = compare(make_augmented_scenes("valid", 300, SPLITS["valid"][1]), a.new, a.old, dec)
     print("validation", json.dumps(result["validation_300"]), flush=True)
     if not a.skip_heldout:
         result["heldout_kinds"] = {}
         for kind in KINDS:
-            result["heldout_kinds"][kind] = compare(make_kind_scenes(kind, a.scenes), a.new, a.old)
+            result["heldout_kinds"][kind] = compare(make_kind_scenes(kind, a.scenes), a.new, a.old, dec)
             print(kind, json.dumps(result["heldout_kinds"][kind]), flush=True)
-    result["card_test_300"] = compare(make_scenes("test", 300, SPLITS["test"][1]), a.new, a.old)
+    result["card_test_300"] = compare(make_scenes("test", 300, SPLITS["test"][1]), a.new, a.old, dec)
     print("card test", json.dumps(result["card_test_300"]), flush=True)
     a.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {a.out}")

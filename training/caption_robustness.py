@@ -30,7 +30,9 @@ import torch
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
-from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
+from attention_core.models.grounded_decoding import GroundedRule, cell_foreground, occupied_cells
+from attention_core.models.scene_encoder import (SceneEncoder, background_first, load_scene_encoder, scene_batch,
+                                                 scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
 from training.scene_encoder import BACKGROUND, ITEM_NAMES, cell_cover, covered_cells
 
@@ -40,16 +42,21 @@ RESAMPLES = 2000
 
 
 @torch.no_grad()
-def scene_features(scenes: list[dict], net: SceneEncoder, background_first: bool = True) -> dict:
+def scene_features(scenes: list[dict], net: SceneEncoder, background_first_input: bool = True) -> dict:
     """``scenes`` → objects, captions and the encoder's region features ``[N, 49, C]`` and head logits
-    ``[N, 49, 21]`` (``background_first=False``: the input as read before issue 20), 100 scenes at a time."""
+    ``[N, 49, 21]``, and each layout cell's foreground for the grounded rule ``[N, 4]`` (``background_first_input=False``:
+    the input as read before issue 20), 100 scenes at a time."""
     pixels = np.stack([scene_pixels(s["image"], net.read_side) for s in scenes])
+    small = np.stack([scene_pixels(s["image"]) for s in scenes])          # the 112 read: the grounded rule's pixels
+    level = torch.from_numpy(small.astype(np.float32))
+    foreground = cell_foreground(background_first(level) if background_first_input else level)
     feats, logits = [], []
     for i in range(0, len(scenes), 100):
-        grid = net(scene_batch(pixels[i:i + 100], background_first, net.scales))
+        grid = net(scene_batch(pixels[i:i + 100], background_first_input, net.scales))
         feats.append(grid.flatten(2).transpose(1, 2))
         logits.append(net.cell_logits(grid).flatten(2).transpose(1, 2))
-    return {"features": torch.cat(feats), "logits": torch.cat(logits), "objects": [s["objects"] for s in scenes],
+    return {"features": torch.cat(feats), "logits": torch.cat(logits), "foreground": foreground,
+            "objects": [s["objects"] for s in scenes],
             "captions": [s["caption"] for s in scenes]}
 
 
@@ -78,12 +85,21 @@ def scene_counts(words: list[str], objects: list[dict], alphas: torch.Tensor | N
             "invented": sum(cell not in gold for cell in said), "inside": inside}
 
 
-def decoder_counts(model: CaptionDecoder, words: list[str], data: dict) -> list[dict]:
-    """Greedy captions of every scene in ``data`` → :func:`scene_counts` per scene."""
+def decoder_counts(model: CaptionDecoder, words: list[str], data: dict, grounded: dict | None = None) -> list[dict]:
+    """Greedy captions of every scene in ``data`` → :func:`scene_counts` per scene. ``grounded`` (a captioner's
+    ``grounded`` config: ``threshold``, ``cells``): decode with the grounded rule
+    (``attention_core.models.grounded_decoding``), occupancy read from ``data["logits"]`` (the encoder head on the
+    same read as the features) and ``data["foreground"]``."""
     out = []
+    rule = None if grounded is None else GroundedRule(tuple(words), EOS, grounded.get("cells", "mask"))
     for i in range(0, len(data["objects"]), 100):
-        ids, alphas = decode_batch(model, data["features"][i:i + 100].float())
+        occupied = None if rule is None else occupied_cells(data["logits"][i:i + 100], grounded["threshold"],
+                                                            data["foreground"][i:i + 100])
+        ids, alphas = decode_batch(model, data["features"][i:i + 100].float(), rule, occupied)
         for k, (seq, alpha) in enumerate(zip(ids, alphas)):
+            if rule is not None:
+                seq, rows = rule.finish(seq, occupied[k])
+                alpha = alpha[rows]
             out.append(scene_counts([words[t] for t in seq if t != EOS], data["objects"][i + k], alpha))
     return out
 
@@ -156,21 +172,43 @@ def load_decoder(folder: Path, kind: str, vocab_size: int) -> CaptionDecoder:
     return model.eval()
 
 
+def captioner_settings(folder: Path, kind: str) -> dict[str, object]:
+    """The decoding settings the ``kind`` captioner in ``folder`` declares in its ``config.json``: its encoder read
+    (``encoder_read``, None = as the encoder was saved) and grounded threshold (``grounded``, None = free)."""
+    config = json.loads((folder / kind / "config.json").read_text())
+    return {"encoder_read": config.get("encoder_read"), "grounded": config.get("grounded")}
+
+
+def captioner_counts(folder: Path, scenes: list[dict], background_first: bool = True,
+                     decoders: tuple[str, ...] = ("soft", "hard")) -> dict[str, list[dict]]:
+    """Per decoder in ``folder``, :func:`scene_counts` on ``scenes``, each read and decoded as its config declares;
+    plus the encoder-head namer on the encoder's own read (key ``head``)."""
+    words = json.loads((folder / "vocab.json").read_text())
+    settings = {d: captioner_settings(folder, d) for d in decoders}
+    reads: dict[str, dict] = {}
+    for read in [None, *(s["encoder_read"] for s in settings.values())]:
+        key = json.dumps(read, sort_keys=True)
+        if key not in reads:
+            reads[key] = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu", read), background_first)
+    out = {"head": head_counts(reads[json.dumps(None)])}
+    for d, s in settings.items():
+        data = reads[json.dumps(s["encoder_read"], sort_keys=True)]
+        out[d] = decoder_counts(load_decoder(folder, d, len(words)), words, data, s["grounded"])
+    return out
+
+
 def score_weights(folder: Path, count: int, background_first: bool = True,
                   kinds: tuple[str, ...] = tuple(KINDS)) -> dict[str, dict]:
     """Every kind's summary for the encoder-head namer and both decoders whose weights are in ``folder``
-    (``…/caption``: ``encoder/``, ``soft/``, ``hard/``, ``vocab.json``)."""
-    words = json.loads((folder / "vocab.json").read_text())
-    net = load_scene_encoder(folder / "encoder", "cpu")
-    decoders = {kind: load_decoder(folder, kind, len(words)) for kind in ("soft", "hard")}
+    (``…/caption``: ``encoder/``, ``soft/``, ``hard/``, ``vocab.json``), each decoder read and decoded as its
+    ``config.json`` declares (:func:`captioner_settings`)."""
     out: dict[str, dict] = {}
     for kind in kinds:
-        data = kind_data(kind, count, net, background_first)
-        head = head_counts(data)
+        counts = captioner_counts(folder, make_kind_scenes(kind, count), background_first)
+        head = counts.pop("head")
         out[kind] = {"encoder head (gold box)": summary(head)}
-        for name, model in decoders.items():
-            counts = decoder_counts(model, words, data)
-            out[kind][name] = {**summary(counts), "minus_encoder_head": name_difference(counts, head)}
+        for name, c in counts.items():
+            out[kind][name] = {**summary(c), "minus_encoder_head": name_difference(c, head)}
         print(kind, json.dumps({k: v["name_accuracy"]["value"] for k, v in out[kind].items()}), flush=True)
     return out
 

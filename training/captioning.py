@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
+from attention_core.models.grounded_decoding import GroundedRule
 from attention_core.models.captioning import BOS, ENCODER_FOLDER, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
 from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from attention_core.models.special_tokens import SPECIALS
@@ -47,12 +48,17 @@ CHUNK = 500   # scenes per cached feature file (a long extraction can stop and r
 SCENE_MAKERS = {"plain": make_scenes, "augmented": make_augmented_scenes}
 
 
-def encoder_tag(folder: Path) -> str:
-    """A short hash of the encoder's weights (and its read scales, when more than one): cached features belong
-    to exactly one encoder and read."""
+def encoder_tag(folder: Path, read: dict | None = None) -> str:
+    """A short hash of the encoder's weights (and its read scales, when more than one, and how they are combined
+    when not concatenated; ``read`` overrides the folder's): cached features belong to exactly one encoder and read."""
     tag = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()[:10]
-    scales = json.loads((folder / "config.json").read_text()).get("scales", []) if (folder / "config.json").exists() else []
-    return tag + ("-s" + "-".join(str(s) for s in scales) if len(scales) > 1 else "")
+    config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").exists() else {}
+    config = {**config, **(read or {})}
+    scales = config.get("scales", [])
+    combine = "" if config.get("combine", "concat") == "concat" else \
+        f"-{config['combine']}{config.get('gate', 0.0)}" + (f"-u{config['unsure']}" if "unsure" in config else "") + \
+        (f"-i{config['isolated']}" if "isolated" in config else "")
+    return tag + ("-s" + "-".join(str(s) for s in scales) + combine if len(scales) > 1 else "")
 
 
 def widened(state: dict[str, torch.Tensor], feature_dim: int) -> dict[str, torch.Tensor]:
@@ -154,8 +160,10 @@ def summarize(hyps: list[str], data: dict, scores: list[dict[str, list]]) -> dic
 
 
 @torch.no_grad()
-def decode_batch(model: CaptionDecoder, features: torch.Tensor) -> tuple[list[list[int]], list[torch.Tensor]]:
-    """Greedy decoding (hard attention: argmax region) of ``features [B, R, C]`` → ids (with EOS), α ``[T, R]``."""
+def decode_batch(model: CaptionDecoder, features: torch.Tensor, rule: GroundedRule | None = None,
+                 occupied: list[set[str]] | None = None) -> tuple[list[list[int]], list[torch.Tensor]]:
+    """Greedy decoding (hard attention: argmax region) of ``features [B, R, C]`` → ids (with EOS), α ``[T, R]``.
+    With a ``rule`` (``grounded_decoding``) and each scene's ``occupied`` cells, the rule's banned tokens are masked."""
     model.eval()
     regions, state = model.start(features)
     prev = torch.full((features.shape[0],), BOS, dtype=torch.long)
@@ -163,7 +171,8 @@ def decode_batch(model: CaptionDecoder, features: torch.Tensor) -> tuple[list[li
     done = torch.zeros(len(prev), dtype=torch.bool)
     for _ in range(MAX_WORDS):
         out = model.step(regions, prev, state, sample=False)
-        token = out["logits"].argmax(-1)
+        logits = out["logits"] if rule is None else rule.mask(out["logits"], ids, occupied)
+        token = logits.argmax(-1)
         for b in torch.nonzero(~done).flatten().tolist():
             ids[b].append(int(token[b]))
             alphas[b].append(out["alpha"][b])
@@ -256,20 +265,22 @@ def load_words(folder: Path, captions: list[str]) -> list[str]:
 def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minutes: float, epochs: int,
         seed: int, threads: int, cache: Path, device: str, valid_scenes: int = 300, patience: int = 3,
         batch: int = 64, lr: float = 1e-3, warm_start: bool = False, init_from: str | None = None,
-        encoder: Path | None = None, augment: bool = False, stop_weight: float = 1.0) -> dict:
+        encoder: Path | None = None, augment: bool = False, stop_weight: float = 1.0,
+        encoder_read: dict | None = None) -> dict:
     """Train, evaluate and save one captioner (decoder only; the scene encoder in ``out/caption/encoder`` —
     or the shipped one when ``out`` has none — stays frozen). ``init_from="soft"`` starts the decoder from the
     soft captioner saved in ``out`` (same architecture: only the attention's read-out differs). ``augment``:
     training and validation scenes of issue 20's random kinds, and the checkpoint picked by validation object
     accuracy less invented objects (phrases for empty cells) per gold object. ``stop_weight``: see
-    :func:`caption_loss`."""
+    :func:`caption_loss`. ``encoder_read``: the encoder read this captioner declares (``scene_encoder``'s
+    ``scales`` / ``combine`` / ``gate``; saved in its ``config.json``), overriding the encoder folder's."""
     seed_everything(seed, threads)
     folder = out / "caption"
     folder.mkdir(parents=True, exist_ok=True)
     enc_dir = encoder or (folder / ENCODER_FOLDER if (folder / ENCODER_FOLDER / "model.safetensors").exists()
                           else WEIGHTS_DIR / "caption" / ENCODER_FOLDER)
-    net = load_scene_encoder(enc_dir, str(resolve_device(device)))   # features computed once, cached on CPU; the decoder is small and trains on CPU
-    cache = cache / f"encoder-{encoder_tag(enc_dir)}-scenes{SCENES_VERSION}"
+    net = load_scene_encoder(enc_dir, str(resolve_device(device)), encoder_read)   # features computed once, cached on CPU; the decoder is small and trains on CPU
+    cache = cache / f"encoder-{encoder_tag(enc_dir, encoder_read)}-scenes{SCENES_VERSION}"
     maker = "augmented" if augment else "plain"
     data = {"train": scene_data("train", train_scenes, SPLITS["train"][1], cache, net, maker),
             "valid": scene_data("valid", valid_scenes, SPLITS["valid"][1], cache, net, maker),
@@ -306,12 +317,13 @@ def run(attention: str, out: Path, train_scenes: int, test_scenes: int, max_minu
                             lr_decay=0.5, seed=seed, desc=f"caption/{attention}",
                             eval_before=previous is not None or start is not None),
                  history_path=folder / f"{attention}-history.json")
-    save_checkpoint(model, {"model": config, "attention": attention, "encoder": ENCODER_FOLDER}, folder / attention)
+    save_checkpoint(model, {"model": config, "attention": attention, "encoder": ENCODER_FOLDER,
+                            **({"encoder_read": encoder_read} if encoder_read else {})}, folder / attention)
     shipped = CaptionDecoder(len(words), attention, **config)
     shipped.load_state_dict(load_checkpoint(folder / attention)[0])
     metrics = {"attention": attention, "params": sum(p.numel() for p in model.parameters()),
                "encoder": {"folder": f"caption/{ENCODER_FOLDER}", "params": sum(p.numel() for p in net.body.parameters()),
-                           "frozen": True, "tag": encoder_tag(enc_dir)},
+                           "frozen": True, "tag": encoder_tag(enc_dir, encoder_read)},
                "train_scenes": len(caps), "valid_scenes": valid_scenes, "test_scenes": test_scenes, "seed": seed,
                "batch": batch, "lr": lr, "weights": "float16", "train_scene_mix": maker, "stop_weight": stop_weight,
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience},
@@ -383,6 +395,8 @@ def main() -> None:
     p.add_argument("--augment", action="store_true", help="train and validate on issue 20's random scene kinds")
     p.add_argument("--stop-weight", type=float, default=1.0, help="weight of the cross-entropy where the decoder "
                    "decides whether another object follows (',', 'and', end of caption); others weigh 1")
+    p.add_argument("--encoder-read", type=json.loads, help='the read this captioner declares, JSON, e.g. '
+                   '\'{"scales": [112, 224], "combine": "confident", "gate": 0.3}\' (default: the encoder folder\'s)')
     a = p.parse_args()
     if a.baselines:
         result = baselines(a.test_scenes)
@@ -391,7 +405,8 @@ def main() -> None:
         return
     run(a.attention, a.out, a.train_scenes, a.test_scenes, a.max_minutes, a.epochs, a.seed, a.threads,
         a.cache, a.device, a.valid_scenes, a.patience, batch=a.batch, lr=a.lr, warm_start=a.warm_start,
-        init_from=a.init_from, encoder=a.encoder, augment=a.augment, stop_weight=a.stop_weight)
+        init_from=a.init_from, encoder=a.encoder, augment=a.augment, stop_weight=a.stop_weight,
+        encoder_read=a.encoder_read)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ from ..capabilities import Capabilities, Family, MapKind, Produces
 from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
-from .scene_encoder import SceneEncoder, scene_tensor, shared_scene_encoder
+from .grounded_decoding import GroundedRule, cell_foreground, occupied_cells
+from .scene_encoder import SceneEncoder, background_first, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
 
@@ -101,8 +102,14 @@ class Captioner(ShippedExplainer):
         self.kind = spec.mechanism
         self.words: list[str] = read_json(self.family_folder / "vocab.json")
         self.model = self.load_module(lambda cfg: CaptionDecoder(len(self.words), self.kind, **cfg["model"]))
-        # the scene encoder the decoder was trained on (shared by soft and hard), loaded now, not per request
-        self.encoder: SceneEncoder = shared_scene_encoder(str(self.family_folder / ENCODER_FOLDER), str(self.device))
+        # the scene encoder the decoder was trained on (the folder shared by soft and hard), loaded now, not per
+        # request, read as the captioner's config declares (``encoder_read``; absent: as the encoder was saved)
+        self.encoder: SceneEncoder = shared_scene_encoder(str(self.family_folder / ENCODER_FOLDER), str(self.device),
+                                                          self.config.get("encoder_read"))
+        # grounded decoding (``grounded_decoding``): only occupied cells named, the caption ends when all are
+        grounded = self.config.get("grounded")
+        self.grounded: float | None = None if grounded is None else float(grounded["threshold"])
+        self.rule = None if grounded is None else GroundedRule(tuple(self.words), EOS, grounded.get("cells", "mask"))
 
     @torch.no_grad()
     def regions(self, image: Image.Image) -> torch.Tensor:
@@ -111,26 +118,35 @@ class Captioner(ShippedExplainer):
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,
-                         ) -> tuple[list[int], torch.Tensor, list[float]]:
-        """Greedy decoding from ``features [1, R, C]`` → word ids (with EOS), α ``[T, R]``, β per word."""
-        regions, state = self.model.start(features.to(self.device))
+                         foreground: torch.Tensor | None = None) -> tuple[list[int], torch.Tensor, list[float]]:
+        """Greedy decoding from ``features [1, R, C]`` → word ids (with EOS), α ``[T, R]``, β per word;
+        ``foreground`` ``[1, 4]``: the layout cells' foreground for the grounded rule (``cell_foreground``)."""
+        features = features.to(self.device)
+        occupied = None if self.rule is None else occupied_cells(self.encoder.region_logits(features), self.grounded,
+                                                                 foreground)
+        regions, state = self.model.start(features)
         prev = torch.tensor([BOS], device=self.device)
         gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else None
         ids, alphas, betas = [], [], []
         for _ in range(MAX_WORDS):
             out = self.model.step(regions, prev, state, sample=seed is not None, generator=gen)
-            token = int(out["logits"].argmax(-1))
+            logits = out["logits"] if self.rule is None else self.rule.mask(out["logits"], [ids], occupied)
+            token = int(logits.argmax(-1))
             ids.append(token)
             alphas.append(out["alpha"][0].cpu())
             betas.append(float(out["beta"][0]))
             if token == EOS:
                 break
             prev, state = torch.tensor([token], device=self.device), (out["h"], out["c"])
+        if self.rule is not None:                  # "drop": phrases naming a cell seen empty leave the caption
+            ids, rows = self.rule.finish(ids, occupied[0])
+            alphas, betas = [alphas[r] for r in rows], [betas[r] for r in rows]
         return ids, torch.stack(alphas), betas
 
     def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
         """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling."""
-        ids, alphas, betas = self.caption_features(self.regions(inp), seed)
+        foreground = cell_foreground(background_first(torch.from_numpy(scene_pixels(inp).astype(np.float32))[None]))
+        ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground)
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \

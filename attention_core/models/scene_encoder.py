@@ -11,6 +11,10 @@ convolutions at the grid, see :class:`SceneEncoder`), so a region only describes
 A two-scale read (``scales`` in the encoder's ``config.json``, issue 20 item 3 round 5): the same convolutions
 also read the scene at 224 px, where a 30-px item is as large as a 60-px one at 112; that 14 × 14 grid is
 averaged 2 × 2 onto the 7 × 7 one and its features are concatenated to the 112-px ones (``[B, 49, 2C]``).
+Round 6: ``"combine": "confident"`` lets the encoder choose the read per region instead — each region keeps the
+features of the read whose pretraining head is the more confident there (``[B, 49, C]``, the shipped width), so
+a decoder trained on the one-scale read can read it as it is. A captioner may declare its own read
+(``encoder_read`` in its ``config.json``), overriding the encoder folder's.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ GRID = (7, 7)
 MEAN, STD = 0.1, 0.25                    # dark scenes: roughly the training scenes' pixel statistics
 RING = 3                                 # pixels of the border whose median is the background level
 DEFAULT_WIDTHS = (32, 64, 128, 192)
+COMBINES = ("concat", "confident")       # how a multi-scale encoder joins its reads (see SceneEncoder)
 _LOCK = threading.Lock()
 
 
@@ -51,14 +56,23 @@ class SceneEncoder(nn.Module):
     (:func:`scene_batch` with ``scales``: each read resized from the scene as the one-scale read is, then made
     background-first, a smaller one upscaled nearest-neighbour); the same convolutions read every scale, each
     grid is average-pooled to 7 × 7 and the features are concatenated, smallest scale first:
-    ``[B, C · len(scales), 7, 7]``. The smallest read is exactly the one-scale encoder's input."""
+    ``[B, C · len(scales), 7, 7]``. The smallest read is exactly the one-scale encoder's input.
+
+    ``combine="confident"`` (with several scales): per region, the features of the read whose head is the more
+    confident there (largest softmax probability of an item class, background excluded, from that read's
+    pooled logits; ties to the smaller read): ``[B, C, 7, 7]``."""
 
     def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False,
-                 scales: tuple[int, ...] = (READ_SIDE,)) -> None:
+                 scales: tuple[int, ...] = (READ_SIDE,), combine: str = "concat", gate: float = 0.0,
+                 unsure: float = 1.0, isolated: int = 9) -> None:
         super().__init__()
         self.scales = tuple(sorted(scales))
         if any(s % (16 * GRID[0]) for s in self.scales):
             raise ValueError(f"every read side must be a multiple of {16 * GRID[0]} px, not {self.scales}")
+        if combine not in COMBINES:
+            raise ValueError(f"combine must be one of {COMBINES}, not {combine!r}")
+        self.combine = combine if len(self.scales) > 1 else "concat"
+        self.gate, self.unsure, self.isolated = gate, unsure, isolated
         self.read_side = self.scales[-1]
         layers, cin = [], 1
         late = 1 if local else 3         # kernel of the convolutions at the 7 × 7 grid
@@ -68,7 +82,7 @@ class SceneEncoder(nn.Module):
         layers.append(_block(cin, cin, 1, late))   # one more conv at 7 × 7 (3 × 3: a cell sees its neighbours)
         self.body = nn.Sequential(*layers)
         self.width = cin                            # channels of one scale's grid (what ``head`` reads)
-        self.dim = cin * len(self.scales)           # channels of a region as the captioners read it
+        self.dim = cin * (len(self.scales) if self.combine == "concat" else 1)   # a region as the captioners read it
         # Pretraining head only: per-cell item class (+1 = background); the captioners read ``body``.
         self.head = nn.Conv2d(cin, classes + 1, 1)
 
@@ -84,16 +98,46 @@ class SceneEncoder(nn.Module):
                 xs = F.avg_pool2d(xs, self.read_side // side)
             grid = self.body(xs)
             grids.append(grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID))
+        if self.combine == "confident":
+            return confident_read(torch.stack(grids, 1), self.head, self.gate, self.unsure, self.isolated)
         return torch.cat(grids, 1)
 
     def regions(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, R, S, S]`` → region features ``[B, 49, dim]`` (row-major over the 7 × 7 grid)."""
         return self(x).flatten(2).transpose(1, 2)
 
+    def region_logits(self, features: torch.Tensor) -> torch.Tensor:
+        """Region features ``[B, 49, dim]`` (as :meth:`regions` gives them) → the head's logits ``[B, 49,
+        classes + 1]``, from the first read's channels (the picked read's under ``combine="confident"``)."""
+        grid = features.transpose(1, 2).reshape(features.shape[0], self.dim, *GRID)
+        return self.cell_logits(grid).flatten(2).transpose(1, 2)
+
     def cell_logits(self, grid: torch.Tensor) -> torch.Tensor:
         """Feature grid ``[B, dim, 7, 7]`` → the pretraining head's logits ``[B, classes + 1, 7, 7]`` from the
         smallest scale's channels (the read the head was trained on)."""
         return self.head(grid[:, :self.width])
+
+
+def confident_read(grids: torch.Tensor, head: nn.Module, gate: float = 0.0, unsure: float = 1.0,
+                   isolated: int = 9) -> torch.Tensor:
+    """Per-read feature grids ``[B, K, C, 7, 7]`` → ``[B, C, 7, 7]``: each region from the read whose ``head``
+    is the most confident there (largest item-class softmax probability, background excluded; the first,
+    smallest read on ties). ``gate``: a larger
+    read is only considered where the smallest read's object probability (1 − background) is at least this —
+    where the smallest read sees nothing (e.g. pixel noise on an empty cell), it is kept; ``unsure``: and only
+    where the smallest read's own item confidence is below this (where it is sure of an item, it is kept);
+    ``isolated``: and only where at most this many regions of the 3 × 3 neighbourhood pass ``gate`` at the
+    smallest read (a small item covers one or two regions a side; a larger one, or most of a noisy item, more)."""
+    b, k = grids.shape[:2]
+    probs = head(grids.flatten(0, 1)).softmax(1).view(b, k, -1, *GRID)
+    conf = probs[:, :, :-1].amax(2)                                 # [B, K, 7, 7]
+    sees = ((1.0 - probs[:, 0, -1]) >= gate).float()                # [B, 7, 7]: the smallest read sees an object
+    around = F.avg_pool2d(sees[:, None], 3, 1, 1, count_include_pad=False)[:, 0] * F.avg_pool2d(
+        torch.ones_like(sees[:, None]), 3, 1, 1, divisor_override=1)[:, 0]           # how many of the 3 × 3 do
+    seen = (sees > 0) & (conf[:, 0] < unsure) & (around <= isolated + 0.5)  # where a larger read may take over
+    conf = torch.cat([conf[:, :1], torch.where(seen[:, None], conf[:, 1:], torch.full_like(conf[:, 1:], -1.0))], 1)
+    pick = conf.argmax(1)                                           # [B, 7, 7]: first maximum wins ties
+    return grids.gather(1, pick[:, None, None].expand(-1, 1, grids.shape[2], -1, -1))[:, 0]
 
 
 def scene_pixels(image: Image.Image, side: int = READ_SIDE) -> np.ndarray:
@@ -143,17 +187,27 @@ def scene_batch(images: np.ndarray, background: bool = True, scales: tuple[int, 
     return torch.stack(reads, 1)
 
 
-def load_scene_encoder(folder: str | Path, device: str = "auto") -> SceneEncoder:
-    """The encoder saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode on ``device``."""
+def load_scene_encoder(folder: str | Path, device: str = "auto", read: dict | None = None) -> SceneEncoder:
+    """The encoder saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode on ``device``.
+    ``read`` (``{"scales": [...], "combine": ...}``, e.g. a captioner's ``encoder_read``) overrides the folder's
+    read; without it (or in a config without those keys) the encoder reads as saved."""
     state, config = load_checkpoint(folder)
+    config = {**config, **(read or {})}
     net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False),
-                       tuple(config.get("scales", [config.get("read_side", READ_SIDE)])))
+                       tuple(config.get("scales", [config.get("read_side", READ_SIDE)])),
+                       config.get("combine", "concat"), config.get("gate", 0.0), config.get("unsure", 1.0),
+                       config.get("isolated", 9))
     net.load_state_dict(state)
     return net.to(resolve_device(device)).eval()
 
 
+def shared_scene_encoder(folder: str, device: str = "auto", read: dict | None = None) -> SceneEncoder:
+    """One loaded encoder per (folder, device, read), shared by the captioners that read it the same way."""
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (read or {}).items()))
+    return _shared(folder, device, key)
+
+
 @lru_cache(maxsize=None)
-def shared_scene_encoder(folder: str, device: str = "auto") -> SceneEncoder:
-    """One loaded encoder per (folder, device), shared by the soft and hard captioners."""
+def _shared(folder: str, device: str, read: tuple) -> SceneEncoder:
     with _LOCK:
-        return load_scene_encoder(folder, device)
+        return load_scene_encoder(folder, device, {k: list(v) if isinstance(v, tuple) else v for k, v in read})

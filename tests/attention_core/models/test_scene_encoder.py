@@ -96,3 +96,46 @@ def test_a_decoder_widened_to_the_two_scale_read_starts_where_it_was():
     wide = torch.cat([f, torch.randn(2, 49, 24)], -1)        # whatever the new read says, it weighs 0 at first
     torch.testing.assert_close(new.start(wide)[0], old.start(f)[0])
     assert widened(old.state_dict(), 24)["project.weight"].shape == (16, 24)   # same width: unchanged
+
+
+def test_confident_read_keeps_per_region_one_read_and_old_configs_load_as_before(tmp_path):
+    import numpy as np
+    from attention_core.checkpoint import save_checkpoint
+    from attention_core.models.scene_encoder import load_scene_encoder, scene_batch
+    torch.manual_seed(0)
+    one = SceneEncoder((8, 8, 16, 24), local=True).eval()
+    config = {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}
+    save_checkpoint(one, config, tmp_path / "a")
+    rng = np.random.default_rng(1)
+    pixels = np.stack([rng.integers(0, 256, (224, 224), dtype=np.uint8) for _ in range(2)])
+    both = dict(scales=[112, 224], combine="confident")
+    concat = load_scene_encoder(tmp_path / "a", "cpu", {"scales": [112, 224]})
+    x = scene_batch(pixels, scales=(112, 224))
+    reads = concat(x)                                          # [B, 48, 7, 7]: the 112 read, then the pooled 224
+    picked = load_scene_encoder(tmp_path / "a", "cpu", both)
+    assert picked.dim == 24 and picked.regions(x).shape == (2, 49, 24)
+    out = picked(x)
+    from_112 = (out == reads[:, :24]).all(1)
+    from_224 = (out == reads[:, 24:]).all(1)
+    assert bool((from_112 | from_224).all())                   # every region is one read's features, whole
+    probs = [one.head(reads[:, k * 24:(k + 1) * 24]).softmax(1)[:, :-1].amax(1) for k in (0, 1)]
+    assert bool((from_224 == (probs[1] > probs[0])).all())      # the more confident read (ties: the 112 one)
+    # a gate the 112 read never passes keeps every region at 112: exactly the one-scale encoder's features
+    gated = load_scene_encoder(tmp_path / "a", "cpu", {**both, "gate": 1.01})
+    torch.testing.assert_close(gated(x), one(scene_batch(np.stack([scene_pixels(Image.fromarray(p)) for p in pixels]))),
+                               rtol=0, atol=1e-6)                # (float rounding of a differently batched conv)
+    # "isolated": the 224 read only where few regions around pass the gate at 112 (a small item)
+    from attention_core.models.scene_encoder import confident_read
+    grids = torch.stack([reads[:, :24], reads[:, 24:]], 1)
+    seen = one.head(reads[:, :24]).softmax(1)[:, -1] <= 0.7                     # 112 object probability >= 0.3
+    crowd = torch.nn.functional.conv2d(seen[:, None].float(), torch.ones(1, 1, 3, 3), padding=1)[:, 0]
+    for k in (0, 4):
+        out = confident_read(grids, one.head, gate=0.3, isolated=k)
+        took = (out == reads[:, 24:]).all(1) & ~(out == reads[:, :24]).all(1)
+        assert bool((~took | (seen & (crowd <= k) & (probs[1] > probs[0]))).all())  # only allowed regions switch
+        assert k or not bool(took.any())                                         # k = 0: none can
+    # a config without "scales" / "combine" (the shipped one) loads exactly as before: the one-scale read
+    plain = load_scene_encoder(tmp_path / "a", "cpu")
+    assert (plain.scales, plain.combine, plain.dim) == ((112,), "concat", 24)
+    with pytest.raises(ValueError, match="combine"):
+        SceneEncoder((8, 8, 16, 24), scales=(112, 224), combine="mean")

@@ -1,0 +1,85 @@
+"""Grounded caption decoding (issue 20 item 3, round 6): only cells the encoder sees occupied are named, and the
+caption ends once they all are — the same rule on the page (``Captioner``) and in the scorer."""
+import json
+
+import pytest
+import torch
+
+from attention_core.checkpoint import WEIGHTS_DIR
+from attention_core.models.grounded_decoding import (GroundedRule, cell_foreground, inside_regions,
+                                                     occupied_cells)
+from attention_core.models.special_tokens import EOS
+
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
+WORDS = tuple(json.loads((WEIGHTS_DIR / "caption" / "vocab.json").read_text()))
+
+
+def ids(text: str) -> list[int]:
+    return [WORDS.index(w) for w in text.split()]
+
+
+def text(seq: list[int]) -> str:
+    return " ".join(WORDS[i] for i in seq if i != EOS)
+
+
+def test_the_rule_ends_the_caption_once_every_occupied_cell_is_named_and_masks_empty_cells():
+    rule = GroundedRule(WORDS, EOS)
+    done = ids("a bag at the top left")
+    assert set(rule.banned(done, {"top left"})) == set(range(len(WORDS))) - {EOS}      # only the end is left
+    assert rule.banned(done, {"top left", "bottom right"}) == []                        # another object to name
+    assert set(rule.banned(ids("a bag at the top left , a 3 at the"), {"top left", "bottom right"})) == {WORDS.index("top")}
+    assert set(rule.banned(ids("a 3 at the bottom"), {"top left", "bottom right"})) == {WORDS.index("left")}
+    assert rule.banned(ids("a bag at"), {"top left"}) == []                              # mid-phrase: free
+    # "drop" leaves ROW / COL free while decoding ...
+    assert GroundedRule(WORDS, EOS, "drop").banned(ids("a 3 at the"), {"top left"}) == []
+
+
+def test_drop_removes_phrases_in_empty_cells_and_rejoins_the_rest():
+    rule = GroundedRule(WORDS, EOS, "drop")
+    caption = ids("a sneaker at the top left , a coat at the bottom left and a 3 at the bottom right") + [EOS]
+    out, rows = rule.finish(caption, {"bottom left", "bottom right"})
+    assert text(out) == "a coat at the bottom left and a 3 at the bottom right" and out[-1] == EOS
+    assert [caption[r] for r in rows if WORDS[caption[r]] not in (",", "and")] == [i for i in out if WORDS[i] not in (",", "and")]
+    out, _ = rule.finish(caption, {"top left", "bottom right"})
+    assert text(out) == "a sneaker at the top left and a 3 at the bottom right"
+    assert rule.finish(caption, set())[0] == caption                                    # never an empty caption
+    assert GroundedRule(WORDS, EOS, "mask").finish(caption, {"top left"})[0] == caption
+
+
+def test_occupancy_needs_the_head_and_foreground_and_falls_back_to_the_likeliest_cell():
+    assert inside_regions("top left") == [0, 1, 2, 7, 8, 9, 14, 15, 16]
+    logits = torch.zeros(1, 49, 21)
+    logits[0, :, -1] = 5.0                                   # background everywhere ...
+    logits[0, 16, -1] = -5.0                                 # ... but for one region inside the top left cell
+    logits[0, 32, -1] = -5.0                                 # and one inside the bottom right cell
+    pixels = torch.zeros(1, 112, 112)
+    pixels[0, 10:30, 10:30] = 200.0                          # foreground only in the top left cell
+    fg = cell_foreground(pixels)
+    assert fg.tolist() == [[True, False, False, False]]
+    assert occupied_cells(logits, 0.5) == [{"top left", "bottom right"}]
+    assert occupied_cells(logits, 0.5, fg) == [{"top left"}]            # the bottom right one has no pixels
+    assert occupied_cells(logits, 1.0) == [{"top left"}]                 # none passes: the likeliest (first max)
+
+
+def test_the_page_and_the_scorer_caption_alike_under_the_declared_rule():
+    from attention_core.data.scene_kinds import make_kind_scenes
+    from attention_core.models import load_model
+    from attention_core.models.scene_encoder import load_scene_encoder
+    from training.caption_robustness import captioner_settings, scene_features
+    from training.captioning import decode_batch
+    scenes = make_kind_scenes("crowded (1–4 + clutter)", 6)
+    for name in ("soft", "hard"):
+        model = load_model(f"caption/{name}")
+        settings = captioner_settings(WEIGHTS_DIR / "caption", name)
+        assert settings["grounded"] == model.config.get("grounded")
+        data = scene_features(scenes, load_scene_encoder(WEIGHTS_DIR / "caption" / "encoder", "cpu",
+                                                         settings["encoder_read"]))
+        rule = model.rule
+        occupied = occupied_cells(data["logits"], model.grounded, data["foreground"]) if rule else None
+        seqs, _ = decode_batch(model.model, data["features"].float(), rule, occupied)
+        for k, (scene, seq) in enumerate(zip(scenes, seqs)):
+            if rule:
+                seq = rule.finish(seq, occupied[k])[0]
+            page = model.explain(scene["image"])
+            assert page.output.text == text(seq).replace(" ,", ","), (name, k)
+            assert page.maps[0].weights.shape[0] == len(seq)
