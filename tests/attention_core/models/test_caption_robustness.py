@@ -1,12 +1,12 @@
 """The shipped captioners off the clean scenes (issue 20 item 3): every held-out kind named above a floor, no
-objects invented in empty cells. The first 20 scenes of each kind of the card's held-out set
+objects invented in empty cells. The first 40 scenes of each kind of the card's held-out set
 (``training.caption_robustness``; the card's numbers use 200 per kind)."""
 import numpy as np
 import pytest
 
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 
-SCENES = 20
+SCENES = 40                 # 20 until round 6
 # Measured on these 20 scenes per kind with the shipped weights (issue 20, round 4: hard retrained with the stop
 # decision weighted; soft and encoder as in round 3): name accuracy per kind 0.81–0.96 (soft) and 0.78–0.94 (hard),
 # lowest on clean (soft) and crowded (hard); every kind's objects placed ≥ 0.98 (round 2: small objects only 0.83
@@ -14,9 +14,11 @@ SCENES = 20
 # the inverted, 0.29 of the small and 0.40 of the noisy objects (200 scenes per kind) and invented objects in 182 of
 # 200 noisy scenes — far under these floors. Round 6 (grounded decoding, declared in each captioner's config.json and
 # applied here as on the page): names unchanged (soft ≥ 0.81, hard ≥ 0.78 on these scenes), 0 invented phrases each.
-NAME_FLOOR = {"soft": 0.80, "hard": 0.75}
+# Since round 6 the test reads 40 scenes per kind (one scene moved a kind's rate by ~0.02 at 20): there the shipped
+# weights name soft 0.842–0.967 and hard 0.821–0.944 per kind, place every kind ≥ 0.979, invent 0 phrases each.
+NAME_FLOOR = {"soft": 0.82, "hard": 0.80}
 PLACED_FLOOR = 0.90                         # share of gold objects whose cell the caption names, every kind
-INVENTED_MAX = {"soft": 1, "hard": 1}      # phrases naming an empty cell, over all 120 scenes (round 6: 0 and 0)
+INVENTED_MAX = {"soft": 1, "hard": 1}      # phrases naming an empty cell, over all 240 scenes (round 6: 0 and 0)
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
