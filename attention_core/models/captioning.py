@@ -118,9 +118,11 @@ class Captioner(ShippedExplainer):
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,
-                         foreground: torch.Tensor | None = None) -> tuple[list[int], torch.Tensor, list[float]]:
+                         foreground: torch.Tensor | None = None, dropped: list[str] | None = None,
+                         ) -> tuple[list[int], torch.Tensor, list[float]]:
         """Greedy decoding from ``features [1, R, C]`` → word ids (with EOS), α ``[T, R]``, β per word;
-        ``foreground`` ``[1, 4]``: the layout cells' foreground for the grounded rule (``cell_foreground``)."""
+        ``foreground`` ``[1, 4]``: the layout cells' foreground for the grounded rule (``cell_foreground``);
+        ``dropped``: if given, receives the words the grounded rule left out of the caption, in order."""
         features = features.to(self.device)
         occupied = None if self.rule is None else occupied_cells(self.encoder.region_logits(features), self.grounded,
                                                                  foreground)
@@ -139,14 +141,19 @@ class Captioner(ShippedExplainer):
                 break
             prev, state = torch.tensor([token], device=self.device), (out["h"], out["c"])
         if self.rule is not None:                  # "drop": phrases naming a cell seen empty leave the caption
+            decoded = ids
             ids, rows = self.rule.finish(ids, occupied[0])
             alphas, betas = [alphas[r] for r in rows], [betas[r] for r in rows]
+            if dropped is not None:
+                kept = set(rows)
+                dropped += [self.words[t] for k, t in enumerate(decoded) if k not in kept and t != EOS]
         return ids, torch.stack(alphas), betas
 
     def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
         """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling."""
         foreground = cell_foreground(background_first(torch.from_numpy(scene_pixels(inp).astype(np.float32))[None]))
-        ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground)
+        dropped: list[str] = []
+        ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground, dropped)
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \
@@ -154,7 +161,8 @@ class Captioner(ShippedExplainer):
         amap = AttentionMap(self.kind, words, region_labels(), alphas.numpy(), grid=GRID,
                             meta={"model": self.model_id, "label": label, "image_size": [224, 224],
                                   "beta": betas})
-        notices = [*([] if looks_like_a_scene(inp) else [DOMAIN_NOTICE]), *size_notices(inp, sum(i != EOS for i in ids))]
+        notices = [*([] if looks_like_a_scene(inp) else [DOMAIN_NOTICE]), *size_notices(inp, sum(i != EOS for i in ids)),
+                   *grounded_notices(dropped)]
         return Explanation(self.model_id, Caption(caption), [amap], notices)
 
 
@@ -166,6 +174,16 @@ def looks_like_a_scene(image: Image.Image) -> bool:
     plain = max(float((a.max(-1) < 24).mean()), float((a.min(-1) > 231).mean()))
     colour = float(np.abs(a[..., 0] - a[..., 1]).mean() + np.abs(a[..., 1] - a[..., 2]).mean())
     return plain >= 0.5 and colour < 5.0
+
+
+def grounded_notices(dropped: list[str]) -> list[str]:
+    """A notice naming what grounded decoding left out (said openly: the caption shown is not all the decoder
+    wrote)."""
+    if not dropped:
+        return []
+    text = " ".join(w for w in dropped if w not in (",", "and")).replace(" ,", ",")
+    return [f"Grounded decoding left out “{text}”: the decoder named a place where the scene encoder sees no "
+            "object, so the phrase and its attention rows are not shown."]
 
 
 def size_notices(image: Image.Image, caption_words: int) -> list[str]:

@@ -83,3 +83,24 @@ def test_the_page_and_the_scorer_caption_alike_under_the_declared_rule():
             page = model.explain(scene["image"])
             assert page.output.text == text(seq).replace(" ,", ","), (name, k)
             assert page.maps[0].weights.shape[0] == len(seq)
+
+
+def test_a_phrase_the_rule_drops_is_named_in_a_notice(monkeypatch):
+    """The page says when the caption shown is not all the decoder wrote."""
+    from attention_core.data.scenes import CELLS
+    from attention_core.models import captioning, load_model
+    from attention_core.models.captioning import SAMPLES_DIR
+    from attention_core.inputs import load_image
+    model = load_model("caption/soft")
+    image = load_image(str(SAMPLES_DIR / "scene-1.png"))
+    free = model.explain(image).output.text
+    assert not any("left out" in n for n in model.explain(image).notices)        # nothing dropped: no notice
+    last = next(c for c in CELLS if free.endswith(c))                           # the cell the caption names last
+    monkeypatch.setattr(captioning, "occupied_cells", lambda *a, **k: [{last}])  # the encoder "sees" only that one
+    result = model.explain(image)
+    first = free.split(" and ")[0].split(", ")[0]                              # the first phrase, now dropped
+    assert result.output.text.endswith(last) and first not in result.output.text
+    assert [n for n in result.notices if "left out" in n] == [
+        f"Grounded decoding left out “{first}”: the decoder named a place where the scene encoder sees no object, "
+        "so the phrase and its attention rows are not shown."]
+    assert result.maps[0].weights.shape[0] == len(result.maps[0].queries)     # the rows follow the caption shown
