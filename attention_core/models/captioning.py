@@ -162,7 +162,7 @@ class Captioner(ShippedExplainer):
                             meta={"model": self.model_id, "label": label, "image_size": [224, 224],
                                   "beta": betas})
         notices = [*([] if looks_like_a_scene(inp) else [DOMAIN_NOTICE]), *size_notices(inp, sum(i != EOS for i in ids)),
-                   *grounded_notices(dropped)]
+                   *grounded_notices(dropped, label)]
         return Explanation(self.model_id, Caption(caption), [amap], notices)
 
 
@@ -176,13 +176,13 @@ def looks_like_a_scene(image: Image.Image) -> bool:
     return plain >= 0.5 and colour < 5.0
 
 
-def grounded_notices(dropped: list[str]) -> list[str]:
-    """A notice naming what grounded decoding left out (said openly: the caption shown is not all the decoder
-    wrote)."""
+def grounded_notices(dropped: list[str], label: str) -> list[str]:
+    """A notice naming what grounded decoding left out of ``label``'s caption (said openly: the caption shown is
+    not all the decoder wrote)."""
     if not dropped:
         return []
     text = " ".join(w for w in dropped if w not in (",", "and")).replace(" ,", ",")
-    return [f"Grounded decoding left out “{text}”: the decoder named a place where the scene encoder sees no "
+    return [f"{label}: grounded decoding left out “{text}”: the decoder named a place where the scene encoder sees no "
             "object, so the phrase and its attention rows are not shown."]
 
 

@@ -101,6 +101,6 @@ def test_a_phrase_the_rule_drops_is_named_in_a_notice(monkeypatch):
     first = free.split(" and ")[0].split(", ")[0]                              # the first phrase, now dropped
     assert result.output.text.endswith(last) and first not in result.output.text
     assert [n for n in result.notices if "left out" in n] == [
-        f"Grounded decoding left out “{first}”: the decoder named a place where the scene encoder sees no object, "
+        f"Soft attention: grounded decoding left out “{first}”: the decoder named a place where the scene encoder sees no object, "
         "so the phrase and its attention rows are not shown."]
     assert result.maps[0].weights.shape[0] == len(result.maps[0].queries)     # the rows follow the caption shown
