@@ -19,10 +19,28 @@ class Hypothesis:
     content: list[torch.Tensor] = field(default_factory=list)   # local attention: each [S], before the Gaussian
 
 
+# A loop: the output's last tokens are one block said again and again. Measured on the training references, a
+# block of 2–8 tokens three times in a row is in 1 of 12,995 Bible verses and 0 of 25,800 dates, one token four
+# times in none ("..." is one token three times, in 52 verses); a model that has lost its way says it to the bound.
+LOOP_REPEATS = {1: 4, **{m: 3 for m in range(2, 9)}}    # block length → times in a row that make a loop
+
+
+def loop_block(tokens: list[int]) -> int:
+    """The length of the block the end of ``tokens`` repeats :data:`LOOP_REPEATS` times in a row (0: no loop)."""
+    for m, times in LOOP_REPEATS.items():
+        if len(tokens) < m * times:
+            break
+        block = tokens[-m:]
+        if all(tokens[len(tokens) - (k + 1) * m: len(tokens) - k * m] == block for k in range(1, times)):
+            return m
+    return 0
+
+
 @torch.no_grad()
 def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_len: int = 80,
-                 ) -> list[Hypothesis]:
-    """Greedy decoding of a batch ``src [B, S]`` → one hypothesis per sentence."""
+                 stop_loops: bool = False) -> list[Hypothesis]:
+    """Greedy decoding of a batch ``src [B, S]`` → one hypothesis per sentence; ``stop_loops``: a sentence whose
+    output starts repeating itself (:func:`loop_block`) stops there, without an end token."""
     enc = model.encode(src, lengths)
     batch = src.shape[0]
     prev = torch.full((batch,), BOS, dtype=torch.long, device=src.device)
@@ -41,6 +59,8 @@ def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_l
                 hyp.centers.append(float(out.centers[b]))
             if out.content is not None:
                 hyp.content.append(out.content[b].cpu())
+            if stop_loops and loop_block(hyp.tokens):
+                done[b] = True
         done |= token == EOS
         if bool(done.all()):
             break
@@ -50,8 +70,9 @@ def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_l
 
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 4,
-                max_len: int = 80, length_penalty: float = 1.0) -> Hypothesis:
-    """Beam search for one sentence ``src [1, S]``; scores are normalised by length**length_penalty."""
+                max_len: int = 80, length_penalty: float = 1.0, stop_loops: bool = False) -> Hypothesis:
+    """Beam search for one sentence ``src [1, S]``; scores are normalised by length**length_penalty;
+    ``stop_loops``: a hypothesis that starts repeating itself (:func:`loop_block`) is finished there."""
     enc = model.encode(src, lengths)
     beams = [Hypothesis([])]
     state = enc.init
@@ -71,7 +92,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
             hyp = Hypothesis(parent.tokens + [token], value, parent.weights + [out.weights[src_beam].cpu()],
                              parent.centers + ([float(out.centers[src_beam])] if out.centers is not None else []),
                              parent.content + ([out.content[src_beam].cpu()] if out.content is not None else []))
-            if token == EOS:
+            if token == EOS or (stop_loops and loop_block(hyp.tokens)):
                 finished.append(hyp)
             else:
                 new_beams.append(hyp)

@@ -15,7 +15,7 @@ from ..outputs import Translation
 from ..record import AttentionMap
 from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
-from .decoding import Hypothesis, beam_search, greedy_batch
+from .decoding import LOOP_REPEATS, Hypothesis, beam_search, greedy_batch, loop_block
 from .registry import ModelSpec
 from .seq2seq import EOS, MECHANISM_LABELS, Seq2Seq
 from .special_tokens import UNK
@@ -97,8 +97,8 @@ class Translator(ShippedExplainer):
         src = torch.tensor([ids], device=self.device)
         lengths = torch.tensor([len(ids)])
         if beam > 1:
-            return beam_search(self.model, src, lengths, beam=beam, max_len=target_budget(len(ids)))
-        return greedy_batch(self.model, src, lengths, max_len=target_budget(len(ids)))[0]
+            return beam_search(self.model, src, lengths, beam=beam, max_len=target_budget(len(ids)), stop_loops=True)
+        return greedy_batch(self.model, src, lengths, max_len=target_budget(len(ids)), stop_loops=True)[0]
 
     def explain(self, inp: str, beam: int = 1, **_: Any) -> Explanation:
         """Translate ``inp``; the map's rows are generated tokens (with the end token), columns source tokens."""
@@ -122,7 +122,13 @@ class Translator(ShippedExplainer):
                             keys=[self.label(t) for t in ids], weights=torch.stack(hyp.weights).numpy(),
                             meta=meta, **local)
         notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids), self.confidence_notice(hyp)] if n]
-        if not hyp.tokens or hyp.tokens[-1] != EOS:
+        block = loop_block(hyp.tokens) if hyp.tokens and hyp.tokens[-1] != EOS else 0
+        if block:
+            said = self.tok.decode(hyp.tokens[-block:]).strip() or " ".join(self.label(t) for t in hyp.tokens[-block:])
+            notices.append(f"Decoding stopped when the output began to repeat itself (“{said}” {LOOP_REPEATS[block]} "
+                           "times in a row; no training translation does): a sign that the input is unlike what it "
+                           "was trained on, so the translation and its attention say little.")
+        elif not hyp.tokens or hyp.tokens[-1] != EOS:
             notices.append(f"Decoding stopped at {len(hyp.tokens)} tokens (3 × the source + 10) without the model "
                            "ending its output: a sign that the input is unlike what it was trained on, so the "
                            "translation and its attention say little.")

@@ -124,8 +124,9 @@ def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_n
     short = bible.explain("In the beginning God created the heavens and the earth.")
     assert not short.notices
     long = bible.explain("In the beginning God created the heavens and the earth. " * 3)   # 30 words
-    assert long.output.text and len(long.notices) == 1
-    assert "at most 20 English words" in long.notices[0] and "30 words" in long.notices[0]
+    said = [n for n in long.notices if "repeat itself" not in n]     # (the model may also start to loop on it)
+    assert long.output.text and len(said) == 1
+    assert "at most 20 English words" in said[0] and "30 words" in said[0]
     huge = bible.explain("And God said, Let there be light. " * 30)
     assert any("safety cap" in n for n in huge.notices) and any("training" in n for n in huge.notices)
     dates = load_model("dates-en-fr/luong-dot")
@@ -133,19 +134,54 @@ def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_n
     assert "at most 6 tokens" in dates.explain("Sunday, June 16, 1991 and Monday, June 17, 1991").notices[0]
 
 
-def test_decoding_is_bounded_by_the_source_and_says_so():
-    """An input that genuinely runs away (a string of slashes: the model keeps writing "/") stops at 3 × the source
-    + 10 with a notice, while a trained format decodes as before with no notice."""
-    from attention_core.models import load_model
+def test_decoding_is_bounded_by_the_source_and_says_so(monkeypatch):
+    """An input that genuinely runs away (a string of slashes: the model keeps writing "/") stops as soon as the
+    output loops (one token four times), with a notice; without the loop rule it stops at 3 × the source + 10, with
+    its own notice; a trained format decodes as before with no notice."""
+    from attention_core.models import load_model, translation
     from attention_core.models.translation import target_budget
     model = load_model(f"dates-en-fr/{RUNAWAY_MODEL}")
-    runaway = model.explain(" ".join(["/"] * 12))
+    slashes = " ".join(["/"] * 12)
+    looped = model.explain(slashes)
+    assert len(looped.maps[0].queries) <= 6 and looped.maps[0].queries[-4:] == ["/"] * 4
+    assert [n for n in looped.notices if "repeat itself (“/” 4 times in a row" in n]
+    assert not any("Decoding stopped at" in n for n in looped.notices)
+    from attention_core.models import decoding
+    for module in (decoding, translation):                                   # the length bound alone
+        monkeypatch.setattr(module, "loop_block", lambda tokens: 0)
+    runaway = model.explain(slashes)
     source = len(runaway.maps[0].keys)
     assert source == 13 and len(runaway.maps[0].queries) == target_budget(source) == 49 < 120
     assert runaway.maps[0].queries[-1] != "</s>" and runaway.maps[0].queries.count("/") > 40
     assert any("Decoding stopped at 49 tokens" in n for n in runaway.notices)
     fine = model.explain("Thursday, December 3, 2026")
     assert str(fine.output) == "jeudi 3 décembre 2026" and not fine.notices
+
+
+def test_a_loop_is_a_block_said_again_and_again_as_no_training_translation_is():
+    """Two to eight tokens three times in a row, or one token four times (measured against the training
+    references: see ``decoding.LOOP_REPEATS``); a repeat that is not at the end, or not often enough, is not one."""
+    from attention_core.models.decoding import loop_block
+    assert loop_block([5, 7, 1, 2, 1, 2, 1, 2]) == 2
+    assert loop_block([9, 9, 9, 9]) == 1 and loop_block([9, 9, 9]) == 0          # "..." is one token three times
+    assert loop_block([3, 4, 5, 3, 4, 5, 3, 4, 5]) == 3
+    assert loop_block([1, 2, 1, 2, 7]) == 0 and loop_block([1, 2, 1, 2]) == 0 and loop_block([]) == 0
+    block = list(range(10, 19))                                                  # 9 tokens: longer than a loop
+    assert loop_block(block * 3) == 0
+
+
+def test_the_page_stops_a_bible_model_that_loops_and_the_greedy_scores_do_not_change():
+    """A news sentence sends Bahdanau into "pour les panches pour les panches …" (to the 112-token bound before the
+    loop rule); the page's decoding stops after three times. Training and the card's tables decode without it."""
+    from attention_core.models.decoding import loop_block
+    model = load_model("bible-en-fr/bahdanau")
+    text = "The city council voted on Thursday to close three libraries to pay for new bus lanes."
+    result = model.explain(text)
+    ids, _ = model.encode(text)
+    free = greedy_batch(model.model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+    assert len(free.tokens) > 100 and free.tokens[-1] != EOS                       # it runs away without the rule
+    assert len(result.maps[0].queries) < 50 and any("repeat itself" in n for n in result.notices)
+    assert loop_block(free.tokens[:len(result.maps[0].queries)])                  # it stopped where the loop began
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
