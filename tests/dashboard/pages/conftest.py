@@ -31,11 +31,11 @@ PANEL_KEY = "-attr-"   # chart keys of the attribution panel (issue 12), drawn b
 
 
 def page_html(at: AppTest) -> list:
-    """The page's own HTML blocks: not the app's style sheet, nor the HTML twin of each table, which presentation
-    mode shows instead of the data grid (``dashboard/components/tables.py``)."""
-    from dashboard.components.tables import LARGE_TABLE
+    """The page's own HTML blocks: not the app's style sheet, nor the HTML twin of each table (or the large copy of
+    an editor), which presentation mode shows (``dashboard/components/tables.py``)."""
+    from dashboard.components.tables import LARGE_COPY, LARGE_TABLE
     return [el for el in at.get("html") if f'class="{LARGE_TABLE}-wrap"' not in el.proto.body
-            and not el.proto.body.startswith("<style>")]
+            and f'class="{LARGE_COPY}-wrap"' not in el.proto.body and not el.proto.body.startswith("<style>")]
 
 
 def figure_elements(at: AppTest) -> list[tuple[str, str]]:

@@ -66,7 +66,8 @@ def rendered_markup(at) -> list[str]:
         parser = _Tags()
         parser.feed(el.proto.body)
         ours = {"div", "span", "style"}
-        if 'class="atlas-large-table-wrap"' in el.proto.body:    # a table's HTML twin (pandas escapes each cell)
+        if 'class="atlas-large-table-wrap"' in el.proto.body or 'class="atlas-large-copy-wrap"' in el.proto.body:
+            # a table's HTML twin, or an editor's large copy: pandas escapes each cell
             ours |= {"table", "thead", "tbody", "tr", "th", "td"}
         if parser.tags - ours:
             problems.append(("html", el.proto.body[:160], sorted(parser.tags)))
