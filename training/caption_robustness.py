@@ -30,8 +30,8 @@ import torch
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
-from attention_core.models.grounded_decoding import GroundedRule, cell_foreground, occupied_cells
-from attention_core.models.scene_encoder import (SceneEncoder, background_first, load_scene_encoder, scene_batch,
+from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
+from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
 from training.scene_encoder import BACKGROUND, ITEM_NAMES, cell_cover, covered_cells
@@ -47,9 +47,8 @@ def scene_features(scenes: list[dict], net: SceneEncoder, background_first_input
     ``[N, 49, 21]``, and each layout cell's foreground for the grounded rule ``[N, 4]`` (``background_first_input=False``:
     the input as read before issue 20), 100 scenes at a time."""
     pixels = np.stack([scene_pixels(s["image"], net.read_side) for s in scenes])
-    small = np.stack([scene_pixels(s["image"]) for s in scenes])          # the 112 read: the grounded rule's pixels
-    level = torch.from_numpy(small.astype(np.float32))
-    foreground = cell_foreground(background_first(level) if background_first_input else level)
+    small = pixels if net.read_side == READ_SIDE else np.stack([scene_pixels(s["image"]) for s in scenes])
+    foreground = scene_foreground(small, background_first_input)          # on the 112 read, as on the page
     feats, logits = [], []
     for i in range(0, len(scenes), 100):
         grid = net(scene_batch(pixels[i:i + 100], background_first_input, net.scales))

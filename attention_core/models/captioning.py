@@ -24,8 +24,8 @@ from ..capabilities import Capabilities, Family, MapKind, Produces
 from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
-from .grounded_decoding import GroundedRule, cell_foreground, occupied_cells
-from .scene_encoder import SceneEncoder, background_first, scene_pixels, scene_tensor, shared_scene_encoder
+from .grounded_decoding import GroundedRule, occupied_cells, scene_foreground
+from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
 
@@ -151,7 +151,8 @@ class Captioner(ShippedExplainer):
 
     def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
         """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling."""
-        foreground = cell_foreground(background_first(torch.from_numpy(scene_pixels(inp).astype(np.float32))[None]))
+        # the rule's foreground test reads the 112 px scene; a captioner without the rule does not need it
+        foreground = None if self.rule is None else scene_foreground(scene_pixels(inp)[None])
         dropped: list[str] = []
         ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground, dropped)
         words = [self.words[i] for i in ids]

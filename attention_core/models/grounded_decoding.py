@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..data.scenes import CELLS
+from .scene_encoder import background_first
 
 ROWS, COLS = {"top": 0, "bottom": 1}, {"left": 0, "right": 1}
 GRID_SIDE, QUADRANT = 7, 112                  # the encoder's 7 × 7 regions, 32 px each; a layout cell's side in px
@@ -52,6 +54,13 @@ def cell_foreground(pixels: torch.Tensor) -> torch.Tensor:
     bright = (pixels > FOREGROUND_LEVEL).float()
     return torch.stack([bright[:, r * half:(r + 1) * half, c * half:(c + 1) * half].mean((1, 2))
                         for r, c in CELLS.values()], 1) >= FOREGROUND_SHARE
+
+
+def scene_foreground(pixels: np.ndarray, background_first_input: bool = True) -> torch.Tensor:
+    """uint8 grey scenes ``[B, S, S]`` (``scene_encoder.scene_pixels``) → :func:`cell_foreground` ``[B, 4]`` of
+    the input as the encoder reads it (background-first unless ``background_first_input`` is False)."""
+    levels = torch.from_numpy(pixels.astype(np.float32))
+    return cell_foreground(background_first(levels) if background_first_input else levels)
 
 
 def occupied_cells(logits: torch.Tensor, threshold: float, foreground: torch.Tensor | None = None) -> list[set[str]]:

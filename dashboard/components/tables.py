@@ -60,25 +60,26 @@ def show_table(frame: pd.DataFrame, key: str | None = None, hide_index: bool = T
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _html_once(key: str, _frame: pd.DataFrame, hide_index: bool) -> str:
+def _html_once(key: str, _frame: pd.DataFrame, hide_index: bool, wrap: str = LARGE_TABLE) -> str:
     # formatting every float for people costs ~6 ms for a 72-row table; a rerun that redraws the same table
     # (most of them) costs one content hash instead
-    return large_table_html(_frame, hide_index)
+    return large_table_html(_frame, hide_index, wrap)
 
 
-def large_table_html(frame: pd.DataFrame, hide_index: bool = True) -> str:
+def large_table_html(frame: pd.DataFrame, hide_index: bool = True, wrap: str = LARGE_TABLE) -> str:
     """``frame`` as the presentation-mode HTML table: floats to 3 significant digits, every cell and header
-    escaped (no user text becomes markup), in a wrapper that scrolls wide tables instead of spilling."""
+    escaped (no user text becomes markup), in a wrapper (class ``{wrap}-wrap``: a grid's twin, or an editor's
+    copy) that scrolls wide tables instead of spilling."""
     shown = frame.copy()
     for c in float_columns(frame):        # only floats change: text and integers keep their own form
         shown[c] = frame[c].map(for_people)
     table = shown.to_html(index=not hide_index, escape=True, border=0, classes=LARGE_TABLE)
-    return f'<div class="{LARGE_TABLE}-wrap">{table}</div>'
+    return f'<div class="{wrap}-wrap">{table}</div>'
 
 
 def show_large_copy(frame: pd.DataFrame, hide_index: bool = False) -> None:
     """For an editable grid (``st.data_editor``, a canvas too): its current values as a read-only HTML table
     that only presentation mode shows, under the editor, which stays (small) where the teacher edits."""
     if len(frame) <= HTML_ROWS:
-        html = _html_once(fingerprint(denoised(frame), hide_index), denoised(frame), hide_index)
-        st.html(html.replace(f'class="{LARGE_TABLE}-wrap"', f'class="{LARGE_COPY}-wrap"', 1))
+        frame = denoised(frame)
+        st.html(_html_once(fingerprint(frame, hide_index), frame, hide_index, LARGE_COPY))
