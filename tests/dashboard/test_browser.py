@@ -45,6 +45,14 @@ def test_every_page_draws(browser_page, path):
     page.wait_for_selector(PAGES[path], timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(OUT / f"{path or 'home'}.png"), full_page=True)
+    assert not page.locator("[data-testid='stAppDeployButton']").is_visible()   # client.toolbarMode = "minimal"
+    # no button's label cut off ("JS…", "HT…") or spilling out of its button at 1400 px (checked to flag a
+    # squeezed "JSON" button)
+    cut = page.evaluate("""() => [...document.querySelectorAll('button')].filter(b => b.offsetParent !== null)
+        .filter(b => { const t = b.querySelector('p') || b, r = t.getBoundingClientRect(), o = b.getBoundingClientRect();
+                       return t.scrollWidth > t.clientWidth + 1 || r.left < o.left - 1 || r.right > o.right + 1; })
+        .map(b => b.innerText)""")
+    assert cut == [], cut
     assert not errors, errors
 
 
