@@ -1,11 +1,15 @@
-"""One error contract for ``python -m attention_core``, swept in subprocesses: bad argument ranges, an ``--out``
-that cannot be written, bad input files, a Ray Client address without ``ray[client]`` and Ctrl-C each end with
-exit 2 (130 for Ctrl-C), exactly one line on stderr, nothing on stdout and no traceback, before any work.
+"""One error contract for ``python -m attention_core``: bad argument ranges, an ``--out`` that cannot be
+written, bad input files, a Ray Client address without ``ray[client]`` and Ctrl-C each end with exit 2 (130 for
+Ctrl-C), exactly one line on stderr, nothing on stdout and no traceback, before any work.
+
+The sweep calls the command line's ``main`` in this process (each case is refused before any work, and a
+subprocess per case spent its ~3 s importing torch); a few cases also run as real ``python -m attention_core``
+processes, which must say exactly the same, so the sweep stands for the command users type.
 
 Cases already covered elsewhere are not repeated: unknown model / dataset / input kind and a non-empty
 ``--out`` (atlas/test_export.py), malformed rows of each file type (atlas/test_datasets.py), damaged
 weights, a FIFO and a closed pipe (test_cli_faults.py), an unknown faithfulness model
-(attribution/test_faithfulness.py). The error cases run two at a time (each process mostly imports torch).
+(attribution/test_faithfulness.py).
 """
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ import re
 import signal
 import subprocess
 import sys
+from io import StringIO
 import time
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -39,6 +44,16 @@ def _cli(*args: str) -> list[str]:
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(_cli(*args), cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+
+
+def _run_here(args: list[str]) -> subprocess.CompletedProcess:
+    """The command line's ``main`` in this process, its stdout and stderr captured (an exception escapes: the
+    process would have printed a traceback)."""
+    from attention_core.cli import main
+    out, err = StringIO(), StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(args)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 def _export(dataset: Path | str, out: Path | str, *extra: str, model: str = MODEL) -> list[str]:
@@ -163,12 +178,15 @@ def inputs(tmp_path_factory) -> Path:
     (d / "locked").chmod(0o755)
 
 
+# cases also run as real processes: an argparse range, an unwritable --out, a file the reader refuses, Ray
+IN_A_PROCESS = ("export --limit -1", "export --out unwritable", "JSONL nested 5,000 deep",
+                "--address ray:// without ray[client]")
+
+
 @pytest.fixture(scope="module")
 def results(inputs) -> dict[str, subprocess.CompletedProcess]:
-    """Every case's finished process, run two at a time."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(_run, case.args(inputs)) for name, case in CASES.items()}
-        return {name: future.result() for name, future in futures.items()}
+    """Every case's result from ``main`` in this process, one after another."""
+    return {name: _run_here(case.args(inputs)) for name, case in CASES.items()}
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -180,6 +198,12 @@ def test_refused_in_one_line_before_any_work(results, inputs, name):
         assert str(inputs) not in line
     if case.check is not None:
         case.check(inputs)
+
+
+@pytest.mark.parametrize("name", IN_A_PROCESS)
+def test_the_command_users_type_says_what_main_says(results, inputs, name):
+    run = _run(CASES[name].args(inputs))
+    assert _assert_one_line(run, 2) == _assert_one_line(results[name], 2)
 
 
 def test_a_good_export_prints_its_result_on_stdout_only(inputs):
