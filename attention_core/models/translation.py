@@ -16,6 +16,7 @@ from ..record import AttentionMap
 from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .decoding import LOOP_REPEATS, Hypothesis, beam_search, greedy_batch, loop_block
+from .known_words import FILE as KNOWN_WORDS_FILE, load_known_words
 from .registry import ModelSpec
 from .seq2seq import EOS, MECHANISM_LABELS, Seq2Seq
 from .special_tokens import UNK
@@ -80,6 +81,9 @@ class Translator(ShippedExplainer):
         # the Bible vocabulary is SentencePiece-style (▁ marks a word start); the dates one is whole words
         self.subword = any(piece.startswith("▁") for piece in self.tok.get_vocab())
         self.model = self.load_module(lambda cfg: Seq2Seq(self.tok.get_vocab_size(), self.mechanism, **cfg["model"]))
+        # a subword vocabulary has no unknown token: the family's training words say what the model never saw
+        trained = spec.capabilities.family.trained_lengths
+        self.known_words = load_known_words(WEIGHTS_DIR / spec.family / KNOWN_WORDS_FILE, trained[2] if trained else "")
 
     def label(self, token_id: int) -> str:
         """A token's row/column label: subword pieces marked as word-initial or not; whole words as they are."""
@@ -121,7 +125,9 @@ class Translator(ShippedExplainer):
         amap = AttentionMap(mechanism=self.mechanism, queries=[self.label(t) for t in hyp.tokens],
                             keys=[self.label(t) for t in ids], weights=torch.stack(hyp.weights).numpy(),
                             meta=meta, **local)
-        notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids), self.confidence_notice(hyp)] if n]
+        notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids),
+                               self.known_words.notice(inp) if self.known_words else None,
+                               self.confidence_notice(hyp)] if n]
         block = loop_block(hyp.tokens) if hyp.tokens and hyp.tokens[-1] != EOS else 0
         if block:
             said = self.tok.decode(hyp.tokens[-block:]).strip() or " ".join(self.label(t) for t in hyp.tokens[-block:])
