@@ -55,7 +55,7 @@ class KnownWords:
         count = sum(w not in self.words for w in words(text))
         quoted = ", ".join(unseen[:QUOTED]) + (", …" if len(unseen) > QUOTED else "")
         what = f" ({self.trained_on})" if self.trained_on else ""
-        return (f"{count} of {total} words never occur in the texts this model was trained on{what}: {quoted}. It "
+        return (f"{count} of {total} words never occur in the training texts{what}: {quoted}. The model "
                 "has learnt no translation for them, so the output and its attention say little about them.")
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 from dashboard.components import (
     available,
     checked_text,
+    common_notices,
     explain,
     families,
     head_choice,
@@ -55,6 +56,10 @@ for model_id in chosen:
         results[model_id] = result
 if not results:
     st.stop()
+# a notice about the input itself (too long, words the family never saw) is every model's: say it once
+shared_notices = common_notices(list(results.values()))
+for note in shared_notices:
+    st.info(md_escape(f"Every mechanism: {note}"))
 
 # the source × target maps: an encoder–decoder also returns its encoder's and decoder's self-attention
 shown = {mid: head_choice([m for m in r.maps if m.meta.get("role", "cross") == "cross"], key=f"tr-{mid}")
@@ -62,7 +67,7 @@ shown = {mid: head_choice([m for m in r.maps if m.meta.get("role", "cross") == "
 
 
 @st.fragment
-def maps_section(results: dict, shown: dict) -> None:
+def maps_section(results: dict, shown: dict, shared_notices: tuple[str, ...]) -> None:
     """The maps side by side, with how they are drawn: a change of drawing reruns only this part (the
     translations, the notices and the attribution panels below stay as they are)."""
     c2, c3 = st.columns(2)
@@ -77,7 +82,7 @@ def maps_section(results: dict, shown: dict) -> None:
                 result, amap = results[model_id], shown[model_id]
                 st.markdown(f"#### {md_escape(amap.label if amap else model_id)}")
                 st.markdown(f"**→** {md_escape(str(result.output))}")
-                show_notices(result)
+                show_notices(result, skip=shared_notices)
                 if amap is None:
                     continue
                 if as_lines:
@@ -90,7 +95,7 @@ def maps_section(results: dict, shown: dict) -> None:
                    "so its rows sum to at most 1.")
 
 
-maps_section(results, shown)
+maps_section(results, shown, shared_notices)
 
 # ── Is this attention an explanation? ERASER for every mechanism (issue 21), attribution beside attention ───
 from attention_core.budget import attribution_cost, budget  # noqa: E402

@@ -29,7 +29,17 @@ def presentation_switch() -> None:
         "label": PRESENTATION_LABEL, "help": "Bigger text and figure labels for projectors and classrooms."})
 
 
-def show_notices(result: Explanation) -> None:
-    """Model notices (input cut, out-of-domain warnings) as info boxes."""
+def show_notices(result: Explanation, skip: tuple[str, ...] = ()) -> None:
+    """Model notices (input cut, out-of-domain warnings) as info boxes, but those in ``skip`` (shown once
+    above the models' panels)."""
     for note in result.notices:
-        st.info(md_escape(note))
+        if note not in skip:
+            st.info(md_escape(note))
+
+
+def common_notices(results: list[Explanation]) -> tuple[str, ...]:
+    """The notices every one of several results carries (e.g. a family's "words never seen in training"),
+    to show once for all of them instead of once per model; none for a single result."""
+    if len(results) < 2:
+        return ()
+    return tuple(n for n in results[0].notices if all(n in r.notices for r in results[1:]))

@@ -31,7 +31,7 @@ def test_words_are_letters_or_digits_and_the_rule_needs_both_a_count_and_a_share
 def test_a_notice_counts_every_unseen_word_and_quotes_at_most_six_without_markdown():
     rule = KnownWords(frozenset({"the"}), min_unseen=1, min_share=0.1, trained_on="verses")
     notice = rule.notice("the a_b c d e f g h h")
-    assert notice.startswith("9 of 10 words never occur in the texts this model was trained on (verses): "
+    assert notice.startswith("9 of 10 words never occur in the training texts (verses): "
                              "a, b, c, d, e, f, …")
     assert "_" not in notice
 

@@ -40,6 +40,19 @@ def test_translate_side_by_side_lines_and_bad_input(open_page):
     assert not at.exception and any("cut" in i.value for i in at.info)
 
 
+def test_a_notice_every_translator_gives_is_shown_once(open_page):
+    """Seven Bible models, one news sentence: the family's "words never seen in training" notice once, above the
+    panels; each model's own confidence notice stays under its translation."""
+    at = open_page("app_pages/translate.py")
+    widget(at, "radio", "Task").set_value("bible-en-fr")
+    at.run()
+    _text(at).set_value("Shares of the chipmaker fell sharply after the earnings report.")
+    at.run()
+    unseen = [i.value.replace("\\", "") for i in at.info if "never occur" in i.value]   # Markdown-escaped
+    assert len(unseen) == 1 and unseen[0].startswith("Every mechanism: 2 of 10 words"), unseen
+    assert not at.exception and len(charts(at)) == 7
+
+
 def test_translate_dates_family_and_beam(open_page):
     at = open_page("app_pages/translate.py")
     widget(at, "radio", "Task").set_value("dates-en-fr")
