@@ -31,7 +31,8 @@ def kinds():
     from attention_core.models import load_model
     from training.caption_robustness import scene_features
     scenes = {kind: make_kind_scenes(kind, SCENES) for kind in KINDS}
-    encoders = {id(m.encoder): m.encoder for m in (load_model("caption/soft"), load_model("caption/hard"))}
+    encoders = {id(net): net for m in (load_model("caption/soft"), load_model("caption/hard"))
+                for net in (m.encoder, m.head_encoder) if net is not None}
     return {key: {kind: scene_features(s, net) for kind, s in scenes.items()} for key, net in encoders.items()}
 
 
@@ -42,7 +43,8 @@ def test_shipped_captioner_names_every_kind_of_held_out_scene(name, kinds):
     model = load_model(f"caption/{name}")
     invented, accuracy = 0, {}
     for kind, data in kinds[id(model.encoder)].items():     # read and decoded as the captioner declares
-        counts = decoder_counts(model.model, model.words, data, model.config.get("grounded"))
+        head = None if model.bias is None else kinds[id(model.head_encoder)][kind]["logits"]
+        counts = decoder_counts(model.model, model.words, data, model.config.get("grounded"), model.bias, head)
         accuracy[kind] = sum(c["right"] for c in counts) / max(sum(c["placed"] for c in counts), 1)
         assert sum(c["placed"] for c in counts) >= PLACED_FLOOR * sum(c["objects"] for c in counts), kind
         invented += sum(c["invented"] for c in counts)
