@@ -51,6 +51,7 @@ def main() -> None:
     p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
     p.add_argument("--reads", nargs="+", choices=list(READS), default=list(READS))
     p.add_argument("--keep-mass", nargs="+", choices=["no", "yes"], default=["no", "yes"])
+    p.add_argument("--weights", nargs="+", type=float, default=list(WEIGHTS), help="λ values")
     p.add_argument("--also", type=Path, help="an earlier output (same folder): its settings join the choice")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--threads", type=int, default=1)
@@ -74,7 +75,7 @@ def main() -> None:
         masses = [m for m in MASSES if ("yes" if m else "no") in a.keep_mass]
         grid = {"none": None, **{f"{r} λ={w} ε={e} over={o}" + (" keep mass" if m else ""):
                                  {"weight": w, "eps": e, "over": o, "read": READS[r], "keep_mass": m}
-                                 for r in a.reads for m in masses for w in WEIGHTS for e in EPSILONS for o in OVERS[d]}}
+                                 for r in a.reads for m in masses for w in a.weights for e in EPSILONS for o in OVERS[d]}}
         rows: dict[str, dict] = {}
         for name, bias in grid.items():
             rule = head_bias_of(a.folder, {**settings, "head_bias": bias}, words)
