@@ -31,6 +31,7 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
 from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
+from attention_core.models.head_bias import HeadBias, head_probabilities
 from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
@@ -84,23 +85,35 @@ def scene_counts(words: list[str], objects: list[dict], alphas: torch.Tensor | N
             "invented": sum(cell not in gold for cell in said), "inside": inside}
 
 
-def decoder_counts(model: CaptionDecoder, words: list[str], data: dict, grounded: dict | None = None) -> list[dict]:
-    """Greedy captions of every scene in ``data`` → :func:`scene_counts` per scene. ``grounded`` (a captioner's
-    ``grounded`` config: ``threshold``, ``cells``): decode with the grounded rule
+def decoder_captions(model: CaptionDecoder, words: list[str], data: dict, grounded: dict | None = None,
+                     bias: HeadBias | None = None, head_logits: torch.Tensor | None = None,
+                     ) -> list[tuple[list[str], torch.Tensor]]:
+    """Greedy captions of every scene in ``data`` → per scene its words (no EOS) and α rows ``[T, 49]``.
+    ``grounded`` (a captioner's ``grounded`` config: ``threshold``, ``cells``): decode with the grounded rule
     (``attention_core.models.grounded_decoding``), occupancy read from ``data["logits"]`` (the encoder head on the
-    same read as the features) and ``data["foreground"]``."""
+    same read as the features) and ``data["foreground"]``. ``bias`` (``head_bias``): the name words biased by the
+    head's logits ``head_logits [N, 49, classes + 1]`` on the bias's read (default: ``data["logits"]``)."""
     out = []
     rule = None if grounded is None else GroundedRule(tuple(words), EOS, grounded.get("cells", "mask"))
+    head_logits = data["logits"] if head_logits is None else head_logits
     for i in range(0, len(data["objects"]), 100):
         occupied = None if rule is None else occupied_cells(data["logits"][i:i + 100], grounded["threshold"],
                                                             data["foreground"][i:i + 100])
-        ids, alphas = decode_batch(model, data["features"][i:i + 100].float(), rule, occupied)
+        probs = None if bias is None else head_probabilities(head_logits[i:i + 100])
+        ids, alphas = decode_batch(model, data["features"][i:i + 100].float(), rule, occupied, bias, probs)
         for k, (seq, alpha) in enumerate(zip(ids, alphas)):
             if rule is not None:
                 seq, rows = rule.finish(seq, occupied[k])
                 alpha = alpha[rows]
-            out.append(scene_counts([words[t] for t in seq if t != EOS], data["objects"][i + k], alpha))
+            out.append(([words[t] for t in seq if t != EOS], alpha))
     return out
+
+
+def decoder_counts(model: CaptionDecoder, words: list[str], data: dict, grounded: dict | None = None,
+                   bias: HeadBias | None = None, head_logits: torch.Tensor | None = None) -> list[dict]:
+    """:func:`decoder_captions` of every scene in ``data`` → :func:`scene_counts` per scene."""
+    return [scene_counts(said, objects, alpha) for (said, alpha), objects
+            in zip(decoder_captions(model, words, data, grounded, bias, head_logits), data["objects"])]
 
 
 def head_counts(data: dict) -> list[dict]:
@@ -173,26 +186,54 @@ def load_decoder(folder: Path, kind: str, vocab_size: int) -> CaptionDecoder:
 
 def captioner_settings(folder: Path, kind: str) -> dict[str, object]:
     """The decoding settings the ``kind`` captioner in ``folder`` declares in its ``config.json``: its encoder read
-    (``encoder_read``, None = as the encoder was saved) and grounded threshold (``grounded``, None = free)."""
+    (``encoder_read``, None = as the encoder was saved), grounded threshold (``grounded``, None = free) and head
+    bias (``head_bias``, None = none)."""
     config = json.loads((folder / kind / "config.json").read_text())
-    return {"encoder_read": config.get("encoder_read"), "grounded": config.get("grounded")}
+    return {"encoder_read": config.get("encoder_read"), "grounded": config.get("grounded"),
+            "head_bias": config.get("head_bias")}
+
+
+def head_bias_of(folder: Path, settings: dict[str, object], words: list[str]) -> HeadBias | None:
+    """The :class:`HeadBias` a captioner's ``settings`` (:func:`captioner_settings`) declare over ``words``."""
+    names = json.loads((folder / "encoder" / "config.json").read_text())["names"]
+    return HeadBias.from_config(settings.get("head_bias"), words, names)
+
+
+def bias_read(settings: dict[str, object]) -> dict | None:
+    """The encoder read whose head the captioner's head bias reads (its own read unless the bias declares one)."""
+    bias = settings.get("head_bias")
+    return settings["encoder_read"] if not bias or bias.get("read") is None else bias["read"]
+
+
+def captioner_captions(folder: Path, scenes: list[dict], background_first: bool = True,
+                       decoders: tuple[str, ...] = ("soft", "hard"),
+                       ) -> tuple[dict[str, list[tuple[list[str], torch.Tensor]]], dict[str, dict]]:
+    """Per decoder in ``folder``, :func:`decoder_captions` of ``scenes``, each read and decoded as its config
+    declares (encoder read, grounded rule, head bias); and the :func:`scene_features` of every read used, keyed by
+    the read's JSON (``"null"``: the encoder as saved)."""
+    words = json.loads((folder / "vocab.json").read_text())
+    settings = {d: captioner_settings(folder, d) for d in decoders}
+    reads: dict[str, dict] = {}
+    for read in [None, *(s["encoder_read"] for s in settings.values()), *(bias_read(s) for s in settings.values())]:
+        key = json.dumps(read, sort_keys=True)
+        if key not in reads:
+            reads[key] = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu", read), background_first)
+    out = {}
+    for d, s in settings.items():
+        data = reads[json.dumps(s["encoder_read"], sort_keys=True)]
+        out[d] = decoder_captions(load_decoder(folder, d, len(words)), words, data, s["grounded"],
+                                  head_bias_of(folder, s, words), reads[json.dumps(bias_read(s), sort_keys=True)]["logits"])
+    return out, reads
 
 
 def captioner_counts(folder: Path, scenes: list[dict], background_first: bool = True,
                      decoders: tuple[str, ...] = ("soft", "hard")) -> dict[str, list[dict]]:
-    """Per decoder in ``folder``, :func:`scene_counts` on ``scenes``, each read and decoded as its config declares;
-    plus the encoder-head namer on the encoder's own read (key ``head``)."""
-    words = json.loads((folder / "vocab.json").read_text())
-    settings = {d: captioner_settings(folder, d) for d in decoders}
-    reads: dict[str, dict] = {}
-    for read in [None, *(s["encoder_read"] for s in settings.values())]:
-        key = json.dumps(read, sort_keys=True)
-        if key not in reads:
-            reads[key] = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu", read), background_first)
+    """Per decoder in ``folder``, :func:`scene_counts` on ``scenes``, each read and decoded as its config declares
+    (:func:`captioner_captions`); plus the encoder-head namer on the encoder's own read (key ``head``)."""
+    captions, reads = captioner_captions(folder, scenes, background_first, decoders)
     out = {"head": head_counts(reads[json.dumps(None)])}
-    for d, s in settings.items():
-        data = reads[json.dumps(s["encoder_read"], sort_keys=True)]
-        out[d] = decoder_counts(load_decoder(folder, d, len(words)), words, data, s["grounded"])
+    for d, caps in captions.items():
+        out[d] = [scene_counts(said, s["objects"], alpha) for (said, alpha), s in zip(caps, scenes)]
     return out
 
 

@@ -30,6 +30,7 @@ from tqdm import tqdm
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
 from attention_core.models.grounded_decoding import GroundedRule
+from attention_core.models.head_bias import HeadBias
 from attention_core.models.captioning import BOS, ENCODER_FOLDER, EOS, MAX_WORDS, PAD, UNK, CaptionDecoder
 from attention_core.models.scene_encoder import SceneEncoder, load_scene_encoder, scene_batch, scene_pixels
 from attention_core.models.special_tokens import SPECIALS
@@ -161,9 +162,12 @@ def summarize(hyps: list[str], data: dict, scores: list[dict[str, list]]) -> dic
 
 @torch.no_grad()
 def decode_batch(model: CaptionDecoder, features: torch.Tensor, rule: GroundedRule | None = None,
-                 occupied: list[set[str]] | None = None) -> tuple[list[list[int]], list[torch.Tensor]]:
+                 occupied: list[set[str]] | None = None, bias: HeadBias | None = None,
+                 head_probs: torch.Tensor | None = None) -> tuple[list[list[int]], list[torch.Tensor]]:
     """Greedy decoding (hard attention: argmax region) of ``features [B, R, C]`` → ids (with EOS), α ``[T, R]``.
-    With a ``rule`` (``grounded_decoding``) and each scene's ``occupied`` cells, the rule's banned tokens are masked."""
+    With a ``rule`` (``grounded_decoding``) and each scene's ``occupied`` cells, the rule's banned tokens are masked;
+    with a head ``bias`` (``head_bias``) and the head's class probabilities ``head_probs [B, R, classes]``, the
+    name words are biased first."""
     model.eval()
     regions, state = model.start(features)
     prev = torch.full((features.shape[0],), BOS, dtype=torch.long)
@@ -171,7 +175,9 @@ def decode_batch(model: CaptionDecoder, features: torch.Tensor, rule: GroundedRu
     done = torch.zeros(len(prev), dtype=torch.bool)
     for _ in range(MAX_WORDS):
         out = model.step(regions, prev, state, sample=False)
-        logits = out["logits"] if rule is None else rule.mask(out["logits"], ids, occupied)
+        logits = out["logits"] if bias is None else bias.apply(out["logits"], out["alpha"], head_probs,
+                                                                out.get("choice"))
+        logits = logits if rule is None else rule.mask(logits, ids, occupied)
         token = logits.argmax(-1)
         for b in torch.nonzero(~done).flatten().tolist():
             ids[b].append(int(token[b]))

@@ -96,9 +96,14 @@ def make_scene(sources: tuple[tuple[np.ndarray, str], ...], rng: random.Random) 
     return {"image": canvas.convert("RGB"), "caption": caption_of(objects), "objects": objects}
 
 
+def article(name: str) -> str:
+    """The article a caption puts before ``name`` ("an 8", "a sandal")."""
+    return "an" if name == "8" else "a"
+
+
 def caption_of(objects: list[dict[str, object]]) -> str:
     """The generator's caption for objects in reading order ("a sandal at the top left and an 8 at ...")."""
-    phrases = [f"{'an' if o['name'] == '8' else 'a'} {o['name']} at the {o['cell']}" for o in objects]
+    phrases = [f"{article(o['name'])} {o['name']} at the {o['cell']}" for o in objects]
     return " and ".join([" , ".join(phrases[:-1]), phrases[-1]]) if len(phrases) > 1 else phrases[0]
 
 

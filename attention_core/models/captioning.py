@@ -25,6 +25,7 @@ from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
 from .grounded_decoding import GroundedRule, occupied_cells, scene_foreground
+from .head_bias import HeadBias, head_probabilities
 from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
@@ -110,6 +111,12 @@ class Captioner(ShippedExplainer):
         grounded = self.config.get("grounded")
         self.grounded: float | None = None if grounded is None else float(grounded["threshold"])
         self.rule = None if grounded is None else GroundedRule(tuple(self.words), EOS, grounded.get("cells", "mask"))
+        # head bias (``head_bias``): the encoder head, read where the decoder attends, proposes the name words
+        names = read_json(self.family_folder / ENCODER_FOLDER / "config.json")["names"]
+        self.bias = HeadBias.from_config(self.config.get("head_bias"), self.words, names)
+        self.head_encoder: SceneEncoder | None = None if self.bias is None else self.encoder \
+            if self.bias.read is None else shared_scene_encoder(str(self.family_folder / ENCODER_FOLDER),
+                                                                str(self.device), self.bias.read)
 
     @torch.no_grad()
     def regions(self, image: Image.Image) -> torch.Tensor:
@@ -117,13 +124,24 @@ class Captioner(ShippedExplainer):
         return self.encoder.regions(scene_tensor(image, self.encoder.scales)[None].to(self.device))
 
     @torch.no_grad()
+    def head_probs(self, image: Image.Image) -> torch.Tensor | None:
+        """An image → the head bias's item-class probabilities per region ``[1, 49, classes]`` (None without it)."""
+        if self.bias is None:
+            return None
+        net = self.head_encoder
+        return head_probabilities(net.region_logits(net.regions(scene_tensor(image, net.scales)[None].to(self.device))))
+
+    @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,
                          foreground: torch.Tensor | None = None, dropped: list[str] | None = None,
-                         ) -> tuple[list[int], torch.Tensor, list[float]]:
+                         head_probs: torch.Tensor | None = None) -> tuple[list[int], torch.Tensor, list[float]]:
         """Greedy decoding from ``features [1, R, C]`` → word ids (with EOS), α ``[T, R]``, β per word;
         ``foreground`` ``[1, 4]``: the layout cells' foreground for the grounded rule (``cell_foreground``);
-        ``dropped``: if given, receives the words the grounded rule left out of the caption, in order."""
+        ``dropped``: if given, receives the words the grounded rule left out of the caption, in order;
+        ``head_probs`` ``[1, R, classes]``: the head bias's probabilities (:meth:`head_probs`; needed with it)."""
         features = features.to(self.device)
+        if self.bias is not None and head_probs is None:
+            raise ValueError("this captioner declares a head bias: pass head_probs (Captioner.head_probs)")
         occupied = None if self.rule is None else occupied_cells(self.encoder.region_logits(features), self.grounded,
                                                                  foreground)
         regions, state = self.model.start(features)
@@ -132,7 +150,9 @@ class Captioner(ShippedExplainer):
         ids, alphas, betas = [], [], []
         for _ in range(MAX_WORDS):
             out = self.model.step(regions, prev, state, sample=seed is not None, generator=gen)
-            logits = out["logits"] if self.rule is None else self.rule.mask(out["logits"], [ids], occupied)
+            logits = out["logits"] if self.bias is None else self.bias.apply(out["logits"], out["alpha"],
+                                                                             head_probs.to(self.device), out.get("choice"))
+            logits = logits if self.rule is None else self.rule.mask(logits, [ids], occupied)
             token = int(logits.argmax(-1))
             ids.append(token)
             alphas.append(out["alpha"][0].cpu())
@@ -154,7 +174,7 @@ class Captioner(ShippedExplainer):
         # the rule's foreground test reads the 112 px scene; a captioner without the rule does not need it
         foreground = None if self.rule is None else scene_foreground(scene_pixels(inp)[None])
         dropped: list[str] = []
-        ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground, dropped)
+        ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground, dropped, self.head_probs(inp))
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \

@@ -62,27 +62,22 @@ def test_occupancy_needs_the_head_and_foreground_and_falls_back_to_the_likeliest
 
 
 def test_the_page_and_the_scorer_caption_alike_under_the_declared_rule():
+    """Every declared setting (encoder read, grounded rule, head bias) through the scorer's path and the page's."""
     from attention_core.data.scene_kinds import make_kind_scenes
     from attention_core.models import load_model
-    from attention_core.models.scene_encoder import load_scene_encoder
-    from training.caption_robustness import captioner_settings, scene_features
-    from training.captioning import decode_batch
-    scenes = make_kind_scenes("crowded (1–4 + clutter)", 6)
+    from training.caption_robustness import captioner_captions, captioner_settings
+    scenes = make_kind_scenes("crowded (1–4 + clutter)", 6) + make_kind_scenes("small (~30 px)", 6)
+    captions, _ = captioner_captions(WEIGHTS_DIR / "caption", scenes)
     for name in ("soft", "hard"):
         model = load_model(f"caption/{name}")
         settings = captioner_settings(WEIGHTS_DIR / "caption", name)
         assert settings["grounded"] == model.config.get("grounded")
-        data = scene_features(scenes, load_scene_encoder(WEIGHTS_DIR / "caption" / "encoder", "cpu",
-                                                         settings["encoder_read"]))
-        rule = model.rule
-        occupied = occupied_cells(data["logits"], model.grounded, data["foreground"]) if rule else None
-        seqs, _ = decode_batch(model.model, data["features"].float(), rule, occupied)
-        for k, (scene, seq) in enumerate(zip(scenes, seqs)):
-            if rule:
-                seq = rule.finish(seq, occupied[k])[0]
+        assert settings["head_bias"] == model.config.get("head_bias")
+        for k, (scene, (said, alpha)) in enumerate(zip(scenes, captions[name])):
             page = model.explain(scene["image"])
-            assert page.output.text == text(seq).replace(" ,", ","), (name, k)
-            assert page.maps[0].weights.shape[0] == len(seq)
+            assert page.output.text == " ".join(said).replace(" ,", ","), (name, k)
+            assert page.maps[0].weights.shape[0] == len(said) + 1                 # and the end token's row
+            torch.testing.assert_close(torch.from_numpy(page.maps[0].weights), alpha.float(), atol=1e-5, rtol=0)
 
 
 def test_a_phrase_the_rule_drops_is_named_in_a_notice(monkeypatch):

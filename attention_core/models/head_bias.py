@@ -1,0 +1,95 @@
+"""Head bias on the name words (issue 20 item 3, round 7): the scene encoder's own item classifier, read where the
+decoder attends, proposes the name.
+
+The captioning analogue of the translators' lexical bias (Arthur et al. 2016; ``seq2seq._with_lexicon``). At each
+decoding step, with the step's own attention α_t ``[R]`` over the 49 regions and the encoder's pretraining head
+giving every region a distribution over the item classes ``p_head(name | region i)`` (softmax over the classes and
+background, background column left out), the logit of every NAME word gets
+
+    λ · log(Σ_i α_ti · p_head(name | region i) + ε)
+
+and each article ("a" / "an") the same term over the summed probability of the names it goes with, so that the
+article and the name stay one choice. Nothing else is touched. The bias is at most λ · log(1 + ε) ≈ 0, so it never
+makes a name outweigh a structural word it did not already; with ``keep_mass`` the names' (and the articles') total
+probability is kept as the decoder gave it, so the bias only re-ranks them among themselves. Attention stays central:
+it decides whose head prediction is proposed; the hard captioner may use its chosen region instead (``over="choice"``).
+
+Declared per captioner in its ``config.json`` under ``head_bias`` (``weight`` λ, ``eps`` ε, ``over``, ``keep_mass``, and ``read``:
+the encoder read whose head gives ``p_head``, as ``encoder_read``; absent = the captioner's own read). A config
+without ``head_bias`` decodes exactly as before. The page (``Captioner``), the CLI and the scorers
+(``training.caption_robustness``) apply the same :meth:`HeadBias.apply`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..data.scenes import article
+
+OVERS = ("alpha", "choice")      # what weighs the regions' head predictions: α_t, or the hard choice (one-hot)
+
+
+@dataclass(frozen=True)
+class HeadBias:
+    """The rule over one vocabulary: which word ids are names (in head-class order) and articles."""
+
+    name_ids: tuple[int, ...]                 # vocabulary id of head class k's name (k = 0 … classes − 1)
+    article_ids: dict[int, tuple[int, ...]]   # article word id → the head classes whose name takes it
+    weight: float = 1.0                       # λ
+    eps: float = 0.01                         # ε
+    over: str = "alpha"
+    read: dict[str, Any] | None = None        # the encoder read of p_head (None: the captioner's own)
+    keep_mass: bool = False                   # re-rank within the names (and within the articles) only
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None, words: list[str] | tuple[str, ...],
+                    names: list[str] | tuple[str, ...]) -> "HeadBias | None":
+        """A captioner's ``head_bias`` config (None: no bias) over its vocabulary ``words`` and the encoder head's
+        class ``names`` (every name must be a word)."""
+        if config is None:
+            return None
+        over = config.get("over", "alpha")
+        if over not in OVERS:
+            raise ValueError(f"head_bias over must be one of {OVERS}, not {over!r}")
+        missing = [n for n in names if n not in words]
+        if missing:
+            raise ValueError(f"head_bias: the encoder's classes {missing} are not words of the captioner")
+        ids = tuple(list(words).index(n) for n in names)
+        arts: dict[int, list[int]] = {}
+        for k, n in enumerate(names):
+            if article(n) in words:
+                arts.setdefault(list(words).index(article(n)), []).append(k)
+        return cls(ids, {a: tuple(ks) for a, ks in arts.items()}, float(config.get("weight", 1.0)),
+                   float(config.get("eps", 0.01)), over, config.get("read"), bool(config.get("keep_mass", False)))
+
+    def apply(self, logits: torch.Tensor, alpha: torch.Tensor, probs: torch.Tensor,
+              choice: torch.Tensor | None = None) -> torch.Tensor:
+        """Step logits ``[B, V]`` plus the bias, from the step's α ``[B, R]`` (or, ``over="choice"``, the hard
+        choice ``[B]``) and the head's class probabilities per region ``probs [B, R, classes]``
+        (:func:`head_probabilities`)."""
+        if self.over == "choice":
+            if choice is None:
+                raise ValueError("head_bias over='choice' needs the hard captioner's chosen region")
+            weights = torch.nn.functional.one_hot(choice.long(), probs.shape[1]).to(probs.dtype)
+        else:
+            weights = alpha.to(probs.dtype)
+        mix = torch.bmm(weights[:, None], probs)[:, 0]                      # [B, classes]
+        articles = list(self.article_ids)
+        groups = [(list(self.name_ids), mix),
+                  (articles, torch.stack([mix[:, list(self.article_ids[a])].sum(-1) for a in articles], -1))]
+        logits = logits.clone()
+        for ids, mass in groups:
+            old = logits[:, ids]
+            new = old + self.weight * torch.log(mass + self.eps).to(logits.dtype)
+            if self.keep_mass:     # the group's total probability as the decoder gave it
+                new = new - new.logsumexp(-1, keepdim=True) + old.logsumexp(-1, keepdim=True)
+            logits[:, ids] = new
+        return logits
+
+
+def head_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """The encoder head's logits ``[B, R, classes + 1]`` (background last) → item-class probabilities
+    ``[B, R, classes]`` (softmax over all, background column dropped: a background region proposes little)."""
+    return logits.float().softmax(-1)[..., :-1]

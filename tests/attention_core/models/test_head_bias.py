@@ -1,0 +1,117 @@
+"""Head bias on the name words (issue 20 item 3, round 7): the encoder head, read where the decoder attends, proposes
+the name; declared in a captioner's config.json, absent = decoding as before, the same rule on the page and in the
+scorer (the scorer's side: test_grounded_decoding.py::test_the_page_and_the_scorer_caption_alike_under_the_declared_rule)."""
+import json
+import math
+import shutil
+
+import pytest
+import torch
+
+from attention_core.checkpoint import WEIGHTS_DIR
+from attention_core.models.head_bias import HeadBias, head_probabilities
+
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
+WORDS = json.loads((WEIGHTS_DIR / "caption" / "vocab.json").read_text())
+NAMES = json.loads((WEIGHTS_DIR / "caption" / "encoder" / "config.json").read_text())["names"]
+
+
+def _probs(region_class: dict[int, int], regions: int = 49) -> torch.Tensor:
+    """Head probabilities ``[1, regions, 20]``: the given regions sure of one class each, the rest background."""
+    logits = torch.zeros(1, regions, len(NAMES) + 1)
+    logits[0, :, -1] = 8.0
+    for r, k in region_class.items():
+        logits[0, r, -1], logits[0, r, k] = 0.0, 8.0
+    return head_probabilities(logits)
+
+
+def test_the_bias_follows_attention_and_touches_only_names_and_articles():
+    bias = HeadBias.from_config({"weight": 2.0, "eps": 0.01}, WORDS, NAMES)
+    probs = _probs({3: NAMES.index("shirt"), 40: NAMES.index("8")})
+    logits = torch.randn(2, len(WORDS))
+    alpha = torch.zeros(2, 49)
+    alpha[0, 3], alpha[1, 40] = 1.0, 1.0                      # scene 0 attends the shirt, scene 1 the 8
+    out = bias.apply(logits, alpha, probs.expand(2, -1, -1))
+    delta = out - logits
+    touched = {WORDS.index(n) for n in NAMES} | {WORDS.index("a"), WORDS.index("an")}
+    others = [i for i in range(len(WORDS)) if i not in touched]
+    assert torch.equal(delta[:, others], torch.zeros(2, len(others)))        # structure words untouched
+    names = [WORDS.index(n) for n in NAMES]
+    assert int(delta[0, names].argmax()) == NAMES.index("shirt")             # the attended region's class is lifted
+    assert int(delta[1, names].argmax()) == NAMES.index("8")
+    assert float(delta.max()) <= 2.0 * math.log(1.01) + 1e-6                 # never above λ·log(1 + ε)
+    a, an = WORDS.index("a"), WORDS.index("an")
+    assert delta[0, a] > delta[0, an] and delta[1, an] > delta[1, a]          # the article goes with the name
+    zero = HeadBias.from_config({"weight": 0.0}, WORDS, NAMES)
+    assert torch.equal(zero.apply(logits, alpha, probs.expand(2, -1, -1)), logits)
+
+
+def test_keep_mass_only_reranks_within_the_names_and_within_the_articles():
+    bias = HeadBias.from_config({"weight": 5.0, "eps": 0.001, "keep_mass": True}, WORDS, NAMES)
+    probs = _probs({3: NAMES.index("coat")})
+    logits, alpha = torch.randn(1, len(WORDS)), torch.zeros(1, 49)
+    alpha[0, 3] = 1.0
+    out = bias.apply(logits, alpha, probs)
+    names = [WORDS.index(n) for n in NAMES]
+    before, after = logits.softmax(-1), out.softmax(-1)
+    torch.testing.assert_close(after[0, names].sum(), before[0, names].sum())           # names' total kept
+    torch.testing.assert_close(after[0, [WORDS.index("a"), WORDS.index("an")]].sum(),
+                               before[0, [WORDS.index("a"), WORDS.index("an")]].sum())
+    assert int(after[0, names].argmax()) == NAMES.index("coat")
+    assert not HeadBias.from_config({}, WORDS, NAMES).keep_mass                          # off unless declared
+
+
+def test_over_choice_reads_the_hard_captioners_chosen_region():
+    bias = HeadBias.from_config({"weight": 1.0, "over": "choice"}, WORDS, NAMES)
+    probs = _probs({3: NAMES.index("bag"), 40: NAMES.index("boot")})
+    alpha = torch.zeros(1, 49)
+    alpha[0, 3] = 1.0                                           # α on the bag, but the sampled region is the boot's
+    delta = bias.apply(torch.zeros(1, len(WORDS)), alpha, probs, torch.tensor([40]))
+    assert int(delta[0, [WORDS.index(n) for n in NAMES]].argmax()) == NAMES.index("boot")
+    with pytest.raises(ValueError, match="chosen region"):
+        bias.apply(torch.zeros(1, len(WORDS)), alpha, probs)
+    with pytest.raises(ValueError, match="over"):
+        HeadBias.from_config({"over": "mean"}, WORDS, NAMES)
+    assert HeadBias.from_config(None, WORDS, NAMES) is None
+
+
+@pytest.fixture()
+def folder_without_bias(tmp_path, monkeypatch):
+    """A weights folder whose captioner configs are the shipped ones without ``head_bias`` (as before round 7)."""
+    from attention_core.models import base
+    src = WEIGHTS_DIR / "caption"
+    dst = tmp_path / "caption"
+    dst.mkdir()
+    for item in ("vocab.json", "encoder"):
+        (dst / item).symlink_to(src / item)
+    for kind in ("soft", "hard"):
+        (dst / kind).mkdir()
+        for f in (src / kind).iterdir():
+            if f.name != "config.json":
+                (dst / kind / f.name).symlink_to(f)
+        config = json.loads((src / kind / "config.json").read_text())
+        config.pop("head_bias", None)
+        (dst / kind / "config.json").write_text(json.dumps(config))
+    monkeypatch.setattr(base, "WEIGHTS_DIR", tmp_path)
+    return dst
+
+
+def test_a_config_without_head_bias_decodes_exactly_as_before(folder_without_bias):
+    from attention_core.inputs import load_image
+    from attention_core.models.captioning import SAMPLES_DIR, Captioner
+    from attention_core.models.grounded_decoding import occupied_cells
+    from attention_core.models.registry import get_spec
+    from attention_core.models.scene_encoder import scene_pixels
+    from attention_core.models.grounded_decoding import scene_foreground
+    from training.captioning import decode_batch
+    image = load_image(str(SAMPLES_DIR / "scene-2.png"))
+    for kind in ("soft", "hard"):
+        model = Captioner(get_spec(f"caption/{kind}"))
+        assert model.bias is None and model.head_encoder is None and model.head_probs(image) is None
+        feats = model.regions(image)
+        occupied = occupied_cells(model.encoder.region_logits(feats), model.grounded,
+                                  scene_foreground(scene_pixels(image)[None]))
+        seq, _ = decode_batch(model.model, feats, model.rule, occupied)           # no bias: the pre-round-7 path
+        seq = model.rule.finish(seq[0], occupied[0])[0]
+        words = [model.words[i] for i in seq if model.words[i] != "</s>"]
+        assert model.explain(image).output.text == " ".join(words).replace(" ,", ",")

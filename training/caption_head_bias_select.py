@@ -1,0 +1,101 @@
+"""Choose, on validation scenes only, the head bias (``attention_core.models.head_bias``) of each captioner
+(issue 20 item 3, round 7).
+
+    python -m training.caption_head_bias_select --out docs/metrics_caption_round7_validation.json
+
+For every shipped decoder in ``--folder``, decoded as its ``config.json`` declares (its own read, grounded rule),
+greedy captions without a head bias and with one at each weight λ of :data:`WEIGHTS` × ε of :data:`EPSILONS` ×
+p_head read of :data:`READS` × ``keep_mass`` of :data:`MASSES` (× ``over`` of :data:`OVERS`), on (1) the trainers' 300 validation scenes of the
+augmented mix and (2) 150 scenes per kind drawn from the validation split's sources (not the held-out ones).
+Per setting and set: name / object / position accuracy and invented phrases (``caption_read_select.measures``).
+The choice rule (:func:`choose`), fixed before any run: the largest summed score (object accuracy less invented
+phrases per gold object, summed over the sets) among the settings that name no validation set more than
+:data:`TOLERANCE` below the unbiased decoder. Nothing here reads a held-out or card test scene.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from attention_core.checkpoint import WEIGHTS_DIR
+from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
+from attention_core.models.scene_encoder import load_scene_encoder
+from training.caption_read_select import measures
+from training.caption_robustness import captioner_settings, decoder_counts, head_bias_of, load_decoder, scene_features
+from training.captioning import SPLITS
+
+READS = {"own": None, "confident isolated": {"scales": [112, 224], "combine": "confident", "gate": 0.3, "isolated": 4}}
+WEIGHTS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
+EPSILONS = (0.001, 0.01, 0.1)
+OVERS = {"soft": ("alpha",), "hard": ("alpha",)}   # hard's chosen region ("choice") fell below α at every λ ≤ 2
+MASSES = (False, True)                             # HeadBias.keep_mass
+TOLERANCE = 0.005
+DECODERS = ("soft", "hard")
+
+
+def choose(rows: dict[str, dict[str, dict]]) -> str:
+    """``rows[setting][set] = measures`` (setting ``"none"`` = no bias) → the chosen setting (see the module doc)."""
+    base = rows["none"]
+    ok = [k for k, r in rows.items() if all(r[s]["name"] >= base[s]["name"] - TOLERANCE for s in r)]
+    return max(ok, key=lambda k: (round(sum(r["score"] for r in rows[k].values()), 4), k == "none"))
+
+
+def main() -> None:
+    """Command line."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--folder", type=Path, default=WEIGHTS_DIR / "caption", help="weights (…/caption)")
+    p.add_argument("--kind-scenes", type=int, default=150, help="validation-source scenes per kind")
+    p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
+    p.add_argument("--reads", nargs="+", choices=list(READS), default=list(READS))
+    p.add_argument("--keep-mass", nargs="+", choices=["no", "yes"], default=["no", "yes"])
+    p.add_argument("--weights", nargs="+", type=float, default=list(WEIGHTS), help="λ values")
+    p.add_argument("--also", type=Path, help="an earlier output (same folder): its settings join the choice")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    words = json.loads((a.folder / "vocab.json").read_text())
+    sets = {"validation mix 300": make_augmented_scenes("valid", 300, SPLITS["valid"][1]),
+            **{kind: make_kind_scenes(kind, a.kind_scenes, "valid") for kind in KINDS}}
+    result: dict = {"folder": str(a.folder), "tolerance": TOLERANCE, "decoders": {}}
+    cache: dict[str, dict] = {}
+
+    def data(read: dict | None, set_name: str) -> dict:
+        key = json.dumps([read, set_name], sort_keys=True)
+        if key not in cache:
+            cache[key] = scene_features(sets[set_name], load_scene_encoder(a.folder / "encoder", "cpu", read))
+        return cache[key]
+
+    for d in a.decoders:
+        settings = captioner_settings(a.folder, d)
+        model = load_decoder(a.folder, d, len(words))
+        masses = [m for m in MASSES if ("yes" if m else "no") in a.keep_mass]
+        grid = {"none": None, **{f"{r} λ={w} ε={e} over={o}" + (" keep mass" if m else ""):
+                                 {"weight": w, "eps": e, "over": o, "read": READS[r], "keep_mass": m}
+                                 for r in a.reads for m in masses for w in a.weights for e in EPSILONS for o in OVERS[d]}}
+        rows: dict[str, dict] = {}
+        for name, bias in grid.items():
+            rule = head_bias_of(a.folder, {**settings, "head_bias": bias}, words)
+            rows[name] = {}
+            for set_name in sets:
+                own = data(settings["encoder_read"], set_name)
+                head = own if bias is None or bias["read"] is None else data(bias["read"], set_name)
+                rows[name][set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule,
+                                                               head["logits"]))
+            print(d, name, json.dumps({s: (m["name"], m["invented"]) for s, m in rows[name].items()}), flush=True)
+        if a.also:
+            earlier = json.loads(a.also.read_text())["decoders"].get(d, {})
+            grid = {**earlier.get("settings", {}), **grid}
+            rows = {**earlier.get("measures", {}), **rows}
+        chosen = choose(rows)
+        result["decoders"][d] = {"settings": grid, "measures": rows, "chosen": chosen}
+        print(d, "chosen:", chosen, flush=True)
+        a.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()
