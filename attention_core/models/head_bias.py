@@ -9,9 +9,10 @@ background, background column left out), the logit of every NAME word gets
     λ · log(Σ_i α_ti · p_head(name | region i) + ε)
 
 and each article ("a" / "an") the same term over the summed probability of the names it goes with, so that the
-article and the name stay one choice. Nothing else is touched. The bias is at most λ · log(1 + ε) ≈ 0, so it never
-makes a name outweigh a structural word it did not already; with ``keep_mass`` the names' (and the articles') total
-probability is kept as the decoder gave it, so the bias only re-ranks them among themselves. Attention stays central:
+article and the name stay one choice. Nothing else is touched. Without ``keep_mass`` the bias lies between
+λ · log ε and λ · log(1 + ε) (−18.4 and +0.76 at the shipped λ 8, ε 0.1), so at high λ it pushes every name below the
+structural words; with ``keep_mass`` the names' (and the articles') total probability is kept as the decoder gave it,
+so the bias only re-ranks them among themselves. Attention stays central:
 it decides whose head prediction is proposed; the hard captioner may use its chosen region instead (``over="choice"``).
 
 Declared per captioner in its ``config.json`` under ``head_bias`` (``weight`` λ, ``eps`` ε, ``over``, ``keep_mass``, and ``read``:
