@@ -176,7 +176,7 @@ def decode_batch(model: CaptionDecoder, features: torch.Tensor, rule: GroundedRu
     for _ in range(MAX_WORDS):
         out = model.step(regions, prev, state, sample=False)
         logits = out["logits"] if bias is None else bias.apply(out["logits"], out["alpha"], head_probs,
-                                                                out.get("choice"), previous=prev)
+                                                                out.get("choice"))
         logits = logits if rule is None else rule.mask(logits, ids, occupied)
         token = logits.argmax(-1)
         for b in torch.nonzero(~done).flatten().tolist():

@@ -151,8 +151,7 @@ class Captioner(ShippedExplainer):
         for _ in range(MAX_WORDS):
             out = self.model.step(regions, prev, state, sample=seed is not None, generator=gen)
             logits = out["logits"] if self.bias is None else self.bias.apply(out["logits"], out["alpha"],
-                                                                             head_probs.to(self.device), out.get("choice"),
-                                                                             previous=prev)
+                                                                             head_probs.to(self.device), out.get("choice"))
             logits = logits if self.rule is None else self.rule.mask(logits, [ids], occupied)
             token = int(logits.argmax(-1))
             ids.append(token)

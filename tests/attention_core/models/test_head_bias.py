@@ -115,19 +115,3 @@ def test_a_config_without_head_bias_decodes_exactly_as_before(folder_without_bia
         seq = model.rule.finish(seq[0], occupied[0])[0]
         words = [model.words[i] for i in seq if model.words[i] != "</s>"]
         assert model.explain(image).output.text == " ".join(words).replace(" ,", ",")
-
-
-def test_after_an_article_only_the_names_that_take_it_are_possible():
-    """ "an 0" was written by the hard captioner with the bias (the article on one step's α, the name on the next's)."""
-    bias = HeadBias.from_config({"weight": 8.0, "eps": 0.1, "keep_mass": True}, WORDS, NAMES)
-    probs = _probs({3: NAMES.index("0")}).expand(2, -1, -1)
-    alpha = torch.zeros(2, 49)
-    alpha[:, 3] = 1.0                                          # both attend a region sure it holds a 0
-    previous = torch.tensor([WORDS.index("an"), WORDS.index("a")])
-    out = bias.apply(torch.zeros(2, len(WORDS)), alpha, probs, previous=previous)
-    names = torch.tensor([WORDS.index(n) for n in NAMES])
-    assert WORDS[int(names[out[0, names].argmax()])] == "8"              # after "an": the only name taking it
-    assert torch.isinf(out[0, WORDS.index("0")]) and torch.isfinite(out[0, WORDS.index("8")])
-    assert WORDS[int(names[out[1, names].argmax()])] == "0"              # after "a": the attended 0
-    assert torch.isinf(out[1, WORDS.index("8")])
-    assert torch.isfinite(out[:, [i for i in range(len(WORDS)) if i not in set(names.tolist())]]).all()
