@@ -186,6 +186,8 @@ def decode_batch(model: CaptionDecoder, features: torch.Tensor, rule: GroundedRu
         if bool(done.all()):
             break
         prev, state = token, (out["h"], out["c"])
+    if bias is not None:
+        ids = [bias.agree(x) for x in ids]
     return ids, [torch.stack(a) for a in alphas]
 
 

@@ -160,6 +160,8 @@ class Captioner(ShippedExplainer):
             if token == EOS:
                 break
             prev, state = torch.tensor([token], device=self.device), (out["h"], out["c"])
+        if self.bias is not None:
+            ids = self.bias.agree(ids)
         if self.rule is not None:                  # "drop": phrases naming a cell seen empty leave the caption
             decoded = ids
             ids, rows = self.rule.finish(ids, occupied[0])

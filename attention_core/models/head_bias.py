@@ -89,6 +89,20 @@ class HeadBias:
             logits[:, ids] = new
         return logits
 
+    def agree(self, ids: list[int]) -> list[int]:
+        """``ids`` with each article made to agree with the name written after it ("an coat" → "a coat").
+
+        The article is written one step before its name, on that step's α, and the bias may lift "an" for an 8 the
+        decoder is about to look at while the next step names the coat it looks at then: the hard captioner wrote
+        4 such phrases in 569 on 40 held-out scenes per kind (none before the bias). The name is the better-founded
+        choice (its own step's α and the head), so the article follows it; ids and α rows keep their places."""
+        article_of = {self.name_ids[k]: art for art, takes in self.article_ids.items() for k in takes}
+        out = list(ids)
+        for k in range(len(out) - 1):
+            if out[k] in self.article_ids and out[k + 1] in article_of:
+                out[k] = article_of[out[k + 1]]
+        return out
+
 
 def head_probabilities(logits: torch.Tensor) -> torch.Tensor:
     """The encoder head's logits ``[B, R, classes + 1]`` (background last) → item-class probabilities

@@ -115,3 +115,18 @@ def test_a_config_without_head_bias_decodes_exactly_as_before(folder_without_bia
         seq = model.rule.finish(seq[0], occupied[0])[0]
         words = [model.words[i] for i in seq if model.words[i] != "</s>"]
         assert model.explain(image).output.text == " ".join(words).replace(" ,", ",")
+
+
+def test_an_article_agrees_with_the_name_written_after_it():
+    bias = HeadBias.from_config({"weight": 8.0, "eps": 0.1, "keep_mass": True}, WORDS, NAMES)
+    ids = [WORDS.index(w) for w in "an coat at the top left , a 8 and an".split()]
+    assert [WORDS[i] for i in bias.agree(ids)] == "a coat at the top left , an 8 and an".split()
+
+
+def test_the_hard_captioner_no_longer_writes_an_before_a_coat():
+    """Held-out clean scene 37: with the bias the hard captioner wrote "an coat at the top left, an 8 …"."""
+    from attention_core.data.scene_kinds import make_kind_scenes
+    from attention_core.models import load_model
+    scene = make_kind_scenes("clean", 38)[37]
+    text = load_model("caption/hard").explain(scene["image"]).output.text
+    assert text.startswith("a coat at the top left, an 8 at the top right"), text
