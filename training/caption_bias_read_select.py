@@ -8,7 +8,8 @@ read (the 112- or the 224-px read's head per region); on validation soft then na
 head does, so a better p_head is the lever. Here the bias keeps its shipped λ, ε, ``over`` and ``keep_mass`` and only
 its ``read`` varies over :data:`READS` (``SceneEncoder``'s ``combine`` "confident" or "mean" — the reads' mean
 features, i.e. a geometric mean of their head probabilities —, a 336-px read instead of 224, ``flip``: the mirrored
-scene read too). Every shipped decoder in ``--folder`` is decoded as its ``config.json`` declares otherwise (its own
+scene read too) and, with ``--head NAME=FOLDER``, over a bias-only head (``training.caption_bias_head``) on its read.
+Every shipped decoder in ``--folder`` is decoded as its ``config.json`` declares otherwise (its own
 read for the features, grounded rule) on (1) the trainers' 300 validation scenes of the augmented mix and (2) 150
 scenes per kind drawn from the validation split's sources (``caption_head_bias_select``'s sets). The choice rule
 (:func:`choose`), fixed before any run: the largest summed score (object accuracy less invented phrases per gold
@@ -26,6 +27,7 @@ import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
+from attention_core.models.head_bias import load_bias_head
 from attention_core.models.scene_encoder import load_scene_encoder
 from training.caption_read_select import measures
 from training.caption_robustness import captioner_settings, decoder_counts, head_bias_of, load_decoder, scene_features
@@ -58,6 +60,7 @@ def main() -> None:
     p.add_argument("--kind-scenes", type=int, default=150, help="validation-source scenes per kind")
     p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
     p.add_argument("--reads", nargs="+", choices=list(READS), default=list(READS))
+    p.add_argument("--head", nargs="*", default=[], help="NAME=FOLDER: a BiasHead (read as its config says)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
@@ -78,7 +81,13 @@ def main() -> None:
         return cache[key]
 
     reads = {r: READS[r] for r in dict.fromkeys([SHIPPED, *a.reads])}
+    heads = {}
+    for spec in a.head:
+        name, folder = spec.split("=", 1)
+        heads[name] = load_bias_head(folder)
+        reads[name] = json.loads((Path(folder) / "config.json").read_text())["read"]
     result["reads"] = reads
+    result["heads"] = {spec.split("=", 1)[0]: spec.split("=", 1)[1] for spec in a.head}
     for d in a.decoders:
         settings = captioner_settings(a.folder, d)
         shipped_bias = settings["head_bias"]
@@ -91,8 +100,8 @@ def main() -> None:
             for set_name in sets:
                 own = data(settings["encoder_read"], set_name)
                 head = own if read is None else data(read, set_name)
-                rows[name][set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule,
-                                                               head["logits"]))
+                logits = head["logits"] if name not in heads else heads[name](head["features"].float()).detach()
+                rows[name][set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule, logits))
             print(d, name, json.dumps({s: (m["name"], m["invented"]) for s, m in rows[name].items()}), flush=True)
         chosen = choose(rows)
         result["decoders"][d] = {"bias": shipped_bias, "measures": rows, "chosen": chosen}
