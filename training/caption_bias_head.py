@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR, save_checkpoint
-from attention_core.data.scene_kinds import make_augmented_scenes
+from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
 from attention_core.models.head_bias import BiasHead
 from attention_core.models.scene_encoder import confident_read, load_scene_encoder, mean_read, scene_batch, scene_pixels
 from training.scene_encoder import BACKGROUND, EMPTY, ITEM_INDEX, cell_cover, covered_cells
@@ -88,6 +88,9 @@ def main() -> None:
     p.add_argument("--folder", type=Path, default=WEIGHTS_DIR / "caption", help="weights (…/caption)")
     p.add_argument("--read", choices=list(READS), required=True)
     p.add_argument("--scenes", type=int, default=4000, help="training-source mix scenes")
+    p.add_argument("--kind-scenes", type=int, default=0, help="also this many training-source scenes of every "
+                   "kind (scene_kinds.KINDS; their own seed), and a sixth as many validation-source ones per kind "
+                   "for the epoch pick")
     p.add_argument("--valid-scenes", type=int, default=600, help="validation-source mix scenes (epoch pick)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -97,15 +100,23 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    data = {}
-    for split, count, seed in (("train", a.scenes, TRAIN_SEED), ("valid", a.valid_scenes, VALID_SEED)):
-        path = a.cache / f"bias_head_{split}_{count}_{seed}.pt"
-        scenes = make_augmented_scenes(split, count, seed)
+    data: dict[str, tuple[dict, list]] = {}
+    parts = [("train", "mix", a.scenes, TRAIN_SEED), ("valid", "mix", a.valid_scenes, VALID_SEED)]
+    if a.kind_scenes:
+        parts += [(split, kind, n, seed) for kind in KINDS for split, n, seed in
+                  (("train", a.kind_scenes, TRAIN_SEED), ("valid", max(a.kind_scenes // 6, 1), VALID_SEED))]
+    for split, kind, count, seed in parts:
+        tag = "" if kind == "mix" else "_" + "".join(c for c in kind if c.isalnum())
+        path = a.cache / f"bias_head_{split}{tag}_{count}_{seed}.pt"
+        scenes = make_augmented_scenes(split, count, seed) if kind == "mix" else make_kind_scenes(kind, count, split,
+                                                                                                 seed)
         if not path.exists():
             start = time.perf_counter()
             torch.save(features(scenes, a.folder / "encoder"), path)
-            print(split, f"features in {time.perf_counter() - start:.0f} s", flush=True)
-        data[split] = (torch.load(path), scenes)
+            print(split, kind, f"features in {time.perf_counter() - start:.0f} s", flush=True)
+        feats, old = torch.load(path), data.get(split)
+        data[split] = (feats, scenes) if old is None else (
+            {k: torch.cat([old[0][k], feats[k]]) for k in feats}, old[1] + scenes)
     train, _ = data["train"]
     x, y = train[a.read].flatten(0, 1), train["labels"].flatten()
     keep = y != -100
@@ -138,8 +149,9 @@ def main() -> None:
     head.load_state_dict(best_state)
     save_checkpoint(head, {"dim": head.linear.in_features, "classes": head.linear.out_features - 1,
                            "read": READS[a.read], "trained_on": f"{a.scenes} training-source mix scenes (seed "
-                           f"{TRAIN_SEED}), epoch picked on {a.valid_scenes} validation-source mix scenes (seed "
-                           f"{VALID_SEED}) by gold-box item accuracy", "best_epoch": best[1],
+                           f"{TRAIN_SEED}) and {a.kind_scenes} per kind; epoch picked on {a.valid_scenes} "
+                           f"validation-source mix scenes and {max(a.kind_scenes // 6, 1) if a.kind_scenes else 0} "
+                           f"per kind (seed {VALID_SEED}) by gold-box item accuracy", "best_epoch": best[1],
                            "history": history}, a.out)
     print("best", best, "→", a.out, flush=True)
 

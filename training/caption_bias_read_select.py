@@ -41,7 +41,9 @@ READS = {SHIPPED: {"scales": [112, 224], "combine": "confident", **ISOLATED},
          "112+224 confident isolated flip": {"scales": [112, 224], "combine": "confident", **ISOLATED, "flip": True},
          "112+224 mean isolated flip": {"scales": [112, 224], "combine": "mean", **ISOLATED, "flip": True},
          "112+336 confident isolated": {"scales": [112, 336], "combine": "confident", **ISOLATED},
-         "112+336 mean isolated": {"scales": [112, 336], "combine": "mean", **ISOLATED}}
+         "112+336 mean isolated": {"scales": [112, 336], "combine": "mean", **ISOLATED},
+         "112+224 mean isolated 6": {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 6},
+         "112+336 mean isolated 6": {"scales": [112, 336], "combine": "mean", "gate": 0.3, "isolated": 6}}
 TOLERANCE = 0.005
 DECODERS = ("soft", "hard")
 
