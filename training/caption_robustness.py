@@ -31,7 +31,7 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
 from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
-from attention_core.models.head_bias import HeadBias, head_probabilities
+from attention_core.models.head_bias import HeadBias, head_probabilities, load_bias_head
 from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
@@ -205,6 +205,16 @@ def bias_read(settings: dict[str, object]) -> dict | None:
     return settings["encoder_read"] if not bias or bias.get("read") is None else bias["read"]
 
 
+@torch.no_grad()
+def bias_logits(folder: Path, settings: dict[str, object], data: dict) -> torch.Tensor:
+    """The logits ``[N, 49, classes + 1]`` the captioner's head bias reads from ``data`` (:func:`scene_features` of its
+    bias read): the encoder head's, or its own ``head`` folder's (:class:`~attention_core.models.head_bias.BiasHead`)."""
+    bias = settings.get("head_bias") or {}
+    if not bias.get("head"):
+        return data["logits"]
+    return load_bias_head(folder / bias["head"])(data["features"].float())
+
+
 def captioner_captions(folder: Path, scenes: list[dict], background_first: bool = True,
                        decoders: tuple[str, ...] = ("soft", "hard"),
                        ) -> tuple[dict[str, list[tuple[list[str], torch.Tensor]]], dict[str, dict]]:
@@ -222,7 +232,8 @@ def captioner_captions(folder: Path, scenes: list[dict], background_first: bool 
     for d, s in settings.items():
         data = reads[json.dumps(s["encoder_read"], sort_keys=True)]
         out[d] = decoder_captions(load_decoder(folder, d, len(words)), words, data, s["grounded"],
-                                  head_bias_of(folder, s, words), reads[json.dumps(bias_read(s), sort_keys=True)]["logits"])
+                                  head_bias_of(folder, s, words), bias_logits(folder, s, reads[json.dumps(bias_read(s),
+                                                                                                   sort_keys=True)]))
     return out, reads
 
 

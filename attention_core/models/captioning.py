@@ -25,7 +25,7 @@ from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
 from .grounded_decoding import GroundedRule, occupied_cells, scene_foreground
-from .head_bias import HeadBias, head_probabilities
+from .head_bias import HeadBias, head_probabilities, load_bias_head
 from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
@@ -117,6 +117,8 @@ class Captioner(ShippedExplainer):
         self.head_encoder: SceneEncoder | None = None if self.bias is None else self.encoder \
             if self.bias.read is None else shared_scene_encoder(str(self.family_folder / ENCODER_FOLDER),
                                                                 str(self.device), self.bias.read)
+        self.bias_head = None if self.bias is None or self.bias.head is None else \
+            load_bias_head(self.family_folder / self.bias.head).to(self.device)
 
     @torch.no_grad()
     def regions(self, image: Image.Image) -> torch.Tensor:
@@ -129,7 +131,8 @@ class Captioner(ShippedExplainer):
         if self.bias is None:
             return None
         net = self.head_encoder
-        return head_probabilities(net.region_logits(net.regions(scene_tensor(image, net.scales)[None].to(self.device))))
+        features = net.regions(scene_tensor(image, net.scales)[None].to(self.device))
+        return head_probabilities(net.region_logits(features) if self.bias_head is None else self.bias_head(features))
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,

@@ -16,16 +16,20 @@ so the bias only re-ranks them among themselves. Attention stays central:
 it decides whose head prediction is proposed; the hard captioner may use its chosen region instead (``over="choice"``).
 
 Declared per captioner in its ``config.json`` under ``head_bias`` (``weight`` λ, ``eps`` ε, ``over``, ``keep_mass``, and ``read``:
-the encoder read whose head gives ``p_head``, as ``encoder_read``; absent = the captioner's own read). A config
+the encoder read whose head gives ``p_head``, as ``encoder_read``; absent = the captioner's own read; round 8:
+``head``, a folder of the caption family holding a :class:`BiasHead` that replaces the encoder's pretraining head
+for the bias only — the grounded rule and the read's confident pick still use the encoder's). A config
 without ``head_bias`` decodes exactly as before. The page (``Captioner``), the CLI and the scorers
 (``training.caption_robustness``) apply the same :meth:`HeadBias.apply`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from ..data.scenes import article
 
@@ -43,6 +47,7 @@ class HeadBias:
     over: str = "alpha"
     read: dict[str, Any] | None = None        # the encoder read of p_head (None: the captioner's own)
     keep_mass: bool = False                   # re-rank within the names (and within the articles) only
+    head: str | None = None                   # a BiasHead folder (in the caption family) read instead of the encoder's
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None, words: list[str] | tuple[str, ...],
@@ -63,7 +68,8 @@ class HeadBias:
             if article(n) in words:
                 arts.setdefault(list(words).index(article(n)), []).append(k)
         return cls(ids, {a: tuple(ks) for a, ks in arts.items()}, float(config.get("weight", 1.0)),
-                   float(config.get("eps", 0.01)), over, config.get("read"), bool(config.get("keep_mass", False)))
+                   float(config.get("eps", 0.01)), over, config.get("read"), bool(config.get("keep_mass", False)),
+                   config.get("head"))
 
     def apply(self, logits: torch.Tensor, alpha: torch.Tensor, probs: torch.Tensor,
               choice: torch.Tensor | None = None) -> torch.Tensor:
@@ -108,3 +114,26 @@ def head_probabilities(logits: torch.Tensor) -> torch.Tensor:
     """The encoder head's logits ``[B, R, classes + 1]`` (background last) → item-class probabilities
     ``[B, R, classes]`` (softmax over all, background column dropped: a background region proposes little)."""
     return logits.float().softmax(-1)[..., :-1]
+
+
+class BiasHead(nn.Module):
+    """A per-region item classifier used by the head bias only (round 8): region features ``[B, R, D]`` of the
+    bias's read → logits ``[B, R, classes + 1]`` (background last), as the encoder head's."""
+
+    def __init__(self, dim: int, classes: int = 20) -> None:
+        super().__init__()
+        self.linear = nn.Linear(dim, classes + 1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """``[B, R, D]`` → ``[B, R, classes + 1]``."""
+        return self.linear(features.to(self.linear.weight.dtype))
+
+
+def load_bias_head(folder: str | Path) -> BiasHead:
+    """The :class:`BiasHead` saved in ``folder`` (``model.safetensors`` + ``config.json`` with ``dim``, ``classes``),
+    float32, eval mode."""
+    from ..checkpoint import load_checkpoint
+    state, config = load_checkpoint(folder)
+    head = BiasHead(int(config["dim"]), int(config.get("classes", 20)))
+    head.load_state_dict({k: v.float() for k, v in state.items()})
+    return head.eval()

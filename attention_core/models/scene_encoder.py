@@ -15,6 +15,9 @@ Round 6: ``"combine": "confident"`` lets the encoder choose the read per region 
 features of the read whose pretraining head is the more confident there (``[B, 49, C]``, the shipped width), so
 a decoder trained on the one-scale read can read it as it is. A captioner may declare its own read
 (``encoder_read`` in its ``config.json``), overriding the encoder folder's.
+Round 8 (reads for the head bias): ``"combine": "mean"`` averages the reads' features where a larger read may take
+over (the head is linear, so its logits are averaged: a geometric mean of the reads' class probabilities), and
+``"flip": true`` also reads the mirrored scene and averages each read's features with the mirrored-back ones.
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ GRID = (7, 7)
 MEAN, STD = 0.1, 0.25                    # dark scenes: roughly the training scenes' pixel statistics
 RING = 3                                 # pixels of the border whose median is the background level
 DEFAULT_WIDTHS = (32, 64, 128, 192)
-COMBINES = ("concat", "confident")       # how a multi-scale encoder joins its reads (see SceneEncoder)
+COMBINES = ("concat", "confident", "mean")   # how a multi-scale encoder joins its reads (see SceneEncoder)
 _LOCK = threading.Lock()
 
 
@@ -60,11 +63,14 @@ class SceneEncoder(nn.Module):
 
     ``combine="confident"`` (with several scales): per region, the features of the read whose head is the more
     confident there (largest softmax probability of an item class, background excluded, from that read's
-    pooled logits; ties to the smaller read): ``[B, C, 7, 7]``."""
+    pooled logits; ties to the smaller read): ``[B, C, 7, 7]``. ``combine="mean"``: the reads' mean features
+    where a larger read may take over (:func:`larger_read_allowed`), the smallest read's elsewhere.
+
+    ``flip``: each read's grid is the mean of the scene's and the mirrored scene's (mirrored back)."""
 
     def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False,
                  scales: tuple[int, ...] = (READ_SIDE,), combine: str = "concat", gate: float = 0.0,
-                 unsure: float = 1.0, isolated: int = 9) -> None:
+                 unsure: float = 1.0, isolated: int = 9, flip: bool = False) -> None:
         super().__init__()
         self.scales = tuple(sorted(scales))
         if any(s % (16 * GRID[0]) for s in self.scales):
@@ -72,7 +78,7 @@ class SceneEncoder(nn.Module):
         if combine not in COMBINES:
             raise ValueError(f"combine must be one of {COMBINES}, not {combine!r}")
         self.combine = combine if len(self.scales) > 1 else "concat"
-        self.gate, self.unsure, self.isolated = gate, unsure, isolated
+        self.gate, self.unsure, self.isolated, self.flip = gate, unsure, isolated, flip
         self.read_side = self.scales[-1]
         layers, cin = [], 1
         late = 1 if local else 3         # kernel of the convolutions at the 7 × 7 grid
@@ -90,17 +96,24 @@ class SceneEncoder(nn.Module):
         """``[B, R, S, S]`` (``S`` = :attr:`read_side`, one channel per read as :func:`scene_batch` packs them)
         → feature grid ``[B, dim, 7, 7]``."""
         if len(self.scales) == 1:
-            return self.body(x)
+            return self._read(x)
         grids = []
         for k, side in enumerate(self.scales):
             xs = x[:, k:k + 1]
             if side != self.read_side:          # undo the packing's nearest-neighbour upscale exactly
                 xs = F.avg_pool2d(xs, self.read_side // side)
-            grid = self.body(xs)
+            grid = self._read(xs)
             grids.append(grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID))
         if self.combine == "confident":
             return confident_read(torch.stack(grids, 1), self.head, self.gate, self.unsure, self.isolated)
+        if self.combine == "mean":
+            return mean_read(torch.stack(grids, 1), self.head, self.gate, self.unsure, self.isolated)
         return torch.cat(grids, 1)
+
+    def _read(self, x: torch.Tensor) -> torch.Tensor:
+        """One read ``[B, 1, S, S]`` → its grid ``[B, C, S/16, S/16]`` (with ``flip``: averaged with the mirrored read)."""
+        grid = self.body(x)
+        return grid if not self.flip else (grid + self.body(x.flip(-1)).flip(-1)) / 2
 
     def regions(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, R, S, S]`` → region features ``[B, 49, dim]`` (row-major over the 7 × 7 grid)."""
@@ -131,13 +144,30 @@ def confident_read(grids: torch.Tensor, head: nn.Module, gate: float = 0.0, unsu
     b, k = grids.shape[:2]
     probs = head(grids.flatten(0, 1)).softmax(1).view(b, k, -1, *GRID)
     conf = probs[:, :, :-1].amax(2)                                 # [B, K, 7, 7]
-    sees = ((1.0 - probs[:, 0, -1]) >= gate).float()                # [B, 7, 7]: the smallest read sees an object
-    around = F.avg_pool2d(sees[:, None], 3, 1, 1, count_include_pad=False)[:, 0] * F.avg_pool2d(
-        torch.ones_like(sees[:, None]), 3, 1, 1, divisor_override=1)[:, 0]           # how many of the 3 × 3 do
-    seen = (sees > 0) & (conf[:, 0] < unsure) & (around <= isolated + 0.5)  # where a larger read may take over
+    seen = larger_read_allowed(probs[:, 0], gate, unsure, isolated)
     conf = torch.cat([conf[:, :1], torch.where(seen[:, None], conf[:, 1:], torch.full_like(conf[:, 1:], -1.0))], 1)
     pick = conf.argmax(1)                                           # [B, 7, 7]: first maximum wins ties
     return grids.gather(1, pick[:, None, None].expand(-1, 1, grids.shape[2], -1, -1))[:, 0]
+
+
+def larger_read_allowed(probs: torch.Tensor, gate: float = 0.0, unsure: float = 1.0,
+                        isolated: int = 9) -> torch.Tensor:
+    """The smallest read's head probabilities ``[B, classes + 1, 7, 7]`` (background last) → where a larger read
+    may take over ``[B, 7, 7]`` (bool): object probability ≥ ``gate``, item confidence < ``unsure``, and at most
+    ``isolated`` of the 3 × 3 neighbourhood passing ``gate`` (see :func:`confident_read`)."""
+    sees = ((1.0 - probs[:, -1]) >= gate).float()                   # [B, 7, 7]: the smallest read sees an object
+    around = F.avg_pool2d(sees[:, None], 3, 1, 1, count_include_pad=False)[:, 0] * F.avg_pool2d(
+        torch.ones_like(sees[:, None]), 3, 1, 1, divisor_override=1)[:, 0]           # how many of the 3 × 3 do
+    return (sees > 0) & (probs[:, :-1].amax(1) < unsure) & (around <= isolated + 0.5)
+
+
+def mean_read(grids: torch.Tensor, head: nn.Module, gate: float = 0.0, unsure: float = 1.0,
+              isolated: int = 9) -> torch.Tensor:
+    """Per-read feature grids ``[B, K, C, 7, 7]`` → ``[B, C, 7, 7]``: the reads' mean where a larger read may take
+    over (:func:`larger_read_allowed` on the smallest read's ``head``), the smallest read elsewhere. The head is
+    linear, so its logits there are the reads' mean logits (a geometric mean of their class probabilities)."""
+    seen = larger_read_allowed(head(grids[:, 0]).softmax(1), gate, unsure, isolated)
+    return torch.where(seen[:, None], grids.mean(1), grids[:, 0])
 
 
 def scene_pixels(image: Image.Image, side: int = READ_SIDE) -> np.ndarray:
@@ -196,7 +226,7 @@ def load_scene_encoder(folder: str | Path, device: str = "auto", read: dict | No
     net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False),
                        tuple(config.get("scales", [config.get("read_side", READ_SIDE)])),
                        config.get("combine", "concat"), config.get("gate", 0.0), config.get("unsure", 1.0),
-                       config.get("isolated", 9))
+                       config.get("isolated", 9), bool(config.get("flip", False)))
     net.load_state_dict(state)
     return net.to(resolve_device(device)).eval()
 

@@ -3,7 +3,6 @@ the name; declared in a captioner's config.json, absent = decoding as before, th
 scorer (the scorer's side: test_grounded_decoding.py::test_the_page_and_the_scorer_caption_alike_under_the_declared_rule)."""
 import json
 import math
-import shutil
 
 import pytest
 import torch
@@ -130,3 +129,34 @@ def test_the_hard_captioner_no_longer_writes_an_before_a_coat():
     scene = make_kind_scenes("clean", 38)[37]
     text = load_model("caption/hard").explain(scene["image"]).output.text
     assert text.startswith("a coat at the top left, an 8 at the top right"), text
+
+def test_a_bias_head_replaces_the_encoder_head_for_the_bias_only(folder_without_bias):
+    """Round 8: ``head_bias.head`` names a BiasHead folder; the bias reads it, the grounded rule keeps the encoder's."""
+    from attention_core.checkpoint import save_checkpoint
+    from attention_core.inputs import load_image
+    from attention_core.models.captioning import SAMPLES_DIR, Captioner
+    from attention_core.models.head_bias import BiasHead
+    from attention_core.models.registry import get_spec
+    from attention_core.models.scene_encoder import load_scene_encoder
+    from training.caption_robustness import bias_logits, scene_features
+    read = {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 4}
+    config = json.loads((WEIGHTS_DIR / "caption" / "soft" / "config.json").read_text())
+    bias = {"weight": 8.0, "eps": 0.1, "keep_mass": True, "read": read, "head": "bias_head"}
+    (folder_without_bias / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": bias}))
+    head = BiasHead(256)
+    with torch.no_grad():                         # a head sure that every region holds a "7"
+        head.linear.weight.zero_()
+        head.linear.bias.zero_()
+        head.linear.bias[NAMES.index("7")] = 9.0
+    save_checkpoint(head, {"dim": 256, "classes": 20, "read": read}, folder_without_bias / "bias_head")
+    image = load_image(str(SAMPLES_DIR / "scene-2.png"))
+    model = Captioner(get_spec("caption/soft"))
+    probs = model.head_probs(image)
+    assert probs.shape == (1, 49, len(NAMES)) and bool((probs.argmax(-1) == NAMES.index("7")).all())
+    assert model.encoder.combine == "concat" and model.encoder.scales == (112,)   # the decoder's read is unchanged
+    # the scorer reads the same head from the same folder
+    net = load_scene_encoder(folder_without_bias / "encoder", "cpu", read)
+    data = scene_features([{"image": image, "objects": [], "caption": ""}], net)
+    torch.testing.assert_close(head_probabilities(bias_logits(folder_without_bias, {"head_bias": bias}, data)), probs)
+    named = [w for w in model.explain(image).output.text.replace(",", " ").split() if w in NAMES]
+    assert named and set(named) == {"7"}          # the bias (λ 8) now proposes only what the bias head says

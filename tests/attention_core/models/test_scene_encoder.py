@@ -138,4 +138,34 @@ def test_confident_read_keeps_per_region_one_read_and_old_configs_load_as_before
     plain = load_scene_encoder(tmp_path / "a", "cpu")
     assert (plain.scales, plain.combine, plain.dim) == ((112,), "concat", 24)
     with pytest.raises(ValueError, match="combine"):
-        SceneEncoder((8, 8, 16, 24), scales=(112, 224), combine="mean")
+        SceneEncoder((8, 8, 16, 24), scales=(112, 224), combine="median")
+
+
+def test_mean_read_averages_the_reads_only_where_a_larger_read_may_take_over_and_flip_mirrors(tmp_path):
+    import numpy as np
+    from attention_core.checkpoint import save_checkpoint
+    from attention_core.models.scene_encoder import larger_read_allowed, load_scene_encoder, scene_batch
+    torch.manual_seed(0)
+    one = SceneEncoder((8, 8, 16, 24), local=True).eval()
+    save_checkpoint(one, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}, tmp_path / "a")
+    rng = np.random.default_rng(2)
+    pixels = np.stack([rng.integers(0, 256, (224, 224), dtype=np.uint8) for _ in range(2)])
+    x = scene_batch(pixels, scales=(112, 224))
+    with torch.no_grad():
+        reads = load_scene_encoder(tmp_path / "a", "cpu", {"scales": [112, 224]})(x)
+        read = {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 4}
+        out = load_scene_encoder(tmp_path / "a", "cpu", read)(x)
+        allowed = larger_read_allowed(one.head(reads[:, :24]).softmax(1), 0.3, 1.0, 4)
+        mean = (reads[:, :24] + reads[:, 24:]) / 2
+        assert 0 < int(allowed.sum()) < allowed.numel()         # both cases occur in this scene
+        torch.testing.assert_close(out, torch.where(allowed[:, None], mean, reads[:, :24]))
+        # the head is linear: its logits there are the reads' mean logits
+        torch.testing.assert_close(one.head(out)[:, :, allowed[0]][0],
+                                   ((one.head(reads[:, :24]) + one.head(reads[:, 24:])) / 2)[:, :, allowed[0]][0])
+        # flip: the mean of the scene's read and the mirrored scene's read mirrored back, so a mirrored scene's
+        # regions are the scene's regions mirrored
+        flip = load_scene_encoder(tmp_path / "a", "cpu", {"flip": True})
+        small = scene_batch(np.stack([scene_pixels(Image.fromarray(p)) for p in pixels]))
+        torch.testing.assert_close(flip(small), (one(small) + one(small.flip(-1)).flip(-1)) / 2)
+        torch.testing.assert_close(flip(small.flip(-1)), flip(small).flip(-1))
+    assert not load_scene_encoder(tmp_path / "a", "cpu").flip           # old configs: no flip

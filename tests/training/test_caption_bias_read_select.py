@@ -1,0 +1,15 @@
+"""Round 8's choice rule for the head bias's read (training.caption_bias_read_select.choose), fixed before the runs."""
+from training.caption_bias_read_select import SHIPPED, TOLERANCE, choose
+
+
+def _row(names: list[float], scores: list[float]) -> dict[str, dict]:
+    return {f"set {k}": {"name": n, "score": s} for k, (n, s) in enumerate(zip(names, scores))}
+
+
+def test_the_largest_summed_score_within_tolerance_of_the_shipped_read_wins_and_ties_keep_the_shipped_one():
+    rows = {"none": _row([0.99, 0.99], [0.99, 0.99]),                     # never a candidate
+            SHIPPED: _row([0.90, 0.90], [0.80, 0.80]),
+            "better small": _row([0.90 - TOLERANCE + 0.001, 0.95], [0.80, 0.85]),
+            "better but one set too far below": _row([0.90 - TOLERANCE - 0.001, 0.99], [0.80, 0.95])}
+    assert choose(rows) == "better small"
+    assert choose({SHIPPED: rows[SHIPPED], "equal": _row([0.90, 0.90], [0.80, 0.80])}) == SHIPPED
