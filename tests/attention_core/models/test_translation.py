@@ -30,6 +30,8 @@ RUNAWAY_MODEL = "local-m"     # a shipped dates model that keeps writing "/" aft
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_bible_model_decodes_with_one_row_per_token_and_keeps_its_bleu(mechanism):
     model = load_model(f"bible-en-fr/{mechanism}")
+    # the decode-time weight on the lexical bias is the one its config.json declares (1 when it declares none)
+    assert model.model.lexicon_weight == model.config["model"].get("lexicon_weight", 1.0)
     result = model.explain("In the beginning God created the heavens and the earth.")
     amap = result.maps[0]
     assert amap.queries[-1] == "</s>" or len(amap.queries) == 120     # ends with the end token unless capped
