@@ -54,7 +54,7 @@ def translation_table() -> str:
     base = _load(WEIGHTS_DIR / "bible-en-fr" / "baselines.json") or {}
     versus = base.get("versus-ibm1", {})
     first = _load(WEIGHTS_DIR / "bible-en-fr" / "bahdanau" / "metrics.json") or {}
-    rows = [f"| mechanism | lexical bias | test BLEU, greedy (clean, {first.get('test_pairs', '?')} verses, fp16) | "
+    rows = [f"| mechanism | lexical bias (λ: its weight, 1 unless given) | test BLEU, greedy (clean, {first.get('test_pairs', '?')} verses, fp16) | "
             "test chrF, greedy | vs IBM-1 word-by-word: BLEU | vs IBM-1: chrF | test BLEU / chrF, beam 4 | "
             "beam 4 vs IBM-1: BLEU / chrF | before the lexical bias: BLEU / chrF / beam-4 BLEU | "
             "best valid BLEU (before → now) | epochs (earlier + last run) | train time |",
@@ -79,7 +79,10 @@ def translation_table() -> str:
             valid = f"{old.get('valid_bleu', NAN):.2f} → {b.get('valid_bleu', NAN):.2f}"
         beam = v.get("beam4", {})
         beam_chrf = beam.get("chrf", {}).get("score", NAN)
-        rows.append(f"| {label} | {'top ' + str(lex['k']) if lex else 'no'} | **{b.get('bleu_greedy', NAN):.2f}** | "
+        config = _load(WEIGHTS_DIR / "bible-en-fr" / mech / "config.json") or {}
+        weight = config.get("model", {}).get("lexicon_weight", 1.0)   # λ on the bias (run 12), 1 when undeclared
+        bias = f"top {lex['k']}" + (f", λ {weight:g}" if weight != 1.0 else "") if lex else "no"
+        rows.append(f"| {label} | {bias} | **{b.get('bleu_greedy', NAN):.2f}** | "
                     f"**{b.get('chrf_greedy', NAN):.1f}** | {verdict(v.get('bleu'))} | {verdict(v.get('chrf'))} | "
                     f"{b.get('bleu_beam4', NAN):.2f} / {beam_chrf:.1f} | {verdict(beam.get('bleu'))} / "
                     f"{verdict(beam.get('chrf'))} | {before} | {valid} | {_epochs(b)} | {_minutes(b)} |")

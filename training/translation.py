@@ -381,7 +381,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         index, prob = subword_lexicon(tok, data["train"], cfg["model"]["lexicon_k"])
         model.set_lexicon(index, prob)
         lexicon = {"k": cfg["model"]["lexicon_k"], "em_iterations": LEXICON_ITERATIONS, "pieces": "joint BPE",
-                   "eps": model.lexicon_eps, "trained_on": "training pairs"}
+                   "eps": model.lexicon_eps, "weight": model.lexicon_weight, "trained_on": "training pairs"}
     if total_epochs is not None:
         epochs = min(epochs, total_epochs - (previous or {}).get("epochs", 0))
         if epochs <= 0:

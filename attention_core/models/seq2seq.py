@@ -11,8 +11,10 @@ score works), a GRU decoder initialised from the encoder's final states, a joint
 
 Optional (``lexicon_k > 0``, Arthur et al. 2016, "bias" form): a fixed lexical translation table t(y | x) over the
 joint vocabulary, its ``lexicon_k`` most probable target tokens per source token, stored as buffers. Each step adds
-``log(p_lex(y) + ε)`` to the output logits, with ``p_lex(y) = Σ_j a_tj · t(y | x_j)`` weighted by the step's own
-attention ``a_t`` — the attention decides which source words' translations are proposed.
+``λ · log(p_lex(y) + ε)`` to the output logits, with ``p_lex(y) = Σ_j a_tj · t(y | x_j)`` weighted by the step's own
+attention ``a_t`` — the attention decides which source words' translations are proposed. The weight λ
+(``lexicon_weight``, 1 unless a model's config.json declares another, chosen on validation) is applied here, so
+training, greedy and beam decoding, the page, the CLI and the scorers all use the same one.
 """
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ class Seq2Seq(nn.Module):
 
     def __init__(self, vocab_size: int, mechanism: str, emb: int = 128, hidden: int = 192,
                  width: int = 3, dropout: float = 0.2, local_score: str = "general", lexicon_k: int = 0,
-                 lexicon_eps: float = 1e-3) -> None:
+                 lexicon_eps: float = 1e-3, lexicon_weight: float = 1.0) -> None:
         super().__init__()
         if mechanism not in ATTENTIONS:
             raise ValueError(f"unknown mechanism {mechanism!r}; choose from {sorted(ATTENTIONS)}")
@@ -95,6 +97,7 @@ class Seq2Seq(nn.Module):
         self.out = nn.Linear(hidden, vocab_size)
         self.drop = nn.Dropout(dropout)
         self.lexicon_eps = lexicon_eps
+        self.lexicon_weight = float(lexicon_weight)   # λ on the lexical bias's log term
         if lexicon_k:   # filled by set_lexicon (training) or load_state_dict (shipped weights)
             self.register_buffer("lexicon_index", torch.zeros(vocab_size, lexicon_k, dtype=torch.int32))
             self.register_buffer("lexicon_prob", torch.zeros(vocab_size, lexicon_k))
@@ -117,12 +120,13 @@ class Seq2Seq(nn.Module):
         return table.scatter_(2, self.lexicon_index[src].long(), self.lexicon_prob[src])
 
     def _with_lexicon(self, logits: torch.Tensor, weights: torch.Tensor, enc: Encoded) -> torch.Tensor:
-        """``logits [B, T, V]`` plus ``log(Σ_j a_tj t(y | x_j) + ε)`` for ``weights [B, T, S]`` (one step: ``[B, V]``
+        """``logits [B, T, V]`` plus ``λ · log(Σ_j a_tj t(y | x_j) + ε)`` for ``weights [B, T, S]`` (one step: ``[B, V]``
         and ``[B, S]``); unchanged without a lexicon."""
         if enc.lexicon is None:
             return logits
         one_step = weights.dim() == 2
-        bias = torch.log(torch.bmm(weights[:, None] if one_step else weights, enc.lexicon) + self.lexicon_eps)
+        bias = self.lexicon_weight * torch.log(torch.bmm(weights[:, None] if one_step else weights, enc.lexicon)
+                                               + self.lexicon_eps)
         return logits + (bias[:, 0] if one_step else bias)
 
     @property

@@ -65,3 +65,33 @@ def test_the_lexicon_survives_float16_saving_and_a_model_without_one_has_no_buff
     loaded.load_state_dict(state)
     assert torch.equal(loaded.lexicon_index, model.lexicon_index) and loaded.has_lexicon
     assert not any(k.startswith("lexicon") for k in _model("luong-dot", lexicon_k=0).state_dict())
+
+
+def test_the_lexicon_weight_scales_the_bias_and_a_config_without_it_loads_as_before(tmp_path):
+    model = _model("luong-general")
+    save_checkpoint(model, {"model": {"emb": 8, "hidden": 8, "width": 1, "lexicon_k": K}}, tmp_path)
+    state, config = load_checkpoint(tmp_path)
+    old = Seq2Seq(VOCAB, "luong-general", **config["model"]).eval()   # a config written before λ existed
+    old.load_state_dict(state)
+    heavy = Seq2Seq(VOCAB, "luong-general", **config["model"], lexicon_weight=2.5).eval()
+    heavy.load_state_dict(state)
+    assert old.lexicon_weight == 1.0
+    tin = torch.tensor([[2, 6, 8]])
+    with torch.no_grad():
+        logp_old, w, _ = old(SRC, LENGTHS, tin)
+        logp_heavy, w_heavy, _ = heavy(SRC, LENGTHS, tin)
+        enc = old.encode(SRC, LENGTHS)
+        plain = _model("luong-general", lexicon_k=0)
+        plain.load_state_dict({k: v for k, v in state.items() if not k.startswith("lexicon")})
+        base, _, _ = plain(SRC, LENGTHS, tin)
+    torch.testing.assert_close(w, w_heavy)   # λ weighs the bias, never the attention
+    bias = torch.log(w[0] @ enc.lexicon[0] + 1e-3)
+    torch.testing.assert_close(logp_old[0], torch.log_softmax(base[0] + bias, -1), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(logp_heavy[0], torch.log_softmax(base[0] + 2.5 * bias, -1), rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(logp_old, logp_heavy)
+    # decoding step by step and beam search go through the same weighted bias
+    greedy = greedy_batch(heavy, SRC, LENGTHS, max_len=6)[0]
+    with torch.no_grad():
+        forced, _, _ = heavy(SRC, LENGTHS, torch.tensor([[2] + greedy.tokens[:-1]]))
+    assert greedy.tokens == forced[0].argmax(-1).tolist()
+    assert beam_search(heavy, SRC, LENGTHS, beam=1, max_len=6).tokens == greedy.tokens

@@ -10,11 +10,12 @@ from attention_core.models.translation import heldout
 
 MECHANISMS = list(MECHANISM_LABELS)
 # Regression guards a little under the numbers measured on the shipped float16 weights (with the lexical bias;
-# concat after run 8, local-m after run 9, local-p after run 10, Bahdanau and top-k after run 11) over the held-out
-# slice (the first 40 clean test verses, bounded decoding: BLEU 19.0, 15.4, 11.9, 16.2, 11.6, 11.7, 18.4 in
-# MECHANISMS order; before run 11 Bahdanau 18.2 and top-k 14.6; local-p before run 10 3.9; after run 8 local-m 11.2 and top-k 16.6; run 7: 18.7, 15.4, 11.9, 19.3, 14.5, 3.8, 15.6 — runs 8 and 9 were chosen on validation, where
+# local-p after run 10, Bahdanau after run 11, dot, general, concat, local-m and top-k after run 12 — dot and general
+# retrained, general, concat, local-m and top-k with their λ on the bias) over the held-out slice (the first 40 clean
+# test verses, bounded decoding: BLEU 19.0, 15.5, 14.8, 18.4, 11.8, 11.7, 18.1 in MECHANISMS order; before run 12
+# 19.0, 15.4, 11.9, 16.2, 11.6, 11.7, 18.4; before run 11 Bahdanau 18.2 and top-k 14.6; local-p before run 10 3.9; after run 8 local-m 11.2 and top-k 16.6; run 7: 18.7, 15.4, 11.9, 19.3, 14.5, 3.8, 15.6 — runs 8 and 9 were chosen on validation, where
 # the shipped models gained; 40 verses are a noisy slice; before the bias 11.7, 11.7, 9.2, 17.3, 9.3, 2.5, 12.0).
-BLEU_FLOOR = {"bahdanau": 18.4, "luong-dot": 14.9, "luong-general": 11.3, "luong-concat": 15.6, "local-m": 11.0,
+BLEU_FLOOR = {"bahdanau": 18.4, "luong-dot": 15.0, "luong-general": 14.2, "luong-concat": 17.8, "local-m": 11.2,
               "local-p": 11.0, "local-p-topk": 17.7}
 # Dates (D = 2, trained on the CLDR and the extra formats; the shipped seed of three, chosen on validation), AER on
 # the 100 held-out dates: 0.00, 0.00, 0.00, 0.00, 0.30, 0.61, 0.00 (MECHANISMS order). The aligners on the same slice:
@@ -30,6 +31,8 @@ RUNAWAY_MODEL = "local-m"     # a shipped dates model that keeps writing "/" aft
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_bible_model_decodes_with_one_row_per_token_and_keeps_its_bleu(mechanism):
     model = load_model(f"bible-en-fr/{mechanism}")
+    # the decode-time weight on the lexical bias is the one its config.json declares (1 when it declares none)
+    assert model.model.lexicon_weight == model.config["model"].get("lexicon_weight", 1.0)
     result = model.explain("In the beginning God created the heavens and the earth.")
     amap = result.maps[0]
     assert amap.queries[-1] == "</s>" or len(amap.queries) == 120     # ends with the end token unless capped
