@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
-from attention_core.data.scene_kinds import KINDS, make_augmented_scenes, make_kind_scenes
 from attention_core.models.head_bias import load_bias_head
-from attention_core.models.scene_encoder import load_scene_encoder
+from training.caption_head_bias_select import TOLERANCE, feature_reader, validation_sets
+from training.caption_head_bias_select import choose as choose_setting
 from training.caption_read_select import measures
-from training.caption_robustness import captioner_settings, decoder_counts, head_bias_of, load_decoder, scene_features
-from training.captioning import SPLITS
+from training.caption_robustness import captioner_settings, decoder_counts, head_bias_of, load_decoder
 
 ISOLATED = {"gate": 0.3, "isolated": 4}
 SHIPPED = "112+224 confident isolated"
@@ -44,15 +42,13 @@ READS = {SHIPPED: {"scales": [112, 224], "combine": "confident", **ISOLATED},
          "112+336 mean isolated": {"scales": [112, 336], "combine": "mean", **ISOLATED},
          "112+224 mean isolated 6": {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 6},
          "112+336 mean isolated 6": {"scales": [112, 336], "combine": "mean", "gate": 0.3, "isolated": 6}}
-TOLERANCE = 0.005
 DECODERS = ("soft", "hard")
 
 
 def choose(rows: dict[str, dict[str, dict]], shipped: str = SHIPPED) -> str:
-    """``rows[read][set] = measures`` → the chosen read (see the module doc)."""
-    base = rows[shipped]
-    ok = [k for k, r in rows.items() if k != "none" and all(r[s]["name"] >= base[s]["name"] - TOLERANCE for s in r)]
-    return max(ok, key=lambda k: (round(sum(r["score"] for r in rows[k].values()), 4), k == shipped))
+    """``rows[read][set] = measures`` → the chosen read (see the module doc): the head-bias selector's rule with the
+    shipped read as the base and "none" (no bias) out of the running."""
+    return choose_setting(rows, base=shipped, candidates=[k for k in rows if k != "none"])
 
 
 def main() -> None:
@@ -68,20 +64,10 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     words = json.loads((a.folder / "vocab.json").read_text())
-    sets = {"validation mix 300": make_augmented_scenes("valid", 300, SPLITS["valid"][1]),
-            **{kind: make_kind_scenes(kind, a.kind_scenes, "valid") for kind in KINDS}}
+    sets = validation_sets(a.kind_scenes)
     result: dict = {"folder": str(a.folder), "tolerance": TOLERANCE, "shipped": SHIPPED, "reads": {},
                     "feature_seconds": {}, "decoders": {}}
-    cache: dict[str, dict] = {}
-
-    def data(read: dict | None, set_name: str) -> dict:
-        key = json.dumps([read, set_name], sort_keys=True)
-        if key not in cache:
-            start = time.perf_counter()
-            cache[key] = scene_features(sets[set_name], load_scene_encoder(a.folder / "encoder", "cpu", read))
-            result["feature_seconds"][key] = round(time.perf_counter() - start, 1)
-        return cache[key]
-
+    data = feature_reader(a.folder / "encoder", sets, result["feature_seconds"])
     reads = {r: READS[r] for r in dict.fromkeys([SHIPPED, *a.reads])}
     heads = {}
     for spec in a.head:

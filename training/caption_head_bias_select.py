@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -36,11 +38,37 @@ TOLERANCE = 0.005
 DECODERS = ("soft", "hard")
 
 
-def choose(rows: dict[str, dict[str, dict]]) -> str:
-    """``rows[setting][set] = measures`` (setting ``"none"`` = no bias) → the chosen setting (see the module doc)."""
-    base = rows["none"]
-    ok = [k for k, r in rows.items() if all(r[s]["name"] >= base[s]["name"] - TOLERANCE for s in r)]
-    return max(ok, key=lambda k: (round(sum(r["score"] for r in rows[k].values()), 4), k == "none"))
+def choose(rows: dict[str, dict[str, dict]], base: str = "none", candidates: list[str] | None = None) -> str:
+    """``rows[setting][set] = measures`` → the chosen setting (see the module doc): the largest summed score among
+    the ``candidates`` (default: every setting) that name no set more than :data:`TOLERANCE` below ``base``'s
+    (``"none"`` = no bias); ties go to ``base``."""
+    ok = [k for k in (rows if candidates is None else candidates)
+          if all(rows[k][s]["name"] >= rows[base][s]["name"] - TOLERANCE for s in rows[k])]
+    return max(ok, key=lambda k: (round(sum(r["score"] for r in rows[k].values()), 4), k == base))
+
+
+def validation_sets(kind_scenes: int) -> dict[str, list[dict]]:
+    """The scenes a head-bias setting is chosen on: 300 validation mix scenes and ``kind_scenes`` validation-source
+    scenes of each held-out kind."""
+    return {"validation mix 300": make_augmented_scenes("valid", 300, SPLITS["valid"][1]),
+            **{kind: make_kind_scenes(kind, kind_scenes, "valid") for kind in KINDS}}
+
+
+def feature_reader(encoder: Path, sets: dict[str, list[dict]],
+                   seconds: dict[str, float] | None = None) -> Callable[[dict | None, str], dict]:
+    """``(read, set name) → scene_features`` of that set through ``encoder`` at that read, each computed once (its
+    wall-clock seconds recorded in ``seconds`` when given)."""
+    cache: dict[str, dict] = {}
+
+    def data(read: dict | None, set_name: str) -> dict:
+        key = json.dumps([read, set_name], sort_keys=True)
+        if key not in cache:
+            start = time.perf_counter()
+            cache[key] = scene_features(sets[set_name], load_scene_encoder(encoder, "cpu", read))
+            if seconds is not None:
+                seconds[key] = round(time.perf_counter() - start, 1)
+        return cache[key]
+    return data
 
 
 def main() -> None:
@@ -58,17 +86,9 @@ def main() -> None:
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     words = json.loads((a.folder / "vocab.json").read_text())
-    sets = {"validation mix 300": make_augmented_scenes("valid", 300, SPLITS["valid"][1]),
-            **{kind: make_kind_scenes(kind, a.kind_scenes, "valid") for kind in KINDS}}
+    sets = validation_sets(a.kind_scenes)
     result: dict = {"folder": str(a.folder), "tolerance": TOLERANCE, "decoders": {}}
-    cache: dict[str, dict] = {}
-
-    def data(read: dict | None, set_name: str) -> dict:
-        key = json.dumps([read, set_name], sort_keys=True)
-        if key not in cache:
-            cache[key] = scene_features(sets[set_name], load_scene_encoder(a.folder / "encoder", "cpu", read))
-        return cache[key]
-
+    data = feature_reader(a.folder / "encoder", sets)
     for d in a.decoders:
         settings = captioner_settings(a.folder, d)
         model = load_decoder(a.folder, d, len(words))

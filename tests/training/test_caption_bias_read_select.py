@@ -13,3 +13,17 @@ def test_the_largest_summed_score_within_tolerance_of_the_shipped_read_wins_and_
             "better but one set too far below": _row([0.90 - TOLERANCE - 0.001, 0.99], [0.80, 0.95])}
     assert choose(rows) == "better small"
     assert choose({SHIPPED: rows[SHIPPED], "equal": _row([0.90, 0.90], [0.80, 0.80])}) == SHIPPED
+
+
+def test_both_selectors_replay_their_recorded_validation_choices():
+    """The two selectors share one rule (caption_head_bias_select.choose): fed the measures they recorded, each
+    picks again what it chose then (round 7: the bias setting against no bias; round 8: the read against round 7's)."""
+    import json
+    from pathlib import Path
+
+    from training.caption_head_bias_select import choose as choose_setting
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    for name, rule in (("round7", choose_setting), ("round8", choose)):
+        recorded = json.loads((docs / f"metrics_caption_{name}_validation.json").read_text())["decoders"]
+        for decoder, run in recorded.items():
+            assert rule(run["measures"]) == run["chosen"], (name, decoder)
