@@ -26,10 +26,9 @@ import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.models.head_bias import load_bias_head
-from training.caption_head_bias_select import TOLERANCE, feature_reader, validation_sets
+from training.caption_head_bias_select import TOLERANCE, feature_reader, score_sets, validation_sets
 from training.caption_head_bias_select import choose as choose_setting
-from training.caption_read_select import measures
-from training.caption_robustness import captioner_settings, decoder_counts, head_bias_of, load_decoder
+from training.caption_robustness import captioner_settings, head_bias_of, load_decoder
 
 ISOLATED = {"gate": 0.3, "isolated": 4}
 SHIPPED = "112+224 confident isolated"
@@ -84,13 +83,10 @@ def main() -> None:
         for name, read in {"none": None, **reads}.items():
             bias = None if read is None else {**shipped_bias, "read": read}
             rule = head_bias_of(a.folder, {**settings, "head_bias": bias}, words)
-            rows[name] = {}
-            for set_name in sets:
-                own = data(settings["encoder_read"], set_name)
-                head = own if read is None else data(read, set_name)
-                logits = head["logits"] if name not in heads else heads[name](head["features"].float()).detach()
-                rows[name][set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule, logits))
-            print(d, name, json.dumps({s: (m["name"], m["invented"]) for s, m in rows[name].items()}), flush=True)
+            own_logits = (lambda head: head["logits"]) if name not in heads else \
+                (lambda head, net=heads[name]: net(head["features"].float()).detach())
+            rows[name] = score_sets(d, name, model, words, settings, rule, settings["encoder_read"], read, sets, data,
+                                    own_logits)
         chosen = choose(rows)
         result["decoders"][d] = {"bias": shipped_bias, "measures": rows, "chosen": chosen}
         print(d, "chosen:", chosen, flush=True)

@@ -71,6 +71,22 @@ def feature_reader(encoder: Path, sets: dict[str, list[dict]],
     return data
 
 
+def score_sets(decoder: str, name: str, model: torch.nn.Module, words: list[str], settings: dict, rule,
+               own_read: dict | None, head_read: dict | None, sets: dict[str, list[dict]],
+               data: Callable[[dict | None, str], dict],
+               head_logits: Callable[[dict], torch.Tensor] = lambda head: head["logits"]) -> dict[str, dict]:
+    """One setting's measures on every validation set: ``model`` reads its own features (``own_read``) and is decoded
+    as ``settings`` declare with the head bias ``rule``, whose logits come from ``head_read``'s features
+    (``head_logits`` of them: the encoder head's by default); the line printed as it goes."""
+    row = {}
+    for set_name in sets:
+        own = data(own_read, set_name)
+        head = own if head_read is None else data(head_read, set_name)
+        row[set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule, head_logits(head)))
+    print(decoder, name, json.dumps({s: (m["name"], m["invented"]) for s, m in row.items()}), flush=True)
+    return row
+
+
 def main() -> None:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -99,13 +115,8 @@ def main() -> None:
         rows: dict[str, dict] = {}
         for name, bias in grid.items():
             rule = head_bias_of(a.folder, {**settings, "head_bias": bias}, words)
-            rows[name] = {}
-            for set_name in sets:
-                own = data(settings["encoder_read"], set_name)
-                head = own if bias is None or bias["read"] is None else data(bias["read"], set_name)
-                rows[name][set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule,
-                                                               head["logits"]))
-            print(d, name, json.dumps({s: (m["name"], m["invented"]) for s, m in rows[name].items()}), flush=True)
+            rows[name] = score_sets(d, name, model, words, settings, rule, settings["encoder_read"],
+                                    None if bias is None else bias["read"], sets, data)
         if a.also:
             earlier = json.loads(a.also.read_text())["decoders"].get(d, {})
             grid = {**earlier.get("settings", {}), **grid}

@@ -126,12 +126,14 @@ class Captioner(ShippedExplainer):
         return self.encoder.regions(scene_tensor(image, self.encoder.scales)[None].to(self.device))
 
     @torch.no_grad()
-    def head_probs(self, image: Image.Image) -> torch.Tensor | None:
-        """An image → the head bias's item-class probabilities per region ``[1, 49, classes]`` (None without it)."""
+    def head_probs(self, image: Image.Image, features: torch.Tensor | None = None) -> torch.Tensor | None:
+        """An image → the head bias's item-class probabilities per region ``[1, 49, classes]`` (None without it);
+        ``features`` ``[1, 49, C]``: the decoder's (:meth:`regions`), reused when the bias reads the same encoder."""
         if self.bias is None:
             return None
         net = self.head_encoder
-        features = net.regions(scene_tensor(image, net.scales)[None].to(self.device))
+        if features is None or net is not self.encoder:
+            features = net.regions(scene_tensor(image, net.scales)[None].to(self.device))
         return head_probabilities(net.region_logits(features) if self.bias_head is None else self.bias_head(features))
 
     @torch.no_grad()
@@ -179,7 +181,8 @@ class Captioner(ShippedExplainer):
         # the rule's foreground test reads the 112 px scene; a captioner without the rule does not need it
         foreground = None if self.rule is None else scene_foreground(scene_pixels(inp)[None])
         dropped: list[str] = []
-        ids, alphas, betas = self.caption_features(self.regions(inp), seed, foreground, dropped, self.head_probs(inp))
+        features = self.regions(inp)
+        ids, alphas, betas = self.caption_features(features, seed, foreground, dropped, self.head_probs(inp, features))
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \

@@ -35,24 +35,25 @@ class KnownWords:
     min_share: float
     trained_on: str = ""
 
-    def unseen(self, text: str) -> tuple[list[str], int]:
-        """The distinct words of ``text`` never seen in training (in order), and how many words it has."""
+    def unseen(self, text: str) -> tuple[list[str], int, int]:
+        """The distinct words of ``text`` never seen in training (in order), how many of its words are unseen
+        (repeats counted) and how many words it has."""
         found = words(text)
-        unseen = list(dict.fromkeys(w for w in found if w not in self.words))
-        return unseen, len(found)
+        missing = [w for w in found if w not in self.words]
+        return list(dict.fromkeys(missing)), len(missing), len(found)
 
     def flags(self, text: str) -> bool:
         """Whether ``text`` has enough words unseen in training to be named as out of the family's domain."""
-        found = words(text)
-        count = sum(w not in self.words for w in found)
-        return bool(found) and count >= self.min_unseen and count / len(found) >= self.min_share
+        return self._flags(*self.unseen(text)[1:])
+
+    def _flags(self, count: int, total: int) -> bool:
+        return total > 0 and count >= self.min_unseen and count / total >= self.min_share
 
     def notice(self, text: str) -> str | None:
         """The notice for ``text`` (None when the rule does not flag it)."""
-        if not self.flags(text):
+        unseen, count, total = self.unseen(text)
+        if not self._flags(count, total):
             return None
-        unseen, total = self.unseen(text)
-        count = sum(w not in self.words for w in words(text))
         quoted = ", ".join(unseen[:QUOTED]) + (", …" if len(unseen) > QUOTED else "")
         what = f" ({self.trained_on})" if self.trained_on else ""
         return (f"{count} of {total} words never occur in the training texts{what}: {quoted}. The model "
