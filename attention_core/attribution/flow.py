@@ -21,6 +21,10 @@ import numpy as np
 from networkx.algorithms.flow import build_residual_network, shortest_augmenting_path
 
 FLOW_MAX_TOKENS = 32
+# Flows equal in exact arithmetic (every token whose min cut is the source's Σq = 1 saturates) come out up to
+# ~1e-15 apart, in an order that depends on the CPU's floating-point path (seen: Intel vs AMD EPYC). Rounded to
+# FLOW_DECIMALS they are ties, so rankings (stable sorts) and τ-b are the same on every machine.
+FLOW_DECIMALS = 9
 
 
 def with_residual(a: np.ndarray, residual: float = 0.5) -> np.ndarray:
@@ -67,8 +71,8 @@ def flow_graph(layers: np.ndarray, query: np.ndarray, top: int, residual: float 
 
 def flow_per_layer(layers: np.ndarray, query: np.ndarray, residual: float = 0.5,
                    max_tokens: int = FLOW_MAX_TOKENS) -> np.ndarray | None:
-    """Attention flow from the output to every input token, for the stack up to each layer: ``[L, T]``.
-    None when the input has more than ``max_tokens`` tokens (too slow to stay interactive)."""
+    """Attention flow from the output to every input token, for the stack up to each layer: ``[L, T]``, rounded
+    to :data:`FLOW_DECIMALS` so float-equal flows are exact ties. None when the input has more than ``max_tokens`` tokens (too slow to stay interactive)."""
     n_layers, t = layers.shape[0], layers.shape[-1]
     if t > max_tokens:
         return None
@@ -81,4 +85,4 @@ def flow_per_layer(layers: np.ndarray, query: np.ndarray, residual: float = 0.5,
         for j in range(t):
             out[top, j] = nx.maximum_flow_value(graph, "out", (0, j), flow_func=shortest_augmenting_path,
                                                 residual=network)
-    return out
+    return np.round(out, FLOW_DECIMALS)
