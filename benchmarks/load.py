@@ -182,8 +182,8 @@ async def _soak(url: str, page: str, reruns: int, pid: int) -> list[float]:
 SOAK_WARM = 20   # reruns before the soak's drift is measured (caches filled, models loaded)
 
 
-def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None) -> pd.DataFrame:
-    """Per page: MB per idle session and the soak's RSS change, on one replica (no proxy)."""
+def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None, warm: int = SOAK_WARM) -> pd.DataFrame:
+    """Per page: MB per idle session and the soak's RSS change after ``warm`` reruns, on one replica (no proxy)."""
     rows = []
     for page in pages:
         with classroom(1, proxy=False, log_dir=log_dir) as dep:
@@ -191,14 +191,14 @@ def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None) -> pd
             load = os.getloadavg()[0]
             before, during, after = asyncio.run(_idle_sessions(dep.url, page, idle, pid))
             soak = asyncio.run(_soak(dep.url, page, reruns, pid))
-        warm = soak[SOAK_WARM - 1]
+        base = soak[warm - 1]
         rows.append({"page": page, "idle sessions": idle, "RSS before (MB)": before,
                      "RSS with idle sessions (MB)": during, "MB per idle session": (during - before) / idle,
                      "RSS after they closed (MB)": after, "soak reruns": len(soak),
-                     "soak RSS after 20 / 100 / 200 (MB)": " / ".join(
-                         f"{soak[min(i, len(soak) - 1)]:.0f}" for i in (19, 99, 199)),
-                     "soak drift after 20 (%)":
-                         100 * (max(soak[SOAK_WARM:], key=lambda v: abs(v - warm)) - warm) / warm,
+                     f"soak RSS after {warm} / 100 / 200 (MB)": " / ".join(
+                         f"{soak[min(i, len(soak) - 1)]:.0f}" for i in (warm - 1, 99, 199)),
+                     f"soak drift after {warm} (%)":
+                         100 * (max(soak[warm:], key=lambda v: abs(v - base)) - base) / base,
                      "load avg (1 min)": load})
     return pd.DataFrame(rows)
 
@@ -334,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="idle-session memory and soak instead")
     parser.add_argument("--idle", type=int, default=30, help="idle sessions for --memory")
     parser.add_argument("--soak", type=int, default=200, help="reruns of one session for --memory")
+    parser.add_argument("--warm", type=int, default=SOAK_WARM,
+                        help="soak reruns before its drift is measured (caches filled, models loaded)")
     parser.add_argument("--lesson", action="store_true",
                         help="a class session instead: students answering through the replicas on PostgreSQL, "
                              "one replica killed mid-step (benchmarks.class_load)")
@@ -349,8 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if max(args.sessions) > MAX_SESSIONS:
         parser.error(f"at most {MAX_SESSIONS} sessions")
-    if args.memory and args.soak < SOAK_WARM + 1:    # the drift is measured after the warm-up reruns
-        parser.error(f"--soak must be more than the {SOAK_WARM} warm-up reruns its drift is measured after")
+    if args.memory and args.soak and not 1 <= args.warm < args.soak:   # the drift is measured after the warm-up
+        parser.error(f"--soak must be more than the {args.warm} warm-up reruns (--warm, at least 1) its drift is "
+                     "measured after")
     if args.lesson and max(args.replicas) < 2:        # one replica is killed: the students need another
         parser.error("--lesson kills a replica mid-step, so it needs --replicas 2 or more")
     if args.log_dir is None:
@@ -378,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                     + hostile(args.log_dir, args.budget).to_markdown(index=False, floatfmt=".2f") + "\n\n")
             print(text, flush=True)
         if args.idle or args.soak:
-            table = memory(args.pages, args.idle, args.soak, args.log_dir)
+            table = memory(args.pages, args.idle, args.soak, args.log_dir, args.warm)
             text += (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
                      + big_upload(args.log_dir).to_markdown(index=False, floatfmt=".1f"))
         print(text)

@@ -7,6 +7,8 @@ from benchmarks import load
 
 @pytest.mark.parametrize("argv, says", [
     (["--memory", "--soak", "4"], "--soak must be more than the 20 warm-up reruns"),
+    (["--memory", "--soak", "4", "--warm", "4"], "--soak must be more than the 4 warm-up reruns"),
+    (["--memory", "--soak", "4", "--warm", "0"], "(--warm, at least 1)"),
     (["--lesson", "--replicas", "1"], "needs --replicas 2 or more"),
 ])
 def test_load_refuses_options_it_cannot_measure(argv, says, capsys):
