@@ -36,7 +36,8 @@ def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
         prob = table[english][french]
         # a numeral's IBM-1 "translation" is whatever shared its verses (the French writes numbers in words)
         numeral = any(ch.isdigit() for ch in english)
-        if counts[english] <= max_count and FRENCH_WORD.fullmatch(french) and prob >= min_prob and not numeral:
+        both_words = FRENCH_WORD.fullmatch(english) and FRENCH_WORD.fullmatch(french)   # no marks on either side
+        if counts[english] <= max_count and both_words and prob >= min_prob and not numeral:
             entries[english] = {"french": french, "count": counts[english], "prob": round(prob, 6)}
     return {"trained_on": "training pairs", "model": "IBM-1 word level", "em_iterations": IBM1_ITERATIONS,
             "max_count": max_count, "min_prob": min_prob, "train_items": len(train), "entries": entries}

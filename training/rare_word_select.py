@@ -12,7 +12,9 @@ Two designs are scored on the clean validation verses (the 200 the training runs
   comparison only: it is not a decoding path the page has.
 
 A forced setting ships only if its BLEU **and** chrF beat the model as shipped; of those, the best BLEU + chrF
-(:func:`training.lexicon_weight.choose`, the rule every Bible run follows). ``--ship`` writes it into config.json
+(:func:`training.lexicon_weight.choose`, the rule every Bible run follows). How a forced piece counts in beam search
+(:data:`SCORING`; greedy output does not depend on it) is then chosen on beam-4 validation BLEU + chrF, and beam
+search applies the rule only if, so scored, its beam-4 validation BLEU **and** chrF beat the model alone's. ``--ship`` writes it into config.json
 (``"rare_words"``), builds ``rare_lexicon.json`` (:mod:`training.rare_lexicon`) and rescores ``metrics.json`` on the
 test verses (greedy BLEU and chrF, beam-4 BLEU and chrF, the 40 held-out verses), keeping the model-alone scores and
 the grid there, and the paired verdicts against IBM-1 in ``baselines.json`` (as ``training.baselines --only``). The
@@ -125,6 +127,26 @@ def sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1, previous
             "split": f"clean validation, first {VALID_SIZE} verses, greedy, float16 file"}
 
 
+SCORING = ("model", "best")   # how a forced piece counts in beam search (attention_core.models.rare_words.SCORES)
+
+
+def beam_check(mechanism: str, record: dict, out_root: Path, lexicon: dict, seed: int = 1) -> dict:
+    """Beam-4 validation BLEU and chrF of the model alone and of its chosen rule under each :data:`SCORING` (greedy
+    output does not depend on it) → ``{"alone": {bleu, chrf}, "model": …, "best": …}``."""
+    family = out_root / FAMILY
+    tok = Tokenizer.from_file(str(family / "tokenizer.json"))
+    model = load_saved(family / mechanism, tok, mechanism)
+    valid = load_task("bible", seed)["valid"][:VALID_SIZE]
+    sources = [e["source"] for e in valid]
+    out = {}
+    for name in ("alone", *SCORING):
+        model.rare_words = None if name == "alone" else build_rule({**record["chosen"], "score": name}, lexicon, tok)
+        hyps = beam_translations(model, tok, sources, beam=4)
+        out[name] = {"bleu": corpus_bleu(hyps, valid), "chrf": corpus_chrf(hyps, valid)}
+        print(json.dumps({"mechanism": mechanism, "beam4_valid": name, **out[name]}), flush=True)
+    return out
+
+
 def ship(mechanism: str, record: dict, out_root: Path, seed: int = 1) -> tuple[list[str], list[str]]:
     """Rescore the test for a model whose config.json now declares its chosen rule (the lexicon file written) →
     its greedy and beam-4 test translations (for the paired verdicts against IBM-1)."""
@@ -178,6 +200,12 @@ def main() -> None:
             cached.write_text(json.dumps(sweep(mechanism, args.out, lexicon, previous=previous), indent=1) + "\n")
         records[mechanism] = json.loads(cached.read_text())
         r = records[mechanism]
+        if r["chosen"] and "beam4_valid" not in r:   # the page also decodes with beam 4: how does the rule fare there
+            if train is None:
+                train = load_task("bible", seed=1)["train"]
+                lexicon = build(train, LARGEST)
+            r["beam4_valid"] = beam_check(mechanism, r, args.out, lexicon)
+            cached.write_text(json.dumps(r, indent=1) + "\n")
         print(json.dumps({"mechanism": mechanism, "current": r["current"], "chosen": r["chosen"],
                           "chosen_scores": r["chosen_scores"], "best_post_edit": r["best_post_edit"]}), flush=True)
     if not args.ship:
@@ -185,9 +213,15 @@ def main() -> None:
     family = args.out / FAMILY
     chosen = [m for m in mechanisms if records[m]["chosen"]]
     for mechanism in chosen:
+        r = records[mechanism]
+        # greedy output does not depend on the scoring; beam-4 validation BLEU + chrF picks it
+        r["score"] = max(SCORING, key=lambda n: r["beam4_valid"][n]["bleu"] + r["beam4_valid"][n]["chrf"])
         path = family / mechanism / "config.json"
         config = json.loads(path.read_text())
-        config["rare_words"] = {**records[mechanism]["chosen"], "lexicon": FILE}
+        # beam search applies it only if, so scored, it beats the model alone's beam-4 BLEU and chrF on validation
+        alone, ruled = r["beam4_valid"]["alone"], r["beam4_valid"][r["score"]]
+        r["beam"] = ruled["bleu"] > alone["bleu"] and ruled["chrf"] > alone["chrf"]
+        config["rare_words"] = {**r["chosen"], "score": r["score"], "beam": r["beam"], "lexicon": FILE}
         path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     from training.rare_lexicon import shipped_content
     content = shipped_content(args.out)

@@ -59,7 +59,7 @@ def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_l
             if rule:   # a rare source word under attention may impose its lexicon word's pieces
                 forced, hyp.rare = rule.step(words[b], hyp.rare, out.logprobs[b], out.weights[b])
                 if forced is not None:
-                    token[b], score[b] = forced, out.logprobs[b, forced]
+                    token[b], score[b] = forced, rule.forced_logprob(out.logprobs[b], forced)
             hyp.tokens.append(int(token[b]))
             hyp.score += float(score[b])
             hyp.weights.append(out.weights[b].cpu())
@@ -82,7 +82,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     """Beam search for one sentence ``src [1, S]``; scores are normalised by length**length_penalty;
     ``stop_loops``: a hypothesis that starts repeating itself (:func:`loop_block`) is finished there."""
     enc = model.encode(src, lengths)
-    rule = model.rare_words
+    rule = model.rare_words if model.rare_words and model.rare_words.beam else None   # a declared, per-model choice
     words = rule.source_words(src[0, :int(lengths[0])].tolist()) if rule else None
     beams = [Hypothesis([], rare=Forcing() if rule else None)]
     state = enc.init
@@ -93,13 +93,13 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
         prev = torch.tensor([h.tokens[-1] if h.tokens else BOS for h in beams], device=src.device)
         out = model.step(prev, state, enc_k, t)
         logprobs, rare = out.logprobs, [h.rare for h in beams]
-        if rule:   # a hypothesis the rule forces has one continuation, scored with the model's own log-prob
+        if rule:   # a hypothesis the rule forces has one continuation (scored as the rule's ``score`` says)
             logprobs = logprobs.clone()
             for i, h in enumerate(beams):
                 forced, rare[i] = rule.step(words, h.rare, out.logprobs[i], out.weights[i])
                 if forced is not None:
                     logprobs[i] = float("-inf")
-                    logprobs[i, forced] = out.logprobs[i, forced]
+                    logprobs[i, forced] = rule.forced_logprob(out.logprobs[i], forced)
         totals = torch.tensor([h.score for h in beams], device=src.device)[:, None] + logprobs
         top = totals.flatten().topk(min(beam * 2, totals.numel()))
         new_beams, new_states = [], []

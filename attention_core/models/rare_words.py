@@ -11,10 +11,14 @@ attention pick the source word to look up). The rule, applied by greedy and beam
   t(french | english) ≥ ``min_prob``, its mass is ≥ ``min_mass`` and it has not been used yet, the lexicon
   word's pieces are emitted over the next steps (``when="always"``), or only if the model's best token is not the
   lexicon word's first piece (``when="disagree"``; when it is, the model is left to spell the word itself);
-* each rare source word is used at most once per hypothesis.
+* each rare source word is used at most once per hypothesis;
+* beam search applies the rule too unless the config says ``"beam": false`` (for a model whose beam-4 validation
+  scores it did not raise).
 
 The decoder runs every step as usual (forced pieces are fed back as its previous tokens), so every attention row
-is the model's own and a hypothesis's score is the model's log-probability of what was emitted. Without the key,
+is the model's own; a forced piece adds to its hypothesis's score either the model's log-probability of it
+(``score="model"``) or the step's best log-probability (``score="best"``: the rule replaces the model's choice at no
+cost, so beam search does not prefer hypotheses that avoid looking at rare words). Without the key,
 decoding is exactly as before.
 """
 from __future__ import annotations
@@ -35,6 +39,9 @@ if TYPE_CHECKING:
 
 FILE = "rare_lexicon.json"
 WHEN = ("always", "disagree")
+# How a forced piece counts in a hypothesis's score: the model's own log-prob of it, or the step's best log-prob (the
+# lexicon word replaces the model's choice at no cost, so beam search does not steer around the rule)
+SCORES = ("model", "best")
 FRENCH_WORD = re.compile(r"\w+")   # a lexicon word must be a word (no punctuation, no elided "l'")
 
 
@@ -76,6 +83,8 @@ class RareWordRule:
     min_mass: float
     when: str
     min_prob: float
+    score: str
+    beam: bool           # whether beam search applies it too (greedy decoding always does)
     pieces: tuple[str, ...] = field(repr=False)        # vocabulary id → piece text
     word_start: torch.Tensor = field(repr=False)       # [V] bool: a piece that begins a word ("▁" + letter/digit)
 
@@ -125,11 +134,18 @@ class RareWordRule:
             return None, replace(state, used=used)      # the model starts the word itself: it keeps the turn
         return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),))
 
+    def forced_logprob(self, logprobs: torch.Tensor, token: int) -> torch.Tensor:
+        """What a forced ``token`` adds to its hypothesis's score, from the step's log-probs ``[V]`` (see
+        :data:`SCORES`)."""
+        return logprobs.max() if self.score == "best" else logprobs[token]
+
 
 def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenizer") -> RareWordRule:
     """A rule from a config's ``"rare_words"`` settings and the lexicon file's content (:data:`FILE`)."""
     if settings.get("when", "always") not in WHEN:
         raise ValueError(f"rare_words.when must be one of {WHEN}, got {settings['when']!r}")
+    if settings.get("score", "model") not in SCORES:
+        raise ValueError(f"rare_words.score must be one of {SCORES}, got {settings['score']!r}")
     vocab = tok.get_vocab()
     pieces = [""] * len(vocab)
     for piece, index in vocab.items():
@@ -141,7 +157,8 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
         if ids and bool(start[ids[0]]):
             entries[english] = Entry(item["french"], ids, int(item["count"]), float(item["prob"]))
     return RareWordRule(entries, int(settings["max_count"]), float(settings.get("min_mass", 0.0)),
-                        settings.get("when", "always"), float(settings.get("min_prob", 0.0)), tuple(pieces), start)
+                        settings.get("when", "always"), float(settings.get("min_prob", 0.0)),
+                        settings.get("score", "model"), bool(settings.get("beam", True)), tuple(pieces), start)
 
 
 @lru_cache(maxsize=None)

@@ -24,7 +24,7 @@ def test_only_rare_words_with_a_french_word_enter_and_numerals_never():
     entries = content["entries"]
     assert "the" not in entries and "king" not in entries               # seen 4 and 3 times
     assert entries["judah"]["count"] == 1 and entries["judah"]["french"].isalpha()
-    assert "12" not in entries and "'" not in entries                   # a numeral; a mark's "translation"
+    assert "12" not in entries and "'" not in entries                   # a numeral; a mark
     assert all(e["count"] <= 2 and 0 < e["prob"] <= 1 for e in entries.values())
     assert set(build(PAIRS, max_count=4)["entries"]) > set(entries)
     assert build(PAIRS, max_count=2, min_prob=1.01)["entries"] == {}
@@ -52,7 +52,12 @@ def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
         assert declared is None
         return
     chosen = choose(record["grid"], record["current"])
-    assert chosen is not None and declared == {**record["chosen"], "lexicon": FILE}
+    assert chosen is not None
+    assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE}
+    beam = record["beam4_valid"]
+    assert record["score"] == max(("model", "best"), key=lambda n: beam[n]["bleu"] + beam[n]["chrf"])
+    ruled, alone = beam[record["score"]], beam["alone"]
+    assert record["beam"] == (ruled["bleu"] > alone["bleu"] and ruled["chrf"] > alone["chrf"])
     assert {k: chosen[k] for k in record["chosen"]} == record["chosen"]
     assert chosen["bleu"] > record["current"]["bleu"] and chosen["chrf"] > record["current"]["chrf"]
     assert metrics["before_rare_words"]["bleu_greedy"] != metrics["bleu_greedy"]    # rescored with the rule

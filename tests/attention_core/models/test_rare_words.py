@@ -141,3 +141,30 @@ def test_the_translator_says_which_words_the_lexicon_wrote():
     assert supplied and all(f"{en} → {fr}" in notice for en, fr in supplied)
     assert all(fr in str(result.output) for _, fr in supplied)
     assert supplied_notice(Forcing(), translator.model.rare_words) is None
+
+
+def test_a_forced_piece_counts_as_the_model_scores_it_or_as_the_steps_best():
+    logprobs, _, _ = step_inputs()
+    token = TOK.encode("joakim").ids[0]
+    assert float(rule().forced_logprob(logprobs, token)) == -10.0                 # the model's own log-prob
+    assert float(rule(score="best").forced_logprob(logprobs, token)) == pytest.approx(-0.1)   # the word it replaced
+    with pytest.raises(ValueError):
+        rule(score="free")
+
+
+def test_a_rule_declared_for_greedy_only_leaves_beam_search_as_it_was():
+    text = "jehoiakim loved the king"
+    model = load_model("bible-en-fr/luong-dot").model
+    own = model.rare_words
+    src = torch.tensor([TOK.encode(text).ids + [EOS]])
+    lengths = torch.tensor([src.shape[1]])
+    try:
+        model.rare_words = None
+        plain = beam_search(model, src, lengths, beam=4, max_len=30)
+        model.rare_words = build_rule({"max_count": 1, "beam": False}, every_word_rare(text), TOK)
+        greedy_only = beam_search(model, src, lengths, beam=4, max_len=30)
+        forced = greedy_batch(model, src, lengths, max_len=30)[0]
+    finally:
+        model.rare_words = own
+    assert (greedy_only.tokens, greedy_only.score, greedy_only.rare) == (plain.tokens, plain.score, None)
+    assert forced.rare.supplied                                       # greedy decoding still applies it
