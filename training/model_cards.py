@@ -86,6 +86,9 @@ def translation_table() -> str:
         rare = config.get("rare_words")   # the shipped system is then the model plus a word lexicon for rare words
         if rare:
             bias += f"; rare-word lexicon: count ≤ {rare['max_count']}, attention ≥ {rare.get('min_mass', 0):g}"
+            if rare.get("max_french_count") is not None:
+                bias += f", French word seen ≤ {rare['max_french_count']}"
+            bias += ", greedy and beam" if rare.get("beam", True) else ", greedy only"
         alone = b.get("before_rare_words")
         alone_cell = (f"{alone.get('bleu_greedy', NAN):.2f} / {alone.get('chrf_greedy', NAN):.1f} / "
                       f"{alone.get('bleu_beam4', NAN):.2f}" if rare and alone else "– (the model alone)")

@@ -25,9 +25,11 @@ IBM1_ITERATIONS = 5   # the word-by-word baseline's, chosen on validation BLEU (
 
 
 def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
-    """The file's content from the training pairs: ``{"entries": {english: {french, count, prob}}, ...}`` for the
+    """The file's content from the training pairs: ``{"entries": {english: {french, count, prob, french_count}}, ...}``
+    (``french_count``: the French word's count in the training French) for the
     English words seen at most ``max_count`` times whose best translation is a French word with t ≥ ``min_prob``."""
     counts = Counter(w for e in train for w in words(e["source"]))
+    french_counts = Counter(w for e in train for w in words(e["target"], french=True))
     table = ibm1([(words(e["source"]), words(e["target"], french=True)) for e in train], IBM1_ITERATIONS)
     best = best_translations(table)
     entries = {}
@@ -38,7 +40,8 @@ def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
         numeral = any(ch.isdigit() for ch in english)
         both_words = FRENCH_WORD.fullmatch(english) and FRENCH_WORD.fullmatch(french)   # no marks on either side
         if counts[english] <= max_count and both_words and prob >= min_prob and not numeral:
-            entries[english] = {"french": french, "count": counts[english], "prob": round(prob, 6)}
+            entries[english] = {"french": french, "count": counts[english], "prob": round(prob, 6),
+                                "french_count": french_counts[french]}
     return {"trained_on": "training pairs", "model": "IBM-1 word level", "em_iterations": IBM1_ITERATIONS,
             "max_count": max_count, "min_prob": min_prob, "train_items": len(train), "entries": entries}
 

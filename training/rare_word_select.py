@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Callable
 
 import torch
 from tokenizers import Tokenizer
@@ -147,9 +148,11 @@ def beam_check(mechanism: str, record: dict, out_root: Path, lexicon: dict, seed
     return out
 
 
-def ship(mechanism: str, record: dict, out_root: Path, seed: int = 1) -> tuple[list[str], list[str]]:
+def ship(mechanism: str, record: dict, out_root: Path, seed: int = 1, key: str = "rare_words",
+         ) -> tuple[list[str], list[str]]:
     """Rescore the test for a model whose config.json now declares its chosen rule (the lexicon file written) →
-    its greedy and beam-4 test translations (for the paired verdicts against IBM-1)."""
+    its greedy and beam-4 test translations (for the paired verdicts against IBM-1); the scores it replaces are kept
+    under ``before_<key>`` and the choice's record under ``key``."""
     family = out_root / FAMILY
     tok = Tokenizer.from_file(str(family / "tokenizer.json"))
     shipped = load_saved(family / mechanism, tok, mechanism)    # as the page loads it: the rule from config.json
@@ -157,9 +160,9 @@ def ship(mechanism: str, record: dict, out_root: Path, seed: int = 1) -> tuple[l
     valid, test = data["valid"][:VALID_SIZE], data["test"]
     path = family / mechanism / "metrics.json"
     metrics = json.loads(path.read_text())
-    metrics["before_rare_words"] = {k: metrics[k] for k in ("valid_bleu", "valid_scores_shipped", "bleu_greedy",
-                                                            "chrf_greedy", "bleu_beam4", "bleu_greedy_heldout40")
-                                    if k in metrics}
+    metrics[f"before_{key}"] = {k: metrics[k] for k in ("valid_bleu", "valid_scores_shipped", "bleu_greedy",
+                                                        "chrf_greedy", "bleu_beam4", "chrf_beam4", "bleu_greedy_heldout40")
+                                if k in metrics}
     metrics["valid_scores_shipped"] = greedy_scores(shipped, tok, valid, "cpu")
     metrics["valid_bleu"] = metrics["valid_scores_shipped"]["bleu_greedy"]
     sources = [e["source"] for e in test]
@@ -168,12 +171,36 @@ def ship(mechanism: str, record: dict, out_root: Path, seed: int = 1) -> tuple[l
     metrics.update(bleu_greedy=corpus_bleu(greedy, test), chrf_greedy=corpus_chrf(greedy, test),
                    bleu_greedy_heldout40=bleu(shipped, tok, test[:40], "cpu"), bleu_beam4=corpus_bleu(beamed, test),
                    chrf_beam4=corpus_chrf(beamed, test))
-    metrics["rare_words"] = {k: v for k, v in record.items() if k != "mechanism"}
+    metrics[key] = {k: v for k, v in record.items() if k != "mechanism"}
     path.write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps({"mechanism": mechanism, **{k: metrics[k] for k in ("valid_scores_shipped", "bleu_greedy",
                                                                           "chrf_greedy", "bleu_beam4", "chrf_beam4")}}),
           flush=True)
     return greedy, beamed
+
+
+FRENCH_LIMITS = (500, 2000)   # second grid: a lexicon word this frequent in the training French is not used
+
+
+def filter_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1) -> dict:
+    """The shipped rule's validation scores, and with each :data:`FRENCH_LIMITS` on the lexicon word's frequency (a
+    rare English word whose IBM-1 best is "elle" or "de" is a co-occurrence, not a translation)."""
+    family = out_root / FAMILY
+    tok = Tokenizer.from_file(str(family / "tokenizer.json"))
+    model = load_saved(family / mechanism, tok, mechanism)
+    shipped = json.loads((family / mechanism / "config.json").read_text())["rare_words"]
+    valid = load_task("bible", seed)["valid"][:VALID_SIZE]
+    s = greedy_scores(model, tok, valid, "cpu")
+    current = {"bleu": s["bleu_greedy"], "chrf": s["chrf_greedy"]}
+    rows = []
+    for limit in FRENCH_LIMITS:
+        model.rare_words = build_rule({**shipped, "max_french_count": limit}, lexicon, tok)
+        s = greedy_scores(model, tok, valid, "cpu")
+        rows.append({"max_french_count": limit, "bleu": s["bleu_greedy"], "chrf": s["chrf_greedy"]})
+        print(json.dumps({"mechanism": mechanism, **rows[-1]}), flush=True)
+    chosen = choose(rows, current)
+    return {"mechanism": mechanism, "current": current, "grid": rows,
+            "chosen": chosen["max_french_count"] if chosen else None}
 
 
 def main() -> None:
@@ -184,10 +211,26 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=CACHE, help="where each model's grid is kept between runs")
     parser.add_argument("--ship", action="store_true", help="write the chosen rules and rescore the test")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--french-limit", action="store_true",
+                        help="score the shipped rules with a cap on the lexicon word's French frequency (second grid)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.french_limit:
+        lexicon = build(load_task("bible", seed=1)["train"], LARGEST)
+        records = {}
+        for mechanism in mechanisms:
+            cached = args.cache / f"rare_words_french_limit_{mechanism}.json"
+            if not cached.exists():
+                cached.write_text(json.dumps(filter_sweep(mechanism, args.out, lexicon), indent=1) + "\n")
+            records[mechanism] = json.loads(cached.read_text())
+            print(json.dumps(records[mechanism]), flush=True)
+        chosen = [m for m in mechanisms if records[m]["chosen"]]
+        if args.ship and chosen:
+            ship_all(chosen, records, args.out, "rare_words_french_limit",
+                     lambda m, rule: {**rule, "max_french_count": records[m]["chosen"]})
+        return
     records = {}
     train = None
     for mechanism in mechanisms:
@@ -210,30 +253,40 @@ def main() -> None:
                           "chosen_scores": r["chosen_scores"], "best_post_edit": r["best_post_edit"]}), flush=True)
     if not args.ship:
         return
-    family = args.out / FAMILY
     chosen = [m for m in mechanisms if records[m]["chosen"]]
-    for mechanism in chosen:
+
+    def first_rule(mechanism: str, _: dict | None) -> dict:
         r = records[mechanism]
         # greedy output does not depend on the scoring; beam-4 validation BLEU + chrF picks it
         r["score"] = max(SCORING, key=lambda n: r["beam4_valid"][n]["bleu"] + r["beam4_valid"][n]["chrf"])
-        path = family / mechanism / "config.json"
-        config = json.loads(path.read_text())
         # beam search applies it only if, so scored, it beats the model alone's beam-4 BLEU and chrF on validation
         alone, ruled = r["beam4_valid"]["alone"], r["beam4_valid"][r["score"]]
         r["beam"] = ruled["bleu"] > alone["bleu"] and ruled["chrf"] > alone["chrf"]
-        config["rare_words"] = {**r["chosen"], "score": r["score"], "beam": r["beam"], "lexicon": FILE}
-        path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        return {**r["chosen"], "score": r["score"], "beam": r["beam"], "lexicon": FILE}
+
+    ship_all(chosen, records, args.out, "rare_words", first_rule)
+
+
+def ship_all(chosen: list[str], records: dict, out_root: Path, key: str, rule: Callable[[str, dict | None], dict]
+             ) -> None:
+    """Write each chosen model's ``rule(mechanism, its current rule)`` into its config.json, the family's lexicon
+    file, the rescored test metrics (under ``key``) and the paired verdicts against IBM-1 (``baselines.json``)."""
+    from training.baselines import bible
     from training.rare_lexicon import shipped_content
-    content = shipped_content(args.out)
+    family = out_root / FAMILY
+    for mechanism in chosen:
+        path = family / mechanism / "config.json"
+        config = json.loads(path.read_text())
+        config["rare_words"] = rule(mechanism, config.get("rare_words"))
+        path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    content = shipped_content(out_root)
     if content:
         write(content, family / FILE)
-    outputs = {mechanism: ship(mechanism, records[mechanism], args.out) for mechanism in chosen}
-    if outputs:   # the paired verdicts against IBM-1 of the models whose outputs changed (training.baselines --only)
-        from training.baselines import bible
-        path = family / "baselines.json"
-        result = bible(chosen, json.loads(path.read_text()), outputs)
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(json.dumps({m: result["versus-ibm1"][m] for m in chosen}), flush=True)
+    outputs = {mechanism: ship(mechanism, records[mechanism], out_root, key=key) for mechanism in chosen}
+    path = family / "baselines.json"   # the models whose outputs changed, as training.baselines --only
+    result = bible(chosen, json.loads(path.read_text()), outputs)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({m: result["versus-ibm1"][m] for m in chosen}), flush=True)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ class Entry:
     pieces: tuple[int, ...]
     count: int
     prob: float
+    french_count: int = 0     # the French word's count in the training French
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class RareWordRule:
     when: str
     min_prob: float
     score: str
-    beam: bool           # whether beam search applies it too (greedy decoding always does)
+    beam: bool
+    max_french_count: int | None   # a lexicon word more frequent than this in the training French is not used           # whether beam search applies it too (greedy decoding always does)
     pieces: tuple[str, ...] = field(repr=False)        # vocabulary id → piece text
     word_start: torch.Tensor = field(repr=False)       # [V] bool: a piece that begins a word ("▁" + letter/digit)
 
@@ -109,7 +111,8 @@ class RareWordRule:
                 texts[current] += body
             of_piece.append(current)
         rare = {i: e for i, text in enumerate(texts)
-                if (e := self.entries.get(text)) and e.count <= self.max_count and e.prob >= self.min_prob}
+                if (e := self.entries.get(text)) and e.count <= self.max_count and e.prob >= self.min_prob
+                and (self.max_french_count is None or e.french_count <= self.max_french_count)}
         return SourceWords(torch.tensor(of_piece, dtype=torch.long), tuple(texts), rare)
 
     def step(self, words: SourceWords, state: Forcing, logprobs: torch.Tensor, weights: torch.Tensor,
@@ -155,10 +158,12 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
     for english, item in lexicon["entries"].items():
         ids = tuple(tok.encode(item["french"]).ids)
         if ids and bool(start[ids[0]]):
-            entries[english] = Entry(item["french"], ids, int(item["count"]), float(item["prob"]))
+            entries[english] = Entry(item["french"], ids, int(item["count"]), float(item["prob"]),
+                                     int(item.get("french_count", 0)))
     return RareWordRule(entries, int(settings["max_count"]), float(settings.get("min_mass", 0.0)),
                         settings.get("when", "always"), float(settings.get("min_prob", 0.0)),
-                        settings.get("score", "model"), bool(settings.get("beam", True)), tuple(pieces), start)
+                        settings.get("score", "model"), bool(settings.get("beam", True)),
+                        settings.get("max_french_count"), tuple(pieces), start)
 
 
 @lru_cache(maxsize=None)

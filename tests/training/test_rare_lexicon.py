@@ -53,7 +53,14 @@ def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
         return
     chosen = choose(record["grid"], record["current"])
     assert chosen is not None
-    assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE}
+    second = metrics.get("rare_words_french_limit")   # the second grid, over the shipped rule
+    limit = {}
+    if second:
+        again = choose(second["grid"], second["current"])
+        assert again is not None and again["max_french_count"] == second["chosen"]
+        assert second["current"] == record["chosen_scores"]            # it started from the first choice
+        limit = {"max_french_count": second["chosen"]}
+    assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE, **limit}
     beam = record["beam4_valid"]
     assert record["score"] == max(("model", "best"), key=lambda n: beam[n]["bleu"] + beam[n]["chrf"])
     ruled, alone = beam[record["score"]], beam["alone"]

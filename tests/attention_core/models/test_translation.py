@@ -25,7 +25,8 @@ AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.05, "luong-general": 0.05, "luon
 # Exact-match floors on the 100 held-out dates (measured on all 600: 1.00, except local-p 0.998):
 # an alignment ceiling alone would pass a model that no longer translates.
 EXACT_FLOOR = {m: 0.95 for m in MECHANISMS}
-RUNAWAY_MODEL = "local-m"     # a shipped dates model that keeps writing "/" after a string of slashes
+RUNAWAY_MODEL = "local-m"
+LEXICON_NOTICE = "Supplied by a word lexicon"   # the rare-word rule's notice (attention_core/models/rare_words.py)     # a shipped dates model that keeps writing "/" after a string of slashes
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -125,7 +126,8 @@ def test_labels_mark_subword_pieces_only_where_the_vocabulary_has_them():
 def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_notice():
     bible = load_model("bible-en-fr/bahdanau")
     short = bible.explain("In the beginning God created the heavens and the earth.")
-    assert not short.notices
+    # no notice about the input (the rare-word lexicon may name a word it wrote: that is about the output)
+    assert not [n for n in short.notices if not n.startswith(LEXICON_NOTICE)]
     long = bible.explain("In the beginning God created the heavens and the earth. " * 3)   # 30 words
     said = [n for n in long.notices if "repeat itself" not in n]     # (the model may also start to loop on it)
     assert long.output.text and len(said) == 1
@@ -179,9 +181,14 @@ def test_the_page_stops_a_bible_model_that_loops_and_the_greedy_scores_do_not_ch
     from attention_core.models.decoding import loop_block
     model = load_model("bible-en-fr/bahdanau")
     text = "The city council voted on Thursday to close three libraries to pay for new bus lanes."
-    result = model.explain(text)
-    ids, _ = model.encode(text)
-    free = greedy_batch(model.model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+    own = model.model.rare_words   # the model alone: with its rare-word lexicon ("council → sanhédrin") it ends
+    try:
+        model.model.rare_words = None
+        result = model.explain(text)
+        ids, _ = model.encode(text)
+        free = greedy_batch(model.model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+    finally:
+        model.model.rare_words = own
     assert len(free.tokens) > 100 and free.tokens[-1] != EOS                       # it runs away without the rule
     assert len(result.maps[0].queries) < 50 and any("repeat itself" in n for n in result.notices)
     assert loop_block(free.tokens[:len(result.maps[0].queries)])                  # it stopped where the loop began
@@ -211,4 +218,5 @@ def test_a_non_date_is_named_by_the_dates_models_and_a_news_sentence_by_the_bibl
     bible = load_model("bible-en-fr/luong-concat")
     news = bible.explain("Scientists warn that global temperatures could rise by two degrees.")
     assert [n for n in news.notices if "less sure" in n] and not any("vocabulary" in n for n in news.notices)
-    assert not bible.explain("In the beginning God created the heavens and the earth.").notices
+    in_domain = bible.explain("In the beginning God created the heavens and the earth.").notices
+    assert not [n for n in in_domain if not n.startswith(LEXICON_NOTICE)]
