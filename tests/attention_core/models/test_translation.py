@@ -15,8 +15,11 @@ MECHANISMS = list(MECHANISM_LABELS)
 # test verses, bounded decoding: BLEU 19.0, 15.5, 14.8, 18.4, 11.8, 11.7, 18.1 in MECHANISMS order; before run 12
 # 19.0, 15.4, 11.9, 16.2, 11.6, 11.7, 18.4; before run 11 Bahdanau 18.2 and top-k 14.6; local-p before run 10 3.9; after run 8 local-m 11.2 and top-k 16.6; run 7: 18.7, 15.4, 11.9, 19.3, 14.5, 3.8, 15.6 — runs 8 and 9 were chosen on validation, where
 # the shipped models gained; 40 verses are a noisy slice; before the bias 11.7, 11.7, 9.2, 17.3, 9.3, 2.5, 12.0).
-BLEU_FLOOR = {"bahdanau": 18.4, "luong-dot": 15.0, "luong-general": 14.2, "luong-concat": 17.8, "local-m": 11.2,
-              "local-p": 11.0, "local-p-topk": 17.7}
+# Run 13 added the rare-word lexicon (the shipped system is model + lexicon; greedy here): 18.1, 17.2, 14.1, 20.7,
+# 16.0, 13.3, 20.4; the models alone on the same slice 18.9, 15.5, 14.8, 18.4, 11.8, 12.9, 18.1 (Bahdanau and general
+# lose 0.8 and 0.7 on these 40 verses while gaining on the 496 test verses).
+BLEU_FLOOR = {"bahdanau": 17.6, "luong-dot": 16.7, "luong-general": 13.6, "luong-concat": 20.2, "local-m": 15.5,
+              "local-p": 12.8, "local-p-topk": 19.9}
 # Dates (D = 2, trained on the CLDR and the extra formats; the shipped seed of three, chosen on validation), AER on
 # the 100 held-out dates: 0.00, 0.00, 0.00, 0.00, 0.30, 0.61, 0.00 (MECHANISMS order). The aligners on the same slice:
 # positional 0.818, identical string else positional 0.212, Dice lexicon 0.000.
@@ -129,7 +132,8 @@ def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_n
     # no notice about the input (the rare-word lexicon may name a word it wrote: that is about the output)
     assert not [n for n in short.notices if not n.startswith(LEXICON_NOTICE)]
     long = bible.explain("In the beginning God created the heavens and the earth. " * 3)   # 30 words
-    said = [n for n in long.notices if "repeat itself" not in n]     # (the model may also start to loop on it)
+    said = [n for n in long.notices    # (the model may also start to loop on it, or its lexicon write a word)
+            if "repeat itself" not in n and not n.startswith(LEXICON_NOTICE)]
     assert long.output.text and len(said) == 1
     assert "at most 20 English words" in said[0] and "30 words" in said[0]
     huge = bible.explain("And God said, Let there be light. " * 30)
