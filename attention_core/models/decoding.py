@@ -47,7 +47,7 @@ def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_l
     batch = src.shape[0]
     prev = torch.full((batch,), BOS, dtype=torch.long, device=src.device)
     state = enc.init
-    rule = model.rare_words
+    rule = getattr(model, "rare_words", None)   # any decoder with Seq2Seq's step() may come without one
     words = [rule.source_words(src[b, :int(lengths[b])].tolist()) for b in range(batch)] if rule else []
     hyps = [Hypothesis([], rare=Forcing() if rule else None) for _ in range(batch)]
     done = torch.zeros(batch, dtype=torch.bool, device=src.device)
@@ -82,7 +82,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     """Beam search for one sentence ``src [1, S]``; scores are normalised by length**length_penalty;
     ``stop_loops``: a hypothesis that starts repeating itself (:func:`loop_block`) is finished there."""
     enc = model.encode(src, lengths)
-    rule = model.rare_words if model.rare_words and model.rare_words.beam else None   # a declared, per-model choice
+    rule = getattr(model, "rare_words", None)
+    rule = rule if rule and rule.beam else None   # beam search applies it where the config declares so
     words = rule.source_words(src[0, :int(lengths[0])].tolist()) if rule else None
     beams = [Hypothesis([], rare=Forcing() if rule else None)]
     state = enc.init
