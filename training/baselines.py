@@ -133,11 +133,13 @@ def dates() -> dict:
 IBM1_ITERATIONS = (2, 3, 5, 8, 10)   # EM iterations tried; the validation BLEU picks one
 
 
-def bible(only: list[str] | None = None, previous: dict | None = None) -> dict:
+def bible(only: list[str] | None = None, previous: dict | None = None,
+          outputs: dict[str, tuple[list[str], list[str]]] | None = None) -> dict:
     """Bible: word-by-word IBM-1 translation (EM iterations chosen on validation BLEU) and copying the English
     source, scored on the clean test verses with sacrebleu BLEU and chrF (lowercased, as the models); with ``only``,
     just those mechanisms are compared with IBM-1 again and the others' verdicts kept from ``previous`` (the paired
-    bootstrap draws the same resamples for every system, so a verdict does not depend on the other systems)."""
+    bootstrap draws the same resamples for every system, so a verdict does not depend on the other systems);
+    ``outputs``: the models' test translations already decoded (greedy, beam), see :func:`versus_lexical`."""
     from attention_core.data.bible import load_pairs, split
     parts = split(load_pairs())
     train = [(words(en), words(fr, french=True)) for _, en, fr in parts["train"]]
@@ -154,16 +156,18 @@ def bible(only: list[str] | None = None, previous: dict | None = None) -> dict:
                                   "iterations": best, "valid_bleu_by_iterations": valid_bleu},
             "copy-source": bible_scores([en for _, en, _ in parts["test"]], parts["test"]),
             "versus-ibm1": {**(previous or {}).get("versus-ibm1", {}),
-                            **versus_lexical(lexical, parts["test"], mechanisms=only)}}
+                            **versus_lexical(lexical, parts["test"], mechanisms=only, outputs=outputs)}}
 
 
 def versus_lexical(lexical: list[str], pairs: list[tuple[str, str, str]], samples: int = 1000,
-                   beam: int = 4, mechanisms: list[str] | None = None) -> dict[str, dict]:
+                   beam: int = 4, mechanisms: list[str] | None = None,
+                   outputs: dict[str, tuple[list[str], list[str]]] | None = None) -> dict[str, dict]:
     """Every shipped Bible model's test translations against the IBM-1 baseline's: sacrebleu's paired bootstrap
     (``samples`` resamples of the test verses) → per mechanism and metric the score, the 95 % interval's half-width,
     the p-value against the baseline and the verdict ("above", "on par" at p ≥ 0.05, "below"); greedy output under
     ``bleu``/``chrf``, beam search (``beam`` beams, the Translate page's) under ``beam<N>`` (``mechanisms``: only
-    those)."""
+    those; ``outputs``: a mechanism's (greedy, beam) test translations when the caller has decoded them already, as
+    :func:`training.translation.translate_all` and :func:`training.translation.beam_translations` do)."""
     from tokenizers import Tokenizer
 
     from attention_core.models.seq2seq import MECHANISM_LABELS
@@ -176,6 +180,9 @@ def versus_lexical(lexical: list[str], pairs: list[tuple[str, str, str]], sample
     if unknown:
         raise SystemExit(f"--only: unknown mechanism(s) {', '.join(sorted(unknown))}; one of {', '.join(MECHANISM_LABELS)}")
     for mechanism in mechanisms or MECHANISM_LABELS:
+        if outputs and mechanism in outputs:   # decoded by the caller with the same functions: not decoded twice
+            greedy[mechanism], beamed[mechanism] = outputs[mechanism]
+            continue
         model = load_saved(family / mechanism, tok, mechanism)
         greedy[mechanism] = translate_all(model, tok, sources, "cpu")
         beamed[mechanism] = beam_translations(model, tok, sources, beam)

@@ -56,9 +56,10 @@ def translation_table() -> str:
     first = _load(WEIGHTS_DIR / "bible-en-fr" / "bahdanau" / "metrics.json") or {}
     rows = [f"| mechanism | lexical bias (λ: its weight, 1 unless given) | test BLEU, greedy (clean, {first.get('test_pairs', '?')} verses, fp16) | "
             "test chrF, greedy | vs IBM-1 word-by-word: BLEU | vs IBM-1: chrF | test BLEU / chrF, beam 4 | "
-            "beam 4 vs IBM-1: BLEU / chrF | before the lexical bias: BLEU / chrF / beam-4 BLEU | "
+            "beam 4 vs IBM-1: BLEU / chrF | the model alone, without the rare-word lexicon: BLEU / chrF / beam-4 BLEU | "
+            "before the lexical bias: BLEU / chrF / beam-4 BLEU | "
             "best valid BLEU (before → now) | epochs (earlier + last run) | train time |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def verdict(v: dict) -> str:
         return f"{v['verdict']} (p = {v['p_value']:.3f})" if v else "–"
@@ -82,15 +83,25 @@ def translation_table() -> str:
         config = _load(WEIGHTS_DIR / "bible-en-fr" / mech / "config.json") or {}
         weight = config.get("model", {}).get("lexicon_weight", 1.0)   # λ on the bias (run 12), 1 when undeclared
         bias = f"top {lex['k']}" + (f", λ {weight:g}" if weight != 1.0 else "") if lex else "no"
-        rows.append(f"| {label} | {bias} | **{b.get('bleu_greedy', NAN):.2f}** | "
+        rare = config.get("rare_words")   # the shipped system is then the model plus a word lexicon for rare words
+        if rare:
+            bias += f"; rare-word lexicon: count ≤ {rare['max_count']}, attention ≥ {rare.get('min_mass', 0):g}"
+            if rare.get("max_french_count") is not None:
+                bias += f", French word seen ≤ {rare['max_french_count']}"
+            bias += ", greedy and beam" if rare.get("beam", True) else ", greedy only"
+        alone = b.get("before_rare_words")
+        alone_cell = (f"{alone.get('bleu_greedy', NAN):.2f} / {alone.get('chrf_greedy', NAN):.1f} / "
+                      f"{alone.get('bleu_beam4', NAN):.2f}" if rare and alone else "– (the model alone)")
+        name = f"{label} **+ rare-word lexicon**" if rare else label
+        rows.append(f"| {name} | {bias} | **{b.get('bleu_greedy', NAN):.2f}** | "
                     f"**{b.get('chrf_greedy', NAN):.1f}** | {verdict(v.get('bleu'))} | {verdict(v.get('chrf'))} | "
                     f"{b.get('bleu_beam4', NAN):.2f} / {beam_chrf:.1f} | {verdict(beam.get('bleu'))} / "
-                    f"{verdict(beam.get('chrf'))} | {before} | {valid} | {_epochs(b)} | {_minutes(b)} |")
+                    f"{verdict(beam.get('chrf'))} | {alone_cell} | {before} | {valid} | {_epochs(b)} | {_minutes(b)} |")
     ibm = base.get("ibm1-word-by-word", {})
     for m, name in ((ibm, f"baseline: IBM-1 word by word ({ibm.get('iterations', '?')} EM iterations, chosen on "
                           "validation)"), (base.get("copy-source", {}), "baseline: copy the English source")):
         rows.append(f"| {name} | – | {m.get('bleu', NAN):.2f} | {m.get('chrf', NAN):.1f} | – | – | – | – | – | – | – | "
-                    "seconds |")
+                    "– | seconds |")
     return "\n".join(rows)
 
 

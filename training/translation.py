@@ -24,6 +24,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
 from attention_core.models.decoding import beam_search, greedy_batch
+from attention_core.models.rare_words import load_rule
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 from attention_core.models.special_tokens import SPECIALS
 from training.lexical import ibm1, top_k_table
@@ -197,10 +198,12 @@ def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 
 
 
 def load_saved(folder: Path, tok: Tokenizer, mechanism: str) -> Seq2Seq:
-    """The float16 model saved in ``folder``, reloaded into a fresh float32 ``Seq2Seq`` in eval mode."""
+    """The float16 model saved in ``folder``, reloaded into a fresh float32 ``Seq2Seq`` in eval mode, with the
+    rare-word rule its config.json declares (if any)."""
     state, config = load_checkpoint(folder)
     model = Seq2Seq(tok.get_vocab_size(), mechanism, **config["model"])
     model.load_state_dict(state)
+    model.rare_words = load_rule(config, folder.parent, tok)   # as the page decodes: the declared rare-word rule
     return model.eval()
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .rare_words import Forcing
 from .seq2seq import BOS, EOS, Seq2Seq
 
 
@@ -17,6 +18,7 @@ class Hypothesis:
     weights: list[torch.Tensor] = field(default_factory=list)   # each [S]
     centers: list[float] = field(default_factory=list)
     content: list[torch.Tensor] = field(default_factory=list)   # local attention: each [S], before the Gaussian
+    rare: Forcing | None = None     # the rare-word rule's state (None: the model declares no rule)
 
 
 # A loop: the output's last tokens are one block said again and again. Measured on the training references, a
@@ -45,13 +47,19 @@ def greedy_batch(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_l
     batch = src.shape[0]
     prev = torch.full((batch,), BOS, dtype=torch.long, device=src.device)
     state = enc.init
-    hyps = [Hypothesis([]) for _ in range(batch)]
+    rule = getattr(model, "rare_words", None)   # any decoder with Seq2Seq's step() may come without one
+    words = [rule.source_words(src[b, :int(lengths[b])].tolist()) for b in range(batch)] if rule else []
+    hyps = [Hypothesis([], rare=Forcing() if rule else None) for _ in range(batch)]
     done = torch.zeros(batch, dtype=torch.bool, device=src.device)
     for t in range(max_len):
         out = model.step(prev, state, enc, t)
         score, token = out.logprobs.max(-1)
         for b in torch.nonzero(~done).flatten().tolist():
             hyp = hyps[b]
+            if rule:   # a rare source word under attention may impose its lexicon word's pieces
+                forced, hyp.rare = rule.step(words[b], hyp.rare, out.logprobs[b], out.weights[b])
+                if forced is not None:
+                    token[b], score[b] = forced, rule.forced_logprob(out.logprobs[b], forced)
             hyp.tokens.append(int(token[b]))
             hyp.score += float(score[b])
             hyp.weights.append(out.weights[b].cpu())
@@ -74,7 +82,10 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     """Beam search for one sentence ``src [1, S]``; scores are normalised by length**length_penalty;
     ``stop_loops``: a hypothesis that starts repeating itself (:func:`loop_block`) is finished there."""
     enc = model.encode(src, lengths)
-    beams = [Hypothesis([])]
+    rule = getattr(model, "rare_words", None)
+    rule = rule if rule and rule.beam else None   # beam search applies it where the config declares so
+    words = rule.source_words(src[0, :int(lengths[0])].tolist()) if rule else None
+    beams = [Hypothesis([], rare=Forcing() if rule else None)]
     state = enc.init
     finished: list[Hypothesis] = []
     for t in range(max_len):
@@ -82,16 +93,27 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
         enc_k = enc.expand(k)
         prev = torch.tensor([h.tokens[-1] if h.tokens else BOS for h in beams], device=src.device)
         out = model.step(prev, state, enc_k, t)
-        totals = torch.tensor([h.score for h in beams], device=src.device)[:, None] + out.logprobs
+        logprobs, rare = out.logprobs, [h.rare for h in beams]
+        if rule:   # a hypothesis the rule forces has one continuation (scored as the rule's ``score`` says)
+            logprobs = logprobs.clone()
+            for i, h in enumerate(beams):
+                forced, rare[i] = rule.step(words, h.rare, out.logprobs[i], out.weights[i])
+                if forced is not None:
+                    logprobs[i] = float("-inf")
+                    logprobs[i, forced] = rule.forced_logprob(out.logprobs[i], forced)
+        totals = torch.tensor([h.score for h in beams], device=src.device)[:, None] + logprobs
         top = totals.flatten().topk(min(beam * 2, totals.numel()))
         new_beams, new_states = [], []
         vocab = out.logprobs.shape[1]
         for value, index in zip(top.values.tolist(), top.indices.tolist()):
+            if value == float("-inf"):   # only ruled-out continuations are left
+                break
             src_beam, token = divmod(index, vocab)
             parent = beams[src_beam]
             hyp = Hypothesis(parent.tokens + [token], value, parent.weights + [out.weights[src_beam].cpu()],
                              parent.centers + ([float(out.centers[src_beam])] if out.centers is not None else []),
-                             parent.content + ([out.content[src_beam].cpu()] if out.content is not None else []))
+                             parent.content + ([out.content[src_beam].cpu()] if out.content is not None else []),
+                             rare[src_beam])
             if token == EOS or (stop_loops and loop_block(hyp.tokens)):
                 finished.append(hyp)
             else:

@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..mechanisms import GlobalAttention, LocalAttention
+from .rare_words import RareWordRule
 
 from .special_tokens import BOS, EOS, PAD, UNK  # the one convention
 
@@ -98,6 +99,8 @@ class Seq2Seq(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.lexicon_eps = lexicon_eps
         self.lexicon_weight = float(lexicon_weight)   # λ on the lexical bias's log term
+        # decode-time only (no weights): set from config.json by the loaders, applied by greedy and beam decoding
+        self.rare_words: RareWordRule | None = None
         if lexicon_k:   # filled by set_lexicon (training) or load_state_dict (shipped weights)
             self.register_buffer("lexicon_index", torch.zeros(vocab_size, lexicon_k, dtype=torch.int32))
             self.register_buffer("lexicon_prob", torch.zeros(vocab_size, lexicon_k))

@@ -17,6 +17,7 @@ from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .decoding import LOOP_REPEATS, Hypothesis, beam_search, greedy_batch, loop_block
 from .known_words import FILE as KNOWN_WORDS_FILE, load_known_words
+from .rare_words import load_rule, supplied_notice
 from .registry import ModelSpec
 from .seq2seq import EOS, MECHANISM_LABELS, Seq2Seq
 from .special_tokens import UNK
@@ -81,6 +82,7 @@ class Translator(ShippedExplainer):
         # the Bible vocabulary is SentencePiece-style (▁ marks a word start); the dates one is whole words
         self.subword = any(piece.startswith("▁") for piece in self.tok.get_vocab())
         self.model = self.load_module(lambda cfg: Seq2Seq(self.tok.get_vocab_size(), self.mechanism, **cfg["model"]))
+        self.model.rare_words = load_rule(self.config, WEIGHTS_DIR / spec.family, self.tok)   # None: none declared
         # a subword vocabulary has no unknown token: the family's training words say what the model never saw
         trained = spec.capabilities.family.trained_lengths
         self.known_words = load_known_words(WEIGHTS_DIR / spec.family / KNOWN_WORDS_FILE, trained[2] if trained else "")
@@ -113,6 +115,8 @@ class Translator(ShippedExplainer):
                                 "family": self.spec.family,
                                 "decoding": "greedy" if beam <= 1 else f"beam-{beam}",
                                 "score": getattr(self.model.attention, "score_name", "concat")}
+        if hyp.rare is not None:   # the hybrid says which words its lexicon wrote
+            meta["lexicon_words"] = [list(pair) for pair in hyp.rare.supplied]
         local: dict[str, Any] = {}
         if self.model.is_local:
             attn = self.model.attention
@@ -127,6 +131,7 @@ class Translator(ShippedExplainer):
                             meta=meta, **local)
         notices = [n for n in [self.length_notice(inp), self.unknown_notice(ids),
                                self.known_words.notice(inp) if self.known_words else None,
+                               supplied_notice(hyp.rare, self.model.rare_words),
                                self.confidence_notice(hyp)] if n]
         block = loop_block(hyp.tokens) if hyp.tokens and hyp.tokens[-1] != EOS else 0
         if block:

@@ -15,8 +15,11 @@ MECHANISMS = list(MECHANISM_LABELS)
 # test verses, bounded decoding: BLEU 19.0, 15.5, 14.8, 18.4, 11.8, 11.7, 18.1 in MECHANISMS order; before run 12
 # 19.0, 15.4, 11.9, 16.2, 11.6, 11.7, 18.4; before run 11 Bahdanau 18.2 and top-k 14.6; local-p before run 10 3.9; after run 8 local-m 11.2 and top-k 16.6; run 7: 18.7, 15.4, 11.9, 19.3, 14.5, 3.8, 15.6 — runs 8 and 9 were chosen on validation, where
 # the shipped models gained; 40 verses are a noisy slice; before the bias 11.7, 11.7, 9.2, 17.3, 9.3, 2.5, 12.0).
-BLEU_FLOOR = {"bahdanau": 18.4, "luong-dot": 15.0, "luong-general": 14.2, "luong-concat": 17.8, "local-m": 11.2,
-              "local-p": 11.0, "local-p-topk": 17.7}
+# Run 13 added the rare-word lexicon (the shipped system is model + lexicon; greedy here): 18.1, 17.2, 14.1, 20.7,
+# 16.0, 13.3, 20.4; the models alone on the same slice 18.9, 15.5, 14.8, 18.4, 11.8, 12.9, 18.1 (Bahdanau and general
+# lose 0.8 and 0.7 on these 40 verses while gaining on the 496 test verses).
+BLEU_FLOOR = {"bahdanau": 17.6, "luong-dot": 16.7, "luong-general": 13.6, "luong-concat": 20.2, "local-m": 15.5,
+              "local-p": 12.8, "local-p-topk": 19.9}
 # Dates (D = 2, trained on the CLDR and the extra formats; the shipped seed of three, chosen on validation), AER on
 # the 100 held-out dates: 0.00, 0.00, 0.00, 0.00, 0.30, 0.61, 0.00 (MECHANISMS order). The aligners on the same slice:
 # positional 0.818, identical string else positional 0.212, Dice lexicon 0.000.
@@ -25,7 +28,8 @@ AER_CEILING = {"bahdanau": 0.05, "luong-dot": 0.05, "luong-general": 0.05, "luon
 # Exact-match floors on the 100 held-out dates (measured on all 600: 1.00, except local-p 0.998):
 # an alignment ceiling alone would pass a model that no longer translates.
 EXACT_FLOOR = {m: 0.95 for m in MECHANISMS}
-RUNAWAY_MODEL = "local-m"     # a shipped dates model that keeps writing "/" after a string of slashes
+RUNAWAY_MODEL = "local-m"
+LEXICON_NOTICE = "Supplied by a word lexicon"   # the rare-word rule's notice (attention_core/models/rare_words.py)     # a shipped dates model that keeps writing "/" after a string of slashes
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
@@ -125,9 +129,11 @@ def test_labels_mark_subword_pieces_only_where_the_vocabulary_has_them():
 def test_longer_inputs_than_trained_are_translated_with_an_out_of_distribution_notice():
     bible = load_model("bible-en-fr/bahdanau")
     short = bible.explain("In the beginning God created the heavens and the earth.")
-    assert not short.notices
+    # no notice about the input (the rare-word lexicon may name a word it wrote: that is about the output)
+    assert not [n for n in short.notices if not n.startswith(LEXICON_NOTICE)]
     long = bible.explain("In the beginning God created the heavens and the earth. " * 3)   # 30 words
-    said = [n for n in long.notices if "repeat itself" not in n]     # (the model may also start to loop on it)
+    said = [n for n in long.notices    # (the model may also start to loop on it, or its lexicon write a word)
+            if "repeat itself" not in n and not n.startswith(LEXICON_NOTICE)]
     assert long.output.text and len(said) == 1
     assert "at most 20 English words" in said[0] and "30 words" in said[0]
     huge = bible.explain("And God said, Let there be light. " * 30)
@@ -179,9 +185,14 @@ def test_the_page_stops_a_bible_model_that_loops_and_the_greedy_scores_do_not_ch
     from attention_core.models.decoding import loop_block
     model = load_model("bible-en-fr/bahdanau")
     text = "The city council voted on Thursday to close three libraries to pay for new bus lanes."
-    result = model.explain(text)
-    ids, _ = model.encode(text)
-    free = greedy_batch(model.model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+    own = model.model.rare_words   # the model alone: with its rare-word lexicon ("council → sanhédrin") it ends
+    try:
+        model.model.rare_words = None
+        result = model.explain(text)
+        ids, _ = model.encode(text)
+        free = greedy_batch(model.model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+    finally:
+        model.model.rare_words = own
     assert len(free.tokens) > 100 and free.tokens[-1] != EOS                       # it runs away without the rule
     assert len(result.maps[0].queries) < 50 and any("repeat itself" in n for n in result.notices)
     assert loop_block(free.tokens[:len(result.maps[0].queries)])                  # it stopped where the loop began
@@ -211,4 +222,5 @@ def test_a_non_date_is_named_by_the_dates_models_and_a_news_sentence_by_the_bibl
     bible = load_model("bible-en-fr/luong-concat")
     news = bible.explain("Scientists warn that global temperatures could rise by two degrees.")
     assert [n for n in news.notices if "less sure" in n] and not any("vocabulary" in n for n in news.notices)
-    assert not bible.explain("In the beginning God created the heavens and the earth.").notices
+    in_domain = bible.explain("In the beginning God created the heavens and the earth.").notices
+    assert not [n for n in in_domain if not n.startswith(LEXICON_NOTICE)]

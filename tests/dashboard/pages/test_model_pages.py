@@ -121,3 +121,23 @@ def test_transformers_views(open_page):
     widget(at, "radio", "View").set_value("rollout across layers")
     at.run()
     assert not at.exception and len(charts(at)) == 1
+
+
+# a verse with names the Bible models saw at most a few times (luong-concat's rule supplies at least one of them)
+RARE_WORDS_VERSE = "Jehoiakim slept with his fathers, and Jehoiachin his son reigned in his place."
+
+
+def test_translate_names_the_words_a_rare_word_lexicon_wrote(open_page):
+    """A model whose config declares the rare-word rule: its panel says which words the lexicon wrote, each as the
+    explanation records it (the notice is Markdown-escaped like every other)."""
+    expected = load_model("bible-en-fr/luong-concat").explain(RARE_WORDS_VERSE).maps[0].meta["lexicon_words"]
+    assert expected
+    at = open_page("app_pages/translate.py")
+    widget(at, "radio", "Task").set_value("bible-en-fr")
+    at.run()
+    widget(at, "multiselect", "Mechanisms").set_value(["bible-en-fr/luong-concat"])
+    _text(at).set_value(RARE_WORDS_VERSE)
+    at.run()
+    notes = [i.value.replace("\\", "") for i in at.info if "Supplied by a word lexicon" in i.value]
+    assert len(notes) == 1 and all(f"{en} → {fr}" in notes[0] for en, fr in expected), notes
+    assert not at.exception

@@ -1,0 +1,189 @@
+"""Attention-guided translation of rare source words from a word-level lexicon, while decoding.
+
+A subword translator learns little about a word it saw once or twice; a word-level IBM Model 1 lexicon trained on
+the same pairs often knows it (the NMT rare-word problem; Luong et al. 2015, Jean et al. 2015, who also let the
+attention pick the source word to look up). The rule, applied by greedy and beam decoding alike
+(:mod:`attention_core.models.decoding`) when a model's ``config.json`` declares ``"rare_words"``:
+
+* at a step where the model's own best token begins a new word, the source word holding the most attention mass
+  (a word's mass is the sum over its subword pieces) is looked up;
+* if that word occurred at most ``max_count`` times in the training sources, its lexicon translation has
+  t(french | english) ≥ ``min_prob``, its mass is ≥ ``min_mass`` and it has not been used yet, the lexicon
+  word's pieces are emitted over the next steps (``when="always"``), or only if the model's best token is not the
+  lexicon word's first piece (``when="disagree"``; when it is, the model is left to spell the word itself);
+* each rare source word is used at most once per hypothesis;
+* beam search applies the rule too unless the config says ``"beam": false`` (for a model whose beam-4 validation
+  scores it did not raise).
+
+The decoder runs every step as usual (forced pieces are fed back as its previous tokens), so every attention row
+is the model's own; a forced piece adds to its hypothesis's score either the model's log-probability of it
+(``score="model"``) or the step's best log-probability (``score="best"``: the rule replaces the model's choice at no
+cost, so beam search does not prefer hypotheses that avoid looking at rare words). Without the key,
+decoding is exactly as before.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .base import read_json
+from .special_tokens import SPECIALS
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+FILE = "rare_lexicon.json"
+WHEN = ("always", "disagree")
+# How a forced piece counts in a hypothesis's score: the model's own log-prob of it, or the step's best log-prob (the
+# lexicon word replaces the model's choice at no cost, so beam search does not steer around the rule)
+SCORES = ("model", "best")
+FRENCH_WORD = re.compile(r"\w+")   # a lexicon word must be a word (no punctuation, no elided "l'")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rare English word's lexicon translation: the French word, its subword ids, the English word's training
+    count and t(french | english)."""
+
+    french: str
+    pieces: tuple[int, ...]
+    count: int
+    prob: float
+    french_count: int = 0     # the French word's count in the training French
+
+
+@dataclass(frozen=True)
+class SourceWords:
+    """A source's words: each piece's word index (−1: a piece in no word) and the words the rule may translate."""
+
+    of_piece: torch.Tensor           # [S] long
+    texts: tuple[str, ...]
+    rare: dict[int, Entry]           # word index → its entry, only the words that pass the rule's filters
+
+
+@dataclass(frozen=True)
+class Forcing:
+    """One hypothesis's state: lexicon pieces still to emit, source words already used, the words supplied."""
+
+    pending: tuple[int, ...] = ()
+    used: frozenset[int] = frozenset()
+    supplied: tuple[tuple[str, str], ...] = ()    # (English word, French word) in order of emission
+
+
+@dataclass(frozen=True)
+class RareWordRule:
+    """A declared rare-word setting with its lexicon and the tokenizer facts it needs."""
+
+    entries: dict[str, Entry]
+    max_count: int
+    min_mass: float
+    when: str
+    min_prob: float
+    score: str
+    beam: bool
+    max_french_count: int | None   # a lexicon word more frequent than this in the training French is not used           # whether beam search applies it too (greedy decoding always does)
+    pieces: tuple[str, ...] = field(repr=False)        # vocabulary id → piece text
+    word_start: torch.Tensor = field(repr=False)       # [V] bool: a piece that begins a word ("▁" + letter/digit)
+
+    def source_words(self, ids: list[int]) -> SourceWords:
+        """Group source ``ids`` into words as :func:`training.lexical.words` splits text (runs of letters/digits,
+        each punctuation mark alone) and find the rare ones."""
+        of_piece, texts, current = [], [], -1
+        for token in ids:
+            piece = self.pieces[token]
+            body = piece.lstrip("▁")
+            if piece in SPECIALS or not body:
+                current = -1
+            elif not body[0].isalnum():        # a punctuation mark is a word of its own, and ends the one before
+                texts.append(body)
+                of_piece.append(len(texts) - 1)
+                current = -1
+                continue
+            elif piece.startswith("▁") or current < 0:
+                texts.append(body)
+                current = len(texts) - 1
+            else:
+                texts[current] += body
+            of_piece.append(current)
+        rare = {i: e for i, text in enumerate(texts)
+                if (e := self.entries.get(text)) and e.count <= self.max_count and e.prob >= self.min_prob
+                and (self.max_french_count is None or e.french_count <= self.max_french_count)}
+        return SourceWords(torch.tensor(of_piece, dtype=torch.long), tuple(texts), rare)
+
+    def step(self, words: SourceWords, state: Forcing, logprobs: torch.Tensor, weights: torch.Tensor,
+             ) -> tuple[int | None, Forcing]:
+        """One step of one hypothesis: the token the rule imposes (None: the model chooses) and the state after it,
+        from the step's log-probs ``[V]`` and attention row ``[S]``."""
+        if state.pending:
+            return state.pending[0], replace(state, pending=state.pending[1:])
+        if not words.rare:
+            return None, state
+        best = int(logprobs.argmax())
+        if not bool(self.word_start[best]):
+            return None, state
+        inside = words.of_piece >= 0
+        mass = torch.zeros(len(words.texts)).index_add_(0, words.of_piece[inside], weights[: len(inside)][inside].float())
+        word = int(mass.argmax())
+        entry = words.rare.get(word)
+        if entry is None or word in state.used or float(mass[word]) < self.min_mass:
+            return None, state
+        used = state.used | {word}
+        if self.when == "disagree" and best == entry.pieces[0]:
+            return None, replace(state, used=used)      # the model starts the word itself: it keeps the turn
+        return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),))
+
+    def forced_logprob(self, logprobs: torch.Tensor, token: int) -> torch.Tensor:
+        """What a forced ``token`` adds to its hypothesis's score, from the step's log-probs ``[V]`` (see
+        :data:`SCORES`)."""
+        return logprobs.max() if self.score == "best" else logprobs[token]
+
+
+def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenizer") -> RareWordRule:
+    """A rule from a config's ``"rare_words"`` settings and the lexicon file's content (:data:`FILE`)."""
+    if settings.get("when", "always") not in WHEN:
+        raise ValueError(f"rare_words.when must be one of {WHEN}, got {settings['when']!r}")
+    if settings.get("score", "model") not in SCORES:
+        raise ValueError(f"rare_words.score must be one of {SCORES}, got {settings['score']!r}")
+    vocab = tok.get_vocab()
+    pieces = [""] * len(vocab)
+    for piece, index in vocab.items():
+        pieces[index] = piece
+    start = torch.tensor([p.startswith("▁") and len(p) > 1 and p[1].isalnum() for p in pieces])
+    entries = {}
+    for english, item in lexicon["entries"].items():
+        ids = tuple(tok.encode(item["french"]).ids)
+        if ids and bool(start[ids[0]]):
+            entries[english] = Entry(item["french"], ids, int(item["count"]), float(item["prob"]),
+                                     int(item.get("french_count", 0)))
+    return RareWordRule(entries, int(settings["max_count"]), float(settings.get("min_mass", 0.0)),
+                        settings.get("when", "always"), float(settings.get("min_prob", 0.0)),
+                        settings.get("score", "model"), bool(settings.get("beam", True)),
+                        settings.get("max_french_count"), tuple(pieces), start)
+
+
+@lru_cache(maxsize=None)
+def _lexicon(path: str) -> dict[str, Any]:
+    return read_json(Path(path))
+
+
+def load_rule(config: dict[str, Any] | None, family_dir: Path, tok: "Tokenizer") -> RareWordRule | None:
+    """The rule a model's config declares (``"rare_words"``), with the family's lexicon; None when it declares none."""
+    settings = (config or {}).get("rare_words")
+    if not settings:
+        return None
+    return build_rule(settings, _lexicon(str(family_dir / settings.get("lexicon", FILE))), tok)
+
+
+def supplied_notice(forcing: Forcing | None, rule: RareWordRule | None) -> str | None:
+    """The notice naming the words the lexicon supplied in a translation (None when it supplied none)."""
+    if forcing is None or rule is None or not forcing.supplied:
+        return None
+    said = ", ".join(f"{en} → {fr}" for en, fr in forcing.supplied)
+    return (f"Supplied by a word lexicon, not chosen by the model: {said}. These source words occur at most "
+            f"{rule.max_count} times in the training verses; where the model's attention pointed at one while it "
+            "began a new word, the word-level IBM-1 translation was written instead.")

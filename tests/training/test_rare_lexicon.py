@@ -1,0 +1,70 @@
+"""The rare-word lexicon (training/rare_lexicon.py) and the recorded choice of each model's rule
+(training/rare_word_select.py)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from attention_core.checkpoint import WEIGHTS_DIR
+from attention_core.models.rare_words import FILE
+from attention_core.models.seq2seq import MECHANISM_LABELS
+from training.lexicon_weight import choose
+from training.rare_lexicon import build
+
+FAMILY = WEIGHTS_DIR / "bible-en-fr"
+PAIRS = [{"source": "the king of judah", "target": "le roi de juda"},
+         {"source": "the king said", "target": "le roi dit"},
+         {"source": "the 12 tribes", "target": "les douze tribus"},
+         {"source": "the king's son", "target": "le fils du roi"}]
+
+
+def test_only_rare_words_with_a_french_word_enter_and_numerals_never():
+    content = build(PAIRS, max_count=2)
+    entries = content["entries"]
+    assert "the" not in entries and "king" not in entries               # seen 4 and 3 times
+    assert entries["judah"]["count"] == 1 and entries["judah"]["french"].isalpha()
+    assert "12" not in entries and "'" not in entries                   # a numeral; a mark
+    assert all(e["count"] <= 2 and 0 < e["prob"] <= 1 for e in entries.values())
+    assert set(build(PAIRS, max_count=4)["entries"]) > set(entries)
+    assert build(PAIRS, max_count=2, min_prob=1.01)["entries"] == {}
+
+
+def shipped_rules() -> dict[str, dict]:
+    configs = {m: json.loads((FAMILY / m / "config.json").read_text()) for m in MECHANISM_LABELS}
+    return {m: c["rare_words"] for m, c in configs.items() if "rare_words" in c}
+
+
+def test_the_shipped_lexicon_is_what_the_script_builds():
+    from training.rare_lexicon import shipped_content
+    if not shipped_rules():
+        pytest.skip("no shipped model declares a rare-word rule")
+    shipped = json.loads((FAMILY / FILE).read_text(encoding="utf-8"))
+    assert shipped == shipped_content()
+
+
+@pytest.mark.parametrize("mechanism", list(MECHANISM_LABELS))
+def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
+    metrics = json.loads((FAMILY / mechanism / "metrics.json").read_text())
+    declared = shipped_rules().get(mechanism)
+    record = metrics.get("rare_words")
+    if record is None:   # a model without a rule was never given one
+        assert declared is None
+        return
+    chosen = choose(record["grid"], record["current"])
+    assert chosen is not None
+    second = metrics.get("rare_words_french_limit")   # the second grid, over the shipped rule
+    limit = {}
+    if second:
+        again = choose(second["grid"], second["current"])
+        assert again is not None and again["max_french_count"] == second["chosen"]
+        assert second["current"] == record["chosen_scores"]            # it started from the first choice
+        limit = {"max_french_count": second["chosen"]}
+    assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE, **limit}
+    beam = record["beam4_valid"]
+    assert record["score"] == max(("model", "best"), key=lambda n: beam[n]["bleu"] + beam[n]["chrf"])
+    ruled, alone = beam[record["score"]], beam["alone"]
+    assert record["beam"] == (ruled["bleu"] > alone["bleu"] and ruled["chrf"] > alone["chrf"])
+    assert {k: chosen[k] for k in record["chosen"]} == record["chosen"]
+    assert chosen["bleu"] > record["current"]["bleu"] and chosen["chrf"] > record["current"]["chrf"]
+    assert metrics["before_rare_words"]["bleu_greedy"] != metrics["bleu_greedy"]    # rescored with the rule
