@@ -59,3 +59,15 @@ def test_a_lone_224_read_gives_the_7_by_7_grid():
     net = SceneEncoder((8, 8, 8, 8), 20, True, (224,)).eval()
     assert net.regions(torch.zeros(2, 1, 224, 224)).shape == (2, 49, 8)
     assert SceneEncoder((8, 8, 8, 8), 20, True).eval()(torch.zeros(1, 1, 112, 112)).shape == (1, 8, 7, 7)
+
+
+def test_the_selector_replays_its_recorded_validation_choice():
+    """Fed the measures it recorded (docs/metrics_caption_round9_validation.json), the rule picks what it chose then."""
+    import json
+    from pathlib import Path
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    recorded = json.loads((docs / "metrics_caption_round9_validation.json").read_text())["decoders"]
+    assert set(recorded) == {"soft", "hard"}
+    for decoder, run in recorded.items():
+        assert choose(run["measures"]) == run["chosen"], decoder
+        assert run["measures"][BASE] and "none" in run["measures"]
