@@ -74,14 +74,17 @@ def feature_reader(encoder: Path, sets: dict[str, list[dict]],
 def score_sets(decoder: str, name: str, model: torch.nn.Module, words: list[str], settings: dict, rule,
                own_read: dict | None, head_read: dict | None, sets: dict[str, list[dict]],
                data: Callable[[dict | None, str], dict],
-               head_logits: Callable[[dict], torch.Tensor] = lambda head: head["logits"]) -> dict[str, dict]:
+               head_logits: Callable[[dict], torch.Tensor] = lambda head: head["logits"],
+               head_data: Callable[[dict | None, str], dict] | None = None) -> dict[str, dict]:
     """One setting's measures on every validation set: ``model`` reads its own features (``own_read``) and is decoded
     as ``settings`` declare with the head bias ``rule``, whose logits come from ``head_read``'s features
-    (``head_logits`` of them: the encoder head's by default); the line printed as it goes."""
+    (``head_logits`` of them: the encoder head's by default; ``head_data``: another encoder's :func:`feature_reader`,
+    round 9's bias encoder, instead of ``data``); the line printed as it goes."""
     row = {}
     for set_name in sets:
         own = data(own_read, set_name)
-        head = own if head_read is None else data(head_read, set_name)
+        head = (own if head_read is None else data(head_read, set_name)) if head_data is None else \
+            head_data(head_read if head_read is not None else own_read, set_name)
         row[set_name] = measures(decoder_counts(model, words, own, settings["grounded"], rule, head_logits(head)))
     print(decoder, name, json.dumps({s: (m["name"], m["invented"]) for s, m in row.items()}), flush=True)
     return row

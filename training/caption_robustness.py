@@ -205,6 +205,19 @@ def bias_read(settings: dict[str, object]) -> dict | None:
     return settings["encoder_read"] if not bias or bias.get("read") is None else bias["read"]
 
 
+def bias_encoder(settings: dict[str, object]) -> str:
+    """The encoder folder (in the caption family) whose head the captioner's head bias reads: ``encoder`` unless the
+    bias declares its own (round 9, ``head_bias.encoder``)."""
+    bias = settings.get("head_bias")
+    return (bias or {}).get("encoder") or "encoder"
+
+
+def read_key(encoder: str, read: dict | None) -> str:
+    """The key of one (encoder folder, read) in :func:`captioner_captions`'s reads: the read's JSON for the family's
+    ``encoder`` (as before round 9), the pair's JSON for another encoder."""
+    return json.dumps(read, sort_keys=True) if encoder == "encoder" else json.dumps([encoder, read], sort_keys=True)
+
+
 @torch.no_grad()
 def bias_logits(folder: Path, settings: dict[str, object], data: dict) -> torch.Tensor:
     """The logits ``[N, 49, classes + 1]`` the captioner's head bias reads from ``data`` (:func:`scene_features` of its
@@ -219,21 +232,22 @@ def captioner_captions(folder: Path, scenes: list[dict], background_first: bool 
                        decoders: tuple[str, ...] = ("soft", "hard"),
                        ) -> tuple[dict[str, list[tuple[list[str], torch.Tensor]]], dict[str, dict]]:
     """Per decoder in ``folder``, :func:`decoder_captions` of ``scenes``, each read and decoded as its config
-    declares (encoder read, grounded rule, head bias); and the :func:`scene_features` of every read used, keyed by
-    the read's JSON (``"null"``: the encoder as saved)."""
+    declares (encoder read, grounded rule, head bias); and the :func:`scene_features` of every (encoder, read) used,
+    keyed by :func:`read_key` (``"null"``: the family's encoder as saved)."""
     words = json.loads((folder / "vocab.json").read_text())
     settings = {d: captioner_settings(folder, d) for d in decoders}
     reads: dict[str, dict] = {}
-    for read in [None, *(s["encoder_read"] for s in settings.values()), *(bias_read(s) for s in settings.values())]:
-        key = json.dumps(read, sort_keys=True)
+    for encoder, read in [("encoder", None), *(("encoder", s["encoder_read"]) for s in settings.values()),
+                          *((bias_encoder(s), bias_read(s)) for s in settings.values())]:
+        key = read_key(encoder, read)
         if key not in reads:
-            reads[key] = scene_features(scenes, load_scene_encoder(folder / "encoder", "cpu", read), background_first)
+            reads[key] = scene_features(scenes, load_scene_encoder(folder / encoder, "cpu", read), background_first)
     out = {}
     for d, s in settings.items():
-        data = reads[json.dumps(s["encoder_read"], sort_keys=True)]
+        data = reads[read_key("encoder", s["encoder_read"])]
         out[d] = decoder_captions(load_decoder(folder, d, len(words)), words, data, s["grounded"],
-                                  head_bias_of(folder, s, words), bias_logits(folder, s, reads[json.dumps(bias_read(s),
-                                                                                                   sort_keys=True)]))
+                                  head_bias_of(folder, s, words),
+                                  bias_logits(folder, s, reads[read_key(bias_encoder(s), bias_read(s))]))
     return out, reads
 
 

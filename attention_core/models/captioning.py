@@ -114,9 +114,15 @@ class Captioner(ShippedExplainer):
         # head bias (``head_bias``): the encoder head, read where the decoder attends, proposes the name words
         names = read_json(self.family_folder / ENCODER_FOLDER / "config.json")["names"]
         self.bias = HeadBias.from_config(self.config.get("head_bias"), self.words, names)
+        if self.bias is not None and self.bias.encoder is not None and \
+                read_json(self.family_folder / self.bias.encoder / "config.json")["names"] != names:
+            raise ValueError(f"head_bias encoder {self.bias.encoder!r} names other classes than {ENCODER_FOLDER!r}")
+        # p_head's encoder: the decoder's own, or (round 9, ``head_bias.encoder``) a copy fine-tuned for the bias, read
+        # at the bias's read (absent: the captioner's); the grounded rule keeps reading ``self.encoder``
         self.head_encoder: SceneEncoder | None = None if self.bias is None else self.encoder \
-            if self.bias.read is None else shared_scene_encoder(str(self.family_folder / ENCODER_FOLDER),
-                                                                str(self.device), self.bias.read)
+            if self.bias.read is None and self.bias.encoder is None else shared_scene_encoder(
+                str(self.family_folder / (self.bias.encoder or ENCODER_FOLDER)), str(self.device),
+                self.config.get("encoder_read") if self.bias.read is None else self.bias.read)
         self.bias_head = None if self.bias is None or self.bias.head is None else \
             load_bias_head(self.family_folder / self.bias.head).to(self.device)
 

@@ -18,8 +18,12 @@ it decides whose head prediction is proposed; the hard captioner may use its cho
 Declared per captioner in its ``config.json`` under ``head_bias`` (``weight`` λ, ``eps`` ε, ``over``, ``keep_mass``, and ``read``:
 the encoder read whose head gives ``p_head``, as ``encoder_read``; absent = the captioner's own read; round 8:
 ``head``, a folder of the caption family holding a :class:`BiasHead` that replaces the encoder's pretraining head
-for the bias only — the grounded rule and the read's confident pick still use the encoder's). A config
-without ``head_bias`` decodes exactly as before. The page (``Captioner``), the CLI and the scorers
+for the bias only — the grounded rule and the read's confident pick still use the encoder's; round 9:
+``encoder``, a folder of the caption family holding a scene encoder fine-tuned for the bias
+(``training.scene_encoder_bias``) read instead of ``caption/encoder`` for p_head only — at the bias's ``read``, whose
+confident pick then uses that encoder's own head; the decoder's features and the grounded rule's occupancy still come
+from ``caption/encoder`` at the captioner's own read). A config without ``head_bias`` decodes exactly as before, and
+one without ``encoder`` as round 7/8 did. The page (``Captioner``), the CLI and the scorers
 (``training.caption_robustness``) apply the same :meth:`HeadBias.apply`.
 """
 from __future__ import annotations
@@ -48,6 +52,7 @@ class HeadBias:
     read: dict[str, Any] | None = None        # the encoder read of p_head (None: the captioner's own)
     keep_mass: bool = False                   # re-rank within the names (and within the articles) only
     head: str | None = None                   # a BiasHead folder (in the caption family) read instead of the encoder's
+    encoder: str | None = None                # a scene-encoder folder (caption family) read for p_head instead
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None, words: list[str] | tuple[str, ...],
@@ -69,7 +74,7 @@ class HeadBias:
                 arts.setdefault(list(words).index(article(n)), []).append(k)
         return cls(ids, {a: tuple(ks) for a, ks in arts.items()}, float(config.get("weight", 1.0)),
                    float(config.get("eps", 0.01)), over, config.get("read"), bool(config.get("keep_mass", False)),
-                   config.get("head"))
+                   config.get("head"), config.get("encoder"))
 
     def apply(self, logits: torch.Tensor, alpha: torch.Tensor, probs: torch.Tensor,
               choice: torch.Tensor | None = None) -> torch.Tensor:

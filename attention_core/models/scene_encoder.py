@@ -95,8 +95,9 @@ class SceneEncoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, R, S, S]`` (``S`` = :attr:`read_side`, one channel per read as :func:`scene_batch` packs them)
         → feature grid ``[B, dim, 7, 7]``."""
-        if len(self.scales) == 1:
-            return self._read(x)
+        if len(self.scales) == 1:      # a lone read above 112 px (round 9: the bias encoder's 224) pooled to 7 × 7
+            grid = self._read(x)
+            return grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID)
         grids = []
         for k, side in enumerate(self.scales):
             xs = x[:, k:k + 1]

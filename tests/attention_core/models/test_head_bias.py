@@ -160,3 +160,70 @@ def test_a_bias_head_replaces_the_encoder_head_for_the_bias_only(folder_without_
     torch.testing.assert_close(head_probabilities(bias_logits(folder_without_bias, {"head_bias": bias}, data)), probs)
     named = [w for w in model.explain(image).output.text.replace(",", " ").split() if w in NAMES]
     assert named and set(named) == {"7"}          # the bias (λ 8) now proposes only what the bias head says
+
+
+def _sevens_encoder(folder) -> None:
+    """Save into ``folder`` a copy of the shipped encoder whose head says "7" in every region (safetensors)."""
+    from attention_core.checkpoint import load_checkpoint, save_checkpoint
+    from attention_core.models.scene_encoder import load_scene_encoder
+    net = load_scene_encoder(WEIGHTS_DIR / "caption" / "encoder", "cpu")
+    with torch.no_grad():
+        net.head.weight.zero_()
+        net.head.bias.zero_()
+        net.head.bias[NAMES.index("7")] = 9.0
+    save_checkpoint(net, load_checkpoint(WEIGHTS_DIR / "caption" / "encoder")[1], folder)
+
+
+def test_a_bias_encoder_is_read_for_p_head_only(folder_without_bias):
+    """Round 9: ``head_bias.encoder`` names an encoder folder read for p_head only; without the key the bias reads
+    ``caption/encoder`` exactly as round 7 did; the decoder's features and the grounded rule's logits never change;
+    the scorers read the same p_head as the page."""
+    from attention_core.inputs import load_image
+    from attention_core.models.captioning import SAMPLES_DIR, Captioner
+    from attention_core.models.registry import get_spec
+    from attention_core.models.scene_encoder import load_scene_encoder, scene_tensor
+    from training.caption_robustness import captioner_captions
+    read = {"scales": [112, 224], "combine": "confident", "gate": 0.3, "isolated": 4}
+    config = json.loads((WEIGHTS_DIR / "caption" / "soft" / "config.json").read_text())
+    round7 = {"weight": 8.0, "eps": 0.1, "over": "alpha", "keep_mass": True, "read": read}
+    _sevens_encoder(folder_without_bias / "sevens")
+    assert (folder_without_bias / "sevens" / "model.safetensors").is_file()
+    assert not list((folder_without_bias / "sevens").glob("*.pt")) and not list((folder_without_bias / "sevens").glob("*.bin"))
+    image = load_image(str(SAMPLES_DIR / "scene-3.png"))
+    pages = {}
+    for tag, bias in (("round 7", round7), ("bias encoder", {**round7, "encoder": "sevens"})):
+        (folder_without_bias / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": bias}))
+        pages[tag] = Captioner(get_spec("caption/soft"))
+    old, new = pages["round 7"], pages["bias encoder"]
+    # without the key: p_head is caption/encoder's head at the bias's read, exactly
+    net = load_scene_encoder(WEIGHTS_DIR / "caption" / "encoder", "cpu", read)
+    expected = head_probabilities(net.region_logits(net.regions(scene_tensor(image, net.scales)[None])))
+    torch.testing.assert_close(old.head_probs(image), expected, rtol=0, atol=0)
+    # with it: the sevens encoder proposes "7" everywhere; the decoder's encoder and its features are untouched
+    probs = new.head_probs(image)
+    assert bool((probs.argmax(-1) == NAMES.index("7")).all()) and not torch.equal(probs, expected)
+    assert new.encoder is old.encoder and new.head_encoder is not new.encoder
+    assert new.encoder.scales == (112,) and new.encoder.combine == "concat"
+    torch.testing.assert_close(new.regions(image), old.regions(image), rtol=0, atol=0)
+    named = [w for w in new.explain(image).output.text.replace(",", " ").split() if w in NAMES]
+    assert named and set(named) == {"7"}
+    # the scorers (caption_robustness.captioner_captions: paired, card test, robustness) caption as the page does
+    said, _ = captioner_captions(folder_without_bias, [{"image": image, "objects": [], "caption": ""}],
+                                 decoders=("soft",))[0]["soft"][0]
+    assert " ".join(said).replace(" ,", ",") == new.explain(image).output.text
+
+
+def test_a_bias_encoder_naming_other_classes_is_refused(folder_without_bias):
+    from attention_core.checkpoint import load_checkpoint, save_checkpoint
+    from attention_core.models.captioning import Captioner
+    from attention_core.models.registry import get_spec
+    from attention_core.models.scene_encoder import load_scene_encoder
+    state_config = load_checkpoint(WEIGHTS_DIR / "caption" / "encoder")[1]
+    names = list(reversed(state_config["names"]))
+    save_checkpoint(load_scene_encoder(WEIGHTS_DIR / "caption" / "encoder", "cpu"), {**state_config, "names": names},
+                    folder_without_bias / "other")
+    config = json.loads((WEIGHTS_DIR / "caption" / "soft" / "config.json").read_text())
+    (folder_without_bias / "soft" / "config.json").write_text(json.dumps(
+        {**config, "head_bias": {"weight": 8.0, "eps": 0.1, "encoder": "other"}}))
+    with pytest.raises(ValueError, match="other classes"):
+        Captioner(get_spec("caption/soft"))
