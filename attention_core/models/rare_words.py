@@ -23,7 +23,10 @@ happened to share its few verses) and against overriding a model that already kn
   agree on, as symmetrised word alignment keeps; ``max_reverse_rank`` — only if the English word is among the
   French word's ``n`` most probable English words (1: the intersection of the two directions' best words);
 * ``max_model_prob`` — at a step where the model's own best token has at least this probability, the model keeps
-  its turn (nothing is forced, and the source word counts as used, so it is not forced at a later word either).
+  its turn (nothing is forced, and the source word counts as used, so it is not forced at a later word either);
+* ``min_lexicon_prob`` — the lexicon word is forced only where the model gives its first piece at least this
+  probability (the lexicon proposes, the model must not find the word absurd here); the source word stays unused,
+  so a later step where the word fits may still take it.
 
 A config without these keys decodes exactly as before them.
 
@@ -107,6 +110,7 @@ class RareWordRule:
     min_joint_prob: float = 0.0          # guard: t(f | e) · t(e | f) below this → the entry is not used
     max_reverse_rank: int | None = None  # guard: e ranked below this among f's reverse translations → not used
     max_model_prob: float | None = None  # guard: the model's best token this probable → the model keeps its turn
+    min_lexicon_prob: float | None = None  # guard: the model gives the lexicon word's first piece less → not forced
 
     def usable(self, entry: Entry) -> bool:
         """Whether the rule's filters on an entry (its counts and both directions' probabilities) let it be used."""
@@ -162,6 +166,8 @@ class RareWordRule:
             # the model is sure of its word ("créa" for "created"): it keeps the turn, and the source word is spent so
             # a later, less sure step does not write the lexicon word beside it ("créa créé")
             return None, replace(state, used=used)
+        if self.min_lexicon_prob is not None and float(logprobs[entry.pieces[0]]) < math.log(self.min_lexicon_prob):
+            return None, state
         return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),))
 
     def forced_logprob(self, logprobs: torch.Tensor, token: int) -> torch.Tensor:
@@ -188,15 +194,17 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
             entries[english] = Entry(item["french"], ids, int(item["count"]), float(item["prob"]),
                                      int(item.get("french_count", 0)), float(item.get("reverse_prob", 1.0)),
                                      int(item.get("reverse_rank", 1)))
-    model_prob = settings.get("max_model_prob")
-    if model_prob is not None and not 0.0 < float(model_prob) <= 1.0:
-        raise ValueError(f"rare_words.max_model_prob must be in (0, 1], got {model_prob!r}")
+    model_prob, lexicon_prob = settings.get("max_model_prob"), settings.get("min_lexicon_prob")
+    for name, value in (("max_model_prob", model_prob), ("min_lexicon_prob", lexicon_prob)):
+        if value is not None and not 0.0 < float(value) <= 1.0:
+            raise ValueError(f"rare_words.{name} must be in (0, 1], got {value!r}")
     return RareWordRule(entries, int(settings["max_count"]), float(settings.get("min_mass", 0.0)),
                         settings.get("when", "always"), float(settings.get("min_prob", 0.0)),
                         settings.get("score", "model"), bool(settings.get("beam", True)),
                         settings.get("max_french_count"), tuple(pieces), start,
                         float(settings.get("min_joint_prob", 0.0)), settings.get("max_reverse_rank"),
-                        None if model_prob is None else float(model_prob))
+                        None if model_prob is None else float(model_prob),
+                        None if lexicon_prob is None else float(lexicon_prob))
 
 
 @lru_cache(maxsize=None)

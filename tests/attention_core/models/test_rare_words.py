@@ -198,6 +198,16 @@ def test_a_sure_model_keeps_its_word_and_the_source_word_is_spent():
         rule(max_model_prob=1.5)
 
 
+def test_a_lexicon_word_the_model_finds_absurd_here_is_not_forced_and_the_source_word_waits():
+    logprobs, weights, ids = step_inputs()                          # the model gives "▁jo" (joakim's start) e^-10
+    picky = rule(min_lexicon_prob=1e-3)
+    words = picky.source_words(ids)
+    assert picky.step(words, Forcing(), logprobs, weights) == (None, Forcing())     # not spent: it may fit later
+    first = TOK.encode("joakim").ids[0]
+    logprobs[first] = -2.0                                          # now plausible (p ≈ 0.14)
+    assert picky.step(words, Forcing(), logprobs, weights)[0] == first
+
+
 # Written by run 13's code (luong-general, its shipped rule), before the guards existed
 RUN13 = {"And the Lord spake unto Moses, saying, Speak unto the children of Israel.":
          ("le seigneur, le seigneur moïse, et dit: parlez-vous parvient les enfants d'israël.", [("unto", "parvient")]),
@@ -212,7 +222,7 @@ def test_a_rule_without_the_guard_keys_decodes_as_run_13():
     config = json.loads((WEIGHTS_DIR / "bible-en-fr" / "luong-general" / "config.json").read_text())
     own = model.rare_words
     bare = {k: v for k, v in config["rare_words"].items()
-            if k not in ("min_joint_prob", "max_reverse_rank", "max_model_prob")}
+            if k not in ("min_joint_prob", "max_reverse_rank", "max_model_prob", "min_lexicon_prob")}
     try:
         model.rare_words = load_rule({"rare_words": bare}, WEIGHTS_DIR / "bible-en-fr", TOK)
         for text, (french, supplied) in RUN13.items():
