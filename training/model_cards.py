@@ -96,6 +96,8 @@ def translation_table() -> str:
                               else f"reverse rank ≤ {rare['max_reverse_rank']}")
             if rare.get("max_model_prob") is not None:
                 guards.append(f"not when the model is ≥ {rare['max_model_prob']:g} sure")
+            if rare.get("min_lexicon_prob") is not None:
+                guards.append(f"only where the model gives the word ≥ {rare['min_lexicon_prob']:g}")
             if guards:
                 bias += ", " + ", ".join(guards)
             bias += ", greedy and beam" if rare.get("beam", True) else ", greedy only"
