@@ -15,8 +15,9 @@ attention pick the source word to look up). The rule, applied by greedy and beam
 * beam search applies the rule too unless the config says ``"beam": false`` (for a model whose beam-4 validation
   scores it did not raise).
 
-Two optional guards against IBM-1's "garbage collection" (a rare English word aligned to an unrelated word that
-happened to share its few verses) and against overriding a model that already knows the word (run 14):
+Optional guards against IBM-1's "garbage collection" (a rare English word aligned to an unrelated word that
+happened to share its few verses) and against overriding a model that knows better (run 14; chosen per model on
+validation):
 
 * ``min_joint_prob`` — an entry is used only if t(french | english) · t(english | french) reaches it, the second
   factor from IBM-1 trained the other way (French → English) on the same pairs: a translation both directions
