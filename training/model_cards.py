@@ -88,6 +88,18 @@ def translation_table() -> str:
             bias += f"; rare-word lexicon: count ≤ {rare['max_count']}, attention ≥ {rare.get('min_mass', 0):g}"
             if rare.get("max_french_count") is not None:
                 bias += f", French word seen ≤ {rare['max_french_count']}"
+            guards = []   # run 14's guards against IBM-1's garbage entries and against overriding a sure model
+            if rare.get("min_joint_prob"):
+                guards.append(f"t(f|e)·t(e|f) ≥ {rare['min_joint_prob']:g}")
+            if rare.get("max_reverse_rank") is not None:
+                guards.append("both directions' best" if rare["max_reverse_rank"] == 1
+                              else f"reverse rank ≤ {rare['max_reverse_rank']}")
+            if rare.get("max_model_prob") is not None:
+                guards.append(f"not when the model is ≥ {rare['max_model_prob']:g} sure")
+            if rare.get("min_lexicon_prob") is not None:
+                guards.append(f"only where the model gives the word ≥ {rare['min_lexicon_prob']:g}")
+            if guards:
+                bias += ", " + ", ".join(guards)
             bias += ", greedy and beam" if rare.get("beam", True) else ", greedy only"
         alone = b.get("before_rare_words")
         alone_cell = (f"{alone.get('bleu_greedy', NAN):.2f} / {alone.get('chrf_greedy', NAN):.1f} / "

@@ -6,7 +6,10 @@ Word-level IBM Model 1 on the training pairs only (the word-by-word baseline's w
 :mod:`training.baselines`): for every English word that occurs in the training sources at most as often as the
 largest ``rare_words.max_count`` a shipped model declares, its most probable French word, t(french | english) and
 the English word's count — only entries the shipped rules can use (a French word, not a punctuation mark or an
-elision, with t at least the smallest declared ``min_prob``; no numerals). Read by :mod:`attention_core.models.rare_words`.
+elision, with t at least the smallest declared ``min_prob``; no numerals). Each entry also carries what IBM-1 trained
+the other way (French → English, same pairs and iterations) says of it — t(english | french) and the English word's
+rank among the French word's translations — for the rule's bidirectional guard. Read by
+:mod:`attention_core.models.rare_words`.
 """
 from __future__ import annotations
 
@@ -25,12 +28,15 @@ IBM1_ITERATIONS = 5   # the word-by-word baseline's, chosen on validation BLEU (
 
 
 def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
-    """The file's content from the training pairs: ``{"entries": {english: {french, count, prob, french_count}}, ...}``
-    (``french_count``: the French word's count in the training French) for the
+    """The file's content from the training pairs: ``{"entries": {english: {french, count, prob, french_count,
+    reverse_prob, reverse_rank}}, ...}`` (``french_count``: the French word's count in the training French;
+    ``reverse_*``: t(english | french) and its rank, from IBM-1 trained French → English) for the
     English words seen at most ``max_count`` times whose best translation is a French word with t ≥ ``min_prob``."""
     counts = Counter(w for e in train for w in words(e["source"]))
     french_counts = Counter(w for e in train for w in words(e["target"], french=True))
-    table = ibm1([(words(e["source"]), words(e["target"], french=True)) for e in train], IBM1_ITERATIONS)
+    pairs = [(words(e["source"]), words(e["target"], french=True)) for e in train]
+    table = ibm1(pairs, IBM1_ITERATIONS)
+    reverse = ibm1([(f, e) for e, f in pairs], IBM1_ITERATIONS)   # t(english | french): the other direction
     best = best_translations(table)
     entries = {}
     for english in sorted(best):
@@ -40,8 +46,14 @@ def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
         numeral = any(ch.isdigit() for ch in english)
         both_words = FRENCH_WORD.fullmatch(english) and FRENCH_WORD.fullmatch(french)   # no marks on either side
         if counts[english] <= max_count and both_words and prob >= min_prob and not numeral:
+            back = reverse.get(french, {})
+            mine = back.get(english, 0.0)
+            # rank as best_translations orders (probability, then spelling); an unseen pair ranks after every word
+            rank = (1 + sum(1 for w, p in back.items() if (-p, w) < (-mine, english)) if english in back
+                    else len(back) + 1)
             entries[english] = {"french": french, "count": counts[english], "prob": round(prob, 6),
-                                "french_count": french_counts[french]}
+                                "french_count": french_counts[french], "reverse_prob": round(mine, 6),
+                                "reverse_rank": rank}
     return {"trained_on": "training pairs", "model": "IBM-1 word level", "em_iterations": IBM1_ITERATIONS,
             "max_count": max_count, "min_prob": min_prob, "train_items": len(train), "entries": entries}
 

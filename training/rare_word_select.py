@@ -3,6 +3,7 @@
     python -m training.rare_word_select --mechanism all           # the grid's validation scores → the cache
     python -m training.rare_word_select --mechanism all --ship    # also write the chosen rules, the lexicon, the test
     python -m training.rare_word_select --mechanism all --french-limit --ship   # the second grid, over the shipped rules
+    python -m training.rare_word_select --mechanism all --guard --ship   # run 14: guards on the shipped rules
 
 Two designs are scored on the clean validation verses (the 200 the training runs score), greedy, float16 weights:
 
@@ -20,6 +21,11 @@ search applies the rule only if, so scored, its beam-4 validation BLEU **and** c
 test verses (greedy BLEU and chrF, beam-4 BLEU and chrF, the 40 held-out verses), keeping the model-alone scores and
 the grid there, and the paired verdicts against IBM-1 in ``baselines.json`` (as ``training.baselines --only``). The
 test set plays no part in the choice.
+
+``--guard`` (run 14) scores :data:`GUARD_GRID` over each shipped rule — the bidirectional and model-confidence guards
+of :mod:`attention_core.models.rare_words` — counting the words each setting forces and recording what it writes for
+:data:`SENTENCES`; a guard ships if its validation BLEU **and** chrF are both at least the shipped rule's minus
+:data:`GUARD_TOLERANCE` (a guard may cost a little, since it removes visible nonsense), the best BLEU + chrF of those.
 """
 from __future__ import annotations
 
@@ -205,6 +211,93 @@ def filter_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1) -
             "chosen": chosen["max_french_count"] if chosen else None}
 
 
+# Run 14's guards, over each shipped rule: t(f|e)·t(e|f) floors, the intersection of both directions' best words,
+# and "the model keeps its turn when its best token is this sure"; each alone and the floors with each certainty
+GUARD_GRID = ([{"min_joint_prob": j, "max_reverse_rank": None, "max_model_prob": p, "min_lexicon_prob": None}
+               for j in (0.0, 0.02, 0.05, 0.1) for p in (None, 0.5, 0.7, 0.9) if (j, p) != (0.0, None)]
+              + [{"min_joint_prob": 0.0, "max_reverse_rank": 1, "max_model_prob": p, "min_lexicon_prob": None}
+                 for p in (None, 0.7)]
+              # added after the first 17 (which did not remove "unto → parvient" or "shares → bienveillant" within the
+              # tolerance for most models), fixed before being scored: the model's own probability of the lexicon word
+              + [{"min_joint_prob": j, "max_reverse_rank": None, "max_model_prob": None, "min_lexicon_prob": q}
+                 for j in (0.0, 0.02) for q in (1e-4, 1e-3, 1e-2)])
+GUARD_TOLERANCE = 0.1   # a guard may cost this much validation BLEU and chrF (each) against the shipped rule
+# What each setting writes on inputs the lexicon got wrong (the first three, from the issue) and five more
+SENTENCES = ("And the Lord spake unto Moses, saying, Speak unto the children of Israel.",
+             "Shares of the chipmaker fell sharply after the earnings report.",
+             "In the beginning God created the heavens and the earth.",
+             "And Jehoiakim the king of Judah slept with his fathers.",
+             "The shepherd led his flock beside the still waters.",
+             "Blessed are the meek, for they shall inherit the earth.",
+             "The city council voted on Thursday to close three libraries.",
+             "Engineers repaired the broken satellite after the storm.")
+
+
+def choose_guard(rows: list[dict], current: dict, tolerance: float = GUARD_TOLERANCE) -> dict | None:
+    """The row with the best BLEU + chrF among those whose BLEU *and* chrF are at least ``current``'s minus
+    ``tolerance`` → that row, or None when none is."""
+    passing = [r for r in rows if r["bleu"] >= current["bleu"] - tolerance and r["chrf"] >= current["chrf"] - tolerance]
+    return max(passing, key=lambda r: r["bleu"] + r["chrf"]) if passing else None
+
+
+def decode_counted(model: torch.nn.Module, tok: Tokenizer, sources: list[str], batch: int = 64,
+                   ) -> tuple[list[str], int]:
+    """Greedy translations as :func:`training.translation.translate_all` decodes them, and how many words the
+    rare-word rule supplied in all."""
+    outs, forced = [], 0
+    for i in range(0, len(sources), batch):
+        ids = [tok.encode(s).ids[:100] + [EOS] for s in sources[i:i + batch]]
+        src, lengths, _, _ = collate([(s, [EOS]) for s in ids])
+        for hyp in greedy_batch(model, src, lengths, max_len=120):
+            outs.append(tok.decode([t for t in hyp.tokens if t != EOS]))
+            forced += len(hyp.rare.supplied) if hyp.rare else 0
+    return outs, forced
+
+
+def sentences(model: torch.nn.Module, tok: Tokenizer) -> list[dict]:
+    """What the model writes for each of :data:`SENTENCES`, one at a time as the page decodes, and the words the
+    lexicon supplied."""
+    out = []
+    for text in SENTENCES:
+        ids = tok.encode(text).ids[:100] + [EOS]
+        hyp = greedy_batch(model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+        out.append({"text": tok.decode([t for t in hyp.tokens if t != EOS]),
+                    "supplied": [list(p) for p in hyp.rare.supplied] if hyp.rare else []})
+    return out
+
+
+def guard_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1) -> dict:
+    """One model's shipped rule on validation, alone and with each :data:`GUARD_GRID` setting: BLEU, chrF, words
+    forced in the verses, and what it writes for :data:`SENTENCES`."""
+    family = out_root / FAMILY
+    tok = Tokenizer.from_file(str(family / "tokenizer.json"))
+    model = load_saved(family / mechanism, tok, mechanism)
+    shipped = json.loads((family / mechanism / "config.json").read_text())["rare_words"]
+    valid = load_task("bible", seed)["valid"][:VALID_SIZE]
+    sources = [e["source"] for e in valid]
+    rows = []
+    for guard in [None, *GUARD_GRID]:
+        model.rare_words = build_rule({**shipped, **(guard or {})}, lexicon, tok)
+        hyps, forced = decode_counted(model, tok, sources)
+        rows.append({**(guard or {}), "bleu": corpus_bleu(hyps, valid), "chrf": corpus_chrf(hyps, valid),
+                     "forced_words": forced, "sentences": sentences(model, tok)})
+        print(json.dumps({"mechanism": mechanism, **{k: v for k, v in rows[-1].items() if k != "sentences"}}),
+              flush=True)
+    current, grid = rows[0], rows[1:]
+    shipped_scores = json.loads((family / mechanism / "metrics.json").read_text())["valid_scores_shipped"]
+    if (current["bleu"], current["chrf"]) != (shipped_scores["bleu_greedy"], shipped_scores["chrf_greedy"]):
+        raise SystemExit(f"{mechanism}: the shipped rule scores {current['bleu']} / {current['chrf']} on validation, "
+                         f"metrics.json {shipped_scores}")
+    chosen = choose_guard(grid, current)
+    return {"mechanism": mechanism, "current": {k: current[k] for k in ("bleu", "chrf")},
+            "current_forced_words": current["forced_words"], "current_sentences": current["sentences"],
+            "grid": grid, "chosen": {k: chosen[k] for k in GUARD_GRID[0]} if chosen else None,
+            "chosen_scores": {k: chosen[k] for k in ("bleu", "chrf")} if chosen else None,
+            "rule": f"best validation BLEU + chrF among the guards whose BLEU and chrF are both ≥ the shipped rule's "
+                    f"− {GUARD_TOLERANCE}",
+            "split": f"clean validation, first {VALID_SIZE} verses, greedy, float16 file"}
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -215,10 +308,35 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--french-limit", action="store_true",
                         help="score the shipped rules with a cap on the lexicon word's French frequency (second grid)")
+    parser.add_argument("--guard", action="store_true",
+                        help="score the shipped rules with the bidirectional and model-confidence guards (run 14)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.guard:
+        from training.rare_lexicon import shipped_content
+        lexicon = shipped_content(args.out)   # the file the page reads (built by the script, with both directions)
+        records = {}
+        for mechanism in mechanisms:
+            cached = args.cache / f"rare_words_guard_{mechanism}.json"
+            if not cached.exists():
+                cached.write_text(json.dumps(guard_sweep(mechanism, args.out, lexicon), indent=1,
+                                             ensure_ascii=False) + "\n")
+            records[mechanism] = json.loads(cached.read_text())
+            r = records[mechanism]
+            print(json.dumps({k: r[k] for k in ("mechanism", "current", "chosen", "chosen_scores")}), flush=True)
+        chosen = [m for m in mechanisms if records[m]["chosen"]]
+        if args.ship:   # a model no guard passed for keeps its rule and its test scores; the grid is kept beside them
+            for mechanism in set(mechanisms) - set(chosen):
+                path = args.out / FAMILY / mechanism / "metrics.json"
+                metrics = json.loads(path.read_text())
+                metrics["rare_words_guard"] = {k: v for k, v in records[mechanism].items() if k != "mechanism"}
+                path.write_text(json.dumps(metrics, indent=2) + "\n")
+        if args.ship and chosen:
+            ship_all(chosen, records, args.out, "rare_words_guard",
+                     lambda m, rule: {**rule, **{k: v for k, v in records[m]["chosen"].items() if v not in (None, 0.0)}})
+        return
     if args.french_limit:
         lexicon = build(load_task("bible", seed=1)["train"], LARGEST)
         records = {}

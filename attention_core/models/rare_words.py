@@ -15,6 +15,22 @@ attention pick the source word to look up). The rule, applied by greedy and beam
 * beam search applies the rule too unless the config says ``"beam": false`` (for a model whose beam-4 validation
   scores it did not raise).
 
+Optional guards against IBM-1's "garbage collection" (a rare English word aligned to an unrelated word that
+happened to share its few verses) and against overriding a model that knows better (run 14; chosen per model on
+validation):
+
+* ``min_joint_prob`` — an entry is used only if t(french | english) · t(english | french) reaches it, the second
+  factor from IBM-1 trained the other way (French → English) on the same pairs: a translation both directions
+  agree on, as symmetrised word alignment keeps; ``max_reverse_rank`` — only if the English word is among the
+  French word's ``n`` most probable English words (1: the intersection of the two directions' best words);
+* ``max_model_prob`` — at a step where the model's own best token has at least this probability, the model keeps
+  its turn (nothing is forced, and the source word counts as used, so it is not forced at a later word either);
+* ``min_lexicon_prob`` — the lexicon word is forced only where the model gives its first piece at least this
+  probability (the lexicon proposes, the model must not find the word absurd here); the source word stays unused,
+  so a later step where the word fits may still take it.
+
+A config without these keys decodes exactly as before them.
+
 The decoder runs every step as usual (forced pieces are fed back as its previous tokens), so every attention row
 is the model's own; a forced piece adds to its hypothesis's score either the model's log-probability of it
 (``score="model"``) or the step's best log-probability (``score="best"``: the rule replaces the model's choice at no
@@ -23,6 +39,7 @@ decoding is exactly as before.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -55,6 +72,8 @@ class Entry:
     count: int
     prob: float
     french_count: int = 0     # the French word's count in the training French
+    reverse_prob: float = 1.0  # t(english | french) from IBM-1 trained French → English (1: not recorded)
+    reverse_rank: int = 1      # the English word's rank among the French word's reverse translations (1: best)
 
 
 @dataclass(frozen=True)
@@ -85,10 +104,21 @@ class RareWordRule:
     when: str
     min_prob: float
     score: str
-    beam: bool
-    max_french_count: int | None   # a lexicon word more frequent than this in the training French is not used           # whether beam search applies it too (greedy decoding always does)
+    beam: bool                     # whether beam search applies it too (greedy decoding always does)
+    max_french_count: int | None   # a lexicon word more frequent than this in the training French is not used
     pieces: tuple[str, ...] = field(repr=False)        # vocabulary id → piece text
     word_start: torch.Tensor = field(repr=False)       # [V] bool: a piece that begins a word ("▁" + letter/digit)
+    min_joint_prob: float = 0.0          # guard: t(f | e) · t(e | f) below this → the entry is not used
+    max_reverse_rank: int | None = None  # guard: e ranked below this among f's reverse translations → not used
+    max_model_prob: float | None = None  # guard: the model's best token this probable → the model keeps its turn
+    min_lexicon_prob: float | None = None  # guard: the model gives the lexicon word's first piece less → not forced
+
+    def usable(self, entry: Entry) -> bool:
+        """Whether the rule's filters on an entry (its counts and both directions' probabilities) let it be used."""
+        return (entry.count <= self.max_count and entry.prob >= self.min_prob
+                and (self.max_french_count is None or entry.french_count <= self.max_french_count)
+                and entry.prob * entry.reverse_prob >= self.min_joint_prob
+                and (self.max_reverse_rank is None or entry.reverse_rank <= self.max_reverse_rank))
 
     def source_words(self, ids: list[int]) -> SourceWords:
         """Group source ``ids`` into words as :func:`training.lexical.words` splits text (runs of letters/digits,
@@ -110,9 +140,7 @@ class RareWordRule:
             else:
                 texts[current] += body
             of_piece.append(current)
-        rare = {i: e for i, text in enumerate(texts)
-                if (e := self.entries.get(text)) and e.count <= self.max_count and e.prob >= self.min_prob
-                and (self.max_french_count is None or e.french_count <= self.max_french_count)}
+        rare = {i: e for i, text in enumerate(texts) if (e := self.entries.get(text)) and self.usable(e)}
         return SourceWords(torch.tensor(of_piece, dtype=torch.long), tuple(texts), rare)
 
     def step(self, words: SourceWords, state: Forcing, logprobs: torch.Tensor, weights: torch.Tensor,
@@ -135,6 +163,12 @@ class RareWordRule:
         used = state.used | {word}
         if self.when == "disagree" and best == entry.pieces[0]:
             return None, replace(state, used=used)      # the model starts the word itself: it keeps the turn
+        if self.max_model_prob is not None and float(logprobs[best]) >= math.log(self.max_model_prob):
+            # the model is sure of its word ("créa" for "created"): it keeps the turn, and the source word is spent so
+            # a later, less sure step does not write the lexicon word beside it ("créa créé")
+            return None, replace(state, used=used)
+        if self.min_lexicon_prob is not None and float(logprobs[entry.pieces[0]]) < math.log(self.min_lexicon_prob):
+            return None, state
         return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),))
 
     def forced_logprob(self, logprobs: torch.Tensor, token: int) -> torch.Tensor:
@@ -159,11 +193,19 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
         ids = tuple(tok.encode(item["french"]).ids)
         if ids and bool(start[ids[0]]):
             entries[english] = Entry(item["french"], ids, int(item["count"]), float(item["prob"]),
-                                     int(item.get("french_count", 0)))
+                                     int(item.get("french_count", 0)), float(item.get("reverse_prob", 1.0)),
+                                     int(item.get("reverse_rank", 1)))
+    model_prob, lexicon_prob = settings.get("max_model_prob"), settings.get("min_lexicon_prob")
+    for name, value in (("max_model_prob", model_prob), ("min_lexicon_prob", lexicon_prob)):
+        if value is not None and not 0.0 < float(value) <= 1.0:
+            raise ValueError(f"rare_words.{name} must be in (0, 1], got {value!r}")
     return RareWordRule(entries, int(settings["max_count"]), float(settings.get("min_mass", 0.0)),
                         settings.get("when", "always"), float(settings.get("min_prob", 0.0)),
                         settings.get("score", "model"), bool(settings.get("beam", True)),
-                        settings.get("max_french_count"), tuple(pieces), start)
+                        settings.get("max_french_count"), tuple(pieces), start,
+                        float(settings.get("min_joint_prob", 0.0)), settings.get("max_reverse_rank"),
+                        None if model_prob is None else float(model_prob),
+                        None if lexicon_prob is None else float(lexicon_prob))
 
 
 @lru_cache(maxsize=None)

@@ -11,6 +11,7 @@ from attention_core.models.rare_words import FILE
 from attention_core.models.seq2seq import MECHANISM_LABELS
 from training.lexicon_weight import choose
 from training.rare_lexicon import build
+from training.rare_word_select import GUARD_GRID, choose_guard
 
 FAMILY = WEIGHTS_DIR / "bible-en-fr"
 PAIRS = [{"source": "the king of judah", "target": "le roi de juda"},
@@ -28,6 +29,15 @@ def test_only_rare_words_with_a_french_word_enter_and_numerals_never():
     assert all(e["count"] <= 2 and 0 < e["prob"] <= 1 for e in entries.values())
     assert set(build(PAIRS, max_count=4)["entries"]) > set(entries)
     assert build(PAIRS, max_count=2, min_prob=1.01)["entries"] == {}
+    # the reverse direction (French → English) backs "judah → juda": both ways each other's best word
+    assert entries["judah"]["reverse_rank"] == 1 and 0 < entries["judah"]["reverse_prob"] <= 1
+
+
+def test_the_guard_choice_allows_a_tenth_below_the_shipped_rule_and_no_more():
+    current = {"bleu": 20.0, "chrf": 40.0}
+    rows = [{"bleu": 19.95, "chrf": 40.2}, {"bleu": 21.0, "chrf": 39.85}, {"bleu": 19.9, "chrf": 39.9}]
+    assert choose_guard(rows, current) is rows[0]                     # the second costs 0.15 chrF
+    assert choose_guard(rows[1:2], current) is None
 
 
 def shipped_rules() -> dict[str, dict]:
@@ -60,7 +70,16 @@ def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
         assert again is not None and again["max_french_count"] == second["chosen"]
         assert second["current"] == record["chosen_scores"]            # it started from the first choice
         limit = {"max_french_count": second["chosen"]}
-    assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE, **limit}
+    guard = metrics.get("rare_words_guard")   # run 14's guards, over the shipped rule
+    guarded = {}
+    if guard:
+        again = choose_guard(guard["grid"], guard["current"])
+        assert (again and {k: again[k] for k in GUARD_GRID[0]}) == guard["chosen"]
+        if guard["chosen"]:
+            guarded = {k: v for k, v in guard["chosen"].items() if v not in (None, 0.0)}
+            assert metrics["before_rare_words_guard"]["valid_scores_shipped"]["bleu_greedy"] == guard["current"]["bleu"]
+    assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE, **limit,
+                        **guarded}
     beam = record["beam4_valid"]
     assert record["score"] == max(("model", "best"), key=lambda n: beam[n]["bleu"] + beam[n]["chrf"])
     ruled, alone = beam[record["score"]], beam["alone"]

@@ -168,3 +168,66 @@ def test_a_rule_declared_for_greedy_only_leaves_beam_search_as_it_was():
         model.rare_words = own
     assert (greedy_only.tokens, greedy_only.score, greedy_only.rare) == (plain.tokens, plain.score, None)
     assert forced.rare.supplied                                       # greedy decoding still applies it
+
+
+GUARDED = {"entries": {**LEXICON["entries"],
+                       # IBM-1's garbage for a word seen once: the reverse direction ranks "shares" second for it
+                       "shares": {"french": "bienveillant", "count": 1, "prob": 0.11, "reverse_prob": 0.15,
+                                  "reverse_rank": 2}}}
+
+
+def test_the_bidirectional_guard_drops_an_entry_the_reverse_direction_does_not_back():
+    ids = TOK.encode("shares jehoiakim").ids
+    bare = build_rule({"max_count": 4}, GUARDED, TOK)
+    assert set(bare.source_words(ids).rare.values()) == {bare.entries["shares"], bare.entries["jehoiakim"]}
+    for guard in ({"min_joint_prob": 0.05}, {"max_reverse_rank": 1}):
+        kept = build_rule({"max_count": 4, **guard}, GUARDED, TOK).source_words(ids).rare
+        # "jehoiakim" carries no reverse fields (a lexicon from before them): it counts as backed both ways
+        assert [e.french for e in kept.values()] == ["joakim"]
+    assert build_rule({"max_count": 4, "min_joint_prob": 0.01}, GUARDED, TOK).source_words(ids).rare.keys() == {0, 1}
+
+
+def test_a_sure_model_keeps_its_word_and_the_source_word_is_spent():
+    logprobs, weights, ids = step_inputs()                          # the model's best, "▁et", at p = e^-0.1 ≈ 0.905
+    sure = rule(max_model_prob=0.9)
+    words = sure.source_words(ids)
+    assert sure.step(words, Forcing(), logprobs, weights) == (None, Forcing(used=frozenset({0})))
+    unsure = rule(max_model_prob=0.95)
+    assert unsure.step(words, Forcing(), logprobs, weights)[0] == TOK.encode("joakim").ids[0]
+    with pytest.raises(ValueError):
+        rule(max_model_prob=1.5)
+
+
+def test_a_lexicon_word_the_model_finds_absurd_here_is_not_forced_and_the_source_word_waits():
+    logprobs, weights, ids = step_inputs()                          # the model gives "▁jo" (joakim's start) e^-10
+    picky = rule(min_lexicon_prob=1e-3)
+    words = picky.source_words(ids)
+    assert picky.step(words, Forcing(), logprobs, weights) == (None, Forcing())     # not spent: it may fit later
+    first = TOK.encode("joakim").ids[0]
+    logprobs[first] = -2.0                                          # now plausible (p ≈ 0.14)
+    assert picky.step(words, Forcing(), logprobs, weights)[0] == first
+
+
+# Written by run 13's code (luong-general, its shipped rule), before the guards existed
+RUN13 = {"And the Lord spake unto Moses, saying, Speak unto the children of Israel.":
+         ("le seigneur, le seigneur moïse, et dit: parlez-vous parvient les enfants d'israël.", [("unto", "parvient")]),
+         "Shares of the chipmaker fell sharply after the earnings report.":
+         ("bienveillant au chible de la chagneur, et les aînées répandit les ailes.",
+          [("shares", "bienveillant"), ("report", "répandit")])}
+
+
+def test_a_rule_without_the_guard_keys_decodes_as_run_13():
+    import json
+    model = load_model("bible-en-fr/luong-general").model
+    config = json.loads((WEIGHTS_DIR / "bible-en-fr" / "luong-general" / "config.json").read_text())
+    own = model.rare_words
+    bare = {k: v for k, v in config["rare_words"].items()
+            if k not in ("min_joint_prob", "max_reverse_rank", "max_model_prob", "min_lexicon_prob")}
+    try:
+        model.rare_words = load_rule({"rare_words": bare}, WEIGHTS_DIR / "bible-en-fr", TOK)
+        for text, (french, supplied) in RUN13.items():
+            ids = TOK.encode(text).ids + [EOS]
+            hyp = greedy_batch(model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
+            assert (TOK.decode([t for t in hyp.tokens if t != EOS]), list(hyp.rare.supplied)) == (french, supplied)
+    finally:
+        model.rare_words = own
