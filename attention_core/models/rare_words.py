@@ -92,6 +92,7 @@ class Forcing:
     pending: tuple[int, ...] = ()
     used: frozenset[int] = frozenset()
     supplied: tuple[tuple[str, str], ...] = ()    # (English word, French word) in order of emission
+    closing: bool = False    # the lexicon word's last piece was just emitted: the next token must not extend it
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class RareWordRule:
     max_reverse_rank: int | None = None  # guard: e ranked below this among f's reverse translations → not used
     max_model_prob: float | None = None  # guard: the model's best token this probable → the model keeps its turn
     min_lexicon_prob: float | None = None  # guard: the model gives the lexicon word's first piece less → not forced
+    # [V] bool: a piece that continues a word (letters/digits, no "▁"). After a lexicon word the decoder may still be
+    # spelling its own word ("aient" + "ôt"); such a piece would glue onto the lexicon word, so it is ruled out there.
+    continues: torch.Tensor | None = field(default=None, repr=False)
 
     def usable(self, entry: Entry) -> bool:
         """Whether the rule's filters on an entry (its counts and both directions' probabilities) let it be used."""
@@ -148,10 +152,15 @@ class RareWordRule:
         """One step of one hypothesis: the token the rule imposes (None: the model chooses) and the state after it,
         from the step's log-probs ``[V]`` and attention row ``[S]``."""
         if state.pending:
-            return state.pending[0], replace(state, pending=state.pending[1:])
+            return state.pending[0], replace(state, pending=state.pending[1:], closing=len(state.pending) == 1)
+        best = int(logprobs.argmax())
+        if state.closing:
+            state = replace(state, closing=False)
+            if self.continues is not None and bool(self.continues[best]):
+                # the model's best piece would extend the lexicon word: its best piece that does not
+                return int(logprobs.masked_fill(self.continues, float("-inf")).argmax()), state
         if not words.rare:
             return None, state
-        best = int(logprobs.argmax())
         if not bool(self.word_start[best]):
             return None, state
         inside = words.of_piece >= 0
@@ -169,7 +178,8 @@ class RareWordRule:
             return None, replace(state, used=used)
         if self.min_lexicon_prob is not None and float(logprobs[entry.pieces[0]]) < math.log(self.min_lexicon_prob):
             return None, state
-        return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),))
+        return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),),
+                                        closing=len(entry.pieces) == 1)
 
     def forced_logprob(self, logprobs: torch.Tensor, token: int) -> torch.Tensor:
         """What a forced ``token`` adds to its hypothesis's score, from the step's log-probs ``[V]`` (see
@@ -188,6 +198,8 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
     for piece, index in vocab.items():
         pieces[index] = piece
     start = torch.tensor([p.startswith("▁") and len(p) > 1 and p[1].isalnum() for p in pieces])
+    continues = torch.tensor([bool(p) and not p.startswith("▁") and p[0].isalnum() and p not in SPECIALS
+                              for p in pieces])
     entries = {}
     for english, item in lexicon["entries"].items():
         ids = tuple(tok.encode(item["french"]).ids)
@@ -205,7 +217,7 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
                         settings.get("max_french_count"), tuple(pieces), start,
                         float(settings.get("min_joint_prob", 0.0)), settings.get("max_reverse_rank"),
                         None if model_prob is None else float(model_prob),
-                        None if lexicon_prob is None else float(lexicon_prob))
+                        None if lexicon_prob is None else float(lexicon_prob), continues)
 
 
 @lru_cache(maxsize=None)

@@ -51,8 +51,24 @@ def test_a_rare_word_under_attention_gets_its_lexicon_word_once():
     for _ in range(len(pieces)):
         token, state = r.step(words, state, logprobs, weights)      # pending pieces win whatever the model prefers
         emitted.append(token)
-    assert emitted == pieces and state.supplied == (("jehoiakim", "joakim"),)
-    assert r.step(words, state, logprobs, weights) == (None, state)   # used once
+    assert emitted == pieces and state.supplied == (("jehoiakim", "joakim"),) and state.closing
+    after = Forcing(used=state.used, supplied=state.supplied)
+    assert r.step(words, state, logprobs, weights) == (None, after)   # used once
+    assert r.step(words, after, logprobs, weights) == (None, after)
+
+
+def test_the_piece_after_a_lexicon_word_never_extends_it():
+    # the decoder may still be spelling its own word ("caïn" + "ait"): its continuation piece would glue on
+    r = rule()
+    logprobs, weights, ids = step_inputs(word_start=False)          # best: the continuation piece "ak"
+    logprobs[TOK.token_to_id(",")] = -2.0                           # the best piece that starts no word's middle
+    words = r.source_words(ids)
+    closing = Forcing(used=frozenset({0}), supplied=(("jehoiakim", "joakim"),), closing=True)
+    token, state = r.step(words, closing, logprobs, weights)
+    assert token == TOK.token_to_id(",") and not state.closing
+    assert r.step(words, state, logprobs, weights) == (None, state)     # one step only: then the model again
+    logprobs[TOK.token_to_id("▁et")] = -0.05                        # a word start is the model's to keep
+    assert r.step(words, closing, logprobs, weights) == (None, state)
 
 
 @pytest.mark.parametrize("case", ["frequent word", "too little mass", "inside a word"])
