@@ -16,14 +16,12 @@ keep round 7. Nothing here reads a held-out or card test scene.
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
 
-from attention_core.checkpoint import WEIGHTS_DIR
-from training.caption_head_bias_select import TOLERANCE, feature_reader, score_sets, validation_sets
+from training.caption_head_bias_select import TOLERANCE, feature_reader, score_sets, selector_parser, validation_sets
 from training.caption_head_bias_select import choose as choose_setting
 from training.caption_robustness import captioner_settings, head_bias_of, load_decoder
 
@@ -33,7 +31,6 @@ READS = {"112+224 confident isolated": {"scales": [112, 224], "combine": "confid
          "224": {"scales": [224]}}
 NEAR = ((8.0, 0.1), (5.0, 0.1), (12.0, 0.1), (8.0, 0.05), (8.0, 0.2))   # (λ, ε): the shipped pair first
 BASE = "round 7"
-DECODERS = ("soft", "hard")
 
 
 def choose(rows: dict[str, dict[str, dict]]) -> str:
@@ -44,16 +41,10 @@ def choose(rows: dict[str, dict[str, dict]]) -> str:
 
 def main() -> None:
     """Command line."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--folder", type=Path, default=WEIGHTS_DIR / "caption", help="weights (…/caption)")
+    p = selector_parser(__doc__.splitlines()[0], READS)
     p.add_argument("--bias-encoder", type=Path, required=True, help="the fine-tuned encoder's folder")
-    p.add_argument("--kind-scenes", type=int, default=150, help="validation-source scenes per kind")
-    p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
-    p.add_argument("--reads", nargs="+", choices=list(READS), default=list(READS))
     p.add_argument("--near-read", choices=list(READS), help="the read the λ / ε neighbours use (default: the read "
                    "with the largest summed score at the shipped λ / ε, per decoder)")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     words = json.loads((a.folder / "vocab.json").read_text())

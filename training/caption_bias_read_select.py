@@ -18,15 +18,13 @@ shipped read; ties to the shipped read. Nothing here reads a held-out or card te
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
 
-from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.models.head_bias import load_bias_head
-from training.caption_head_bias_select import TOLERANCE, feature_reader, score_sets, validation_sets
+from training.caption_head_bias_select import TOLERANCE, feature_reader, score_sets, selector_parser, validation_sets
 from training.caption_head_bias_select import choose as choose_setting
 from training.caption_robustness import captioner_settings, head_bias_of, load_decoder
 
@@ -41,7 +39,6 @@ READS = {SHIPPED: {"scales": [112, 224], "combine": "confident", **ISOLATED},
          "112+336 mean isolated": {"scales": [112, 336], "combine": "mean", **ISOLATED},
          "112+224 mean isolated 6": {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 6},
          "112+336 mean isolated 6": {"scales": [112, 336], "combine": "mean", "gate": 0.3, "isolated": 6}}
-DECODERS = ("soft", "hard")
 
 
 def choose(rows: dict[str, dict[str, dict]], shipped: str = SHIPPED) -> str:
@@ -52,14 +49,8 @@ def choose(rows: dict[str, dict[str, dict]], shipped: str = SHIPPED) -> str:
 
 def main() -> None:
     """Command line."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--folder", type=Path, default=WEIGHTS_DIR / "caption", help="weights (…/caption)")
-    p.add_argument("--kind-scenes", type=int, default=150, help="validation-source scenes per kind")
-    p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
-    p.add_argument("--reads", nargs="+", choices=list(READS), default=list(READS))
+    p = selector_parser(__doc__.splitlines()[0], READS)
     p.add_argument("--head", nargs="*", default=[], help="NAME=FOLDER: a BiasHead (read as its config says)")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     words = json.loads((a.folder / "vocab.json").read_text())

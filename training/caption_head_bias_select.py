@@ -90,18 +90,25 @@ def score_sets(decoder: str, name: str, model: torch.nn.Module, words: list[str]
     return row
 
 
-def main() -> None:
-    """Command line."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def selector_parser(description: str, reads: dict) -> argparse.ArgumentParser:
+    """The options every head-bias selector takes (weights folder, validation size, decoders, ``reads``' names,
+    output, threads); each selector adds its own."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--folder", type=Path, default=WEIGHTS_DIR / "caption", help="weights (…/caption)")
     p.add_argument("--kind-scenes", type=int, default=150, help="validation-source scenes per kind")
     p.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=DECODERS)
-    p.add_argument("--reads", nargs="+", choices=list(READS), default=list(READS))
+    p.add_argument("--reads", nargs="+", choices=list(reads), default=list(reads))
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--threads", type=int, default=1)
+    return p
+
+
+def main() -> None:
+    """Command line."""
+    p = selector_parser(__doc__.splitlines()[0], READS)
     p.add_argument("--keep-mass", nargs="+", choices=["no", "yes"], default=["no", "yes"])
     p.add_argument("--weights", nargs="+", type=float, default=list(WEIGHTS), help="λ values")
     p.add_argument("--also", type=Path, help="an earlier output (same folder): its settings join the choice")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     words = json.loads((a.folder / "vocab.json").read_text())

@@ -1,6 +1,8 @@
 """The attention-guided rare-word rule (attention_core/models/rare_words.py) and its one path through decoding."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import torch
 from tokenizers import Tokenizer
@@ -16,6 +18,16 @@ LEXICON = {"entries": {"jehoiakim": {"french": "joakim", "count": 1, "prob": 0.8
                        "god": {"french": "dieu", "count": 3000, "prob": 0.9},
                        "said": {"french": "dit", "count": 3, "prob": 0.05}}}
 SOURCE = "jehoiakim said to god ."
+
+
+@contextmanager
+def restored(model):
+    """The block may set ``model.rare_words`` freely: the model's own rule comes back after it."""
+    own = model.rare_words
+    try:
+        yield model
+    finally:
+        model.rare_words = own
 
 
 def rule(**settings):
@@ -96,16 +108,13 @@ def test_without_the_key_there_is_no_rule_and_a_silent_rule_changes_nothing():
     assert load_rule({"model": {}}, WEIGHTS_DIR / "bible-en-fr", TOK) is None
     assert load_model("dates-en-fr/bahdanau").model.rare_words is None
     model = load_model("bible-en-fr/luong-dot").model
-    own = model.rare_words
     src = torch.tensor([TOK.encode(SOURCE).ids + [EOS]])
     lengths = torch.tensor([src.shape[1]])
-    try:
+    with restored(model):
         model.rare_words = None
         plain, plain_beam = greedy_batch(model, src, lengths)[0], beam_search(model, src, lengths, beam=3)
         model.rare_words = build_rule({"max_count": 4}, {"entries": {}}, TOK)   # nothing in the source is in it
         silent, silent_beam = greedy_batch(model, src, lengths)[0], beam_search(model, src, lengths, beam=3)
-    finally:
-        model.rare_words = own
     assert (silent.tokens, silent.score) == (plain.tokens, plain.score) and silent.rare == Forcing()
     assert all(torch.equal(a, b) for a, b in zip(silent.weights, plain.weights)) and plain.rare is None
     assert (silent_beam.tokens, silent_beam.score) == (plain_beam.tokens, plain_beam.score)
@@ -122,16 +131,13 @@ def every_word_rare(text: str) -> dict:
 def test_greedy_and_beam_one_agree_and_each_supplied_word_is_written_once(mechanism):
     text = "jehoiakim loved the king"
     model = load_model(f"bible-en-fr/{mechanism}").model
-    own = model.rare_words
     src = torch.tensor([TOK.encode(text).ids + [EOS]])
     lengths = torch.tensor([src.shape[1]])
-    try:
+    with restored(model):
         model.rare_words = build_rule({"max_count": 1, "min_mass": 0.0}, every_word_rare(text), TOK)
         greedy = greedy_batch(model, src, lengths, max_len=30)[0]
         one = beam_search(model, src, lengths, beam=1, max_len=30)
         four = beam_search(model, src, lengths, beam=4, max_len=30)
-    finally:
-        model.rare_words = own
     assert greedy.tokens == one.tokens and greedy.rare == one.rare
     assert greedy.score == pytest.approx(one.score, abs=1e-4)
     for hyp in (greedy, four):
@@ -146,12 +152,9 @@ def test_greedy_and_beam_one_agree_and_each_supplied_word_is_written_once(mechan
 def test_the_translator_says_which_words_the_lexicon_wrote():
     text = "jehoiakim loved the king"
     translator = load_model("bible-en-fr/luong-concat")
-    own = translator.model.rare_words
-    try:
+    with restored(translator.model):
         translator.model.rare_words = build_rule({"max_count": 1, "min_mass": 0.0}, every_word_rare(text), TOK)
         result = translator.explain(text)
-    finally:
-        translator.model.rare_words = own
     supplied = result.maps[0].meta["lexicon_words"]
     notice = next(n for n in result.notices if n.startswith("Supplied by a word lexicon"))
     assert supplied and all(f"{en} → {fr}" in notice for en, fr in supplied)
@@ -171,17 +174,14 @@ def test_a_forced_piece_counts_as_the_model_scores_it_or_as_the_steps_best():
 def test_a_rule_declared_for_greedy_only_leaves_beam_search_as_it_was():
     text = "jehoiakim loved the king"
     model = load_model("bible-en-fr/luong-dot").model
-    own = model.rare_words
     src = torch.tensor([TOK.encode(text).ids + [EOS]])
     lengths = torch.tensor([src.shape[1]])
-    try:
+    with restored(model):
         model.rare_words = None
         plain = beam_search(model, src, lengths, beam=4, max_len=30)
         model.rare_words = build_rule({"max_count": 1, "beam": False}, every_word_rare(text), TOK)
         greedy_only = beam_search(model, src, lengths, beam=4, max_len=30)
         forced = greedy_batch(model, src, lengths, max_len=30)[0]
-    finally:
-        model.rare_words = own
     assert (greedy_only.tokens, greedy_only.score, greedy_only.rare) == (plain.tokens, plain.score, None)
     assert forced.rare.supplied                                       # greedy decoding still applies it
 
@@ -236,14 +236,11 @@ def test_a_rule_without_the_guard_keys_decodes_as_run_13():
     import json
     model = load_model("bible-en-fr/luong-general").model
     config = json.loads((WEIGHTS_DIR / "bible-en-fr" / "luong-general" / "config.json").read_text())
-    own = model.rare_words
     bare = {k: v for k, v in config["rare_words"].items()
             if k not in ("min_joint_prob", "max_reverse_rank", "max_model_prob", "min_lexicon_prob")}
-    try:
+    with restored(model):
         model.rare_words = load_rule({"rare_words": bare}, WEIGHTS_DIR / "bible-en-fr", TOK)
         for text, (french, supplied) in RUN13.items():
             ids = TOK.encode(text).ids + [EOS]
             hyp = greedy_batch(model, torch.tensor([ids]), torch.tensor([len(ids)]), max_len=120)[0]
             assert (TOK.decode([t for t in hyp.tokens if t != EOS]), list(hyp.rare.supplied)) == (french, supplied)
-    finally:
-        model.rare_words = own
