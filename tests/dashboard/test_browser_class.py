@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 
 import pandas as pd
 import pytest
@@ -44,6 +45,20 @@ def _open(browser, url: str, errors: list[str]):
 def _mode(page, label: str) -> None:
     page.locator("[data-testid='stButtonGroup'] button", has_text=label).first.click()
     wait_for_idle(page)
+
+
+def _export(page, rows: int, seconds: float = 15.0) -> pd.DataFrame:
+    """The teacher's CSV export once it holds ``rows`` answers. The button is re-rendered by the live part every
+    poll, after the metrics: a click right after "Answered 3 of 3" appears can still fetch the previous poll's file,
+    so the file is fetched again until it catches up (it must within a few polls)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Export every answer (CSV)").click()
+        frame = pd.read_csv(io.BytesIO(open(download.value.path(), "rb").read()))
+        if len(frame) >= rows or time.monotonic() > deadline:
+            return frame
+        page.wait_for_timeout(500)
 
 
 def _predict(page, choice: str) -> None:
@@ -96,9 +111,7 @@ def test_a_teacher_and_three_students_go_through_a_lesson_through_the_proxy_on_p
         assert _metric(teacher, "Right") == "33%" and _metric(teacher, "Common wrong answer") == "god"
         tall_screenshot(teacher, OUT / "class-teacher-view.png", height=2000)
         tall_screenshot(ana, OUT / "class-student-after-answer.png", height=2400)
-        with teacher.expect_download() as download:
-            teacher.get_by_role("button", name="Export every answer (CSV)").click()
-        frame = pd.read_csv(io.BytesIO(open(download.value.path(), "rb").read()))
+        frame = _export(teacher, 3)
         assert sorted(frame["student"]) == ["Ana", "Bo", "Chen"] and frame["correct"].sum() == 1
         # pacing: the teacher moves the class on; every student's page follows within a few seconds; the
         # class goes through the rest of the lesson the same way
@@ -118,9 +131,7 @@ def test_a_teacher_and_three_students_go_through_a_lesson_through_the_proxy_on_p
                 wait_for_idle(page)
                 page.wait_for_selector("text=Is this an explanation?", timeout=60_000)
             _wait_metric(teacher, "Answered", "3 of 3")
-        with teacher.expect_download() as download:
-            teacher.get_by_role("button", name="Export every answer (CSV)").click()
-        frame = pd.read_csv(io.BytesIO(open(download.value.path(), "rb").read()))
+        frame = _export(teacher, 12)
         assert len(frame) == 12 and sorted(frame["step"].unique()) == [1, 2, 3, 4]
         assert not errors, errors
         browser.close()
