@@ -44,8 +44,8 @@ from attention_core.models.rare_words import FILE, RareWordRule, build_rule
 from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
 from training.lexicon_weight import VALID_SIZE, choose
 from training.rare_lexicon import FAMILY, build, write
-from training.translation import (beam_translations, bleu, collate, corpus_bleu, corpus_chrf, greedy_scores, load_saved,
-                                  load_task, translate_all)
+from training.translation import (beam_translations, bleu, corpus_bleu, corpus_chrf, greedy_hypotheses, greedy_scores,
+                                  load_saved, load_task, translate_all)
 
 CACHE = Path(tempfile.gettempdir()) / "rare_word_select"   # each model's sweep, kept between runs (not shipped)
 # Kept modest (one core): min_prob 0.3 was tried first on luong-concat (K = 1, 2) and lost BLEU at every mass.
@@ -84,15 +84,10 @@ def post_edit(rule: RareWordRule, source: list[int], tokens: list[int], weights:
 def plain_hypotheses(model: torch.nn.Module, tok: Tokenizer, items: list[dict]) -> list[tuple[list[int], list]]:
     """The model's own greedy output (no rule) for ``items`` → (source ids, hypothesis) pairs."""
     own, model.rare_words = model.rare_words, None
-    out = []
     try:
-        for i in range(0, len(items), 64):
-            ids = [tok.encode(e["source"]).ids[:100] + [EOS] for e in items[i:i + 64]]
-            src, lengths, _, _ = collate([(s, [EOS]) for s in ids])
-            out += list(zip(ids, greedy_batch(model, src, lengths, max_len=120)))
+        return greedy_hypotheses(model, tok, [e["source"] for e in items])
     finally:
         model.rare_words = own
-    return out
 
 
 def _key(row: dict) -> tuple:
@@ -244,14 +239,9 @@ def decode_counted(model: torch.nn.Module, tok: Tokenizer, sources: list[str], b
                    ) -> tuple[list[str], int]:
     """Greedy translations as :func:`training.translation.translate_all` decodes them, and how many words the
     rare-word rule supplied in all."""
-    outs, forced = [], 0
-    for i in range(0, len(sources), batch):
-        ids = [tok.encode(s).ids[:100] + [EOS] for s in sources[i:i + batch]]
-        src, lengths, _, _ = collate([(s, [EOS]) for s in ids])
-        for hyp in greedy_batch(model, src, lengths, max_len=120):
-            outs.append(tok.decode([t for t in hyp.tokens if t != EOS]))
-            forced += len(hyp.rare.supplied) if hyp.rare else 0
-    return outs, forced
+    hyps = [hyp for _, hyp in greedy_hypotheses(model, tok, sources, batch=batch)]
+    return ([tok.decode([t for t in hyp.tokens if t != EOS]) for hyp in hyps],
+            sum(len(hyp.rare.supplied) for hyp in hyps if hyp.rare))
 
 
 def sentences(model: torch.nn.Module, tok: Tokenizer) -> list[dict]:

@@ -23,7 +23,7 @@ import torch
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from attention_core.device import resolve_device
-from attention_core.models.decoding import beam_search, greedy_batch
+from attention_core.models.decoding import Hypothesis, beam_search, greedy_batch
 from attention_core.models.rare_words import load_rule
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 from attention_core.models.special_tokens import SPECIALS
@@ -148,16 +148,23 @@ def sequence_loss(label_smoothing: float):
     return loss
 
 
-def translate_all(model: Seq2Seq, tok: Tokenizer, sources: list[str], device, batch: int = 64) -> list[str]:
-    """Greedy translations of many sentences."""
+def greedy_hypotheses(model: Seq2Seq, tok: Tokenizer, sources: list[str], device="cpu", batch: int = 64,
+                      ) -> list[tuple[list[int], Hypothesis]]:
+    """Greedy decoding of many sentences in batches → each sentence's source ids (cut at 100, then EOS) and its
+    hypothesis (the model's declared rare-word rule applied, if any)."""
     model.eval()
-    outs: list[str] = []
+    out: list[tuple[list[int], Hypothesis]] = []
     for i in range(0, len(sources), batch):
         ids = [tok.encode(s).ids[:100] + [EOS] for s in sources[i:i + batch]]
         src, lengths, _, _ = collate([(s, [EOS]) for s in ids])
-        for hyp in greedy_batch(model, src.to(device), lengths, max_len=120):
-            outs.append(tok.decode([t for t in hyp.tokens if t != EOS]))
-    return outs
+        out += zip(ids, greedy_batch(model, src.to(device), lengths, max_len=120))
+    return out
+
+
+def translate_all(model: Seq2Seq, tok: Tokenizer, sources: list[str], device, batch: int = 64) -> list[str]:
+    """Greedy translations of many sentences."""
+    return [tok.decode([t for t in hyp.tokens if t != EOS])
+            for _, hyp in greedy_hypotheses(model, tok, sources, device, batch)]
 
 
 def corpus_bleu(hyps: list[str], examples: list[dict]) -> float:

@@ -109,13 +109,13 @@ class RareWordRule:
     max_french_count: int | None   # a lexicon word more frequent than this in the training French is not used
     pieces: tuple[str, ...] = field(repr=False)        # vocabulary id → piece text
     word_start: torch.Tensor = field(repr=False)       # [V] bool: a piece that begins a word ("▁" + letter/digit)
+    # [V] bool: a piece that continues a word (letters/digits, no "▁"). After a lexicon word the decoder may still be
+    # spelling its own word ("aient" + "ôt"); such a piece would glue onto the lexicon word, so it is ruled out there.
+    continues: torch.Tensor = field(repr=False)
     min_joint_prob: float = 0.0          # guard: t(f | e) · t(e | f) below this → the entry is not used
     max_reverse_rank: int | None = None  # guard: e ranked below this among f's reverse translations → not used
     max_model_prob: float | None = None  # guard: the model's best token this probable → the model keeps its turn
     min_lexicon_prob: float | None = None  # guard: the model gives the lexicon word's first piece less → not forced
-    # [V] bool: a piece that continues a word (letters/digits, no "▁"). After a lexicon word the decoder may still be
-    # spelling its own word ("aient" + "ôt"); such a piece would glue onto the lexicon word, so it is ruled out there.
-    continues: torch.Tensor | None = field(default=None, repr=False)
 
     def usable(self, entry: Entry) -> bool:
         """Whether the rule's filters on an entry (its counts and both directions' probabilities) let it be used."""
@@ -156,7 +156,7 @@ class RareWordRule:
         best = int(logprobs.argmax())
         if state.closing:
             state = replace(state, closing=False)
-            if self.continues is not None and bool(self.continues[best]):
+            if bool(self.continues[best]):
                 # the model's best piece would extend the lexicon word: its best piece that does not
                 return int(logprobs.masked_fill(self.continues, float("-inf")).argmax()), state
         if not words.rare:
@@ -214,10 +214,10 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
     return RareWordRule(entries, int(settings["max_count"]), float(settings.get("min_mass", 0.0)),
                         settings.get("when", "always"), float(settings.get("min_prob", 0.0)),
                         settings.get("score", "model"), bool(settings.get("beam", True)),
-                        settings.get("max_french_count"), tuple(pieces), start,
+                        settings.get("max_french_count"), tuple(pieces), start, continues,
                         float(settings.get("min_joint_prob", 0.0)), settings.get("max_reverse_rank"),
                         None if model_prob is None else float(model_prob),
-                        None if lexicon_prob is None else float(lexicon_prob), continues)
+                        None if lexicon_prob is None else float(lexicon_prob))
 
 
 @lru_cache(maxsize=None)
