@@ -121,7 +121,10 @@ def minilm_rows(repeats: int, steps: tuple[int, ...] = (8, 16, 32)) -> list[dict
     return rows
 
 
-def flow_rows(repeats: int) -> list[dict[str, Any]]:
+FLOW_LENGTHS = (12, 20, 32, 48)
+
+
+def flow_rows(repeats: int, lengths: tuple[int, ...] = FLOW_LENGTHS) -> list[dict[str, Any]]:
     """Attention flow (networkx max-flow, 6 layers × T sinks) on MiniLM's attention, by length."""
     import numpy as np
     from attention_core.attribution.flow import flow_per_layer, rollout_per_layer
@@ -129,7 +132,7 @@ def flow_rows(repeats: int) -> list[dict[str, Any]]:
     head = minilm_sentiment()
     rows = []
     words = "a funny sad and altogether lovely film about two sisters who never speak".split()
-    for length in (12, 20, 32, 48):
+    for length in lengths:
         text = " ".join((words * 10)[: length - 2])
         tokens, layers = head.layer_attention(text)
         q = np.full(len(tokens), 1 / len(tokens))
@@ -147,6 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1, help="timed runs after the warm-up (median)")
     parser.add_argument("--only", choices=("classifiers", "translation", "minilm", "flow"))
+    parser.add_argument("--flow-lengths", type=int, nargs="+", default=list(FLOW_LENGTHS),
+                        help="word-piece lengths of the attention-flow rows")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     parts = {"classifiers": classifier_rows, "translation": translation_rows, "minilm": minilm_rows}
@@ -159,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"))
     if args.only in (None, "flow"):
         print()
-        print(pd.DataFrame(flow_rows(args.repeats)).to_markdown(index=False, floatfmt=".3f"))
+        print(pd.DataFrame(flow_rows(args.repeats, tuple(args.flow_lengths))).to_markdown(
+            index=False, floatfmt=("g", ".3f", ".3f", "g")))   # counts as integers
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from attention_core.record import MAX_CELLS
 from benchmarks.server_resources import ResourceSampler, cpu_seconds, rss_mb
 from benchmarks.student_scenarios import SCENARIOS, run_student
 from dashboard.classroom import classroom
@@ -336,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak", type=int, default=200, help="reruns of one session for --memory")
     parser.add_argument("--warm", type=int, default=SOAK_WARM,
                         help="soak reruns before its drift is measured (caches filled, models loaded)")
+    parser.add_argument("--upload-side", type=int, default=2500,
+                        help="for --memory: the side of the square map uploaded to Compare (over the cell cap)")
     parser.add_argument("--lesson", action="store_true",
                         help="a class session instead: students answering through the replicas on PostgreSQL, "
                              "one replica killed mid-step (benchmarks.class_load)")
@@ -354,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory and args.soak and not 1 <= args.warm < args.soak:   # the drift is measured after the warm-up
         parser.error(f"--soak must be more than the {args.warm} warm-up reruns (--warm, at least 1) its drift is "
                      "measured after")
+    if args.memory and args.upload_side ** 2 <= MAX_CELLS:    # the upload is there to be refused
+        parser.error(f"--upload-side must make a map over the {MAX_CELLS:,}-cell cap")
     if args.lesson and max(args.replicas) < 2:        # one replica is killed: the students need another
         parser.error("--lesson kills a replica mid-step, so it needs --replicas 2 or more")
     if args.log_dir is None:
@@ -383,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.idle or args.soak:
             table = memory(args.pages, args.idle, args.soak, args.log_dir, args.warm)
             text += (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
-                     + big_upload(args.log_dir).to_markdown(index=False, floatfmt=".1f"))
+                     + big_upload(args.log_dir, args.upload_side).to_markdown(index=False, floatfmt=".1f"))
         print(text)
         if args.write:
             write_docs(args.write, section,

@@ -41,7 +41,8 @@ def _photo():
         return load_image(ROOT / "attention_core" / "samples" / "photo-chelsea.jpg"), "chelsea 320×213 (shipped)"
 
 
-def model_times(cache: Path, device: str, repeats: int) -> tuple[list[dict[str, Any]], Any]:
+def model_times(cache: Path, device: str, repeats: int, sizes: tuple[int, ...] = SIZES
+                ) -> tuple[list[dict[str, Any]], Any]:
     """Conversion, load, and per size: forward pass, all maps, all maps + one patch's rows (ms)."""
     from attention_core.models import vit_convert
     from attention_core.models.vision import VisionTransformerAttention
@@ -56,7 +57,7 @@ def model_times(cache: Path, device: str, repeats: int) -> tuple[list[dict[str, 
     rows.append({"step": "load converted weights", "ms": (time.perf_counter() - t0) * 1000,
                  "cpu ms": (time.process_time() - c0) * 1000})
     image, name = _photo()
-    for size in SIZES:
+    for size in sizes:
         n = repeats if size <= 336 else max(min(3, repeats), repeats // 3)   # the default 7 repeats: 3 at 448+ px
         side = size // 14
         cases = {f"{size} px ({side}×{side}, {side * side + 1} tokens): forward with attentions":
@@ -72,14 +73,19 @@ def model_times(cache: Path, device: str, repeats: int) -> tuple[list[dict[str, 
     return rows, vit
 
 
-def figure_times(vit, repeats: int) -> list[dict[str, Any]]:
-    """Build time (ms) of each view's figure, uncached, at 224 and 518 px."""
+def ends(sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """The smallest and largest of ``sizes`` (one when they are equal): the figures and page are timed there."""
+    return tuple(sorted({min(sizes), max(sizes)}))
+
+
+def figure_times(vit, repeats: int, sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
+    """Build time (ms) of each view's figure, uncached, at the smallest and largest size (224 and 518 px)."""
     from attention_core.models.vision import select
     from dashboard.views import image_overlay
     from dashboard.views.vit_views import grid_overlay, grid_small_multiples
     image, _ = _photo()
     rows = []
-    for size in (224, 518):
+    for size in ends(sizes):
         result = vit.explain(image, size=size, query_patch=(3, 4))
         one = select(result.maps, "cls", 9, 0)[0]
         grid = [m for layer in range(12)
@@ -102,7 +108,7 @@ def figure_times(vit, repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
-def apptest_reruns(repeats: int) -> list[dict[str, Any]]:
+def apptest_reruns(repeats: int, sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
     """Per view: first render (maps and figures computed) and the median rerun with every cache hit (ms)."""
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(APP, default_timeout=300)
@@ -112,7 +118,7 @@ def apptest_reruns(repeats: int) -> list[dict[str, Any]]:
     at.run()
     rows = [{"view": "page opened (model load + first photo at 224 px)",
              "first (ms)": (time.perf_counter() - t0) * 1000, "rerun median (ms)": None}]
-    for size in (224, 518):
+    for size in ends(sizes):
         next(w for w in at.select_slider if w.label.startswith("Input size")).set_value(size)
         for view in VIEWS:
             at.radio[0].set_value(view)
@@ -143,21 +149,24 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), choices=SIZES,
+                        help="input sides timed (figures and page: the smallest and largest)")
     args = parser.parse_args()
+    sizes = tuple(args.sizes)
     if args.threads:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ATTENTION_ATLAS_CACHE"] = tmp      # the page (and its server) use this conversion
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f}\n")
-        rows, vit = model_times(Path(tmp), "cpu", args.repeats)
+        rows, vit = model_times(Path(tmp), "cpu", args.repeats, sizes)
         if torch.cuda.is_available():
-            rows += model_times(Path(tmp) / "cuda", "cuda", args.repeats)[0]
+            rows += model_times(Path(tmp) / "cuda", "cuda", args.repeats, sizes)[0]
         print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".0f"), "\n")
         print(f"peak resident memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
               f"; load average now {os.getloadavg()[0]:.1f}\n")
-        print(pd.DataFrame(figure_times(vit, args.repeats)).to_markdown(index=False, floatfmt=".0f"), "\n")
-        print(pd.DataFrame(apptest_reruns(args.repeats)).to_markdown(index=False, floatfmt=".0f"), "\n")
+        print(pd.DataFrame(figure_times(vit, args.repeats, sizes)).to_markdown(index=False, floatfmt=".0f"), "\n")
+        print(pd.DataFrame(apptest_reruns(args.repeats, sizes)).to_markdown(index=False, floatfmt=".0f"), "\n")
         if not args.no_browser:
             print(pd.DataFrame(browser_reruns(args.repeats)).to_markdown(index=False, floatfmt=".0f"))
 

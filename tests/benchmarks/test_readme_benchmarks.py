@@ -20,13 +20,16 @@ SMALL: dict[str, tuple[list[str], str]] = {
     "python -m benchmarks.dashboard": (["--repeats", "1", "--pages", "explore"], "rerun median (ms)"),
     "python -m benchmarks.transformers": ([], "extract 72 maps (ms)"),
     "python -m benchmarks.atlas": (["--quick", "--limit", "3", "--engines", "local"], "maps/s"),
-    "python -m benchmarks.vision": (["--no-browser", "--repeats", "1", "--threads", "1"], "rollout @ 518 px"),
+    "python -m benchmarks.vision": (["--no-browser", "--repeats", "1", "--threads", "1", "--sizes", "224"],
+                                    "rollout @ 224 px"),
     "python -m benchmarks.load": (["--pages", "caption", "--sessions", "1", "--replicas", "1", "--think", "0",
                                    "0", "--ramp", "0", "--max-seconds", "60"], "| caption"),
-    "python -m benchmarks.load --memory": (["--pages", "caption", "--idle", "1", "--soak", "4", "--warm", "2"],
+    "python -m benchmarks.load --memory": (["--pages", "caption", "--idle", "1", "--soak", "4", "--warm", "2",
+                                            "--upload-side", "1001"],
                                            "MB per idle session"),
     "python -m benchmarks.load --lesson": (["--sessions", "2", "--think", "0", "0"], "replica killed at (s)"),
-    "python -m benchmarks.attribution": (["--only", "flow", "--repeats", "1", "--threads", "1"], "|"),
+    "python -m benchmarks.attribution": (["--only", "flow", "--repeats", "1", "--threads", "1",
+                                          "--flow-lengths", "12", "20"], "flow (s)"),
 }
 
 
