@@ -25,11 +25,12 @@ from training.lexical import best_translations, ibm1, words
 
 FAMILY = "bible-en-fr"
 IBM1_ITERATIONS = 5   # the word-by-word baseline's, chosen on validation BLEU (baselines.json)
+FREQUENT = 200        # the training French's most frequent words listed for the rule's defer_frequent guard
 
 
 def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
     """The file's content from the training pairs: ``{"entries": {english: {french, count, prob, french_count,
-    reverse_prob, reverse_rank}}, ...}`` (``french_count``: the French word's count in the training French;
+    reverse_prob, reverse_rank}}, "frequent_french": [...], ...}`` (``french_count``: the French word's count in the training French;
     ``reverse_*``: t(english | french) and its rank, from IBM-1 trained French → English) for the
     English words seen at most ``max_count`` times whose best translation is a French word with t ≥ ``min_prob``."""
     counts = Counter(w for e in train for w in words(e["source"]))
@@ -54,8 +55,11 @@ def build(train: list[dict], max_count: int, min_prob: float = 0.0) -> dict:
             entries[english] = {"french": french, "count": counts[english], "prob": round(prob, 6),
                                 "french_count": french_counts[french], "reverse_prob": round(mine, 6),
                                 "reverse_rank": rank}
+    # words only (no marks, no elided "l'"), most frequent first, ties by spelling so the file is reproducible
+    frequent = sorted((w for w in french_counts if FRENCH_WORD.fullmatch(w)), key=lambda w: (-french_counts[w], w))
     return {"trained_on": "training pairs", "model": "IBM-1 word level", "em_iterations": IBM1_ITERATIONS,
-            "max_count": max_count, "min_prob": min_prob, "train_items": len(train), "entries": entries}
+            "max_count": max_count, "min_prob": min_prob, "train_items": len(train),
+            "frequent_french": frequent[:FREQUENT], "entries": entries}
 
 
 def declared(family_dir: Path) -> tuple[int, float] | None:

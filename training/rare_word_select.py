@@ -4,6 +4,7 @@
     python -m training.rare_word_select --mechanism all --ship    # also write the chosen rules, the lexicon, the test
     python -m training.rare_word_select --mechanism all --french-limit --ship   # the second grid, over the shipped rules
     python -m training.rare_word_select --mechanism all --guard --ship   # run 14: guards on the shipped rules
+    python -m training.rare_word_select --mechanism bahdanau,luong-concat --inflection --ship   # run 16
 
 Two designs are scored on the clean validation verses (the 200 the training runs score), greedy, float16 weights:
 
@@ -26,6 +27,8 @@ test set plays no part in the choice.
 of :mod:`attention_core.models.rare_words` — counting the words each setting forces and recording what it writes for
 :data:`SENTENCES`; a guard ships if its validation BLEU **and** chrF are both at least the shipped rule's minus
 :data:`GUARD_TOLERANCE` (a guard may cost a little, since it removes visible nonsense), the best BLEU + chrF of those.
+``--inflection`` (run 16) does the same with :data:`INFLECTION_GRID`: the guards that keep the model's own form of
+the lexicon's word and let it write frequent little words first.
 """
 from __future__ import annotations
 
@@ -228,6 +231,12 @@ SENTENCES = ("And the Lord spake unto Moses, saying, Speak unto the children of 
              "Engineers repaired the broken satellite after the storm.")
 
 
+# Run 16: keep the model's own form of the lexicon's word, and let it write its little words first (both fixed before
+# being scored; chosen with run 14's rule and tolerance)
+INFLECTION_GRID = [{"keep_inflection": n, "defer_frequent": f} for n in (None, 3, 4) for f in (None, 50, 200)
+                   if (n, f) != (None, None)]
+
+
 def choose_guard(rows: list[dict], current: dict, tolerance: float = GUARD_TOLERANCE) -> dict | None:
     """The row with the best BLEU + chrF among those whose BLEU *and* chrF are at least ``current``'s minus
     ``tolerance`` → that row, or None when none is."""
@@ -256,9 +265,11 @@ def sentences(model: torch.nn.Module, tok: Tokenizer) -> list[dict]:
     return out
 
 
-def guard_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1) -> dict:
-    """One model's shipped rule on validation, alone and with each :data:`GUARD_GRID` setting: BLEU, chrF, words
-    forced in the verses, and what it writes for :data:`SENTENCES`."""
+def guard_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1,
+                grid_settings: list[dict] | None = None) -> dict:
+    """One model's shipped rule on validation, alone and with each setting of ``grid_settings`` (default
+    :data:`GUARD_GRID`): BLEU, chrF, words forced in the verses, and what it writes for :data:`SENTENCES`."""
+    grid_settings = grid_settings or GUARD_GRID
     family = out_root / FAMILY
     tok = Tokenizer.from_file(str(family / "tokenizer.json"))
     model = load_saved(family / mechanism, tok, mechanism)
@@ -266,7 +277,7 @@ def guard_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1) ->
     valid = load_task("bible", seed)["valid"][:VALID_SIZE]
     sources = [e["source"] for e in valid]
     rows = []
-    for guard in [None, *GUARD_GRID]:
+    for guard in [None, *grid_settings]:
         model.rare_words = build_rule({**shipped, **(guard or {})}, lexicon, tok)
         hyps, forced = decode_counted(model, tok, sources)
         rows.append({**(guard or {}), "bleu": corpus_bleu(hyps, valid), "chrf": corpus_chrf(hyps, valid),
@@ -281,7 +292,7 @@ def guard_sweep(mechanism: str, out_root: Path, lexicon: dict, seed: int = 1) ->
     chosen = choose_guard(grid, current)
     return {"mechanism": mechanism, "current": {k: current[k] for k in ("bleu", "chrf")},
             "current_forced_words": current["forced_words"], "current_sentences": current["sentences"],
-            "grid": grid, "chosen": {k: chosen[k] for k in GUARD_GRID[0]} if chosen else None,
+            "grid": grid, "chosen": {k: chosen[k] for k in grid_settings[0]} if chosen else None,
             "chosen_scores": {k: chosen[k] for k in ("bleu", "chrf")} if chosen else None,
             "rule": f"best validation BLEU + chrF among the guards whose BLEU and chrF are both ≥ the shipped rule's "
                     f"− {GUARD_TOLERANCE}",
@@ -300,19 +311,23 @@ def main() -> None:
                         help="score the shipped rules with a cap on the lexicon word's French frequency (second grid)")
     parser.add_argument("--guard", action="store_true",
                         help="score the shipped rules with the bidirectional and model-confidence guards (run 14)")
+    parser.add_argument("--inflection", action="store_true",
+                        help="score the shipped rules with the keep-inflection and defer-frequent guards (run 16)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     mechanisms = list(MECHANISM_LABELS) if args.mechanism == "all" else args.mechanism.split(",")
     args.cache.mkdir(parents=True, exist_ok=True)
-    if args.guard:
+    if args.guard or args.inflection:
         from training.rare_lexicon import shipped_content
         lexicon = shipped_content(args.out)   # the file the page reads (built by the script, with both directions)
+        key, grid_settings = ("rare_words_inflection", INFLECTION_GRID) if args.inflection else ("rare_words_guard",
+                                                                                                GUARD_GRID)
         records = {}
         for mechanism in mechanisms:
-            cached = args.cache / f"rare_words_guard_{mechanism}.json"
+            cached = args.cache / f"{key}_{mechanism}.json"
             if not cached.exists():
-                cached.write_text(json.dumps(guard_sweep(mechanism, args.out, lexicon), indent=1,
-                                             ensure_ascii=False) + "\n")
+                cached.write_text(json.dumps(guard_sweep(mechanism, args.out, lexicon, grid_settings=grid_settings),
+                                             indent=1, ensure_ascii=False) + "\n")
             records[mechanism] = json.loads(cached.read_text())
             r = records[mechanism]
             print(json.dumps({k: r[k] for k in ("mechanism", "current", "chosen", "chosen_scores")}), flush=True)
@@ -321,10 +336,10 @@ def main() -> None:
             for mechanism in set(mechanisms) - set(chosen):
                 path = args.out / FAMILY / mechanism / "metrics.json"
                 metrics = json.loads(path.read_text())
-                metrics["rare_words_guard"] = {k: v for k, v in records[mechanism].items() if k != "mechanism"}
+                metrics[key] = {k: v for k, v in records[mechanism].items() if k != "mechanism"}
                 path.write_text(json.dumps(metrics, indent=2) + "\n")
         if args.ship and chosen:
-            ship_all(chosen, records, args.out, "rare_words_guard",
+            ship_all(chosen, records, args.out, key,
                      lambda m, rule: {**rule, **{k: v for k, v in records[m]["chosen"].items() if v not in (None, 0.0)}})
         return
     if args.french_limit:

@@ -29,6 +29,16 @@ validation):
   probability (the lexicon proposes, the model must not find the word absurd here); the source word stays unused,
   so a later step where the word fits may still take it.
 
+Two more (run 16), against replacing a word the model had right: IBM-1 knows one form per English word ("created →
+créé"), so it overwrote a correct inflection ("dieu créa" → "dieu créé") or the auxiliary before it ("dieu a créé"
+→ "dieu créé"):
+
+* ``keep_inflection`` — where the model's best piece begins with the same ``n`` letters as the lexicon word (another
+  form of that word), the model keeps its turn and the source word counts as used;
+* ``defer_frequent`` — where the model's best piece is a whole word among the ``n`` most frequent words of the
+  training French (an article, an auxiliary, a preposition: the lexicon file's ``frequent_french``), the model writes
+  it and the source word stays unused, so the next word may still be the lexicon's.
+
 A config without these keys decodes exactly as before them.
 
 The decoder runs every step as usual (forced pieces are fed back as its previous tokens), so every attention row
@@ -116,6 +126,9 @@ class RareWordRule:
     max_reverse_rank: int | None = None  # guard: e ranked below this among f's reverse translations → not used
     max_model_prob: float | None = None  # guard: the model's best token this probable → the model keeps its turn
     min_lexicon_prob: float | None = None  # guard: the model gives the lexicon word's first piece less → not forced
+    keep_inflection: int | None = None   # guard: the model's best piece shares this many first letters → model's turn
+    # guard: vocabulary ids of the word-start pieces that are whole frequent French words (the model writes them first)
+    frequent: frozenset[int] = frozenset()
 
     def usable(self, entry: Entry) -> bool:
         """Whether the rule's filters on an entry (its counts and both directions' probabilities) let it be used."""
@@ -178,6 +191,11 @@ class RareWordRule:
             return None, replace(state, used=used)
         if self.min_lexicon_prob is not None and float(logprobs[entry.pieces[0]]) < math.log(self.min_lexicon_prob):
             return None, state
+        if best in self.frequent:
+            return None, state     # "a" before "créé": the model writes its little word, the lexicon may come next
+        if self.keep_inflection is not None and shared_prefix(
+                self.pieces[best].lstrip("▁").lower(), entry.french.lower()) >= self.keep_inflection:
+            return None, replace(state, used=used)    # "créa" for "créé": the model's own form of the same word
         return entry.pieces[0], Forcing(entry.pieces[1:], used, state.supplied + ((words.texts[word], entry.french),),
                                         closing=len(entry.pieces) == 1)
 
@@ -185,6 +203,16 @@ class RareWordRule:
         """What a forced ``token`` adds to its hypothesis's score, from the step's log-probs ``[V]`` (see
         :data:`SCORES`)."""
         return logprobs.max() if self.score == "best" else logprobs[token]
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """How many first characters ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenizer") -> RareWordRule:
@@ -208,6 +236,14 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
                                      int(item.get("french_count", 0)), float(item.get("reverse_prob", 1.0)),
                                      int(item.get("reverse_rank", 1)))
     model_prob, lexicon_prob = settings.get("max_model_prob"), settings.get("min_lexicon_prob")
+    inflection, defer = settings.get("keep_inflection"), settings.get("defer_frequent")
+    for name, value in (("keep_inflection", inflection), ("defer_frequent", defer)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"rare_words.{name} must be a positive whole number, got {value!r}")
+    if defer and len(lexicon.get("frequent_french", [])) < defer:
+        raise ValueError(f"rare_words.defer_frequent is {defer}, but the lexicon lists "
+                         f"{len(lexicon.get('frequent_french', []))} frequent French words (rebuild it)")
+    frequent = frozenset(vocab[f"▁{w}"] for w in lexicon.get("frequent_french", [])[: defer or 0] if f"▁{w}" in vocab)
     for name, value in (("max_model_prob", model_prob), ("min_lexicon_prob", lexicon_prob)):
         if value is not None and not 0.0 < float(value) <= 1.0:
             raise ValueError(f"rare_words.{name} must be in (0, 1], got {value!r}")
@@ -217,7 +253,7 @@ def build_rule(settings: dict[str, Any], lexicon: dict[str, Any], tok: "Tokenize
                         settings.get("max_french_count"), tuple(pieces), start, continues,
                         float(settings.get("min_joint_prob", 0.0)), settings.get("max_reverse_rank"),
                         None if model_prob is None else float(model_prob),
-                        None if lexicon_prob is None else float(lexicon_prob))
+                        None if lexicon_prob is None else float(lexicon_prob), inflection, frequent)
 
 
 @lru_cache(maxsize=None)

@@ -224,6 +224,31 @@ def test_a_lexicon_word_the_model_finds_absurd_here_is_not_forced_and_the_source
     assert picky.step(words, Forcing(), logprobs, weights)[0] == first
 
 
+def test_the_models_own_form_of_the_lexicon_word_is_kept_and_the_source_word_is_spent():
+    logprobs, weights, ids = step_inputs()
+    own = TOK.encode("joachim").ids[0]                              # another spelling, same first letters
+    logprobs[own] = 0.0
+    assert TOK.id_to_token(own).lstrip("▁")[:2] == "jo"
+    for n, kept in ((2, True), (len("joakim") + 1, False)):         # shares 2+ letters, not 7
+        r = rule(keep_inflection=n)
+        token, state = r.step(r.source_words(ids), Forcing(), logprobs, weights)
+        assert (token is None, state.used) == ((True, frozenset({0})) if kept else (False, frozenset({0})))
+    with pytest.raises(ValueError):
+        rule(keep_inflection=0)
+
+
+def test_a_frequent_little_word_goes_first_and_the_lexicon_word_may_follow():
+    lexicon = {**LEXICON, "frequent_french": ["de", "et", "la"]}
+    r = build_rule({"max_count": 4, "min_mass": 0.3, "min_prob": 0.1, "defer_frequent": 2}, lexicon, TOK)
+    logprobs, weights, ids = step_inputs()                          # the model's best: "▁et", the 2nd most frequent
+    words = r.source_words(ids)
+    assert r.step(words, Forcing(), logprobs, weights) == (None, Forcing())   # the model writes "et"; word not spent
+    narrow = build_rule({"max_count": 4, "min_mass": 0.3, "min_prob": 0.1, "defer_frequent": 1}, lexicon, TOK)
+    assert narrow.step(words, Forcing(), logprobs, weights)[0] == TOK.encode("joakim").ids[0]   # "et" not in top 1
+    with pytest.raises(ValueError, match="rebuild"):
+        build_rule({"max_count": 4, "defer_frequent": 5}, lexicon, TOK)
+
+
 # Written by run 13's code (luong-general, its shipped rule), before the guards existed
 RUN13 = {"And the Lord spake unto Moses, saying, Speak unto the children of Israel.":
          ("le seigneur, le seigneur moïse, et dit: parlez-vous parvient les enfants d'israël.", [("unto", "parvient")]),
@@ -237,7 +262,8 @@ def test_a_rule_without_the_guard_keys_decodes_as_run_13():
     model = load_model("bible-en-fr/luong-general").model
     config = json.loads((WEIGHTS_DIR / "bible-en-fr" / "luong-general" / "config.json").read_text())
     bare = {k: v for k, v in config["rare_words"].items()
-            if k not in ("min_joint_prob", "max_reverse_rank", "max_model_prob", "min_lexicon_prob")}
+            if k not in ("min_joint_prob", "max_reverse_rank", "max_model_prob", "min_lexicon_prob",
+                         "keep_inflection", "defer_frequent")}
     with restored(model):
         model.rare_words = load_rule({"rare_words": bare}, WEIGHTS_DIR / "bible-en-fr", TOK)
         for text, (french, supplied) in RUN13.items():
