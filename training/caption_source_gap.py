@@ -45,36 +45,44 @@ def object_records(folder: Path, scenes: list[dict]) -> list[dict]:
     return out
 
 
+def tallies(records: list[dict], namer: str, group: str = "all", count: int | None = None,
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per scene (``count`` scenes; default: as many as the records name), the objects of ``group`` that ``namer``
+    named right and those it placed (named its cell)."""
+    count = max(r["scene"] for r in records) + 1 if count is None else count
+    right, placed = np.zeros(count), np.zeros(count)
+    for r in records:
+        if r[namer] is not None and GROUPS[group](r["name"]):
+            placed[r["scene"]] += 1
+            right[r["scene"]] += r[namer] == r["name"]
+    return right, placed
+
+
 def accuracy(records: list[dict], namer: str, group: str = "all", scenes: np.ndarray | None = None) -> float:
     """Name accuracy of ``namer`` over the placed objects of ``group`` (in the scenes ``scenes``, with repeats)."""
-    keep = GROUPS[group]
-    weight = np.bincount(scenes, minlength=max(r["scene"] for r in records) + 1) if scenes is not None else None
-    right = placed = 0.0
-    for r in records:
-        if r[namer] is None or not keep(r["name"]):
-            continue
-        w = 1.0 if weight is None else weight[r["scene"]]
-        placed += w
-        right += w * (r[namer] == r["name"])
-    return right / placed if placed else float("nan")
+    right, placed = tallies(records, namer, group)
+    weight = np.ones_like(right) if scenes is None else np.bincount(scenes, minlength=len(right))[:len(right)]
+    return float(weight @ right / (weight @ placed)) if weight @ placed else float("nan")
 
 
-def draws(count: int, resamples: int, seed: int) -> list[np.ndarray]:
-    """Scene-bootstrap resamples of ``count`` scenes."""
+def draws(count: int, resamples: int, seed: int) -> np.ndarray:
+    """Scene-bootstrap resamples of ``count`` scenes as weights ``[resamples, count]`` (how often each is drawn)."""
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, count, count) for _ in range(resamples)]
+    return np.stack([np.bincount(rng.integers(0, count, count), minlength=count) for _ in range(resamples)])
 
 
 def split_summary(records: list[dict], count: int, resamples: int = RESAMPLES, seed: int = 0) -> dict[str, object]:
     """One split's accuracies (value, 95 % scene-bootstrap interval) per namer and group, per-class accuracy (soft),
     the digits' share of the objects, and the bootstrap values (kept for :func:`differences`, not written)."""
-    samples = draws(count, resamples, seed)
+    weights = draws(count, resamples, seed)
     out: dict[str, object] = {"objects": len(records),
                               "digit_share": round(sum(r["name"].isdigit() for r in records) / len(records), 4)}
     boot = {}
     for namer in NAMERS:
         for group in GROUPS:
-            values = np.array([accuracy(records, namer, group, s) for s in samples])
+            right, placed = tallies(records, namer, group, count)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = weights @ right / (weights @ placed)
             boot[(namer, group)] = values
             out[f"{namer} {group}"] = {"value": round(accuracy(records, namer, group), 4),
                                        "interval": [round(float(v), 4) for v in np.nanpercentile(values, [2.5, 97.5])]}
@@ -105,10 +113,17 @@ def main() -> None:
     p.add_argument("--splits", nargs="+", default=list(SPLITS), choices=SPLITS)
     p.add_argument("--resamples", type=int, default=RESAMPLES)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--records", type=Path, help="also write every object's record here (JSON)")
+    p.add_argument("--from-records", type=Path, help="summarise the records an earlier run wrote instead")
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    records = {s: object_records(a.folder, make_kind_scenes(a.kind, a.scenes, s)) for s in a.splits}
+    if a.from_records:              # an earlier run's records (same kind and scenes): only the summaries again
+        records = {s: r for s, r in json.loads(a.from_records.read_text()).items() if s in a.splits}
+    else:
+        records = {s: object_records(a.folder, make_kind_scenes(a.kind, a.scenes, s)) for s in a.splits}
+    if a.records and not a.from_records:
+        a.records.write_text(json.dumps(records) + "\n")
     summaries = {s: split_summary(r, a.scenes, a.resamples) for s, r in records.items()}
     firsts = {f"{s} first {n}": split_summary([r for r in records[s] if r["scene"] < n], n, a.resamples)
               for s, n in zip(("valid", "heldout"), a.first) if s in records}
