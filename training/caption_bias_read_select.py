@@ -8,7 +8,7 @@ read (the 112- or the 224-px read's head per region); on validation soft then na
 head does, so a better p_head is the lever. Here the bias keeps its shipped λ, ε, ``over`` and ``keep_mass`` and only
 its ``read`` varies over :data:`READS` (``SceneEncoder``'s ``combine`` "confident" or "mean" — the reads' mean
 features, i.e. a geometric mean of their head probabilities —, a 336-px read instead of 224, ``flip``: the mirrored
-scene read too) and, with ``--head NAME=FOLDER``, over a bias-only head (``training.caption_bias_head``) on its read.
+scene read too; round 10, ``shift``: the 224 read averaged over copies translated by a few pixels) and, with ``--head NAME=FOLDER``, over a bias-only head (``training.caption_bias_head``) on its read.
 Every shipped decoder in ``--folder`` is decoded as its ``config.json`` declares otherwise (its own
 read for the features, grounded rule) on (1) the trainers' 300 validation scenes of the augmented mix and (2) 150
 scenes per kind drawn from the validation split's sources (``caption_head_bias_select``'s sets). The choice rule
@@ -38,7 +38,16 @@ READS = {SHIPPED: {"scales": [112, 224], "combine": "confident", **ISOLATED},
          "112+336 confident isolated": {"scales": [112, 336], "combine": "confident", **ISOLATED},
          "112+336 mean isolated": {"scales": [112, 336], "combine": "mean", **ISOLATED},
          "112+224 mean isolated 6": {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 6},
-         "112+336 mean isolated 6": {"scales": [112, 336], "combine": "mean", "gate": 0.3, "isolated": 6}}
+         "112+336 mean isolated 6": {"scales": [112, 336], "combine": "mean", "gate": 0.3, "isolated": 6},
+         # round 10: the 224 read averaged over translated copies (SceneEncoder ``shift``, pixels of the 224 read)
+         "112+224 confident isolated shift 0/8": {"scales": [112, 224], "combine": "confident", **ISOLATED,
+                                                  "shift": [0, 8]},
+         "112+224 confident isolated shift ±4": {"scales": [112, 224], "combine": "confident", **ISOLATED,
+                                                 "shift": [-4, 0, 4]},
+         "112+224 confident isolated shift ±8": {"scales": [112, 224], "combine": "confident", **ISOLATED,
+                                                 "shift": [-8, 0, 8]},
+         "112+224 mean isolated shift 0/8": {"scales": [112, 224], "combine": "mean", **ISOLATED, "shift": [0, 8]},
+         "112+224 mean isolated shift ±8": {"scales": [112, 224], "combine": "mean", **ISOLATED, "shift": [-8, 0, 8]}}
 
 
 def choose(rows: dict[str, dict[str, dict]], shipped: str = SHIPPED) -> str:

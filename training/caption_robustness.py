@@ -116,16 +116,19 @@ def decoder_counts(model: CaptionDecoder, words: list[str], data: dict, grounded
             in zip(decoder_captions(model, words, data, grounded, bias, head_logits), data["objects"])]
 
 
+def head_name(logits: torch.Tensor, box: tuple[int, int, int, int]) -> str:
+    """The encoder-head namer's name for one gold box: one scene's head logits ``[49, classes + 1]`` averaged over the
+    box's covered cells, argmax over the item classes (background excluded)."""
+    keep = torch.from_numpy(covered_cells(cell_cover(tuple(box))))
+    return ITEM_NAMES[int(logits[keep][:, :BACKGROUND].float().mean(0).argmax())]
+
+
 def head_counts(data: dict) -> list[dict]:
-    """The encoder-head namer: each gold object named by the head's logits averaged over its box's covered
-    cells (background excluded) → :func:`scene_counts`-like counts (every object placed; nothing invented)."""
+    """The encoder-head namer: each gold object named by :func:`head_name` → :func:`scene_counts`-like counts (every
+    object placed; nothing invented)."""
     out = []
     for logits, objects in zip(data["logits"], data["objects"]):
-        right = 0
-        for obj in objects:
-            keep = torch.from_numpy(covered_cells(cell_cover(tuple(obj["box"]))))
-            guess = int(logits[keep][:, :BACKGROUND].float().mean(0).argmax())
-            right += ITEM_NAMES[guess] == obj["name"]
+        right = sum(head_name(logits, obj["box"]) == obj["name"] for obj in objects)
         out.append({"objects": len(objects), "placed": len(objects), "right": right, "invented": 0, "inside": []})
     return out
 

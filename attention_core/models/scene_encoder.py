@@ -18,6 +18,10 @@ a decoder trained on the one-scale read can read it as it is. A captioner may de
 Round 8 (reads for the head bias): ``"combine": "mean"`` averages the reads' features where a larger read may take
 over (the head is linear, so its logits are averaged: a geometric mean of the reads' class probabilities), and
 ``"flip": true`` also reads the mirrored scene and averages each read's features with the mirrored-back ones.
+Round 10 (reads for the head bias): ``"shift": [d, ...]`` reads every larger read (the only read of a one-scale
+encoder) also translated by each (dy, dx) of the offsets (pixels of that read), maps each translated grid back by
+(dy, dx) / 16 of a grid cell (bilinear) and averages them: the 16-px stride makes the features of a 30-px item depend
+on where it falls against the cell grid. Without the key (or with offsets all 0) the read is as before.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ MEAN, STD = 0.1, 0.25                    # dark scenes: roughly the training sce
 RING = 3                                 # pixels of the border whose median is the background level
 DEFAULT_WIDTHS = (32, 64, 128, 192)
 COMBINES = ("concat", "confident", "mean")   # how a multi-scale encoder joins its reads (see SceneEncoder)
+STRIDE = 16                              # input pixels per grid cell at every read
 _LOCK = threading.Lock()
 
 
@@ -66,11 +71,15 @@ class SceneEncoder(nn.Module):
     pooled logits; ties to the smaller read): ``[B, C, 7, 7]``. ``combine="mean"``: the reads' mean features
     where a larger read may take over (:func:`larger_read_allowed`), the smallest read's elsewhere.
 
-    ``flip``: each read's grid is the mean of the scene's and the mirrored scene's (mirrored back)."""
+    ``flip``: each read's grid is the mean of the scene's and the mirrored scene's (mirrored back).
+
+    ``shift`` (offsets in pixels of the read): each larger read's grid (a one-scale encoder's only one) is the mean
+    over every (dy, dx) of the offsets of the scene translated by (dy, dx) and its grid mapped back
+    (:func:`shifted_grid`); the smallest of several reads, which gates the larger ones, is kept as it is."""
 
     def __init__(self, widths: tuple[int, ...] = DEFAULT_WIDTHS, classes: int = 20, local: bool = False,
                  scales: tuple[int, ...] = (READ_SIDE,), combine: str = "concat", gate: float = 0.0,
-                 unsure: float = 1.0, isolated: int = 9, flip: bool = False) -> None:
+                 unsure: float = 1.0, isolated: int = 9, flip: bool = False, shift: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.scales = tuple(sorted(scales))
         if any(s % (16 * GRID[0]) for s in self.scales):
@@ -79,6 +88,7 @@ class SceneEncoder(nn.Module):
             raise ValueError(f"combine must be one of {COMBINES}, not {combine!r}")
         self.combine = combine if len(self.scales) > 1 else "concat"
         self.gate, self.unsure, self.isolated, self.flip = gate, unsure, isolated, flip
+        self.shift = tuple(int(d) for d in shift)
         self.read_side = self.scales[-1]
         layers, cin = [], 1
         late = 1 if local else 3         # kernel of the convolutions at the 7 × 7 grid
@@ -96,14 +106,14 @@ class SceneEncoder(nn.Module):
         """``[B, R, S, S]`` (``S`` = :attr:`read_side`, one channel per read as :func:`scene_batch` packs them)
         → feature grid ``[B, dim, 7, 7]``."""
         if len(self.scales) == 1:      # a lone read above 112 px (round 9: the bias encoder's 224) pooled to 7 × 7
-            grid = self._read(x)
+            grid = self._shifted_read(x)
             return grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID)
         grids = []
         for k, side in enumerate(self.scales):
             xs = x[:, k:k + 1]
             if side != self.read_side:          # undo the packing's nearest-neighbour upscale exactly
                 xs = F.avg_pool2d(xs, self.read_side // side)
-            grid = self._read(xs)
+            grid = self._read(xs) if k == 0 else self._shifted_read(xs)
             grids.append(grid if grid.shape[-2:] == GRID else F.adaptive_avg_pool2d(grid, GRID))
         if self.combine == "confident":
             return confident_read(torch.stack(grids, 1), self.head, self.gate, self.unsure, self.isolated)
@@ -115,6 +125,13 @@ class SceneEncoder(nn.Module):
         """One read ``[B, 1, S, S]`` → its grid ``[B, C, S/16, S/16]`` (with ``flip``: averaged with the mirrored read)."""
         grid = self.body(x)
         return grid if not self.flip else (grid + self.body(x.flip(-1)).flip(-1)) / 2
+
+    def _shifted_read(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`_read` averaged over the translations of :attr:`shift` (each grid mapped back); as it is without."""
+        offsets = [(dy, dx) for dy in self.shift for dx in self.shift]
+        if not any(dy or dx for dy, dx in offsets):
+            return self._read(x)
+        return torch.stack([shifted_grid(self._read(translate(x, dy, dx)), dy, dx) for dy, dx in offsets]).mean(0)
 
     def regions(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, R, S, S]`` → region features ``[B, 49, dim]`` (row-major over the 7 × 7 grid)."""
@@ -130,6 +147,30 @@ class SceneEncoder(nn.Module):
         """Feature grid ``[B, dim, 7, 7]`` → the pretraining head's logits ``[B, classes + 1, 7, 7]`` from the
         smallest scale's channels (the read the head was trained on)."""
         return self.head(grid[:, :self.width])
+
+
+def translate(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """Normalised scenes ``[B, 1, S, S]`` moved ``dy`` pixels down and ``dx`` right, the uncovered border filled with
+    the background-first input's background level (0 grey → ``-MEAN / STD``)."""
+    if not dy and not dx:
+        return x
+    pad = (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0))
+    moved = F.pad(x, pad, value=-MEAN / STD)
+    side_y, side_x = x.shape[-2:]
+    return moved[..., max(-dy, 0):max(-dy, 0) + side_y, max(-dx, 0):max(-dx, 0) + side_x]
+
+
+def shifted_grid(grid: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """The grid ``[B, C, H, W]`` of a scene moved by (``dy``, ``dx``) pixels (:func:`translate`) → the grid aligned
+    with the unmoved scene's: each cell sampled (bilinear, border cells repeated) (dy, dx) / :data:`STRIDE` of a cell
+    further on, where the content of the unmoved cell now lies."""
+    if not dy and not dx:
+        return grid
+    b, _, h, w = grid.shape
+    theta = torch.tensor([[1.0, 0.0, 2.0 * dx / (STRIDE * w)], [0.0, 1.0, 2.0 * dy / (STRIDE * h)]],
+                         dtype=grid.dtype, device=grid.device).expand(b, 2, 3)
+    where = F.affine_grid(theta, list(grid.shape), align_corners=False)
+    return F.grid_sample(grid, where, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def confident_read(grids: torch.Tensor, head: nn.Module, gate: float = 0.0, unsure: float = 1.0,
@@ -227,7 +268,7 @@ def load_scene_encoder(folder: str | Path, device: str = "auto", read: dict | No
     net = SceneEncoder(tuple(config["widths"]), config.get("classes", 20), config.get("local", False),
                        tuple(config.get("scales", [config.get("read_side", READ_SIDE)])),
                        config.get("combine", "concat"), config.get("gate", 0.0), config.get("unsure", 1.0),
-                       config.get("isolated", 9), bool(config.get("flip", False)))
+                       config.get("isolated", 9), bool(config.get("flip", False)), tuple(config.get("shift", ())))
     net.load_state_dict(state)
     return net.to(resolve_device(device)).eval()
 

@@ -23,7 +23,18 @@ def test_both_selectors_replay_their_recorded_validation_choices():
 
     from training.caption_head_bias_select import choose as choose_setting
     docs = Path(__file__).resolve().parents[2] / "docs"
-    for name, rule in (("round7", choose_setting), ("round8", choose)):
+    for name, rule in (("round7", choose_setting), ("round8", choose), ("round10", choose)):
         recorded = json.loads((docs / f"metrics_caption_{name}_validation.json").read_text())["decoders"]
         for decoder, run in recorded.items():
             assert rule(run["measures"]) == run["chosen"], (name, decoder)
+
+
+def test_the_bias_encoder_selector_replays_round_10s_recorded_choice():
+    """Round 10: round 9's selector on the longer fine-tune (soft, the mean read) chose λ 12 from what it recorded."""
+    import json
+    from pathlib import Path
+
+    from training.caption_bias_encoder_select import choose as choose_encoder
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    run = json.loads((docs / "metrics_caption_round10_encoder_validation.json").read_text())["decoders"]["soft"]
+    assert choose_encoder(run["measures"]) == run["chosen"] == "encoder-bias 112+224 mean isolated λ=12.0 ε=0.1"

@@ -227,3 +227,33 @@ def test_a_bias_encoder_naming_other_classes_is_refused(folder_without_bias):
         {**config, "head_bias": {"weight": 8.0, "eps": 0.1, "encoder": "other"}}))
     with pytest.raises(ValueError, match="other classes"):
         Captioner(get_spec("caption/soft"))
+
+
+def test_a_shifted_read_is_one_path_for_the_page_and_the_scorers(folder_without_bias):
+    """Round 10: ``head_bias.read`` may declare ``shift`` (the 224 read averaged over translated copies); offsets of 0
+    give round 7's p_head bit for bit; with offsets the page's p_head is the encoder's at that read, and the scorers
+    (``captioner_captions``: paired, card test, robustness) caption as the page (and the CLI, ``explain``) does."""
+    from attention_core.models.captioning import Captioner
+    from attention_core.models.registry import get_spec
+    from attention_core.models.scene_encoder import load_scene_encoder, scene_tensor
+    from training.caption_robustness import captioner_captions
+    read = {"scales": [112, 224], "combine": "confident", "gate": 0.3, "isolated": 4}
+    config = json.loads((WEIGHTS_DIR / "caption" / "soft" / "config.json").read_text())
+    round7 = {"weight": 8.0, "eps": 0.1, "over": "alpha", "keep_mass": True, "read": read}
+    from attention_core.data.scene_kinds import make_kind_scenes
+    image = make_kind_scenes("small (~30 px)", 1, "valid")[0]["image"]     # small items: the 224 read takes over
+    probs, pages = {}, {}
+    for tag, shift in (("round 7", None), ("zero", [0]), ("shifted", [-8, 0, 8])):
+        bias = round7 if shift is None else {**round7, "read": {**read, "shift": shift}}
+        (folder_without_bias / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": bias}))
+        pages[tag] = Captioner(get_spec("caption/soft"))
+        probs[tag] = pages[tag].head_probs(image)
+    assert torch.equal(probs["zero"], probs["round 7"])
+    net = load_scene_encoder(WEIGHTS_DIR / "caption" / "encoder", "cpu", {**read, "shift": [-8, 0, 8]})
+    expected = head_probabilities(net.region_logits(net.regions(scene_tensor(image, net.scales)[None])))
+    torch.testing.assert_close(probs["shifted"], expected, rtol=0, atol=0)
+    assert not torch.equal(probs["shifted"], probs["round 7"])
+    torch.testing.assert_close(pages["shifted"].regions(image), pages["round 7"].regions(image), rtol=0, atol=0)
+    said, _ = captioner_captions(folder_without_bias, [{"image": image, "objects": [], "caption": ""}],
+                                 decoders=("soft",))[0]["soft"][0]
+    assert " ".join(said).replace(" ,", ",") == pages["shifted"].explain(image).output.text

@@ -169,3 +169,43 @@ def test_mean_read_averages_the_reads_only_where_a_larger_read_may_take_over_and
         torch.testing.assert_close(flip(small), (one(small) + one(small.flip(-1)).flip(-1)) / 2)
         torch.testing.assert_close(flip(small.flip(-1)), flip(small).flip(-1))
     assert not load_scene_encoder(tmp_path / "a", "cpu").flip           # old configs: no flip
+
+
+def test_shift_averages_translated_larger_reads_mapped_back_and_no_shift_reads_as_before(tmp_path):
+    """Round 10: ``shift`` averages each larger read over translated copies, every copy's grid mapped back; the 112
+    read, which gates the larger one, is untouched; offsets of 0 (or no key) are the plain read, bit for bit."""
+    import numpy as np
+    from attention_core.checkpoint import save_checkpoint
+    from attention_core.models.scene_encoder import MEAN, STD, load_scene_encoder, scene_batch, shifted_grid, translate
+    torch.manual_seed(0)
+    one = SceneEncoder((8, 8, 16, 24), local=True).eval()
+    save_checkpoint(one, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}, tmp_path / "a")
+    rng = np.random.default_rng(3)
+    pixels = np.stack([rng.integers(0, 256, (224, 224), dtype=np.uint8) for _ in range(2)])
+    x = scene_batch(pixels, scales=(112, 224))
+    concat = {"scales": [112, 224]}
+    with torch.no_grad():
+        plain = load_scene_encoder(tmp_path / "a", "cpu", concat)
+        assert plain.shift == ()                                        # old configs: no shift
+        for zero in ([0], [0, 0]):
+            assert torch.equal(load_scene_encoder(tmp_path / "a", "cpu", {**concat, "shift": zero})(x), plain(x))
+        shifted = load_scene_encoder(tmp_path / "a", "cpu", {**concat, "shift": [0, 8]})(x)
+        assert torch.equal(shifted[:, :24], plain(x)[:, :24])            # the 112 read as it was
+        big = x[:, 1:2]
+        copies = [shifted_grid(one.body(translate(big, dy, dx)), dy, dx) for dy in (0, 8) for dx in (0, 8)]
+        expected = torch.nn.functional.adaptive_avg_pool2d(torch.stack(copies).mean(0), (7, 7))
+        torch.testing.assert_close(shifted[:, 24:], expected)
+        assert not torch.allclose(shifted[:, 24:], plain(x)[:, 24:])
+        # translate moves the content and fills the uncovered border with the background level
+        moved = translate(big, 5, -3)
+        torch.testing.assert_close(moved[..., 5:, :-3], big[..., :-5, 3:], rtol=0, atol=0)
+        assert bool((moved[..., :5, :] == -MEAN / STD).all()) and bool((moved[..., :, -3:] == -MEAN / STD).all())
+        # a grid moved by a whole cell (16 px) is mapped back exactly (the last row, uncovered, repeats the border)
+        grid = torch.randn(2, 4, 14, 14)
+        down = torch.cat([grid[..., :1, :], grid[..., :-1, :]], -2)       # content one cell lower
+        torch.testing.assert_close(shifted_grid(down, 16, 0)[..., :-1, :], grid[..., :-1, :])
+        assert torch.equal(shifted_grid(grid, 0, 0), grid)
+        # the shipped read with a shift: same shape, the captioners' width
+        picked = load_scene_encoder(tmp_path / "a", "cpu", {**concat, "combine": "confident", "gate": 0.3,
+                                                           "isolated": 4, "shift": [-8, 0, 8]})
+        assert picked(x).shape == (2, 24, 7, 7)
