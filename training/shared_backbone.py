@@ -32,6 +32,8 @@ from training.translation import (beam_translations, bleu, corpus_bleu, corpus_c
 
 KEY = "shared_backbone"
 WEIGHTS = "model.safetensors"
+RULE_RECORDS = ("rare_words", "before_rare_words_french_limit", "rare_words_french_limit", "before_rare_words_guard",
+                "rare_words_guard", "before_rare_words_closing", "rare_words_closing")
 KEPT = ("valid_bleu", "valid_scores_shipped", "bleu_greedy", "chrf_greedy", "bleu_beam4", "chrf_beam4",
         "bleu_greedy_heldout40", "before_rare_words", "epochs", "previous", "curve", "session")
 
@@ -116,9 +118,9 @@ def ship(mechanism: str, candidate_root: Path, out_root: Path = WEIGHTS_DIR, see
                                  "chrf_greedy": metrics[KEY]["candidate_alone"]["chrf"]},
         "bleu_greedy": corpus_bleu(alone, test), "chrf_greedy": corpus_chrf(alone, test),
         "bleu_beam4": corpus_bleu(alone_beam, test)}
-    for key in ("rare_words", "rare_words_french_limit", "rare_words_guard", "rare_words_closing"):
-        if key in old:   # how the shipped rule was chosen (on the replaced weights)
-            metrics[f"{key}_chosen_before_{KEY}"] = old[key]
+    # how the declared rule was chosen, on the replaced weights: it is still the rule this model decodes with
+    metrics.update({k: old[k] for k in RULE_RECORDS if k in old})
+    metrics[f"rare_words_chosen_before_{KEY}"] = True
     (family / mechanism / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     path = family / "baselines.json"
     result = bible([mechanism], json.loads(path.read_text()), {mechanism: (greedy, beamed)})
