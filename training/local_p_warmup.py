@@ -46,8 +46,8 @@ def copy_shared(target: Seq2Seq, source_state: dict[str, torch.Tensor]) -> list[
     unshared = [name for name in fresh if not name.startswith(OWN) and name not in LEXICON]
     extra = [name for name in source_state if name not in own and not name.startswith(OWN)]
     if wrong or unshared or extra:
-        raise SystemExit(f"cannot start {target.mechanism} from these weights: another architecture shares more than "
-                         f"the attention with it (shape differs: {wrong}; missing: {unshared}; unexpected: {extra})")
+        raise SystemExit(f"cannot start {target.mechanism} from these weights: another architecture, which differs in more "
+                         f"than the attention (shape differs: {wrong}; missing: {unshared}; unexpected: {extra})")
     target.load_state_dict({name: t for name, t in source_state.items()
                             if name in own and t.shape == own[name].shape}, strict=False)
     return fresh
@@ -72,18 +72,19 @@ CENTRE_TARGETS: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], t
 
 
 @torch.no_grad()
-def _cache(model: Seq2Seq, source: Seq2Seq, batches, target: str, max_tokens: int) -> list[tuple]:
-    """Teacher-forced decoder states ``H [B, T, h]``, key mask, the target centres ``[B, T]`` and the target mask."""
+def _cache(model: Seq2Seq, source: Seq2Seq, batches, max_tokens: int) -> list[tuple]:
+    """Teacher-forced decoder states ``H [B, T, h]`` and encoder output of ``model`` with the source model's attention
+    rows ``[B, T, S]`` and the target mask, up to ``max_tokens`` target tokens (the shared tensors are frozen during a
+    pre-fit, so these never change)."""
     model.eval()
     source.eval()
     cached, tokens = [], 0
     for src, lengths, tin, tout in batches:
         enc = model.encode(src, lengths)
         H, _ = model.decoder(model.embed(tin), enc.init[None])
-        _, w, _ = source(src, lengths, tin)
+        _, rows, _ = source(src, lengths, tin)
         keep = tout != PAD
-        centre = CENTRE_TARGETS[target](w, keep, enc.mask.sum(-1))
-        cached.append((H, enc.mask, centre, keep))
+        cached.append((H, enc, rows, keep))
         tokens += int(keep.sum())
         if tokens >= max_tokens:
             break
@@ -97,7 +98,8 @@ def prefit_centres(model: Seq2Seq, source: Seq2Seq, batches, target: str = "atte
     ``max_passes`` passes over the cached states) → a summary
     (mean absolute centre error in source positions before and after, passes, seconds)."""
     start = time.time()
-    cached = _cache(model, source, batches, target, max_tokens)
+    cached = [(H, enc.mask, CENTRE_TARGETS[target](rows, keep, enc.mask.sum(-1)), keep)
+              for H, enc, rows, keep in _cache(model, source, batches, max_tokens)]
     att = model.attention
     params = [att.W_p.weight, att.v_p.weight]
     opt = torch.optim.Adam(params, lr=lr)
@@ -133,25 +135,6 @@ def prefit_centres(model: Seq2Seq, source: Seq2Seq, batches, target: str = "atte
     return summary
 
 
-@torch.no_grad()
-def _cache_rows(model: Seq2Seq, source: Seq2Seq, batches, max_tokens: int) -> list[tuple]:
-    """Teacher-forced decoder states ``H [B, T, h]`` and encoder output of ``model`` with the source model's attention
-    rows ``[B, T, S]`` and the target mask (the shared tensors are frozen, so these never change)."""
-    model.eval()
-    source.eval()
-    cached, tokens = [], 0
-    for src, lengths, tin, tout in batches:
-        enc = model.encode(src, lengths)
-        H, _ = model.decoder(model.embed(tin), enc.init[None])
-        _, rows, _ = source(src, lengths, tin)
-        keep = tout != PAD
-        cached.append((H, enc, rows, keep))
-        tokens += int(keep.sum())
-        if tokens >= max_tokens:
-            break
-    return cached
-
-
 def prefit_rows(model: Seq2Seq, source: Seq2Seq, batches, names: list[str], minutes: float = 3.0, lr: float = 3e-3,
                 max_tokens: int = 150_000, seed: int = 1, max_passes: int | None = None) -> dict:
     """Fit only ``model``'s parameters ``names`` (its fresh score) so its attention rows match ``source``'s on the
@@ -160,7 +143,7 @@ def prefit_rows(model: Seq2Seq, source: Seq2Seq, batches, names: list[str], minu
     start = time.time()
     params = dict(model.named_parameters())
     fitted = [params[name] for name in names]
-    cached = _cache_rows(model, source, batches, max_tokens)
+    cached = _cache(model, source, batches, max_tokens)
     opt = torch.optim.Adam(fitted, lr=lr)
     rng = random.Random(seed)
 
