@@ -28,7 +28,7 @@ from attention_core.models.rare_words import load_rule
 from attention_core.models.seq2seq import BOS, EOS, MECHANISM_LABELS, PAD, Seq2Seq
 from attention_core.models.special_tokens import SPECIALS
 from training.lexical import ibm1, top_k_table
-from training.local_p_warmup import CENTRE_TARGETS, copy_shared, prefit_centres
+from training.local_p_warmup import CENTRE_TARGETS, copy_shared, prefit_all
 from training.loop import LoopConfig, fit, seed_everything
 
 # Dates: D = 2 (σ = D/2 = 1) — with D = 1 the Gaussian (σ = 0.5) lets local-p see barely one token,
@@ -323,16 +323,17 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None,
         init_from: str | None = None, prefit: dict | None = None, bpe_dropout: float = 0.0,
         distill: Path | None = None, distill_share: float = 0.5, average_last: int = 0,
-        select: str = "bleu") -> dict:
+        select: str = "bleu", test: bool = True) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
     ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget;
-    ``init_from`` starts from another mechanism's weights in ``out_root``, its position predictor pre-fitted with
-    ``prefit`` (:func:`training.local_p_warmup.prefit_centres` keyword arguments); ``bpe_dropout`` > 0 re-splits the
+    ``init_from`` starts from another mechanism's weights in ``out_root``, its own attention pre-fitted with
+    ``prefit`` (:func:`training.local_p_warmup.prefit_all` keyword arguments); ``bpe_dropout`` > 0 re-splits the
     training pairs each epoch with BPE dropout (Provilkov et al. 2020; validation and test keep the plain split));
     ``distill`` is a teacher's translations of the training verses (:mod:`training.distillation`), each epoch
     replacing each reference with probability ``distill_share``; ``average_last`` ≥ 2 also scores the mean of the
     last epochs' weights on validation and keeps it if best; Bible: ``select`` is the validation score that picks the
-    weights, a key of :data:`BIBLE_SELECTION`)."""
+    weights, a key of :data:`BIBLE_SELECTION`; ``test=False`` leaves the test verses unread, for a candidate whose
+    shipping is decided on validation first — ``--rescore`` scores it once shipped)."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -456,9 +457,10 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         metrics["valid_bleu"] = best if select == "bleu" else metrics["valid_scores_shipped"]["bleu_greedy"]
         if select != "bleu":
             metrics["selection"] = {"metric": select, "best": best}
-        metrics.update(greedy_scores(shipped, tok, data["test"], "cpu"))
-        metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
-        metrics["bleu_beam4"] = beam_bleu(shipped, tok, data["test"], beam=4)
+        if test:
+            metrics.update(greedy_scores(shipped, tok, data["test"], "cpu"))
+            metrics["bleu_greedy_heldout40"] = bleu(shipped, tok, data["test"][:40], "cpu")
+            metrics["bleu_beam4"] = beam_bleu(shipped, tok, data["test"], beam=4)
     else:
         metrics["valid_aer_plus_errors"] = metrics.pop("best_valid")
         metrics["valid_aer"] = alignment_error_rate(shipped, tok, valid, "cpu")
@@ -481,22 +483,23 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
 def start_from_other(model: Seq2Seq, folder: Path, mechanism: str, tok: Tokenizer,
                      train_ids: list[tuple[list[int], list[int]]], batch: int, seed: int, prefit: dict,
                      ) -> tuple[dict, list[dict], int, dict]:
-    """Copy the shared tensors of ``mechanism``'s weights in ``folder`` into ``model`` and pre-fit its position
-    predictor on the training pairs → (its epochs and seconds as ``previous``, its curve, the next session number,
-    a record of the start for metrics.json)."""
-    if not hasattr(model.attention, "W_p"):
-        raise SystemExit(f"--init-from pre-fits a position predictor; {model.mechanism} has none "
-                         "(use it for local-p or local-p-topk)")
+    """Copy the shared tensors of ``mechanism``'s weights in ``folder`` into ``model`` and pre-fit its own attention
+    parameters on the training pairs (:func:`training.local_p_warmup.prefit_all`) → (its epochs and seconds as
+    ``previous``, its curve, the next session number, a record of the start for metrics.json)."""
+    if mechanism == model.mechanism:
+        raise SystemExit(f"--init-from {mechanism} is the model itself: use --warm-start")
     if not (folder / "model.safetensors").exists():
         raise SystemExit(f"--init-from {mechanism}: no weights in {folder}")
     state, _ = load_checkpoint(folder)
     missing = copy_shared(model, state)
     source = load_saved(folder, tok, mechanism)
-    summary = prefit_centres(model, source, batches(train_ids, batch, random.Random(seed)), seed=seed, **prefit)
+    summary = prefit_all(model, source, missing, lambda: batches(train_ids, batch, random.Random(seed)), seed=seed,
+                         **prefit)
     old = json.loads((folder / "metrics.json").read_text())
     before = old.get("previous", {})
+    spent = sum(stage["seconds"] for stage in summary.values())
     previous = {"epochs": old.get("epochs", 0) + before.get("epochs", 0),
-                "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0) + summary["seconds"]}
+                "train_seconds": old.get("train_seconds", 0) + before.get("train_seconds", 0) + spent}
     started = {"mechanism": mechanism, "valid_bleu": old.get("valid_bleu"), "session": old.get("session"),
                "initialised_fresh": missing, "prefit": summary}
     return previous, old.get("curve", []), old.get("session", 1) + 1, started
@@ -528,11 +531,11 @@ def main() -> None:
     parser.add_argument("--formats", choices=["cldr", "extended"], default="cldr",
                         help="dates: Babel's three CLDR formats, or also numeric, British, ordinal and lower case")
     parser.add_argument("--init-from", default=None, metavar="MECHANISM",
-                        help="start from another mechanism's weights in --out (local-p from local-m), its position "
-                             "predictor pre-fitted first")
+                        help="start from another mechanism's weights in --out (local-p from local-m, general from "
+                             "concat): the shared tensors copied, the model's own attention pre-fitted first")
     parser.add_argument("--prefit-target", choices=sorted(CENTRE_TARGETS), default="attention",
                         help="with --init-from: fit p_t to the source model's attention mean, or to t·S/T")
-    parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: pre-fit budget")
+    parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: budget of each pre-fit stage (position, score)")
     parser.add_argument("--bpe-dropout", type=float, default=0.0,
                         help="Bible: re-split the training pairs each epoch with this BPE dropout (0: off)")
     parser.add_argument("--distill", type=Path, default=None, metavar="FILE",
@@ -543,6 +546,8 @@ def main() -> None:
                         help="also score the mean of the last N epochs' weights on validation; kept if best (0: off)")
     parser.add_argument("--select", choices=sorted(BIBLE_SELECTION), default="bleu",
                         help="Bible: the validation score (greedy) that picks the kept weights")
+    parser.add_argument("--no-test", action="store_true",
+                        help="Bible: do not score the test verses (a candidate chosen on validation; --rescore later)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -562,7 +567,7 @@ def main() -> None:
             total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed,
             init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes},
             bpe_dropout=args.bpe_dropout, distill=args.distill, distill_share=args.distill_share,
-            average_last=args.average_last, select=args.select)
+            average_last=args.average_last, select=args.select, test=not args.no_test)
 
 
 def parse_setting(item: str) -> tuple[str, object]:

@@ -122,11 +122,12 @@ def test_local_p_starts_from_local_m_weights_with_its_history(tmp_path):
     start = p["init_from"]
     assert start["mechanism"] == "local-m" and sorted(start["initialised_fresh"]) == ["attention.W_p.weight",
                                                                                       "attention.v_p.weight"]
-    assert start["prefit"]["passes"] == 3 and p["previous"]["epochs"] == m["epochs"]
+    assert start["prefit"]["centres"]["passes"] == 3 and "rows" not in start["prefit"]   # local-m's score is copied
+    assert p["previous"]["epochs"] == m["epochs"]
     assert p["session"] == m["session"] + 1 and p["curve"][:len(m["curve"])] == m["curve"]
     assert p["history"][0]["epoch"] == 0        # the pre-fitted start is scored before training
-    with pytest.raises(SystemExit, match="has no"):
-        run("bible", "luong-general", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",
+    with pytest.raises(SystemExit, match="use --warm-start"):
+        run("bible", "local-m", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",
             init_from="local-m")
     with pytest.raises(SystemExit, match="no weights"):
         run("bible", "local-p", tmp_path, max_minutes=1, epochs=1, seed=0, threads=1, limit=24, device="cpu",

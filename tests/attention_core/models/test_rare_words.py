@@ -249,12 +249,15 @@ def test_a_frequent_little_word_goes_first_and_the_lexicon_word_may_follow():
         build_rule({"max_count": 4, "defer_frequent": 5}, lexicon, TOK)
 
 
-# Written by run 13's code (luong-general, its shipped rule), before the guards existed
+# The bare rule (luong-general's shipped rule without its guard keys) on luong-general's run-15 weights. Until run 15
+# this held run 13's code's outputs on the replaced weights ("parlez-vous parvient les enfants d'israël.", unto →
+# parvient; shares → bienveillant, report → répandit), which the guard-aware code reproduced; run 15 replaced the
+# weights, so the outputs were recorded again with the code that had passed that replay.
 RUN13 = {"And the Lord spake unto Moses, saying, Speak unto the children of Israel.":
-         ("le seigneur, le seigneur moïse, et dit: parlez-vous parvient les enfants d'israël.", [("unto", "parvient")]),
+         ("le seigneur s'abandonnent à moïse, et dit: parle aux enfants d'israël.", []),
          "Shares of the chipmaker fell sharply after the earnings report.":
-         ("bienveillant au chible de la chagneur, et les aînées répandit les ailes.",
-          [("shares", "bienveillant"), ("report", "répandit")])}
+         ("bienveillant les changi, tomba après les oreille, après les oreille des prêts.",
+          [("shares", "bienveillant")])}
 
 
 def test_a_rule_without_the_guard_keys_decodes_as_run_13():
