@@ -11,7 +11,7 @@ from attention_core.models.rare_words import FILE
 from attention_core.models.seq2seq import MECHANISM_LABELS
 from training.lexicon_weight import choose
 from training.rare_lexicon import build
-from training.rare_word_select import GUARD_GRID, choose_guard
+from training.rare_word_select import GUARD_GRID, INFLECTION_GRID, choose_guard
 
 FAMILY = WEIGHTS_DIR / "bible-en-fr"
 PAIRS = [{"source": "the king of judah", "target": "le roi de juda"},
@@ -78,8 +78,17 @@ def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
         if guard["chosen"]:
             guarded = {k: v for k, v in guard["chosen"].items() if v not in (None, 0.0)}
             assert metrics["before_rare_words_guard"]["valid_scores_shipped"]["bleu_greedy"] == guard["current"]["bleu"]
+    inflection = metrics.get("rare_words_inflection")   # run 16's guards, over the shipped rule
+    kept = {}
+    if inflection:
+        again = choose_guard(inflection["grid"], inflection["current"])
+        assert (again and {k: again[k] for k in INFLECTION_GRID[0]}) == inflection["chosen"]
+        if inflection["chosen"]:
+            kept = {k: v for k, v in inflection["chosen"].items() if v not in (None, 0.0)}
+            assert (metrics["before_rare_words_inflection"]["valid_scores_shipped"]["bleu_greedy"]
+                    == inflection["current"]["bleu"])
     assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE, **limit,
-                        **guarded}
+                        **guarded, **kept}
     beam = record["beam4_valid"]
     assert record["score"] == max(("model", "best"), key=lambda n: beam[n]["bleu"] + beam[n]["chrf"])
     ruled, alone = beam[record["score"]], beam["alone"]
