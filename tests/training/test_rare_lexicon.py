@@ -53,6 +53,20 @@ def test_the_shipped_lexicon_is_what_the_script_builds():
     assert shipped == shipped_content()
 
 
+def replayed_guard(metrics: dict, key: str, grid: list[dict]) -> dict:
+    """The guard settings recorded under ``key`` (none when none was chosen), after checking that its rule picks
+    them again from the recorded grid and that the scores it replaced are the record's starting point."""
+    record = metrics.get(key)
+    if not record:
+        return {}
+    again = choose_guard(record["grid"], record["current"])
+    assert (again and {k: again[k] for k in grid[0]}) == record["chosen"]
+    if not record["chosen"]:
+        return {}
+    assert metrics[f"before_{key}"]["valid_scores_shipped"]["bleu_greedy"] == record["current"]["bleu"]
+    return {k: v for k, v in record["chosen"].items() if v not in (None, 0.0)}
+
+
 @pytest.mark.parametrize("mechanism", list(MECHANISM_LABELS))
 def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
     metrics = json.loads((FAMILY / mechanism / "metrics.json").read_text())
@@ -70,23 +84,8 @@ def test_each_recorded_choice_replays_and_the_config_holds_it(mechanism):
         assert again is not None and again["max_french_count"] == second["chosen"]
         assert second["current"] == record["chosen_scores"]            # it started from the first choice
         limit = {"max_french_count": second["chosen"]}
-    guard = metrics.get("rare_words_guard")   # run 14's guards, over the shipped rule
-    guarded = {}
-    if guard:
-        again = choose_guard(guard["grid"], guard["current"])
-        assert (again and {k: again[k] for k in GUARD_GRID[0]}) == guard["chosen"]
-        if guard["chosen"]:
-            guarded = {k: v for k, v in guard["chosen"].items() if v not in (None, 0.0)}
-            assert metrics["before_rare_words_guard"]["valid_scores_shipped"]["bleu_greedy"] == guard["current"]["bleu"]
-    inflection = metrics.get("rare_words_inflection")   # run 16's guards, over the shipped rule
-    kept = {}
-    if inflection:
-        again = choose_guard(inflection["grid"], inflection["current"])
-        assert (again and {k: again[k] for k in INFLECTION_GRID[0]}) == inflection["chosen"]
-        if inflection["chosen"]:
-            kept = {k: v for k, v in inflection["chosen"].items() if v not in (None, 0.0)}
-            assert (metrics["before_rare_words_inflection"]["valid_scores_shipped"]["bleu_greedy"]
-                    == inflection["current"]["bleu"])
+    guarded = replayed_guard(metrics, "rare_words_guard", GUARD_GRID)         # run 14's guards, over the shipped rule
+    kept = replayed_guard(metrics, "rare_words_inflection", INFLECTION_GRID)  # run 16's, over the rule after run 14
     assert declared == {**record["chosen"], "score": record["score"], "beam": record["beam"], "lexicon": FILE, **limit,
                         **guarded, **kept}
     beam = record["beam4_valid"]
