@@ -415,6 +415,22 @@ def _click_cell(page, chart, trace: int, row: int, col: int) -> object:
     return label
 
 
+def _isolated_point(chart, trace: int) -> int:
+    """The index of the point of ``trace`` farthest (in pixels) from every other point of the chart: where points
+    overlap, a click lands on the one drawn last, which need not be the one the test means."""
+    return chart.evaluate(
+        "(gd, t) => { const L = gd._fullLayout;"
+        " const px = gd._fullData.map(d => { const xa = L[d.xaxis.replace('x', 'xaxis')],"
+        " ya = L[d.yaxis.replace('y', 'yaxis')];"
+        " return Array.from(d.x || [], (x, i) => [xa.d2p(x), ya.d2p(d.y[i])]); });"   # x may be a typed array
+        " let best = 0, far = -1;"
+        " px[t].forEach(([x, y], i) => { let near = Infinity;"
+        " px.forEach((pts, u) => pts.forEach(([a, b], j) => { if (u !== t || j !== i)"
+        " near = Math.min(near, Math.hypot(a - x, b - y)); }));"
+        " if (near > far) { far = near; best = i; } });"
+        " return best; }", trace)
+
+
 def _click_point(page, chart, trace: int, index: int) -> tuple[object, object]:
     """Click point ``index`` of trace ``trace`` of a Plotly ``chart`` (hovered first, as a person would) →
     that point's (customdata, y)."""
@@ -453,7 +469,8 @@ def test_dataset_atlas_bleu_scatter_click_lists_that_translation(browser_page):
     page.wait_for_selector("text=Translation quality vs attention entropy", timeout=60_000)
     assert page.get_by_text("No selection: the 15 lowest-BLEU translations are listed.").count() == 1
     scatter = page.locator(".js-plotly-plot", has_text="Sentence BLEU vs attention entropy").first
-    (model, index), _ = _click_point(page, scatter, 0, 3)
+    scatter.scroll_into_view_if_needed()
+    (model, index), _ = _click_point(page, scatter, 0, _isolated_point(scatter, 0))
     assert page.get_by_text("No selection: the 15 lowest-BLEU translations are listed.").count() == 0
     chosen = page.locator("[data-testid='stSelectbox']", has_text="Example").last   # the listed verse, opened
     shown = chosen.evaluate("e => e.textContent + ' | ' + [...e.querySelectorAll('input')].map(i => i.value).join()")
