@@ -47,8 +47,8 @@ from attention_core.models.rare_words import FILE, RareWordRule, build_rule
 from attention_core.models.seq2seq import EOS, MECHANISM_LABELS
 from training.lexicon_weight import VALID_SIZE, choose
 from training.rare_lexicon import FAMILY, build, write
-from training.translation import (beam_translations, bleu, corpus_bleu, corpus_chrf, greedy_hypotheses, greedy_scores,
-                                  load_saved, load_task, translate_all)
+from training.translation import (beam_translations, corpus_bleu, corpus_chrf, greedy_hypotheses, greedy_scores,
+                                  load_saved, load_task, scored_on_test)
 
 CACHE = Path(tempfile.gettempdir()) / "rare_word_select"   # each model's sweep, kept between runs (not shipped)
 # Kept modest (one core): min_prob 0.3 was tried first on luong-concat (K = 1, 2) and lost BLEU at every mass.
@@ -171,12 +171,8 @@ def ship(mechanism: str, record: dict, out_root: Path, seed: int = 1, key: str =
                                 if k in metrics}
     metrics["valid_scores_shipped"] = greedy_scores(shipped, tok, valid, "cpu")
     metrics["valid_bleu"] = metrics["valid_scores_shipped"]["bleu_greedy"]
-    sources = [e["source"] for e in test]
-    greedy = translate_all(shipped, tok, sources, "cpu")
-    beamed = beam_translations(shipped, tok, sources, beam=4)
-    metrics.update(bleu_greedy=corpus_bleu(greedy, test), chrf_greedy=corpus_chrf(greedy, test),
-                   bleu_greedy_heldout40=bleu(shipped, tok, test[:40], "cpu"), bleu_beam4=corpus_bleu(beamed, test),
-                   chrf_beam4=corpus_chrf(beamed, test))
+    scores, greedy, beamed = scored_on_test(shipped, tok, test)
+    metrics.update(scores)
     metrics[key] = {k: v for k, v in record.items() if k != "mechanism"}
     path.write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps({"mechanism": mechanism, **{k: metrics[k] for k in ("valid_scores_shipped", "bleu_greedy",

@@ -27,8 +27,8 @@ from attention_core.checkpoint import DIGEST_SUFFIX, WEIGHTS_DIR
 from attention_core.models.seq2seq import MECHANISM_LABELS
 from training.lexicon_weight import VALID_SIZE
 from training.rare_lexicon import FAMILY
-from training.translation import (beam_translations, bleu, corpus_bleu, corpus_chrf, greedy_scores, load_saved,
-                                  load_task, translate_all)
+from training.translation import (beam_translations, corpus_bleu, corpus_chrf, greedy_scores, load_saved, load_task,
+                                  scored_on_test, translate_all)
 
 KEY = "shared_backbone"
 WEIGHTS = "model.safetensors"
@@ -99,14 +99,12 @@ def ship(mechanism: str, candidate_root: Path, out_root: Path = WEIGHTS_DIR, see
     data = load_task("bible", seed)
     test = data["test"]
     sources = [e["source"] for e in test]
-    greedy, beamed = translate_all(model, tok, sources, "cpu"), beam_translations(model, tok, sources, beam=4)
+    scores, greedy, beamed = scored_on_test(model, tok, test)
     metrics[f"before_{KEY}"] = {k: old[k] for k in KEPT if k in old}
     metrics["valid_scores_shipped"] = {"bleu_greedy": metrics[KEY]["candidate"]["bleu"],
                                        "chrf_greedy": metrics[KEY]["candidate"]["chrf"]}
     metrics["valid_bleu"] = metrics[KEY]["candidate"]["bleu"]
-    metrics.update(bleu_greedy=corpus_bleu(greedy, test), chrf_greedy=corpus_chrf(greedy, test),
-                   bleu_greedy_heldout40=bleu(model, tok, test[:40], "cpu"), bleu_beam4=corpus_bleu(beamed, test),
-                   chrf_beam4=corpus_chrf(beamed, test), test_pairs=len(test))
+    metrics.update(scores, test_pairs=len(test))
     rule = model.rare_words
     model.rare_words = None   # the model alone: the card's column beside the system
     alone = translate_all(model, tok, sources, "cpu")

@@ -199,6 +199,16 @@ def beam_translations(model: Seq2Seq, tok: Tokenizer, sources: list[str], beam: 
     return hyps
 
 
+def scored_on_test(model: Seq2Seq, tok: Tokenizer, test: list[dict]) -> tuple[dict[str, float], list[str], list[str]]:
+    """A shipped model's test scores as metrics.json keeps them (greedy and beam-4 BLEU and chrF, greedy BLEU on the
+    first 40 verses) → (those scores, the greedy translations, the beam-4 translations)."""
+    sources = [e["source"] for e in test]
+    greedy, beamed = translate_all(model, tok, sources, "cpu"), beam_translations(model, tok, sources, beam=4)
+    return ({"bleu_greedy": corpus_bleu(greedy, test), "chrf_greedy": corpus_chrf(greedy, test),
+             "bleu_greedy_heldout40": bleu(model, tok, test[:40], "cpu"), "bleu_beam4": corpus_bleu(beamed, test),
+             "chrf_beam4": corpus_chrf(beamed, test)}, greedy, beamed)
+
+
 def beam_bleu(model: Seq2Seq, tok: Tokenizer, examples: list[dict], beam: int = 4) -> float:
     """Corpus BLEU (lowercased) of beam-search translations (one verse at a time, length-normalised)."""
     return corpus_bleu(beam_translations(model, tok, [e["source"] for e in examples], beam), examples)
@@ -535,7 +545,8 @@ def main() -> None:
                              "concat): the shared tensors copied, the model's own attention pre-fitted first")
     parser.add_argument("--prefit-target", choices=sorted(CENTRE_TARGETS), default="attention",
                         help="with --init-from: fit p_t to the source model's attention mean, or to t·S/T")
-    parser.add_argument("--prefit-minutes", type=float, default=4.0, help="with --init-from: budget of each pre-fit stage (position, score)")
+    parser.add_argument("--prefit-minutes", type=float, default=4.0,
+                        help="with --init-from: budget of each pre-fit stage (position, score)")
     parser.add_argument("--bpe-dropout", type=float, default=0.0,
                         help="Bible: re-split the training pairs each epoch with this BPE dropout (0: off)")
     parser.add_argument("--distill", type=Path, default=None, metavar="FILE",

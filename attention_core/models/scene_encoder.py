@@ -82,8 +82,8 @@ class SceneEncoder(nn.Module):
                  unsure: float = 1.0, isolated: int = 9, flip: bool = False, shift: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.scales = tuple(sorted(scales))
-        if any(s % (16 * GRID[0]) for s in self.scales):
-            raise ValueError(f"every read side must be a multiple of {16 * GRID[0]} px, not {self.scales}")
+        if any(s % (STRIDE * GRID[0]) for s in self.scales):
+            raise ValueError(f"every read side must be a multiple of {STRIDE * GRID[0]} px, not {self.scales}")
         if combine not in COMBINES:
             raise ValueError(f"combine must be one of {COMBINES}, not {combine!r}")
         self.combine = combine if len(self.scales) > 1 else "concat"

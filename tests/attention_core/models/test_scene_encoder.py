@@ -141,16 +141,24 @@ def test_confident_read_keeps_per_region_one_read_and_old_configs_load_as_before
         SceneEncoder((8, 8, 16, 24), scales=(112, 224), combine="median")
 
 
-def test_mean_read_averages_the_reads_only_where_a_larger_read_may_take_over_and_flip_mirrors(tmp_path):
+def saved_tiny_encoder(folder, seed: int):
+    """A small random one-scale encoder saved in ``folder`` and two random 224-px scenes packed for a 112 + 224
+    read → (the encoder, the scenes' pixels ``[2, 224, 224]``, the packed batch)."""
     import numpy as np
     from attention_core.checkpoint import save_checkpoint
-    from attention_core.models.scene_encoder import larger_read_allowed, load_scene_encoder, scene_batch
+    from attention_core.models.scene_encoder import scene_batch
     torch.manual_seed(0)
     one = SceneEncoder((8, 8, 16, 24), local=True).eval()
-    save_checkpoint(one, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}, tmp_path / "a")
-    rng = np.random.default_rng(2)
+    save_checkpoint(one, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}, folder)
+    rng = np.random.default_rng(seed)
     pixels = np.stack([rng.integers(0, 256, (224, 224), dtype=np.uint8) for _ in range(2)])
-    x = scene_batch(pixels, scales=(112, 224))
+    return one, pixels, scene_batch(pixels, scales=(112, 224))
+
+
+def test_mean_read_averages_the_reads_only_where_a_larger_read_may_take_over_and_flip_mirrors(tmp_path):
+    import numpy as np
+    from attention_core.models.scene_encoder import larger_read_allowed, load_scene_encoder, scene_batch
+    one, pixels, x = saved_tiny_encoder(tmp_path / "a", 2)
     with torch.no_grad():
         reads = load_scene_encoder(tmp_path / "a", "cpu", {"scales": [112, 224]})(x)
         read = {"scales": [112, 224], "combine": "mean", "gate": 0.3, "isolated": 4}
@@ -174,15 +182,8 @@ def test_mean_read_averages_the_reads_only_where_a_larger_read_may_take_over_and
 def test_shift_averages_translated_larger_reads_mapped_back_and_no_shift_reads_as_before(tmp_path):
     """Round 10: ``shift`` averages each larger read over translated copies, every copy's grid mapped back; the 112
     read, which gates the larger one, is untouched; offsets of 0 (or no key) are the plain read, bit for bit."""
-    import numpy as np
-    from attention_core.checkpoint import save_checkpoint
-    from attention_core.models.scene_encoder import MEAN, STD, load_scene_encoder, scene_batch, shifted_grid, translate
-    torch.manual_seed(0)
-    one = SceneEncoder((8, 8, 16, 24), local=True).eval()
-    save_checkpoint(one, {"widths": [8, 8, 16, 24], "classes": 20, "local": True, "read_side": 112}, tmp_path / "a")
-    rng = np.random.default_rng(3)
-    pixels = np.stack([rng.integers(0, 256, (224, 224), dtype=np.uint8) for _ in range(2)])
-    x = scene_batch(pixels, scales=(112, 224))
+    from attention_core.models.scene_encoder import MEAN, STD, load_scene_encoder, shifted_grid, translate
+    one, _, x = saved_tiny_encoder(tmp_path / "a", 3)
     concat = {"scales": [112, 224]}
     with torch.no_grad():
         plain = load_scene_encoder(tmp_path / "a", "cpu", concat)
