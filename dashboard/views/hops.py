@@ -26,7 +26,7 @@ def hop_overlap(amap: AttentionMap) -> go.Figure:
     """Heatmap of ``A Aᵀ`` with its values written in the cells."""
     overlap = overlap_matrix(amap)
     labels = [safe(q) for q in amap.queries]
-    cells = [[for_people(float(v)) for v in row] for row in overlap]   # 3 digits; float noise (2e-11) as 0
+    cells = [[for_people(float(v), scale=1.0) for v in row] for row in overlap]   # 3 digits; below 0.0005 of 0–1: 0
     fig = go.Figure(go.Heatmap(z=overlap, x=labels, y=labels, zmin=0, zmax=1, colorscale="Purples",
                                text=cells, texttemplate="%{text}",
                                hovertemplate="%{y} · %{x}: %{z:.3g}<extra></extra>",

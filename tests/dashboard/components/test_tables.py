@@ -9,6 +9,8 @@ from dashboard.components.tables import denoised, for_people
 def test_numbers_get_three_significant_digits_and_noise_is_zero():
     assert [for_people(v) for v in (np.float32(0.36), 1e-20, 100.0, 1.2345e-5, 12345.6, 999.7, -0.5)] == [
         "0.360", "0", "100", "1.23e-05", "12,300", "1,000", "-0.500"]
+    # a chart cell on a 0–1 colour scale: what rounds to 0 at 3 decimals is 0 (8.7e-08 in a hop overlap matrix)
+    assert [for_people(v, scale=1.0) for v in (8.7e-08, 4.9e-04, 6e-04, 0.997)] == ["0", "0", "0.000600", "0.997"]
     assert for_people(float("nan")) == "–" and for_people(3) == 3 and for_people(True) is True
     frame = denoised(pd.DataFrame({"entropy": [1e-20, 0.5, np.nan], "n": [1, 2, 3]}))
     assert frame["entropy"].iloc[0] == 0.0 and np.isnan(frame["entropy"].iloc[2]) and frame["n"].tolist() == [1, 2, 3]
