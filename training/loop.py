@@ -4,6 +4,7 @@ early stopping with patience on a validation metric, best state kept, per-epoch 
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import math
 import random
@@ -42,6 +43,8 @@ class LoopConfig:
     desc: str = "train"
     eval_before: bool = False          # score the starting weights as epoch 0 (warm starts keep them if best)
     average_last: int = 0              # ≥ 2: also score the mean of the last N epochs' weights, kept if best
+    freeze: tuple[str, ...] = ()       # parameter-name patterns (fnmatch) held fixed for the first freeze_epochs
+    freeze_epochs: int = 0
 
 
 @dataclass
@@ -73,6 +76,17 @@ def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
     return out
 
 
+def frozen_parameters(model: torch.nn.Module, patterns: Iterable[str]) -> list[str]:
+    """The names of ``model``'s parameters matching any of the fnmatch ``patterns``; a pattern that matches none is
+    refused (a typo would otherwise freeze nothing)."""
+    names = [name for name, _ in model.named_parameters()]
+    patterns = list(patterns)
+    for pattern in patterns:
+        if not fnmatch.filter(names, pattern):
+            raise ValueError(f"--freeze {pattern}: no parameter of the model matches")
+    return [name for name in names if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)]
+
+
 def _better(a: float, b: float, mode: str) -> bool:
     return a > b if mode == "max" else a < b
 
@@ -86,12 +100,16 @@ def fit(model: torch.nn.Module, batches: Callable[[random.Random], Iterable[Any]
     best ``evaluate(model)`` (run in eval mode after every epoch) and load it back before returning.
 
     Stops at ``cfg.epochs``, after ``cfg.patience`` epochs without improvement, or when the wall-clock
-    budget would be exceeded by another epoch (estimated from the slowest epoch so far).
+    budget would be exceeded by another epoch (estimated from the slowest epoch so far). The parameters matching
+    ``cfg.freeze`` get no update in the first ``cfg.freeze_epochs`` epochs (their gradients are dropped before the
+    step, so Adam neither moves them nor counts their steps).
     """
     rng = random.Random(cfg.seed)
     opt = torch.optim.Adam(params if params is not None else
                            [p for p in model.parameters() if p.requires_grad],
                            lr=cfg.lr, weight_decay=cfg.weight_decay)
+    named = dict(model.named_parameters())
+    held = [named[name] for name in frozen_parameters(model, cfg.freeze)] if cfg.freeze_epochs > 0 else []
     best_state = copy.deepcopy(model.state_dict())
     best, best_epoch, stale, steps = -math.inf if cfg.mode == "max" else math.inf, 0, 0, 0
     history: list[dict[str, float]] = []
@@ -111,6 +129,9 @@ def fit(model: torch.nn.Module, batches: Callable[[random.Random], Iterable[Any]
             loss = loss_fn(model, batch)
             opt.zero_grad()
             loss.backward()
+            if epoch <= cfg.freeze_epochs:
+                for p in held:
+                    p.grad = None
             if cfg.clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             opt.step()

@@ -4,7 +4,8 @@
     python -m training.shared_backbone --mechanism luong-general --candidate SCRATCH --ship    # copy in, score test
 
 The candidate is ``SCRATCH/bible-en-fr/MECH`` as ``python -m training.translation --init-from luong-concat --no-test
---out SCRATCH`` wrote it (concat's shared tensors, the model's own attention pre-fitted, then fine-tuned). It is decoded
+--out SCRATCH`` wrote it (concat's shared tensors, the model's own attention pre-fitted, then fine-tuned; run 17 also
+decided dot from concat and local-p from ``--init-from local-m`` this way). It is decoded
 exactly as the shipped model is declared in its config.json — the same λ on the lexical bias, the same ``"rare_words"``
 rule and lexicon — so its config.json becomes the shipped one (the ``"model"`` entries must agree). **Rule, fixed
 before the runs**: the candidate ships only if its float16 file's greedy BLEU **and** chrF on the 200 clean

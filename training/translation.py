@@ -333,7 +333,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
         total_epochs: int | None = None, formats: str = "cldr", data_seed: int | None = None,
         init_from: str | None = None, prefit: dict | None = None, bpe_dropout: float = 0.0,
         distill: Path | None = None, distill_share: float = 0.5, average_last: int = 0,
-        select: str = "bleu", test: bool = True) -> dict:
+        select: str = "bleu", test: bool = True, freeze: tuple[str, ...] = (), freeze_epochs: int = 0) -> dict:
     """Train and evaluate one mechanism (``overrides`` replace entries of the task's model config;
     ``total_epochs`` caps the epochs of all warm-started runs together, so every mechanism ends on one budget;
     ``init_from`` starts from another mechanism's weights in ``out_root``, its own attention pre-fitted with
@@ -343,7 +343,9 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     replacing each reference with probability ``distill_share``; ``average_last`` ≥ 2 also scores the mean of the
     last epochs' weights on validation and keeps it if best; Bible: ``select`` is the validation score that picks the
     weights, a key of :data:`BIBLE_SELECTION`; ``test=False`` leaves the test verses unread, for a candidate whose
-    shipping is decided on validation first — ``--rescore`` scores it once shipped)."""
+    shipping is decided on validation first — ``--rescore`` scores it once shipped); ``freeze`` (parameter-name
+    patterns, fnmatch) holds those parameters fixed for the first ``freeze_epochs`` epochs (e.g. local-p's pre-fitted
+    position predictor)."""
     seed_everything(seed, threads)
     cfg = {**TASKS[task], "model": {**TASKS[task]["model"], **(overrides or {})}}
     dev = resolve_device(device)
@@ -411,7 +413,7 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
     lr = lr or cfg["lr"]
     loop = LoopConfig(epochs=epochs, max_minutes=max_minutes, patience=patience, lr=lr, mode=cfg["mode"],
                       lr_decay=0.5, seed=seed, desc=f"{task}/{mechanism}", eval_before=previous is not None,
-                      average_last=average_last)
+                      average_last=average_last, freeze=tuple(freeze), freeze_epochs=freeze_epochs)
     out_dir.mkdir(parents=True, exist_ok=True)
     train_batches = lambda rng: batches(train_ids, cfg["batch"], rng)   # noqa: E731
     splitter = dropout_tokenizer(tok, bpe_dropout) if bpe_dropout else tok
@@ -456,7 +458,8 @@ def run(task: str, mechanism: str, out_root: Path, max_minutes: float, epochs: i
                "budget": {"max_epochs": epochs, "max_minutes": max_minutes, "patience": patience,
                           **({"max_total_epochs": total_epochs} if total_epochs is not None else {}),
                           "batch": cfg["batch"], "lr": lr, "label_smoothing": cfg["label_smoothing"],
-                          **({"select": select} if select != "bleu" else {})},
+                          **({"select": select} if select != "bleu" else {}),
+                          **({"freeze": list(freeze), "freeze_epochs": freeze_epochs} if freeze_epochs else {})},
                **({"previous": previous} if previous else {}), **({"lexicon": lexicon} if lexicon else {}),
                **({"init_from": started_from} if started_from else {}),
                **({"before_lexicon": before_lexicon} if lexicon and before_lexicon else {}),
@@ -559,6 +562,10 @@ def main() -> None:
                         help="Bible: the validation score (greedy) that picks the kept weights")
     parser.add_argument("--no-test", action="store_true",
                         help="Bible: do not score the test verses (a candidate chosen on validation; --rescore later)")
+    parser.add_argument("--freeze", default="", metavar="PATTERNS",
+                        help="comma-separated parameter-name patterns (fnmatch) held fixed for the first --freeze-epochs "
+                             "epochs, e.g. 'attention.W_p.*,attention.v_p.*' (local-p's position predictor)")
+    parser.add_argument("--freeze-epochs", type=int, default=0, help="with --freeze: how many epochs (0: off)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a model setting, e.g. width=3 or local_score=concat (JSON values)")
     args = parser.parse_args()
@@ -578,7 +585,8 @@ def main() -> None:
             total_epochs=args.total_epochs, formats=args.formats, data_seed=args.data_seed,
             init_from=args.init_from, prefit={"target": args.prefit_target, "minutes": args.prefit_minutes},
             bpe_dropout=args.bpe_dropout, distill=args.distill, distill_share=args.distill_share,
-            average_last=args.average_last, select=args.select, test=not args.no_test)
+            average_last=args.average_last, select=args.select, test=not args.no_test,
+            freeze=tuple(p for p in args.freeze.split(",") if p), freeze_epochs=args.freeze_epochs)
 
 
 def parse_setting(item: str) -> tuple[str, object]:

@@ -99,3 +99,8 @@ def test_prefit_fits_nothing_for_dot_and_a_bahdanau_pair_is_refused():
     for target, source in (("luong-general", "bahdanau"), ("bahdanau", "luong-concat")):
         with pytest.raises(SystemExit, match=f"cannot start {target} from these weights: another architecture"):
             copy_shared(tiny(target, 1), tiny(source, 0).state_dict())
+
+
+def test_the_freeze_patterns_of_run_17_name_exactly_local_p_s_position_predictor():
+    from training.loop import frozen_parameters
+    assert sorted(frozen_parameters(tiny("local-p", 0), ["attention.W_p.*", "attention.v_p.*"])) == sorted(PREDICTOR)

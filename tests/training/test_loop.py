@@ -1,9 +1,10 @@
 """The shared training loop: early stopping with patience, best weights restored, repeatable on CPU."""
 import random
 
+import pytest
 import torch
 
-from training.loop import LoopConfig, fit, seed_everything
+from training.loop import LoopConfig, fit, frozen_parameters, seed_everything
 
 
 def _problem(seed: int):
@@ -60,3 +61,26 @@ def test_two_runs_with_the_same_seed_give_the_same_weights():
             LoopConfig(epochs=3, patience=5, seed=3))
         finals.append(model.weight.detach().clone())
     torch.testing.assert_close(finals[0], finals[1], rtol=0, atol=0)
+
+
+def test_frozen_parameters_stay_put_for_the_first_epochs_then_train():
+    model, batches, loss_fn = _problem(0)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    seen = []
+
+    def evaluate(m):
+        seen.append({k: v.clone() for k, v in m.state_dict().items()})
+        return float(len(seen))   # every epoch a new best
+
+    fit(model, batches, loss_fn, evaluate, LoopConfig(epochs=3, patience=5, freeze=("bias",), freeze_epochs=2))
+    for epoch in (0, 1):   # epochs 1 and 2: the bias held, the weight trained
+        torch.testing.assert_close(seen[epoch]["bias"], start["bias"])
+        assert not torch.equal(seen[epoch]["weight"], start["weight"])
+    assert not torch.equal(seen[2]["bias"], start["bias"])   # epoch 3: released
+
+
+def test_a_freeze_pattern_that_matches_nothing_is_refused():
+    model, batches, loss_fn = _problem(0)
+    with pytest.raises(ValueError, match="no parameter"):
+        fit(model, batches, loss_fn, lambda m: 0.0, LoopConfig(epochs=1, freeze=("attention.W_p.*",), freeze_epochs=1))
+    assert frozen_parameters(model, ["b*"]) == ["bias"]
