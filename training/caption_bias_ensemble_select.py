@@ -20,6 +20,7 @@ keep round 7. Nothing here reads a held-out or card test scene.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -41,19 +42,30 @@ ENSEMBLES = {"E0+C": ("encoder", "encoder-bias-c"),
              "A+B+C": ("encoder-bias-a", "encoder-bias-b", "encoder-bias-c")}
 
 
-def logits_reader(encoder: Path, sets: dict[str, list[dict]],
-                  seconds: dict[str, float] | None = None) -> Callable[[dict | None, str], torch.Tensor]:
+def logits_reader(encoder: Path, sets: dict[str, list[dict]], seconds: dict[str, float] | None = None,
+                  store: Path | None = None) -> Callable[[dict | None, str], torch.Tensor]:
     """``(read, set name) → the encoder head's logits [N, 49, classes + 1]`` of that set through ``encoder`` at that
-    read, each computed once (only the logits kept; wall-clock seconds recorded in ``seconds`` when given)."""
+    read, each computed once (only the logits kept; wall-clock seconds recorded in ``seconds`` when given; ``store``:
+    a folder where they are also saved and found again by a rerun, keyed by the encoder's weights, read, set and
+    scene count)."""
     cache: dict[str, torch.Tensor] = {}
+    weights = hashlib.sha256((encoder / "model.safetensors").read_bytes()).hexdigest()[:16]
 
     def logits(read: dict | None, set_name: str) -> torch.Tensor:
         key = json.dumps([read, set_name], sort_keys=True)
         if key not in cache:
+            tag = hashlib.sha256(json.dumps([weights, key, len(sets[set_name])]).encode()).hexdigest()[:24]
+            saved = None if store is None else store / f"{tag}.pt"
+            if saved is not None and saved.is_file():
+                cache[key] = torch.load(saved)
+                return cache[key]
             start = time.perf_counter()
             cache[key] = scene_features(sets[set_name], load_scene_encoder(encoder, "cpu", read))["logits"]
             if seconds is not None:
                 seconds[key] = round(time.perf_counter() - start, 1)
+            if saved is not None:
+                store.mkdir(parents=True, exist_ok=True)
+                torch.save(cache[key], saved)
         return cache[key]
     return logits
 
@@ -65,6 +77,7 @@ def main() -> None:
                    help="an ensemble member other than the shipped encoder")
     p.add_argument("--ensembles", nargs="+", choices=list(ENSEMBLES), default=list(ENSEMBLES))
     p.add_argument("--shift", action="store_true", help="also the best (ensemble, read) with the shift 0/8 read")
+    p.add_argument("--store", type=Path, help="a folder where the ensemble members' logits are kept for a rerun")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     words = json.loads((a.folder / "vocab.json").read_text())
@@ -74,7 +87,8 @@ def main() -> None:
                     "base": BASE, "reads": READS, "ensembles": {k: ENSEMBLES[k] for k in a.ensembles},
                     "feature_seconds": {}, "bias_feature_seconds": {}, "decoders": {}}
     data = feature_reader(a.folder / "encoder", sets, result["feature_seconds"])
-    readers = {n: logits_reader(f, sets, result["bias_feature_seconds"].setdefault(n, {})) for n, f in folders.items()}
+    readers = {n: logits_reader(f, sets, result["bias_feature_seconds"].setdefault(n, {}), a.store)
+               for n, f in folders.items() if n != "encoder"}
     readers["encoder"] = lambda read, set_name: data(read, set_name)["logits"]     # E0: the decoder's own reader
     models = {d: load_decoder(a.folder, d, len(words)) for d in a.decoders}
     every = {d: {"settings": {}, "measures": {}} for d in a.decoders}
@@ -92,6 +106,8 @@ def main() -> None:
     def write(stage: str) -> None:
         for d, rows in every.items():
             m = rows["measures"]
+            if BASE not in m:                              # this decoder not scored yet
+                continue
             result["decoders"][d] = {**rows, "summed": {k: round(sum(s["score"] for s in r.values()), 4)
                                                         for k, r in m.items()}, "chosen": choose(m), "stage": stage}
         a.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
