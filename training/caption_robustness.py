@@ -31,7 +31,7 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
 from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
-from attention_core.models.head_bias import HeadBias, head_probabilities, load_bias_head
+from attention_core.models.head_bias import HeadBias, load_bias_head, mean_head_probabilities
 from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
@@ -86,20 +86,22 @@ def scene_counts(words: list[str], objects: list[dict], alphas: torch.Tensor | N
 
 
 def decoder_captions(model: CaptionDecoder, words: list[str], data: dict, grounded: dict | None = None,
-                     bias: HeadBias | None = None, head_logits: torch.Tensor | None = None,
+                     bias: HeadBias | None = None, head_logits: torch.Tensor | list[torch.Tensor] | None = None,
                      ) -> list[tuple[list[str], torch.Tensor]]:
     """Greedy captions of every scene in ``data`` → per scene its words (no EOS) and α rows ``[T, 49]``.
     ``grounded`` (a captioner's ``grounded`` config: ``threshold``, ``cells``): decode with the grounded rule
     (``attention_core.models.grounded_decoding``), occupancy read from ``data["logits"]`` (the encoder head on the
     same read as the features) and ``data["foreground"]``. ``bias`` (``head_bias``): the name words biased by the
-    head's logits ``head_logits [N, 49, classes + 1]`` on the bias's read (default: ``data["logits"]``)."""
+    head's logits ``head_logits [N, 49, classes + 1]`` on the bias's read (default: ``data["logits"]``), or a list of
+    such, one per encoder of an ensemble (round 11: p_head their probabilities' mean)."""
     out = []
     rule = None if grounded is None else GroundedRule(tuple(words), EOS, grounded.get("cells", "mask"))
     head_logits = data["logits"] if head_logits is None else head_logits
     for i in range(0, len(data["objects"]), 100):
         occupied = None if rule is None else occupied_cells(data["logits"][i:i + 100], grounded["threshold"],
                                                             data["foreground"][i:i + 100])
-        probs = None if bias is None else head_probabilities(head_logits[i:i + 100])
+        probs = None if bias is None else mean_head_probabilities(
+            [x[i:i + 100] for x in head_logits] if isinstance(head_logits, (list, tuple)) else head_logits[i:i + 100])
         ids, alphas = decode_batch(model, data["features"][i:i + 100].float(), rule, occupied, bias, probs)
         for k, (seq, alpha) in enumerate(zip(ids, alphas)):
             if rule is not None:
@@ -110,7 +112,8 @@ def decoder_captions(model: CaptionDecoder, words: list[str], data: dict, ground
 
 
 def decoder_counts(model: CaptionDecoder, words: list[str], data: dict, grounded: dict | None = None,
-                   bias: HeadBias | None = None, head_logits: torch.Tensor | None = None) -> list[dict]:
+                   bias: HeadBias | None = None, head_logits: torch.Tensor | list[torch.Tensor] | None = None,
+                   ) -> list[dict]:
     """:func:`decoder_captions` of every scene in ``data`` → :func:`scene_counts` per scene."""
     return [scene_counts(said, objects, alpha) for (said, alpha), objects
             in zip(decoder_captions(model, words, data, grounded, bias, head_logits), data["objects"])]
@@ -210,9 +213,15 @@ def bias_read(settings: dict[str, object]) -> dict | None:
 
 def bias_encoder(settings: dict[str, object]) -> str:
     """The encoder folder (in the caption family) whose head the captioner's head bias reads: ``encoder`` unless the
-    bias declares its own (round 9, ``head_bias.encoder``)."""
-    bias = settings.get("head_bias")
-    return (bias or {}).get("encoder") or "encoder"
+    bias declares its own (round 9, ``head_bias.encoder``); the first of an ensemble's (:func:`bias_encoders`)."""
+    return bias_encoders(settings)[0]
+
+
+def bias_encoders(settings: dict[str, object]) -> tuple[str, ...]:
+    """Every encoder folder whose head the captioner's head bias reads: ``("encoder",)`` unless the bias declares its
+    own, one folder (round 9) or a list (round 11: an ensemble, p_head averaged over them)."""
+    encoder = ((settings.get("head_bias") or {}).get("encoder")) or "encoder"
+    return (encoder,) if isinstance(encoder, str) else tuple(encoder)
 
 
 def read_key(encoder: str, read: dict | None) -> str:
@@ -231,6 +240,14 @@ def bias_logits(folder: Path, settings: dict[str, object], data: dict) -> torch.
     return load_bias_head(folder / bias["head"])(data["features"].float())
 
 
+def ensemble_logits(folder: Path, settings: dict[str, object], reads: dict[str, dict]) -> torch.Tensor | list[torch.Tensor]:
+    """The logits the captioner's head bias reads (:func:`bias_logits`) from ``reads`` (keyed by :func:`read_key`): one
+    tensor for one encoder, a list of one per encoder for an ensemble (round 11; p_head their mean,
+    ``mean_head_probabilities``)."""
+    out = [bias_logits(folder, settings, reads[read_key(e, bias_read(settings))]) for e in bias_encoders(settings)]
+    return out[0] if len(out) == 1 else out
+
+
 def captioner_captions(folder: Path, scenes: list[dict], background_first: bool = True,
                        decoders: tuple[str, ...] = ("soft", "hard"),
                        ) -> tuple[dict[str, list[tuple[list[str], torch.Tensor]]], dict[str, dict]]:
@@ -241,7 +258,7 @@ def captioner_captions(folder: Path, scenes: list[dict], background_first: bool 
     settings = {d: captioner_settings(folder, d) for d in decoders}
     reads: dict[str, dict] = {}
     for encoder, read in [("encoder", None), *(("encoder", s["encoder_read"]) for s in settings.values()),
-                          *((bias_encoder(s), bias_read(s)) for s in settings.values())]:
+                          *((e, bias_read(s)) for s in settings.values() for e in bias_encoders(s))]:
         key = read_key(encoder, read)
         if key not in reads:
             reads[key] = scene_features(scenes, load_scene_encoder(folder / encoder, "cpu", read), background_first)
@@ -250,7 +267,7 @@ def captioner_captions(folder: Path, scenes: list[dict], background_first: bool 
         data = reads[read_key("encoder", s["encoder_read"])]
         out[d] = decoder_captions(load_decoder(folder, d, len(words)), words, data, s["grounded"],
                                   head_bias_of(folder, s, words),
-                                  bias_logits(folder, s, reads[read_key(bias_encoder(s), bias_read(s))]))
+                                  ensemble_logits(folder, s, reads))
     return out, reads
 
 

@@ -25,7 +25,7 @@ from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
 from .grounded_decoding import GroundedRule, occupied_cells, scene_foreground
-from .head_bias import HeadBias, head_probabilities, load_bias_head
+from .head_bias import HeadBias, load_bias_head, mean_head_probabilities
 from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
@@ -114,15 +114,21 @@ class Captioner(ShippedExplainer):
         # head bias (``head_bias``): the encoder head, read where the decoder attends, proposes the name words
         names = read_json(self.family_folder / ENCODER_FOLDER / "config.json")["names"]
         self.bias = HeadBias.from_config(self.config.get("head_bias"), self.words, names)
-        if self.bias is not None and self.bias.encoder is not None and \
-                read_json(self.family_folder / self.bias.encoder / "config.json")["names"] != names:
-            raise ValueError(f"head_bias encoder {self.bias.encoder!r} names other classes than {ENCODER_FOLDER!r}")
+        for folder in () if self.bias is None else self.bias.encoders:
+            if read_json(self.family_folder / folder / "config.json")["names"] != names:
+                raise ValueError(f"head_bias encoder {folder!r} names other classes than {ENCODER_FOLDER!r}")
+        if self.bias is not None and self.bias.head is not None and len(self.bias.encoders) > 1:
+            raise ValueError("head_bias: a bias head reads one encoder's features, not an ensemble's")
         # p_head's encoder: the decoder's own, or (round 9, ``head_bias.encoder``) a copy fine-tuned for the bias, read
-        # at the bias's read (absent: the captioner's); the grounded rule keeps reading ``self.encoder``
-        self.head_encoder: SceneEncoder | None = None if self.bias is None else self.encoder \
-            if self.bias.read is None and self.bias.encoder is None else shared_scene_encoder(
-                str(self.family_folder / (self.bias.encoder or ENCODER_FOLDER)), str(self.device),
-                self.config.get("encoder_read") if self.bias.read is None else self.bias.read)
+        # at the bias's read (absent: the captioner's); round 11: several such copies, their head probabilities averaged;
+        # the grounded rule keeps reading ``self.encoder``
+        bias_read = None if self.bias is None else \
+            self.config.get("encoder_read") if self.bias.read is None else self.bias.read
+        self.head_encoders: list[SceneEncoder] = [] if self.bias is None else [self.encoder] \
+            if self.bias.read is None and not self.bias.encoders else [
+                shared_scene_encoder(str(self.family_folder / folder), str(self.device), bias_read)
+                for folder in self.bias.encoders or (ENCODER_FOLDER,)]
+        self.head_encoder: SceneEncoder | None = self.head_encoders[0] if self.head_encoders else None
         self.bias_head = None if self.bias is None or self.bias.head is None else \
             load_bias_head(self.family_folder / self.bias.head).to(self.device)
 
@@ -137,10 +143,12 @@ class Captioner(ShippedExplainer):
         ``features`` ``[1, 49, C]``: the decoder's (:meth:`regions`), reused when the bias reads the same encoder."""
         if self.bias is None:
             return None
-        net = self.head_encoder
-        if features is None or net is not self.encoder:
-            features = net.regions(scene_tensor(image, net.scales)[None].to(self.device))
-        return head_probabilities(net.region_logits(features) if self.bias_head is None else self.bias_head(features))
+        logits = []
+        for net in self.head_encoders:         # one encoder (rounds 7–10), or an ensemble (round 11)
+            own = features if features is not None and net is self.encoder else \
+                net.regions(scene_tensor(image, net.scales)[None].to(self.device))
+            logits.append(net.region_logits(own) if self.bias_head is None else self.bias_head(own))
+        return mean_head_probabilities(logits)
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,

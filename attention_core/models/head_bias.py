@@ -22,8 +22,10 @@ for the bias only — the grounded rule and the read's confident pick still use 
 ``encoder``, a folder of the caption family holding a scene encoder fine-tuned for the bias
 (``training.scene_encoder_bias``) read instead of ``caption/encoder`` for p_head only — at the bias's ``read``, whose
 confident pick then uses that encoder's own head; the decoder's features and the grounded rule's occupancy still come
-from ``caption/encoder`` at the captioner's own read). A config without ``head_bias`` decodes exactly as before, and
-one without ``encoder`` as round 7/8 did. The page (``Captioner``), the CLI and the scorers
+from ``caption/encoder`` at the captioner's own read; round 11: ``encoder`` may be a list of such folders, an
+ensemble whose p_head is the mean of their head probabilities, :func:`mean_head_probabilities`, each read at the bias's
+``read`` with its own confident or mean pick). A config without ``head_bias`` decodes exactly as before, and
+one without ``encoder`` as round 7/8 did; a single folder (a string, or a list of one) as round 9/10 did. The page (``Captioner``), the CLI and the scorers
 (``training.caption_robustness``) apply the same :meth:`HeadBias.apply`.
 """
 from __future__ import annotations
@@ -52,7 +54,13 @@ class HeadBias:
     read: dict[str, Any] | None = None        # the encoder read of p_head (None: the captioner's own)
     keep_mass: bool = False                   # re-rank within the names (and within the articles) only
     head: str | None = None                   # a BiasHead folder (in the caption family) read instead of the encoder's
-    encoder: str | None = None                # a scene-encoder folder (caption family) read for p_head instead
+    encoder: str | tuple[str, ...] | None = None   # a scene-encoder folder (caption family) read for p_head
+    #                                                instead, or (round 11) a tuple of them, whose p_head is averaged
+
+    @property
+    def encoders(self) -> tuple[str, ...]:
+        """The bias's own encoder folders (``encoder`` as a tuple; empty: ``caption/encoder``)."""
+        return () if self.encoder is None else (self.encoder,) if isinstance(self.encoder, str) else self.encoder
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None, words: list[str] | tuple[str, ...],
@@ -74,7 +82,7 @@ class HeadBias:
                 arts.setdefault(list(words).index(article(n)), []).append(k)
         return cls(ids, {a: tuple(ks) for a, ks in arts.items()}, float(config.get("weight", 1.0)),
                    float(config.get("eps", 0.01)), over, config.get("read"), bool(config.get("keep_mass", False)),
-                   config.get("head"), config.get("encoder"))
+                   config.get("head"), _encoder_key(config.get("encoder")))
 
     def apply(self, logits: torch.Tensor, alpha: torch.Tensor, probs: torch.Tensor,
               choice: torch.Tensor | None = None) -> torch.Tensor:
@@ -119,6 +127,29 @@ def head_probabilities(logits: torch.Tensor) -> torch.Tensor:
     """The encoder head's logits ``[B, R, classes + 1]`` (background last) → item-class probabilities
     ``[B, R, classes]`` (softmax over all, background column dropped: a background region proposes little)."""
     return logits.float().softmax(-1)[..., :-1]
+
+
+def mean_head_probabilities(logits: torch.Tensor | list[torch.Tensor] | tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """:func:`head_probabilities` of one head's logits, or (round 11, an ensemble of bias encoders) the mean of those
+    of several heads' logits ``[B, R, classes + 1]`` each; a list of one is that head's exactly."""
+    if isinstance(logits, torch.Tensor):
+        return head_probabilities(logits)
+    if not logits:
+        raise ValueError("mean_head_probabilities needs at least one head's logits")
+    if len(logits) == 1:
+        return head_probabilities(logits[0])
+    return torch.stack([head_probabilities(x) for x in logits]).mean(0)
+
+
+def _encoder_key(value: Any) -> str | tuple[str, ...] | None:
+    """``head_bias.encoder`` as declared: absent, one folder (a string), or a non-empty list of folders (a tuple;
+    a list of one is that folder)."""
+    if value is None or isinstance(value, str):
+        return value
+    folders = tuple(value)
+    if not folders or not all(isinstance(f, str) for f in folders):
+        raise ValueError(f"head_bias encoder must be a folder or a non-empty list of folders, not {value!r}")
+    return folders[0] if len(folders) == 1 else folders
 
 
 class BiasHead(nn.Module):

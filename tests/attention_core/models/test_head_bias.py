@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
-from attention_core.models.head_bias import HeadBias, head_probabilities
+from attention_core.models.head_bias import HeadBias, head_probabilities, mean_head_probabilities
 
 pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
 WORDS = json.loads((WEIGHTS_DIR / "caption" / "vocab.json").read_text())
@@ -257,3 +257,62 @@ def test_a_shifted_read_is_one_path_for_the_page_and_the_scorers(folder_without_
     said, _ = captioner_captions(folder_without_bias, [{"image": image, "objects": [], "caption": ""}],
                                  decoders=("soft",))[0]["soft"][0]
     assert " ".join(said).replace(" ,", ",") == pages["shifted"].explain(image).output.text
+
+
+def test_mean_head_probabilities_of_one_head_is_that_heads_and_of_several_their_mean():
+    logits = [torch.randn(2, 49, len(NAMES) + 1) for _ in range(3)]
+    assert torch.equal(mean_head_probabilities(logits[0]), head_probabilities(logits[0]))
+    assert torch.equal(mean_head_probabilities(logits[:1]), head_probabilities(logits[0]))
+    torch.testing.assert_close(mean_head_probabilities(logits), sum(head_probabilities(x) for x in logits) / 3)
+    with pytest.raises(ValueError):
+        mean_head_probabilities([])
+    assert HeadBias.from_config({"encoder": ["a", "b"]}, WORDS, NAMES).encoders == ("a", "b")
+    assert HeadBias.from_config({"encoder": ["a"]}, WORDS, NAMES).encoder == "a"          # a list of one: that folder
+    assert HeadBias.from_config({"encoder": "a"}, WORDS, NAMES).encoders == ("a",)
+    assert HeadBias.from_config({}, WORDS, NAMES).encoders == ()
+    with pytest.raises(ValueError, match="list of folders"):
+        HeadBias.from_config({"encoder": []}, WORDS, NAMES)
+
+
+def test_an_ensemble_of_bias_encoders_averages_their_heads_for_p_head_only(folder_without_bias):
+    """Round 11: ``head_bias.encoder`` may be a list of encoder folders; p_head is the mean of their head probabilities,
+    each read at the bias's read (its own confident pick); a single folder (a string or a list of one) decodes as round
+    9/10 did; the decoder's features are bit-identical; the scorers caption as the page does."""
+    from attention_core.inputs import load_image
+    from attention_core.models.captioning import SAMPLES_DIR, Captioner
+    from attention_core.models.registry import get_spec
+    from attention_core.models.scene_encoder import load_scene_encoder, scene_tensor
+    from training.caption_robustness import captioner_captions
+    read = {"scales": [112, 224], "combine": "confident", "gate": 0.3, "isolated": 4}
+    config = json.loads((WEIGHTS_DIR / "caption" / "soft" / "config.json").read_text())
+    round7 = {"weight": 8.0, "eps": 0.1, "over": "alpha", "keep_mass": True, "read": read}
+    _sevens_encoder(folder_without_bias / "sevens")
+    image = load_image(str(SAMPLES_DIR / "scene-3.png"))
+    pages = {}
+    for tag, encoder in (("round 7", None), ("one", "sevens"), ("list of one", ["sevens"]),
+                         ("ensemble", ["sevens", "encoder"])):
+        bias = round7 if encoder is None else {**round7, "encoder": encoder}
+        (folder_without_bias / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": bias}))
+        pages[tag] = Captioner(get_spec("caption/soft"))
+    probs = {tag: page.head_probs(image) for tag, page in pages.items()}
+    assert torch.equal(probs["list of one"], probs["one"])
+    assert pages["list of one"].explain(image).output.text == pages["one"].explain(image).output.text
+    each = []
+    for folder in ("sevens", "encoder"):
+        net = load_scene_encoder(folder_without_bias / folder, "cpu", read)
+        each.append(head_probabilities(net.region_logits(net.regions(scene_tensor(image, net.scales)[None]))))
+    torch.testing.assert_close(probs["ensemble"], torch.stack(each).mean(0), rtol=0, atol=0)   # the mean, exactly
+    torch.testing.assert_close(probs["ensemble"], (each[0] + each[1]) / 2)
+    torch.testing.assert_close(each[1], probs["round 7"], rtol=0, atol=0)
+    assert len(pages["ensemble"].head_encoders) == 2 and pages["ensemble"].head_encoder is pages["ensemble"].head_encoders[0]
+    for page in pages.values():                          # the decoder's encoder and its features never change
+        assert page.encoder is pages["round 7"].encoder
+        assert page.encoder.scales == (112,) and page.encoder.combine == "concat"
+        torch.testing.assert_close(page.regions(image), pages["round 7"].regions(image), rtol=0, atol=0)
+    said, _ = captioner_captions(folder_without_bias, [{"image": image, "objects": [], "caption": ""}],
+                                 decoders=("soft",))[0]["soft"][0]
+    assert " ".join(said).replace(" ,", ",") == pages["ensemble"].explain(image).output.text
+    bias = {**round7, "encoder": ["sevens", "encoder"], "head": "bias_head"}
+    (folder_without_bias / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": bias}))
+    with pytest.raises(ValueError, match="ensemble"):
+        Captioner(get_spec("caption/soft"))
