@@ -31,7 +31,7 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
 from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
-from attention_core.models.head_bias import HeadBias, load_bias_head, mean_head_probabilities
+from attention_core.models.head_bias import HeadBias, encoder_folders, load_bias_head, mean_head_probabilities
 from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
@@ -211,17 +211,10 @@ def bias_read(settings: dict[str, object]) -> dict | None:
     return settings["encoder_read"] if not bias or bias.get("read") is None else bias["read"]
 
 
-def bias_encoder(settings: dict[str, object]) -> str:
-    """The encoder folder (in the caption family) whose head the captioner's head bias reads: ``encoder`` unless the
-    bias declares its own (round 9, ``head_bias.encoder``); the first of an ensemble's (:func:`bias_encoders`)."""
-    return bias_encoders(settings)[0]
-
-
 def bias_encoders(settings: dict[str, object]) -> tuple[str, ...]:
     """Every encoder folder whose head the captioner's head bias reads: ``("encoder",)`` unless the bias declares its
     own, one folder (round 9) or a list (round 11: an ensemble, p_head averaged over them)."""
-    encoder = ((settings.get("head_bias") or {}).get("encoder")) or "encoder"
-    return (encoder,) if isinstance(encoder, str) else tuple(encoder)
+    return encoder_folders((settings.get("head_bias") or {}).get("encoder")) or ("encoder",)
 
 
 def read_key(encoder: str, read: dict | None) -> str:
@@ -240,12 +233,10 @@ def bias_logits(folder: Path, settings: dict[str, object], data: dict) -> torch.
     return load_bias_head(folder / bias["head"])(data["features"].float())
 
 
-def ensemble_logits(folder: Path, settings: dict[str, object], reads: dict[str, dict]) -> torch.Tensor | list[torch.Tensor]:
-    """The logits the captioner's head bias reads (:func:`bias_logits`) from ``reads`` (keyed by :func:`read_key`): one
-    tensor for one encoder, a list of one per encoder for an ensemble (round 11; p_head their mean,
-    ``mean_head_probabilities``)."""
-    out = [bias_logits(folder, settings, reads[read_key(e, bias_read(settings))]) for e in bias_encoders(settings)]
-    return out[0] if len(out) == 1 else out
+def ensemble_logits(folder: Path, settings: dict[str, object], reads: dict[str, dict]) -> list[torch.Tensor]:
+    """The logits the captioner's head bias reads (:func:`bias_logits`) from ``reads`` (keyed by :func:`read_key`), one
+    per encoder (round 11: an ensemble's p_head is their mean; of one, that head's exactly, ``mean_head_probabilities``)."""
+    return [bias_logits(folder, settings, reads[read_key(e, bias_read(settings))]) for e in bias_encoders(settings)]
 
 
 def captioner_captions(folder: Path, scenes: list[dict], background_first: bool = True,

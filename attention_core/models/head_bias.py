@@ -60,7 +60,7 @@ class HeadBias:
     @property
     def encoders(self) -> tuple[str, ...]:
         """The bias's own encoder folders (``encoder`` as a tuple; empty: ``caption/encoder``)."""
-        return () if self.encoder is None else (self.encoder,) if isinstance(self.encoder, str) else self.encoder
+        return encoder_folders(self.encoder)
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None, words: list[str] | tuple[str, ...],
@@ -139,6 +139,13 @@ def mean_head_probabilities(logits: torch.Tensor | list[torch.Tensor] | tuple[to
     if len(logits) == 1:
         return head_probabilities(logits[0])
     return torch.stack([head_probabilities(x) for x in logits]).mean(0)
+
+
+def encoder_folders(value: Any) -> tuple[str, ...]:
+    """``head_bias.encoder`` as declared (absent, one folder, or a list of folders) → its folders as a tuple (empty
+    when absent); the one reading of the key for the captioner and the scorers."""
+    key = _encoder_key(value)
+    return () if key is None else (key,) if isinstance(key, str) else key
 
 
 def _encoder_key(value: Any) -> str | tuple[str, ...] | None:
