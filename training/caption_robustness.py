@@ -31,7 +31,8 @@ from attention_core.checkpoint import WEIGHTS_DIR, load_checkpoint
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
 from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
-from attention_core.models.head_bias import HeadBias, encoder_folders, load_bias_head, mean_head_probabilities
+from attention_core.models.glimpse import load_glimpse_reader
+from attention_core.models.head_bias import HeadBias, head_encoder_folders, load_bias_head, mean_head_probabilities
 from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
@@ -213,8 +214,25 @@ def bias_read(settings: dict[str, object]) -> dict | None:
 
 def bias_encoders(settings: dict[str, object]) -> tuple[str, ...]:
     """Every encoder folder whose head the captioner's head bias reads: ``("encoder",)`` unless the bias declares its
-    own, one folder (round 9) or a list (round 11: an ensemble, p_head averaged over them)."""
-    return encoder_folders((settings.get("head_bias") or {}).get("encoder")) or ("encoder",)
+    own, one folder (round 9) or a list (round 11: an ensemble, p_head averaged over them; round 12: ``[]``, none —
+    the glimpse reader alone)."""
+    return head_encoder_folders(settings.get("head_bias"))
+
+
+def glimpse_key(settings: dict[str, object]) -> str | None:
+    """The key of the captioner's glimpse reader's logits in :func:`captioner_captions`'s reads (None: it has none)."""
+    folder = (settings.get("head_bias") or {}).get("glimpse")
+    return None if folder is None else json.dumps(["glimpse", folder])
+
+
+@torch.no_grad()
+def glimpse_logits(reader, scenes: list[dict]) -> dict:
+    """A :class:`~attention_core.models.glimpse.GlimpseReader`'s logits ``[N, 49, classes + 1]`` of ``scenes`` (as
+    ``{"logits": …}``, like :func:`scene_features`), 50 scenes at a time."""
+    from attention_core.models.glimpse import glimpse_pixels
+    out = [reader.region_logits(torch.stack([glimpse_pixels(s["image"]) for s in scenes[i:i + 50]]))
+           for i in range(0, len(scenes), 50)]
+    return {"logits": torch.cat(out)}
 
 
 def read_key(encoder: str, read: dict | None) -> str:
@@ -236,7 +254,9 @@ def bias_logits(folder: Path, settings: dict[str, object], data: dict) -> torch.
 def ensemble_logits(folder: Path, settings: dict[str, object], reads: dict[str, dict]) -> list[torch.Tensor]:
     """The logits the captioner's head bias reads (:func:`bias_logits`) from ``reads`` (keyed by :func:`read_key`), one
     per encoder (round 11: an ensemble's p_head is their mean; of one, that head's exactly, ``mean_head_probabilities``)."""
-    return [bias_logits(folder, settings, reads[read_key(e, bias_read(settings))]) for e in bias_encoders(settings)]
+    out = [bias_logits(folder, settings, reads[read_key(e, bias_read(settings))]) for e in bias_encoders(settings)]
+    key = glimpse_key(settings)
+    return out if key is None else out + [reads[key]["logits"]]      # round 12: the glimpse reader joins
 
 
 def captioner_captions(folder: Path, scenes: list[dict], background_first: bool = True,
@@ -253,6 +273,10 @@ def captioner_captions(folder: Path, scenes: list[dict], background_first: bool 
         key = read_key(encoder, read)
         if key not in reads:
             reads[key] = scene_features(scenes, load_scene_encoder(folder / encoder, "cpu", read), background_first)
+    for s in settings.values():
+        key = glimpse_key(s)
+        if key is not None and key not in reads:
+            reads[key] = glimpse_logits(load_glimpse_reader(folder / s["head_bias"]["glimpse"]), scenes)
     out = {}
     for d, s in settings.items():
         data = reads[read_key("encoder", s["encoder_read"])]

@@ -25,6 +25,7 @@ from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
 from .grounded_decoding import GroundedRule, occupied_cells, scene_foreground
+from .glimpse import glimpse_pixels, load_glimpse_reader
 from .head_bias import HeadBias, load_bias_head, mean_head_probabilities
 from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
@@ -125,12 +126,15 @@ class Captioner(ShippedExplainer):
         bias_read = None if self.bias is None else \
             self.config.get("encoder_read") if self.bias.read is None else self.bias.read
         self.head_encoders: list[SceneEncoder] = [] if self.bias is None else [self.encoder] \
-            if self.bias.read is None and not self.bias.encoders else [
+            if self.bias.read is None and self.bias.encoder is None else [
                 shared_scene_encoder(str(self.family_folder / folder), str(self.device), bias_read)
-                for folder in self.bias.encoders or (ENCODER_FOLDER,)]
+                for folder in self.bias.head_encoders]
         self.head_encoder: SceneEncoder | None = self.head_encoders[0] if self.head_encoders else None
         self.bias_head = None if self.bias is None or self.bias.head is None else \
             load_bias_head(self.family_folder / self.bias.head).to(self.device)
+        # round 12: a glimpse reader (full-resolution crops around every region) joins p_head's ensemble
+        self.glimpse = None if self.bias is None or self.bias.glimpse is None else \
+            load_glimpse_reader(self.family_folder / self.bias.glimpse, self.device)
 
     @torch.no_grad()
     def regions(self, image: Image.Image) -> torch.Tensor:
@@ -148,6 +152,8 @@ class Captioner(ShippedExplainer):
             own = features if features is not None and net is self.encoder else \
                 net.regions(scene_tensor(image, net.scales)[None].to(self.device))
             logits.append(net.region_logits(own) if self.bias_head is None else self.bias_head(own))
+        if self.glimpse is not None:           # round 12: the glimpse reader's per-region logits
+            logits.append(self.glimpse.region_logits(glimpse_pixels(image)[None].to(self.device)))
         return mean_head_probabilities(logits)
 
     @torch.no_grad()

@@ -24,7 +24,9 @@ for the bias only — the grounded rule and the read's confident pick still use 
 confident pick then uses that encoder's own head; the decoder's features and the grounded rule's occupancy still come
 from ``caption/encoder`` at the captioner's own read; round 11: ``encoder`` may be a list of such folders, an
 ensemble whose p_head is the mean of their head probabilities, :func:`mean_head_probabilities`, each read at the bias's
-``read`` with its own confident or mean pick). A config without ``head_bias`` decodes exactly as before, and
+``read`` with its own confident or mean pick; round 12: ``glimpse``, a folder of the caption family holding a
+:class:`~attention_core.models.glimpse.GlimpseReader` whose per-region logits join the ensemble — with ``encoder``
+an empty list, p_head is the glimpse reader's alone). A config without ``head_bias`` decodes exactly as before, and
 one without ``encoder`` as round 7/8 did; a single folder (a string, or a list of one) as round 9/10 did. The page (``Captioner``), the CLI and the scorers
 (``training.caption_robustness``) apply the same :meth:`HeadBias.apply`.
 """
@@ -55,12 +57,21 @@ class HeadBias:
     keep_mass: bool = False                   # re-rank within the names (and within the articles) only
     head: str | None = None                   # a BiasHead folder (in the caption family) read instead of the encoder's
     encoder: str | tuple[str, ...] | None = None   # a scene-encoder folder (caption family) read for p_head
-    #                                                instead, or (round 11) a tuple of them, whose p_head is averaged
+    #                                                instead, or (round 11) a tuple of them, whose p_head is averaged;
+    #                                                () (declared []): no encoder, the glimpse reader alone
+    glimpse: str | None = None                # (round 12) a GlimpseReader folder (caption family) in the ensemble
 
     @property
     def encoders(self) -> tuple[str, ...]:
-        """The bias's own encoder folders (``encoder`` as a tuple; empty: ``caption/encoder``)."""
+        """The bias's own encoder folders (``encoder`` as a tuple; empty: ``caption/encoder``, or none when declared
+        ``[]``, :attr:`head_encoders`)."""
         return encoder_folders(self.encoder)
+
+    @property
+    def head_encoders(self) -> tuple[str, ...]:
+        """Every encoder folder p_head reads: ``("encoder",)`` when ``encoder`` is absent, else :attr:`encoders`
+        (empty for ``[]``: the glimpse reader alone)."""
+        return ("encoder",) if self.encoder is None else self.encoders
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None, words: list[str] | tuple[str, ...],
@@ -80,9 +91,14 @@ class HeadBias:
         for k, n in enumerate(names):
             if article(n) in words:
                 arts.setdefault(list(words).index(article(n)), []).append(k)
+        encoder, glimpse = _encoder_key(config.get("encoder")), config.get("glimpse")
+        if encoder == () and not glimpse:
+            raise ValueError("head_bias encoder [] (no encoder) needs a glimpse reader to read p_head from")
+        if glimpse is not None and config.get("head") is not None:
+            raise ValueError("head_bias: a bias head reads encoder features, not glimpses; declare one or the other")
         return cls(ids, {a: tuple(ks) for a, ks in arts.items()}, float(config.get("weight", 1.0)),
                    float(config.get("eps", 0.01)), over, config.get("read"), bool(config.get("keep_mass", False)),
-                   config.get("head"), _encoder_key(config.get("encoder")))
+                   config.get("head"), encoder, glimpse)
 
     def apply(self, logits: torch.Tensor, alpha: torch.Tensor, probs: torch.Tensor,
               choice: torch.Tensor | None = None) -> torch.Tensor:
@@ -143,19 +159,26 @@ def mean_head_probabilities(logits: torch.Tensor | list[torch.Tensor] | tuple[to
 
 def encoder_folders(value: Any) -> tuple[str, ...]:
     """``head_bias.encoder`` as declared (absent, one folder, or a list of folders) → its folders as a tuple (empty
-    when absent); the one reading of the key for the captioner and the scorers."""
+    when absent or ``[]``); the one reading of the key for the captioner and the scorers."""
     key = _encoder_key(value)
     return () if key is None else (key,) if isinstance(key, str) else key
 
 
+def head_encoder_folders(config: dict[str, Any] | None) -> tuple[str, ...]:
+    """Every encoder folder a ``head_bias`` config's p_head reads (:attr:`HeadBias.head_encoders`): ``("encoder",)``
+    when ``encoder`` is absent, none when it is ``[]`` (the glimpse reader alone)."""
+    value = (config or {}).get("encoder")
+    return ("encoder",) if value is None else encoder_folders(value)
+
+
 def _encoder_key(value: Any) -> str | tuple[str, ...] | None:
-    """``head_bias.encoder`` as declared: absent, one folder (a string), or a non-empty list of folders (a tuple;
-    a list of one is that folder)."""
+    """``head_bias.encoder`` as declared: absent, one folder (a string), or a list of folders (a tuple; a list of one
+    is that folder; an empty list ``()``: no encoder, allowed only beside a glimpse reader)."""
     if value is None or isinstance(value, str):
         return value
     folders = tuple(value)
-    if not folders or not all(isinstance(f, str) for f in folders):
-        raise ValueError(f"head_bias encoder must be a folder or a non-empty list of folders, not {value!r}")
+    if not all(isinstance(f, str) for f in folders):
+        raise ValueError(f"head_bias encoder must be a folder or a list of folders, not {value!r}")
     return folders[0] if len(folders) == 1 else folders
 
 

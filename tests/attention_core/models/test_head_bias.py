@@ -270,8 +270,12 @@ def test_mean_head_probabilities_of_one_head_is_that_heads_and_of_several_their_
     assert HeadBias.from_config({"encoder": ["a"]}, WORDS, NAMES).encoder == "a"          # a list of one: that folder
     assert HeadBias.from_config({"encoder": "a"}, WORDS, NAMES).encoders == ("a",)
     assert HeadBias.from_config({}, WORDS, NAMES).encoders == ()
-    with pytest.raises(ValueError, match="list of folders"):
+    with pytest.raises(ValueError, match="needs a glimpse"):                  # no encoder and no glimpse reader
         HeadBias.from_config({"encoder": []}, WORDS, NAMES)
+    with pytest.raises(ValueError, match="list of folders"):
+        HeadBias.from_config({"encoder": ["a", 3]}, WORDS, NAMES)
+    assert HeadBias.from_config({"encoder": [], "glimpse": "g"}, WORDS, NAMES).head_encoders == ()
+    assert HeadBias.from_config({"glimpse": "g"}, WORDS, NAMES).head_encoders == ("encoder",)
 
 
 def test_an_ensemble_of_bias_encoders_averages_their_heads_for_p_head_only(folder_without_bias):
