@@ -34,19 +34,24 @@ from training.loop import seed_everything
 from training.scene_encoder import BACKGROUND, EMPTY, ITEM_INDEX, cell_cover, covered_cells
 
 
-def region_labels(objects: list[dict]) -> np.ndarray:
-    """``[49]`` region labels of one scene: item class, background (:data:`BACKGROUND`) or -100 (ignored)."""
+def region_labels(objects: list[dict], max_side: float | None = None) -> np.ndarray:
+    """``[49]`` region labels of one scene: item class, background (:data:`BACKGROUND`) or -100 (ignored).
+    ``max_side`` (px): items wider than this are background for a reader of items that fit its glimpse (a small-item
+    reader then abstains on a big item's parts instead of naming them)."""
     labels = np.full(49, BACKGROUND, dtype=np.int64)
     for obj in objects:
+        if max_side is not None and obj["box"][2] - obj["box"][0] > max_side:
+            continue
         cover = cell_cover(obj["box"])
         labels[(cover > EMPTY) & (labels == BACKGROUND)] = -100
         labels[covered_cells(cover)] = ITEM_INDEX[obj["name"]]
     return labels
 
 
-def _render_chunk(job: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """``(seed, count, items, background)`` → pixels uint8 ``[count, 224, 224]`` and chosen (scene, region, label)."""
-    seed, count, items, background = job
+def _render_chunk(job: tuple[int, int, int, int, float | None]) -> tuple[np.ndarray, np.ndarray]:
+    """``(seed, count, items, background, max_side)`` → pixels uint8 ``[count, 224, 224]`` and chosen (scene, region,
+    label)."""
+    seed, count, items, background, max_side = job
     rng = random.Random(seed)
     sources = load_sources("train")
     pixels = np.zeros((count, 224, 224), dtype=np.uint8)
@@ -54,7 +59,7 @@ def _render_chunk(job: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarra
     for n in range(count):
         scene = render(augmented_kind(rng), sources, rng)
         pixels[n] = np.asarray(scene["image"].convert("L"))
-        labels = region_labels(scene["objects"])
+        labels = region_labels(scene["objects"], max_side)
         item = [r for r in range(49) if 0 <= labels[r] < BACKGROUND]
         empty = [r for r in range(49) if labels[r] == BACKGROUND]
         for r in rng.sample(item, min(items, len(item))) + rng.sample(empty, min(background, len(empty))):
@@ -62,11 +67,11 @@ def _render_chunk(job: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarra
     return pixels, np.asarray(picks, dtype=np.int64).reshape(-1, 3)
 
 
-def training_crops(scenes: int, seed: int, items: int, background: int, workers: int = 2,
-                   chunk: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+def training_crops(scenes: int, seed: int, items: int, background: int, workers: int = 2, chunk: int = 500,
+                   windows: tuple[int, ...] = WINDOWS, max_side: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Crops uint8 ``[N, S, S]`` and labels ``[N]`` from ``scenes`` training-mix scenes (each region at a random
-    window of :data:`WINDOWS`)."""
-    jobs = [(seed * 100_003 + k, min(chunk, scenes - k * chunk), items, background)
+    window of ``windows``; ``max_side``: see :func:`region_labels`)."""
+    jobs = [(seed * 100_003 + k, min(chunk, scenes - k * chunk), items, background, max_side)
             for k in range((scenes + chunk - 1) // chunk)]
     centres = region_centres()
     gen = torch.Generator().manual_seed(seed)
@@ -74,8 +79,8 @@ def training_crops(scenes: int, seed: int, items: int, background: int, workers:
     with Pool(workers) as pool:
         for pixels, picks in pool.imap(_render_chunk, jobs):
             px = torch.from_numpy(pixels)
-            which = torch.randint(len(WINDOWS), (len(picks),), generator=gen)
-            for w, window in enumerate(WINDOWS):
+            which = torch.randint(len(windows), (len(picks),), generator=gen)
+            for w, window in enumerate(windows):
                 sel = torch.from_numpy(picks[(which == w).numpy()])
                 if not len(sel):
                     continue
@@ -121,9 +126,11 @@ def run(a: argparse.Namespace) -> dict:
     sets = {kind: make_kind_scenes(kind, a.valid_scenes, "valid") for kind in KINDS}
     base = encoder_accuracy(a.encoder, sets)
     print("encoder head (gold box), validation:", base, flush=True)
-    x, y = training_crops(a.scenes, a.seed, a.items, a.background)
+    windows = tuple(a.windows)
+    max_side = None if a.fit is None else a.fit * max(windows)
+    x, y = training_crops(a.scenes, a.seed, a.items, a.background, windows=windows, max_side=max_side)
     print(f"{len(y)} crops ({(y == BACKGROUND).float().mean():.2f} background) in {time.time() - start:.0f} s", flush=True)
-    net = GlimpseNet(20, WIDTHS)
+    net = GlimpseNet(20, tuple(a.widths))
     steps = a.epochs * (len(y) // a.batch)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=0.15)
@@ -143,10 +150,10 @@ def run(a: argparse.Namespace) -> dict:
             sched.step()
             losses.append(loss.item())
         net.eval()
-        row = {"epoch": epoch + 1, "loss": round(float(np.mean(losses[-200:])), 4), "seconds": round(time.time() - start)}
+        row: dict = {"epoch": epoch + 1, "loss": round(float(np.mean(losses[-200:])), 4), "seconds": round(time.time() - start)}
         for combine in ("mean", "confident"):
-            acc = kind_accuracy(GlimpseReader(net, combine=combine), sets)
-            row[combine] = {**acc, "mean": round(float(np.mean(list(acc.values()))), 4)}
+            acc = kind_accuracy(GlimpseReader(net, windows, combine=combine), sets)
+            row[combine] = {**acc, "mean": round(float(np.mean([acc[k] for k in a.choose_on or acc])), 4)}
         history.append(row)
         print(json.dumps(row, ensure_ascii=False), flush=True)
         score = max(row["mean"]["mean"], row["confident"]["mean"])
@@ -155,7 +162,8 @@ def run(a: argparse.Namespace) -> dict:
     net.load_state_dict(best_state)
     chosen = max(history, key=lambda r: max(r["mean"]["mean"], r["confident"]["mean"]))
     combine = "mean" if chosen["mean"]["mean"] >= chosen["confident"]["mean"] else "confident"
-    config = {"classes": 20, "widths": list(WIDTHS), "windows": list(WINDOWS), "input": INPUT, "combine": combine}
+    config = {"classes": 20, "widths": list(a.widths), "windows": list(windows), "input": INPUT, "combine": combine,
+              "fit": a.fit}
     a.out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(net, config, a.out, dtype=torch.float32)   # 0.6 MB; float16 would move the validated numbers
     metrics = {"command": vars(a) | {"out": str(a.out), "encoder": str(a.encoder)}, "crops": int(len(y)),
@@ -180,6 +188,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--valid-scenes", type=int, default=300)
+    p.add_argument("--windows", type=int, nargs="+", default=list(WINDOWS), help="glimpse sides (px of the scene)")
+    p.add_argument("--widths", type=int, nargs=4, default=list(WIDTHS), help="GlimpseNet's channels")
+    p.add_argument("--fit", type=float, help="items wider than FIT × the largest window are background (a reader "
+                   "of items that fit its glimpse)")
+    p.add_argument("--choose-on", nargs="+", choices=list(KINDS), help="the kinds whose mean picks the epoch "
+                   "(default: every kind)")
     a = p.parse_args()
     print(json.dumps({k: v for k, v in run(a).items() if k != "history"}, ensure_ascii=False))
 
