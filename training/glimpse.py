@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from attention_core.checkpoint import save_checkpoint
 from attention_core.data.scene_kinds import KINDS, augmented_kind, make_kind_scenes, render
 from attention_core.data.scenes import load_sources
-from attention_core.models.glimpse import INPUT, WIDTHS, WINDOWS, GlimpseNet, GlimpseReader, glimpses, region_centres
+from attention_core.models.glimpse import (INPUT, WIDTHS, WINDOWS, GlimpseNet, GlimpseReader, glimpses,
+                                           load_glimpse_reader, region_centres)
 from attention_core.models.scene_encoder import load_scene_encoder
 from training.caption_robustness import head_name, scene_features
 from training.loop import seed_everything
@@ -131,6 +132,8 @@ def run(a: argparse.Namespace) -> dict:
     x, y = training_crops(a.scenes, a.seed, a.items, a.background, windows=windows, max_side=max_side)
     print(f"{len(y)} crops ({(y == BACKGROUND).float().mean():.2f} background) in {time.time() - start:.0f} s", flush=True)
     net = GlimpseNet(20, tuple(a.widths))
+    if a.init is not None:             # continue an earlier run (its config must match this one's net)
+        net.load_state_dict(load_glimpse_reader(a.init).net.state_dict())
     steps = a.epochs * (len(y) // a.batch)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=0.15)
@@ -166,7 +169,7 @@ def run(a: argparse.Namespace) -> dict:
               "fit": a.fit}
     a.out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(net, config, a.out, dtype=torch.float32)   # 0.6 MB; float16 would move the validated numbers
-    metrics = {"command": vars(a) | {"out": str(a.out), "encoder": str(a.encoder)}, "crops": int(len(y)),
+    metrics = {"command": {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items()}, "crops": int(len(y)),
                "validation_scenes_per_kind": a.valid_scenes, "encoder_head_gold_box_validation": base,
                "history": history, "chosen_epoch": chosen["epoch"], "combine": combine,
                "seconds": round(time.time() - start)}
@@ -190,6 +193,7 @@ def main() -> None:
     p.add_argument("--valid-scenes", type=int, default=300)
     p.add_argument("--windows", type=int, nargs="+", default=list(WINDOWS), help="glimpse sides (px of the scene)")
     p.add_argument("--widths", type=int, nargs=4, default=list(WIDTHS), help="GlimpseNet's channels")
+    p.add_argument("--init", type=Path, help="start from this saved reader's net (same widths)")
     p.add_argument("--fit", type=float, help="items wider than FIT × the largest window are background (a reader "
                    "of items that fit its glimpse)")
     p.add_argument("--choose-on", nargs="+", choices=list(KINDS), help="the kinds whose mean picks the epoch "
