@@ -101,22 +101,22 @@ def test_the_captioner_mixes_the_glimpse_reader_into_p_head_as_the_scorers_do(tm
     names = json.loads((src / "encoder" / "config.json").read_text())["names"]
     _sure_reader(dst / "glimpse", names.index("7"))
     config = json.loads((src / "soft" / "config.json").read_text())
-    shipped = config["head_bias"]
+    shipped = {k: v for k, v in config["head_bias"].items() if k not in ("glimpse", "encoder")}   # the encoder's alone
     image = load_image(str(SAMPLES_DIR / "scene-3.png"))
     pages = {}
-    for tag, extra in (("shipped", {}), ("beside", {"glimpse": "glimpse"}),
+    for tag, extra in (("encoder", {}), ("beside", {"glimpse": "glimpse"}),
                        ("alone", {"glimpse": "glimpse", "encoder": []})):
         (dst / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": {**shipped, **extra}}))
         pages[tag] = Captioner(get_spec("caption/soft"))
     probs = {tag: page.head_probs(image) for tag, page in pages.items()}
     sevens = probs["alone"][0, :, names.index("7")]
     assert float(sevens.min()) > 0.99                                   # the reader alone: "7" everywhere
-    assert pages["alone"].head_encoders == [] and pages["shipped"].glimpse is None
+    assert pages["alone"].head_encoders == [] and pages["encoder"].glimpse is None
     glimpse = head_probabilities(pages["beside"].glimpse.region_logits(glimpse_pixels(image)[None]))
-    torch.testing.assert_close(probs["beside"], (probs["shipped"] + glimpse) / 2)
+    torch.testing.assert_close(probs["beside"], (probs["encoder"] + glimpse) / 2)
     assert "7" in pages["alone"].explain(image).output.text.split()
     for page in pages.values():
-        torch.testing.assert_close(page.regions(image), pages["shipped"].regions(image), rtol=0, atol=0)
+        torch.testing.assert_close(page.regions(image), pages["encoder"].regions(image), rtol=0, atol=0)
     said, _ = captioner_captions(dst, [{"image": image, "objects": [], "caption": ""}], decoders=("soft",))[0]["soft"][0]
     assert " ".join(said).replace(" ,", ",") == pages["alone"].explain(image).output.text
     (dst / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": {**shipped, "encoder": []}}))

@@ -35,7 +35,7 @@ def test_minilm_word_piece_merge_and_special_tokens(minilm):
     assert "columns summed" in m.meta["merged"]
     inner = drop_tokens(m, {"[CLS]", "[SEP]"})
     assert inner.keys == ["attention", "is", "unbelievably", "useful", "."]
-    np.testing.assert_allclose(inner.weights.sum(1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(inner.weights.sum(1), 1.0, atol=1e-6)   # float32 rows renormalised: within a few ulps of 1
 
 
 def test_minilm_reads_512_tokens_and_states_the_cut_beyond(minilm):
