@@ -27,10 +27,10 @@ import torch.nn.functional as F
 from attention_core.checkpoint import save_checkpoint
 from attention_core.data.scene_kinds import KINDS, augmented_kind, make_kind_scenes, render
 from attention_core.data.scenes import load_sources
-from attention_core.models.glimpse import (INPUT, WIDTHS, WINDOWS, GlimpseNet, GlimpseReader, glimpses,
-                                           load_glimpse_reader, region_centres)
+from attention_core.models.glimpse import (INPUT, WIDTHS, WINDOWS, GlimpseNet, GlimpseReader, glimpse_pixels,
+                                           glimpses, load_glimpse_reader, region_centres)
 from attention_core.models.scene_encoder import load_scene_encoder
-from training.caption_robustness import head_name, scene_features
+from training.caption_robustness import head_counts, rate, scene_features
 from training.loop import seed_everything
 from training.scene_encoder import BACKGROUND, EMPTY, ITEM_INDEX, cell_cover, covered_cells
 
@@ -92,31 +92,22 @@ def training_crops(scenes: int, seed: int, items: int, background: int, workers:
 
 
 def kind_accuracy(reader: GlimpseReader, sets: dict[str, list[dict]]) -> dict[str, float]:
-    """Gold-box item accuracy of the reader's logits (``head_name``) on each set of scenes."""
+    """Gold-box item accuracy of the reader's logits on each set of scenes (the encoder-head namer's rule,
+    ``caption_robustness.head_counts``)."""
     out = {}
     for kind, scenes in sets.items():
-        right = total = 0
-        for i in range(0, len(scenes), 50):
-            part = scenes[i:i + 50]
-            px = torch.from_numpy(np.stack([np.asarray(s["image"].convert("L"), dtype=np.float32) for s in part]))
-            logits = reader.region_logits(px)
-            for lg, scene in zip(logits, part):
-                for obj in scene["objects"]:
-                    right += head_name(lg, obj["box"]) == obj["name"]
-                    total += 1
-        out[kind] = round(right / total, 4)
+        logits = torch.cat([reader.region_logits(torch.stack([glimpse_pixels(s["image"]) for s in scenes[i:i + 50]]))
+                            for i in range(0, len(scenes), 50)])
+        counts = head_counts({"logits": logits, "objects": [s["objects"] for s in scenes]})
+        out[kind] = round(rate(counts, "right", "objects"), 4)
     return out
 
 
 def encoder_accuracy(encoder: Path, sets: dict[str, list[dict]]) -> dict[str, float]:
     """The same gold-box accuracy for the scene encoder's own head (its saved read) on the same scenes."""
     net = load_scene_encoder(encoder, "cpu")
-    out = {}
-    for kind, scenes in sets.items():
-        data = scene_features(scenes, net)
-        names = [(head_name(lg, o["box"]), o["name"]) for lg, objs in zip(data["logits"], data["objects"]) for o in objs]
-        out[kind] = round(sum(a == b for a, b in names) / len(names), 4)
-    return out
+    return {kind: round(rate(head_counts(scene_features(scenes, net)), "right", "objects"), 4)
+            for kind, scenes in sets.items()}
 
 
 def run(a: argparse.Namespace) -> dict:
