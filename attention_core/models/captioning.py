@@ -24,7 +24,7 @@ from ..capabilities import Capabilities, Family, MapKind, Produces
 from ..tasks import Task
 from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
-from .grounded_decoding import GroundedRule, occupied_cells, scene_foreground
+from .grounded_decoding import FOREGROUND_LEVEL, FOREGROUND_SHARE, GroundedRule, occupied_cells, scene_foreground
 from .glimpse import glimpse_pixels, load_glimpse_reader
 from .head_bias import HeadBias, load_bias_head, mean_head_probabilities
 from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
@@ -37,6 +37,9 @@ DOMAIN_NOTICE = ("This captioner was trained on composed scenes of 224 × 224 pi
                  "handwritten digits of 30–110 px on a plain background, dark or light, with some pixel noise and "
                  "clutter; captions of at most 27 words); on photos its captions are meaningless — see the ImageNet "
                  "evidence view.")
+EMPTY_NOTICE = ("Nothing to caption: no part of this image stands out from its background (in every quarter, fewer "
+                f"than {FOREGROUND_SHARE:.1%} of the pixels are {FOREGROUND_LEVEL} grey levels off it), so no object "
+                "is named.")
 TRAINED_SIDE, TRAINED_CAPTION_WORDS = 224, 27     # 27 words: four "a NAME at the ROW COL" phrases joined
 ENCODER_FOLDER = "encoder"     # weights/caption/encoder: the scene encoder both captioners read through
 ATTENTIONS = {"soft": SoftImageAttention, "hard": HardImageAttention}
@@ -197,9 +200,15 @@ class Captioner(ShippedExplainer):
         return ids, torch.stack(alphas), betas
 
     def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
-        """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling."""
-        # the rule's foreground test reads the 112 px scene; a captioner without the rule does not need it
-        foreground = None if self.rule is None else scene_foreground(scene_pixels(inp)[None])
+        """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling. An image with
+        no foreground in any layout cell gets no caption and :data:`EMPTY_NOTICE` (no map)."""
+        # the foreground test reads the 112 px scene as the grounded rule does
+        foreground = scene_foreground(scene_pixels(inp)[None])
+        if not bool(foreground.any()):
+            # every training scene holds 1–4 items, so a decoder always names one; on a blank image that name is
+            # invented (the hard decoder said "a pullover at the bottom right"), so nothing is decoded
+            return Explanation(self.model_id, Caption(""), [], [EMPTY_NOTICE])
+        foreground = None if self.rule is None else foreground
         dropped: list[str] = []
         features = self.regions(inp)
         ids, alphas, betas = self.caption_features(features, seed, foreground, dropped, self.head_probs(inp, features))

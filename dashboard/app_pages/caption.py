@@ -70,7 +70,7 @@ if results:
         with col:
             amap = maps.get(model_id)
             st.markdown(f"#### {md_escape(amap.label if amap else model_id)}")
-            st.markdown(f"**Caption:** {md_escape(str(result.output))}")
+            st.markdown(f"**Caption:** {md_escape(str(result.output)) or '— (nothing named; see the note below)'}")
             if amap is None:
                 continue
             key = f"caption-{model_id}"

@@ -42,7 +42,7 @@ st.markdown(f"**Output:** {ui.md_escape(str(result.output))}")
 ui.show_notices(result)
 maps = result.maps
 if not maps:
-    st.info("This model returns no attention maps.")
+    st.info("This model returned no attention maps for this input.")
     st.stop()
 kind = layout(maps)
 if kind == "hierarchy":

@@ -139,3 +139,17 @@ def test_the_photo_warning_is_for_photos_not_for_the_shipped_scenes():
             continue
         notices = model.explain(Image.open(path).convert("RGB")).notices
         assert (DOMAIN_NOTICE in notices) == path.name.startswith("photo-"), path.name
+
+
+@pytest.mark.parametrize("kind", ["soft", "hard"])
+def test_a_blank_image_is_not_captioned_with_an_invented_object(kind):
+    from attention_core.models.captioning import EMPTY_NOTICE
+    model = load_model(f"caption/{kind}")
+    for level in (0, 128, 255):                       # black, grey, white: nothing stands out anywhere
+        result = model.explain(Image.new("RGB", (224, 224), (level,) * 3))
+        assert str(result.output) == "" and result.maps == [] and result.notices == [EMPTY_NOTICE], level
+    # one small item drawn on the same blank canvas is enough to caption it again
+    canvas = np.zeros((224, 224, 3), np.uint8)
+    canvas[150:180, 30:60] = 200
+    result = model.explain(Image.fromarray(canvas))
+    assert str(result.output) and EMPTY_NOTICE not in result.notices and result.maps

@@ -69,9 +69,18 @@ def test_caption_sample_upload_and_bad_files(open_page):
     at.run()
     strip = charts(at)[0]
     assert sum(1 for t in strip["data"] if t["type"] == "heatmap") > 3
-    at.file_uploader[0].set_value(("photo.png", _png(), "image/png"))
+    drawn = Image.new("RGB", (200, 150))
+    drawn.paste((220, 220, 220), (40, 30, 90, 100))                    # one bright block on black
+    buf = io.BytesIO()
+    drawn.save(buf, format="PNG")
+    at.file_uploader[0].set_value(("drawn.png", buf.getvalue(), "image/png"))
     at.run()
     assert not at.exception and len(charts(at)) >= 3
+    # blank (the plain white PNG): no caption, a note, no crash
+    at.file_uploader[0].set_value(("blank.png", _png(), "image/png"))
+    at.run()
+    assert not at.exception and any("nothing named" in m.value for m in at.markdown)
+    assert any("Nothing to caption" in w.value for w in [*at.info, *at.warning])
     at.file_uploader[0].set_value(("notes.png", b"definitely not an image", "image/png"))
     at.run()
     assert any("not a readable image" in e.value for e in at.error) and not at.exception
