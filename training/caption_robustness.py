@@ -105,7 +105,9 @@ def decoder_captions(model: CaptionDecoder, words: list[str], data: dict, ground
             [x[i:i + 100] for x in head_logits] if isinstance(head_logits, (list, tuple)) else head_logits[i:i + 100])
         ids, alphas = decode_batch(model, data["features"][i:i + 100].float(), rule, occupied, bias, probs)
         for k, (seq, alpha) in enumerate(zip(ids, alphas)):
-            if rule is not None:
+            if rule is not None and not occupied[k]:    # the encoder sees no object: no caption, as on the page
+                seq, alpha = [], alpha[:0]
+            elif rule is not None:
                 seq, rows = rule.finish(seq, occupied[k])
                 alpha = alpha[rows]
             out.append(([words[t] for t in seq if t != EOS], alpha))

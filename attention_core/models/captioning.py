@@ -40,6 +40,8 @@ DOMAIN_NOTICE = ("This captioner was trained on composed scenes of 224 × 224 pi
 EMPTY_NOTICE = ("Nothing to caption: no part of this image stands out from its background (in every quarter, fewer "
                 f"than {FOREGROUND_SHARE:.1%} of the pixels are {FOREGROUND_LEVEL} grey levels off it), so no object "
                 "is named.")
+NO_OBJECT_NOTICE = ("Nothing to caption: the scene encoder sees no clothing item or digit in any quarter of this "
+                    "image (only strokes, specks or texture), so no object is named.")
 TRAINED_SIDE, TRAINED_CAPTION_WORDS = 224, 27     # 27 words: four "a NAME at the ROW COL" phrases joined
 ENCODER_FOLDER = "encoder"     # weights/caption/encoder: the scene encoder both captioners read through
 ATTENTIONS = {"soft": SoftImageAttention, "hard": HardImageAttention}
@@ -204,13 +206,17 @@ class Captioner(ShippedExplainer):
         no foreground in any layout cell gets no caption and :data:`EMPTY_NOTICE` (no map)."""
         # the foreground test reads the 112 px scene as the grounded rule does
         foreground = scene_foreground(scene_pixels(inp)[None])
+        # every training scene holds 1–4 items, so a decoder always names one; on a blank image (or one of strokes
+        # only) that name is invented — the hard decoder said "a pullover at the bottom right" — so nothing is decoded
         if not bool(foreground.any()):
-            # every training scene holds 1–4 items, so a decoder always names one; on a blank image that name is
-            # invented (the hard decoder said "a pullover at the bottom right"), so nothing is decoded
             return Explanation(self.model_id, Caption(""), [], [EMPTY_NOTICE])
+        features = self.regions(inp)
+        if self.rule is not None and not occupied_cells(self.encoder.region_logits(features), self.grounded,
+                                                        foreground)[0]:
+            return Explanation(self.model_id, Caption(""), [],
+                               [NO_OBJECT_NOTICE, *([] if looks_like_a_scene(inp) else [DOMAIN_NOTICE])])
         foreground = None if self.rule is None else foreground
         dropped: list[str] = []
-        features = self.regions(inp)
         ids, alphas, betas = self.caption_features(features, seed, foreground, dropped, self.head_probs(inp, features))
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")

@@ -65,14 +65,15 @@ def scene_foreground(pixels: np.ndarray, background_first_input: bool = True) ->
 
 def occupied_cells(logits: torch.Tensor, threshold: float, foreground: torch.Tensor | None = None) -> list[set[str]]:
     """Head logits ``[B, 49, classes + 1]`` (and :func:`cell_foreground` ``[B, 4]``) → per scene the layout cells
-    seen as occupied (at least the most likely one)."""
+    seen as occupied; empty when the encoder sees no object (a captioner then names nothing)."""
     prob = cell_object_probability(logits)
     passed = prob >= threshold
     if foreground is not None:
         passed &= foreground.to(passed.device)
     names = list(CELLS)
-    return [{names[k] for k in range(len(names)) if bool(row[k])} or {names[int(p.argmax())]}
-            for row, p in zip(passed, prob)]
+    # no fallback to the likeliest cell: on an image of strokes only it made the hard decoder name "a bag" there;
+    # on 1,800 validation scenes (300 per kind, both thresholds) it never fired
+    return [{names[k] for k in range(len(names)) if bool(row[k])} for row in passed]
 
 
 @dataclass(frozen=True)

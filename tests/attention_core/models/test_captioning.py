@@ -143,11 +143,19 @@ def test_the_photo_warning_is_for_photos_not_for_the_shipped_scenes():
 
 @pytest.mark.parametrize("kind", ["soft", "hard"])
 def test_a_blank_image_is_not_captioned_with_an_invented_object(kind):
-    from attention_core.models.captioning import EMPTY_NOTICE
+    from attention_core.models.captioning import EMPTY_NOTICE, NO_OBJECT_NOTICE
     model = load_model(f"caption/{kind}")
     for level in (0, 128, 255):                       # black, grey, white: nothing stands out anywhere
         result = model.explain(Image.new("RGB", (224, 224), (level,) * 3))
         assert str(result.output) == "" and result.maps == [] and result.notices == [EMPTY_NOTICE], level
+    # strokes only (clutter as the crowded scenes have it, no item): the encoder sees no object, nothing is named
+    from PIL import ImageDraw
+    strokes = Image.new("RGB", (224, 224))
+    draw = ImageDraw.Draw(strokes)
+    for x, y in [(20, 30), (150, 40), (60, 170), (180, 190), (100, 100), (30, 120)]:
+        draw.line([(x, y), (x + 12, y + 6)], fill=(200, 200, 200), width=2)
+    result = model.explain(strokes)
+    assert str(result.output) == "" and result.maps == [] and result.notices == [NO_OBJECT_NOTICE]
     # one small item drawn on the same blank canvas is enough to caption it again
     canvas = np.zeros((224, 224, 3), np.uint8)
     canvas[150:180, 30:60] = 200

@@ -58,7 +58,7 @@ def test_occupancy_needs_the_head_and_foreground_and_falls_back_to_the_likeliest
     assert fg.tolist() == [[True, False, False, False]]
     assert occupied_cells(logits, 0.5) == [{"top left", "bottom right"}]
     assert occupied_cells(logits, 0.5, fg) == [{"top left"}]            # the bottom right one has no pixels
-    assert occupied_cells(logits, 1.0) == [{"top left"}]                 # none passes: the likeliest (first max)
+    assert occupied_cells(logits, 1.0) == [set()]                        # none passes: nothing is occupied
 
 
 def test_the_page_and_the_scorer_caption_alike_under_the_declared_rule():
