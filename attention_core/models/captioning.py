@@ -203,7 +203,8 @@ class Captioner(ShippedExplainer):
 
     def explain(self, inp: Image.Image, seed: int | None = None, **_: Any) -> Explanation:
         """Caption ``inp``; hard attention takes argmax regions unless a ``seed`` asks for sampling. An image with
-        no foreground in any layout cell gets no caption and :data:`EMPTY_NOTICE` (no map)."""
+        no foreground in any layout cell (:data:`EMPTY_NOTICE`), or, under the grounded rule, no cell the encoder
+        sees as occupied (:data:`NO_OBJECT_NOTICE`), gets no caption, no map and that note."""
         # the foreground test reads the 112 px scene as the grounded rule does
         foreground = scene_foreground(scene_pixels(inp)[None])
         # every training scene holds 1–4 items, so a decoder always names one; on a blank image (or one of strokes
