@@ -163,17 +163,17 @@ class Captioner(ShippedExplainer):
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,
-                         foreground: torch.Tensor | None = None, dropped: list[str] | None = None,
+                         occupied: set[str] | None = None, dropped: list[str] | None = None,
                          head_probs: torch.Tensor | None = None) -> tuple[list[int], torch.Tensor, list[float]]:
         """Greedy decoding from ``features [1, R, C]`` → word ids (with EOS), α ``[T, R]``, β per word;
-        ``foreground`` ``[1, 4]``: the layout cells' foreground for the grounded rule (``cell_foreground``);
+        ``occupied``: the layout cells the grounded rule lets the caption name (``occupied_cells``; needed with it);
         ``dropped``: if given, receives the words the grounded rule left out of the caption, in order;
         ``head_probs`` ``[1, R, classes]``: the head bias's probabilities (:meth:`head_probs`; needed with it)."""
         features = features.to(self.device)
         if self.bias is not None and head_probs is None:
             raise ValueError("this captioner declares a head bias: pass head_probs (Captioner.head_probs)")
-        occupied = None if self.rule is None else occupied_cells(self.encoder.region_logits(features), self.grounded,
-                                                                 foreground)
+        if self.rule is not None and occupied is None:
+            raise ValueError("this captioner declares the grounded rule: pass occupied (occupied_cells)")
         regions, state = self.model.start(features)
         prev = torch.tensor([BOS], device=self.device)
         gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else None
@@ -182,7 +182,7 @@ class Captioner(ShippedExplainer):
             out = self.model.step(regions, prev, state, sample=seed is not None, generator=gen)
             logits = out["logits"] if self.bias is None else self.bias.apply(out["logits"], out["alpha"],
                                                                              head_probs.to(self.device), out.get("choice"))
-            logits = logits if self.rule is None else self.rule.mask(logits, [ids], occupied)
+            logits = logits if self.rule is None else self.rule.mask(logits, [ids], [occupied])
             token = int(logits.argmax(-1))
             ids.append(token)
             alphas.append(out["alpha"][0].cpu())
@@ -194,7 +194,7 @@ class Captioner(ShippedExplainer):
             ids = self.bias.agree(ids)
         if self.rule is not None:                  # "drop": phrases naming a cell seen empty leave the caption
             decoded = ids
-            ids, rows = self.rule.finish(ids, occupied[0])
+            ids, rows = self.rule.finish(ids, occupied)
             alphas, betas = [alphas[r] for r in rows], [betas[r] for r in rows]
             if dropped is not None:
                 kept = set(rows)
@@ -212,13 +212,13 @@ class Captioner(ShippedExplainer):
         if not bool(foreground.any()):
             return Explanation(self.model_id, Caption(""), [], [EMPTY_NOTICE])
         features = self.regions(inp)
-        if self.rule is not None and not occupied_cells(self.encoder.region_logits(features), self.grounded,
-                                                        foreground)[0]:
+        occupied = None if self.rule is None else \
+            occupied_cells(self.encoder.region_logits(features), self.grounded, foreground)[0]
+        if occupied is not None and not occupied:
             return Explanation(self.model_id, Caption(""), [],
                                [NO_OBJECT_NOTICE, *([] if looks_like_a_scene(inp) else [DOMAIN_NOTICE])])
-        foreground = None if self.rule is None else foreground
         dropped: list[str] = []
-        ids, alphas, betas = self.caption_features(features, seed, foreground, dropped, self.head_probs(inp, features))
+        ids, alphas, betas = self.caption_features(features, seed, occupied, dropped, self.head_probs(inp, features))
         words = [self.words[i] for i in ids]
         caption = " ".join(w for w in words if w != self.words[EOS]).replace(" ,", ",")
         label = "Soft attention" if self.kind == "soft" else "Hard attention (argmax)" if seed is None \
