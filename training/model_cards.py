@@ -291,7 +291,7 @@ def caption_robustness_table() -> str:
         [k for k in ("before", "before, background-first input", "after") if k in m]
     models = ("encoder head (gold box)", "soft", "hard")
     label = {"before": "before", "before, background-first input": "before + bg-first input",
-             "previous round": "round 7", "after": "after (round 12)"}
+             "previous round": "round 12", "after": "after (round 15)"}
 
     def vs_head(r: dict) -> str:
         d = r.get("minus_encoder_head")
