@@ -94,7 +94,7 @@ async def run_case(url: str, page: str, sessions: int, think: tuple[float, float
 def measure(page: str, replicas: int, sessions: int, args: argparse.Namespace) -> CaseResult:
     """One case on a fresh, warmed deployment."""
     result = CaseResult(page, replicas, sessions)
-    with classroom(replicas, log_dir=args.log_dir) as dep:
+    with classroom(replicas, log_dir=args.log_dir, warm=not args.no_warm_up) as dep:
         result.load_before = os.getloadavg()[0]
         client0 = time.process_time()
         with ResourceSampler(dep.pids) as res:
@@ -183,11 +183,13 @@ async def _soak(url: str, page: str, reruns: int, pid: int) -> list[float]:
 SOAK_WARM = 20   # reruns before the soak's drift is measured (caches filled, models loaded)
 
 
-def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None, warm: int = SOAK_WARM) -> pd.DataFrame:
-    """Per page: MB per idle session and the soak's RSS change after ``warm`` reruns, on one replica (no proxy)."""
+def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None, warm: int = SOAK_WARM,
+           warm_up: bool = True) -> pd.DataFrame:
+    """Per page: MB per idle session and the soak's RSS change after ``warm`` reruns, on one replica (no proxy;
+    ``warm_up``: every page opened once first)."""
     rows = []
     for page in pages:
-        with classroom(1, proxy=False, log_dir=log_dir) as dep:
+        with classroom(1, proxy=False, log_dir=log_dir, warm=warm_up) as dep:
             pid = dep.replicas[0].pid
             load = os.getloadavg()[0]
             before, during, after = asyncio.run(_idle_sessions(dep.url, page, idle, pid))
@@ -204,7 +206,7 @@ def memory(pages: list[str], idle: int, reruns: int, log_dir: Path | None, warm:
     return pd.DataFrame(rows)
 
 
-def big_upload(log_dir: Path | None, n: int = 2500) -> pd.DataFrame:
+def big_upload(log_dir: Path | None, n: int = 2500, warm_up: bool = True) -> pd.DataFrame:
     """Upload an ``n`` × ``n`` AttentionMap JSON to Compare (refused: over the cell cap) → the replica's RSS
     before, at its peak while parsing, and after, and the error line shown."""
     labels = ", ".join(f'"t{i}"' for i in range(n))
@@ -219,7 +221,7 @@ def big_upload(log_dir: Path | None, n: int = 2500) -> pd.DataFrame:
             await s.rerun()     # a rerun afterwards, the upload still in its widget
             return result
 
-    with classroom(1, proxy=False, log_dir=log_dir) as dep:
+    with classroom(1, proxy=False, log_dir=log_dir, warm=warm_up) as dep:
         pid = dep.replicas[0].pid
         before = rss_mb([pid])
         with ResourceSampler([pid], interval=0.05) as res:
@@ -333,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=300.0, help="bound on each case")
     parser.add_argument("--timeout", type=float, default=120.0, help="bound on one rerun")
     parser.add_argument("--memory", action="store_true", help="idle-session memory and soak instead")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="start each replica without opening every page first (a quick check: models then load "
+                             "during the first measured requests, so the numbers are not the documented ones)")
     parser.add_argument("--idle", type=int, default=30, help="idle sessions for --memory")
     parser.add_argument("--soak", type=int, default=200, help="reruns of one session for --memory")
     parser.add_argument("--warm", type=int, default=SOAK_WARM,
@@ -386,9 +391,9 @@ def main(argv: list[str] | None = None) -> int:
                     + hostile(args.log_dir, args.budget).to_markdown(index=False, floatfmt=".2f") + "\n\n")
             print(text, flush=True)
         if args.idle or args.soak:
-            table = memory(args.pages, args.idle, args.soak, args.log_dir, args.warm)
+            table = memory(args.pages, args.idle, args.soak, args.log_dir, args.warm, not args.no_warm_up)
             text += (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
-                     + big_upload(args.log_dir, args.upload_side).to_markdown(index=False, floatfmt=".1f"))
+                     + big_upload(args.log_dir, args.upload_side, not args.no_warm_up).to_markdown(index=False, floatfmt=".1f"))
         print(text)
         if args.write:
             write_docs(args.write, section,
