@@ -44,6 +44,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args()
+    if a.old.name != "caption" or not (a.old / "vocab.json").is_file():   # its parent is read as the weights root
+        p.error(f"--old must be a weights folder named caption holding vocab.json, not {a.old}")
     torch.set_num_threads(1)
     sides = {"shipped": captioners(WEIGHTS_DIR / "caption"), "old": captioners(a.old)}
     image = load_image(str(SAMPLES_DIR / "scene-3.png"))
