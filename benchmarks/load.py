@@ -392,8 +392,9 @@ def main(argv: list[str] | None = None) -> int:
             print(text, flush=True)
         if args.idle or args.soak:
             table = memory(args.pages, args.idle, args.soak, args.log_dir, args.warm, not args.no_warm_up)
+            upload = big_upload(args.log_dir, args.upload_side, not args.no_warm_up)
             text += (table.to_markdown(index=False, floatfmt=".1f") + "\n\n"
-                     + big_upload(args.log_dir, args.upload_side, not args.no_warm_up).to_markdown(index=False, floatfmt=".1f"))
+                     + upload.to_markdown(index=False, floatfmt=".1f"))
         print(text)
         if args.write:
             write_docs(args.write, section,

@@ -7,6 +7,8 @@ grounded decoding): name accuracy new − old with a paired 95 %
 scene-bootstrap interval (``caption_robustness.name_difference``), the object-accuracy difference and the
 invented phrases of each, on (1) the 300 validation scenes the trainers select on (the augmented mix), (2) the
 200 held-out scenes of every kind and (3) the 300 clean card test scenes. Nothing here picks a checkpoint.
+``--heldout-only --heldout-seed N`` reads only (2), drawn afresh from the same held-out items: a confirmation of
+a result the default held-out scenes helped decide.
 """
 from __future__ import annotations
 
