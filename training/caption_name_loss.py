@@ -5,7 +5,7 @@
 For each kind of scene, split into clothing (Fashion-MNIST) and digits:
 - the **gold-box namers** (the box given for free: :func:`~training.caption_robustness.head_name` on the encoder
   head's logits at the head bias's read, on the glimpse reader's, and on p_head — the combination the decoders'
-  head bias reads);
+  head bias reads, as it declares: ``mean`` or ``gate``);
 - each decoder's **name accuracy** among the objects it places (the card's measure) and how many it places;
 - at each decoder's own name step of every placed object, for several ways of combining the encoder head and the
   reader into p_head: how often the bias's **proposal** (argmax of α_t · p_head) is the gold name, and the gold
@@ -28,7 +28,7 @@ import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
-from attention_core.models.head_bias import head_probabilities, mean_head_probabilities
+from attention_core.models.head_bias import head_probabilities
 from training.caption_robustness import captioner_captions, captioner_settings, ensemble_logits, glimpse_key, head_name
 from training.captioning import parse_caption
 from training.scene_encoder import ITEM_NAMES
@@ -74,9 +74,9 @@ def kind_loss(folder: Path, scenes: list[dict], decoders: tuple[str, ...] = DECO
     if len(heads) != 2:
         raise ValueError("caption_name_loss expects p_head to read one encoder head and one glimpse reader")
     enc_logits, reader_logits = heads
-    p_head = mean_head_probabilities(heads)                            # what the decoders' bias reads [N, 49, 20]
     enc, reader = head_probabilities(enc_logits), head_probabilities(reader_logits)
     combos = {name: f(enc, reader) for name, f in COMBINES.items()}
+    p_head = combos[settings[decoders[0]]["head_bias"].get("combine", "mean")]    # what the decoders' bias reads
     out: dict[str, dict] = {g: _new_counts() for g in ("clothing", "digits", "all")}
     for g in out.values():
         for d in decoders:

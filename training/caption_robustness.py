@@ -32,7 +32,7 @@ from attention_core.data.scene_kinds import KINDS, make_kind_scenes
 from attention_core.models.captioning import EOS, CaptionDecoder
 from attention_core.models.grounded_decoding import GroundedRule, occupied_cells, scene_foreground
 from attention_core.models.glimpse import load_glimpse_reader
-from attention_core.models.head_bias import HeadBias, head_encoder_folders, load_bias_head, mean_head_probabilities
+from attention_core.models.head_bias import HeadBias, head_encoder_folders, load_bias_head
 from attention_core.models.scene_encoder import (READ_SIDE, SceneEncoder, load_scene_encoder, scene_batch,
                                                  scene_pixels)
 from training.captioning import decode_batch, parse_caption, region_mask
@@ -101,8 +101,8 @@ def decoder_captions(model: CaptionDecoder, words: list[str], data: dict, ground
     for i in range(0, len(data["objects"]), 100):
         occupied = None if rule is None else occupied_cells(data["logits"][i:i + 100], grounded["threshold"],
                                                             data["foreground"][i:i + 100])
-        probs = None if bias is None else mean_head_probabilities(
-            [x[i:i + 100] for x in head_logits] if isinstance(head_logits, (list, tuple)) else head_logits[i:i + 100])
+        probs = None if bias is None else bias.probabilities(     # the heads' mean, or (stop 41) the reader's gate
+            [x[i:i + 100] for x in head_logits] if isinstance(head_logits, (list, tuple)) else [head_logits[i:i + 100]])
         ids, alphas = decode_batch(model, data["features"][i:i + 100].float(), rule, occupied, bias, probs)
         for k, (seq, alpha) in enumerate(zip(ids, alphas)):
             if rule is not None and not occupied[k]:    # the encoder sees no object: no caption, as on the page

@@ -26,7 +26,7 @@ from .base import ShippedExplainer, files_problem, read_json, register
 from .image_encoder import FEATURES, GRID, encoder, imagenet_classes, preprocess, region_features, region_labels
 from .grounded_decoding import FOREGROUND_LEVEL, FOREGROUND_SHARE, GroundedRule, occupied_cells, scene_foreground
 from .glimpse import glimpse_pixels, load_glimpse_reader
-from .head_bias import HeadBias, load_bias_head, mean_head_probabilities
+from .head_bias import HeadBias, load_bias_head
 from .scene_encoder import SceneEncoder, scene_pixels, scene_tensor, shared_scene_encoder
 from .registry import ModelSpec
 from .special_tokens import BOS, EOS, PAD, UNK  # noqa: F401  (UNK: for training code)
@@ -159,7 +159,7 @@ class Captioner(ShippedExplainer):
             logits.append(net.region_logits(own) if self.bias_head is None else self.bias_head(own))
         if self.glimpse is not None:           # round 12: the glimpse reader's per-region logits
             logits.append(self.glimpse.region_logits(glimpse_pixels(image)[None].to(self.device)))
-        return mean_head_probabilities(logits)
+        return self.bias.probabilities(logits)     # their mean, or (stop 41) the reader's gate
 
     @torch.no_grad()
     def caption_features(self, features: torch.Tensor, seed: int | None = None,

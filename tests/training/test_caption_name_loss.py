@@ -7,7 +7,7 @@ import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.data.scene_kinds import make_kind_scenes
-from attention_core.models.head_bias import head_probabilities, mean_head_probabilities
+from attention_core.models.head_bias import gated_head_probabilities, head_probabilities, mean_head_probabilities
 from training.caption_name_loss import COMBINES, kind_loss
 from training.caption_robustness import captioner_counts, rate
 
@@ -19,6 +19,13 @@ def test_the_mean_combination_is_the_p_head_the_decoders_read():
     a, b = torch.randn(2, 49, 21), torch.randn(2, 49, 21)
     shipped = mean_head_probabilities([a, b])
     assert torch.allclose(COMBINES["mean"](head_probabilities(a), head_probabilities(b)), shipped)
+
+
+def test_the_gate_is_the_one_the_captioners_may_declare():
+    torch.manual_seed(1)
+    a, b = torch.randn(2, 49, 21), torch.randn(2, 49, 21)
+    declared = gated_head_probabilities([a], b)
+    assert torch.allclose(COMBINES["gate"](head_probabilities(a), head_probabilities(b)), declared)
 
 
 def test_the_gate_gives_the_reader_what_it_claims_and_the_encoder_the_rest():

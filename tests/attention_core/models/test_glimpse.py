@@ -122,3 +122,49 @@ def test_the_captioner_mixes_the_glimpse_reader_into_p_head_as_the_scorers_do(tm
     (dst / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": {**shipped, "encoder": []}}))
     with pytest.raises(ValueError, match="glimpse"):
         Captioner(get_spec("caption/soft"))
+
+
+def test_a_gated_reader_speaks_for_what_it_sees_on_the_page_and_in_the_scorers(tmp_path, monkeypatch):
+    """``head_bias.combine: gate`` (stop 41): where the reader is sure of an item p_head is the reader's, where it sees
+    background p_head is the encoder's; ``training.caption_robustness`` captions exactly as the page does; a gate
+    without a reader or without an encoder is refused."""
+    from attention_core.inputs import load_image
+    from attention_core.models import base
+    from attention_core.models.captioning import SAMPLES_DIR, Captioner
+    from attention_core.models.head_bias import HeadBias
+    from attention_core.models.registry import get_spec
+    from training.caption_robustness import captioner_captions
+    src, dst = WEIGHTS_DIR / "caption", tmp_path / "caption"
+    dst.mkdir()
+    for item in ("vocab.json", "encoder", "hard"):
+        (dst / item).symlink_to(src / item)
+    (dst / "soft").mkdir()
+    for f in (src / "soft").iterdir():
+        if f.name != "config.json":
+            (dst / "soft" / f.name).symlink_to(f)
+    monkeypatch.setattr(base, "WEIGHTS_DIR", tmp_path)
+    names = json.loads((src / "encoder" / "config.json").read_text())["names"]
+    _sure_reader(dst / "sevens", names.index("7"))
+    _sure_reader(dst / "blank", len(names))                # the background class everywhere
+    config = json.loads((src / "soft" / "config.json").read_text())
+    shipped = {k: v for k, v in config["head_bias"].items() if k not in ("glimpse", "encoder")}
+    image = load_image(str(SAMPLES_DIR / "scene-3.png"))
+    probs, pages = {}, {}
+    for tag, extra in (("encoder", {}), ("sevens", {"glimpse": "sevens", "combine": "gate"}),
+                       ("blank", {"glimpse": "blank", "combine": "gate"})):
+        (dst / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": {**shipped, **extra}}))
+        pages[tag] = Captioner(get_spec("caption/soft"))
+        probs[tag] = pages[tag].head_probs(image)
+    assert float(probs["sevens"][0, :, names.index("7")].min()) > 0.99      # the sure reader alone, everywhere
+    # the encoder's, up to the reader's residue (each item class e⁰ against background e⁹: 20 / 8,123 of the mass)
+    torch.testing.assert_close(probs["blank"], probs["encoder"], atol=4e-3, rtol=0)
+    assert not torch.allclose(probs["sevens"], probs["encoder"], atol=0.1)
+    gate = {**shipped, "glimpse": "sevens", "combine": "gate"}
+    (dst / "soft" / "config.json").write_text(json.dumps({**config, "head_bias": gate}))
+    said, _ = captioner_captions(dst, [{"image": image, "objects": [], "caption": ""}], decoders=("soft",))[0]["soft"][0]
+    assert " ".join(said).replace(" ,", ",") == pages["sevens"].explain(image).output.text
+    assert "7" in pages["sevens"].explain(image).output.text.split()
+    words = json.loads((src / "vocab.json").read_text())
+    for bad in ({"combine": "gate"}, {"combine": "gate", "glimpse": "g", "encoder": []}, {"combine": "max"}):
+        with pytest.raises(ValueError, match="combine"):
+            HeadBias.from_config(bad, words, names)
