@@ -332,6 +332,8 @@ def main() -> None:
     p.add_argument("--before-from", type=Path, help="take the two before runs from this earlier output instead")
     p.add_argument("--previous-from", type=Path, help="an earlier output whose 'after' (the weights shipped "
                    "then) is kept as 'previous round'")
+    p.add_argument("--previous-label", help="the name of the round kept as 'previous round' (e.g. 'round 15')")
+    p.add_argument("--after-label", help="the name of the round scored now (e.g. 'round 16')")
     p.add_argument("--scenes", type=int, default=SCENES_PER_KIND, help="held-out scenes per kind")
     p.add_argument("--out", type=Path, help=f"JSON to write (default: FOLDER/{FILE})")
     p.add_argument("--threads", type=int, default=1)
@@ -346,6 +348,9 @@ def main() -> None:
     if a.before and not a.before_from:
         result["before"] = score_weights(a.before, a.scenes, background_first=False)
         result["before, background-first input"] = score_weights(a.before, a.scenes)
+    labels = {k: v for k, v in (("previous round", a.previous_label), ("after", a.after_label)) if v}
+    if labels:
+        result["labels"] = labels
     path = a.out or a.folder / FILE
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {path}")

@@ -290,8 +290,12 @@ def caption_robustness_table() -> str:
     runs = [k for k in ("before", "previous round", "after") if k in m] if "previous round" in m else \
         [k for k in ("before", "before, background-first input", "after") if k in m]
     models = ("encoder head (gold box)", "soft", "hard")
+    # the rounds' names travel with their numbers (caption_robustness --previous-label / --after-label); the
+    # defaults name the JSONs written before the labels were stored
+    names = m.get("labels", {})
     label = {"before": "before", "before, background-first input": "before + bg-first input",
-             "previous round": "round 12", "after": "after (round 15)"}
+             "previous round": names.get("previous round", "round 12"),
+             "after": f"after ({names['after']})" if "after" in names else "after (round 15)"}
 
     def vs_head(r: dict) -> str:
         d = r.get("minus_encoder_head")
