@@ -3,7 +3,7 @@
     python -m training.caption_paired --new DIR/caption --old attention_core/weights/caption --out docs/X.json
 
 For each decoder (soft, hard) read by its own folder's encoder, as its ``config.json`` declares (encoder read,
-grounded decoding): name accuracy new − old with a paired 95 %
+grounded decoding): name accuracy new and old, each with its 95 % scene-bootstrap interval, new − old with a paired 95 %
 scene-bootstrap interval (``caption_robustness.name_difference``), the object-accuracy difference and the
 invented phrases of each, on (1) the 300 validation scenes the trainers select on (the augmented mix), (2) the
 200 held-out scenes of every kind and (3) the 300 clean card test scenes. Nothing here picks a checkpoint.
@@ -22,7 +22,7 @@ from attention_core.data.scene_kinds import HELDOUT_SEED, KINDS, make_augmented_
 from attention_core.data.scenes import make_scenes
 from attention_core.models.scene_encoder import load_scene_encoder
 from training.caption_robustness import (SCENES_PER_KIND, captioner_counts, head_counts, name_difference, rate,
-                                         scene_features)
+                                         scene_features, summary)
 from training.captioning import SPLITS
 
 DECODERS = ("soft", "hard")
@@ -37,6 +37,8 @@ def compare(scenes: list[dict], new: Path, old: Path, decoders: tuple[str, ...] 
     for d in decoders:
         a, b = sides["new"][d], sides["old"][d]
         out[d] = {"new": round(rate(a, "right", "placed"), 4), "old": round(rate(b, "right", "placed"), 4),
+                  "new_interval": summary(a)["name_accuracy"]["interval"],      # scene bootstrap, 95 %
+                  "old_interval": summary(b)["name_accuracy"]["interval"],
                   "new_minus_old": name_difference(a, b),
                   "object_new_minus_old": round(rate(a, "right", "objects") - rate(b, "right", "objects"), 4),
                   "placed_new": round(rate(a, "placed", "objects"), 4), "placed_old": round(rate(b, "placed", "objects"), 4),

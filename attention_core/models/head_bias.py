@@ -112,6 +112,10 @@ class HeadBias:
     def probabilities(self, logits: list[torch.Tensor] | tuple[torch.Tensor, ...]) -> torch.Tensor:
         """p_head ``[B, R, classes]`` from every head's logits ``[B, R, classes + 1]``, the encoder heads' first and the
         glimpse reader's last (as the captioner and the scorers list them), combined as :attr:`combine` declares."""
+        expected = len(self.head_encoders) + (self.glimpse is not None)
+        if len(logits) != expected:     # e.g. a scorer that left the reader out would score another captioner
+            raise ValueError(f"this head bias reads {expected} heads (encoders {list(self.head_encoders)}"
+                             f"{', glimpse ' + repr(self.glimpse) if self.glimpse else ''}), not {len(logits)}")
         if self.combine == "gate":
             return gated_head_probabilities(list(logits[:-1]), logits[-1])
         return mean_head_probabilities(list(logits))

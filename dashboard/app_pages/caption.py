@@ -36,8 +36,9 @@ st.title("Caption")
 st.caption("A caption decoder looks at a 7 × 7 grid of image regions before writing each word. "
            "Soft attention blends all regions; hard attention picks one region (its map is the "
            "distribution it picked from). Each name word is then re-ranked by what two readers see in the "
-           "regions the decoder attends: the image encoder's own item classifier and a full-resolution "
-           "glimpse classifier (declared in each captioner's config; the model card gives the measures).")
+           "regions the decoder attends: a full-resolution glimpse classifier, which speaks for the small "
+           "items it sees, and the image encoder's own item classifier for the rest (declared in each "
+           "captioner's config; the model card gives the measures).")
 
 captioners, _ = available(CAPTION)
 classifiers, _ = available(IMAGE_EVIDENCE)

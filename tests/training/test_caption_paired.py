@@ -39,6 +39,9 @@ def test_heldout_only_writes_the_heldout_kinds_and_their_seed_and_nothing_else(t
     assert out["heldout_seed"] == 2027 and "validation_300" not in out and "card_test_300" not in out
     assert len(out["heldout_kinds"]) == 6
     assert all(k["soft"]["new_minus_old"]["value"] == 0 for k in out["heldout_kinds"].values())
+    for k in out["heldout_kinds"].values():        # each side's own interval holds its rate (same weights: equal)
+        low, high = k["soft"]["new_interval"]
+        assert low <= k["soft"]["new"] <= high and k["soft"]["new_interval"] == k["soft"]["old_interval"]
 
 
 def test_heldout_only_with_skip_heldout_is_refused_in_one_line(tmp_path):

@@ -101,7 +101,8 @@ def test_the_captioner_mixes_the_glimpse_reader_into_p_head_as_the_scorers_do(tm
     names = json.loads((src / "encoder" / "config.json").read_text())["names"]
     _sure_reader(dst / "glimpse", names.index("7"))
     config = json.loads((src / "soft" / "config.json").read_text())
-    shipped = {k: v for k, v in config["head_bias"].items() if k not in ("glimpse", "encoder")}   # the encoder's alone
+    # the encoder's alone (the reader and how it joins dropped)
+    shipped = {k: v for k, v in config["head_bias"].items() if k not in ("glimpse", "encoder", "combine")}
     image = load_image(str(SAMPLES_DIR / "scene-3.png"))
     pages = {}
     for tag, extra in (("encoder", {}), ("beside", {"glimpse": "glimpse"}),
@@ -147,7 +148,7 @@ def test_a_gated_reader_speaks_for_what_it_sees_on_the_page_and_in_the_scorers(t
     _sure_reader(dst / "sevens", names.index("7"))
     _sure_reader(dst / "blank", len(names))                # the background class everywhere
     config = json.loads((src / "soft" / "config.json").read_text())
-    shipped = {k: v for k, v in config["head_bias"].items() if k not in ("glimpse", "encoder")}
+    shipped = {k: v for k, v in config["head_bias"].items() if k not in ("glimpse", "encoder", "combine")}
     image = load_image(str(SAMPLES_DIR / "scene-3.png"))
     probs, pages = {}, {}
     for tag, extra in (("encoder", {}), ("sevens", {"glimpse": "sevens", "combine": "gate"}),
