@@ -81,14 +81,10 @@ def _sure_reader(folder, name_index: int) -> None:
     save_checkpoint(net, {"classes": 20, "windows": [64, 128], "input": 48, "combine": "mean"}, folder)
 
 
-def test_the_captioner_mixes_the_glimpse_reader_into_p_head_as_the_scorers_do(tmp_path, monkeypatch):
-    """``head_bias.glimpse`` adds the reader's probabilities to p_head's mean; ``encoder: []`` leaves it alone; the
-    decoder's features never change; ``training.caption_robustness`` captions exactly as the page does."""
-    from attention_core.inputs import load_image
+def _caption_family_copy(tmp_path, monkeypatch):
+    """The shipped caption family linked into ``tmp_path/caption`` with the soft captioner's config.json left to the
+    test to write, and the registry pointed there; → that folder."""
     from attention_core.models import base
-    from attention_core.models.captioning import SAMPLES_DIR, Captioner
-    from attention_core.models.registry import get_spec
-    from training.caption_robustness import captioner_captions
     src, dst = WEIGHTS_DIR / "caption", tmp_path / "caption"
     dst.mkdir()
     for item in ("vocab.json", "encoder", "hard"):
@@ -98,6 +94,17 @@ def test_the_captioner_mixes_the_glimpse_reader_into_p_head_as_the_scorers_do(tm
         if f.name != "config.json":
             (dst / "soft" / f.name).symlink_to(f)
     monkeypatch.setattr(base, "WEIGHTS_DIR", tmp_path)
+    return dst
+
+
+def test_the_captioner_mixes_the_glimpse_reader_into_p_head_as_the_scorers_do(tmp_path, monkeypatch):
+    """``head_bias.glimpse`` adds the reader's probabilities to p_head's mean; ``encoder: []`` leaves it alone; the
+    decoder's features never change; ``training.caption_robustness`` captions exactly as the page does."""
+    from attention_core.inputs import load_image
+    from attention_core.models.captioning import SAMPLES_DIR, Captioner
+    from attention_core.models.registry import get_spec
+    from training.caption_robustness import captioner_captions
+    src, dst = WEIGHTS_DIR / "caption", _caption_family_copy(tmp_path, monkeypatch)
     names = json.loads((src / "encoder" / "config.json").read_text())["names"]
     _sure_reader(dst / "glimpse", names.index("7"))
     config = json.loads((src / "soft" / "config.json").read_text())
@@ -130,20 +137,11 @@ def test_a_gated_reader_speaks_for_what_it_sees_on_the_page_and_in_the_scorers(t
     background p_head is the encoder's; ``training.caption_robustness`` captions exactly as the page does; a gate
     without a reader or without an encoder is refused."""
     from attention_core.inputs import load_image
-    from attention_core.models import base
     from attention_core.models.captioning import SAMPLES_DIR, Captioner
     from attention_core.models.head_bias import HeadBias
     from attention_core.models.registry import get_spec
     from training.caption_robustness import captioner_captions
-    src, dst = WEIGHTS_DIR / "caption", tmp_path / "caption"
-    dst.mkdir()
-    for item in ("vocab.json", "encoder", "hard"):
-        (dst / item).symlink_to(src / item)
-    (dst / "soft").mkdir()
-    for f in (src / "soft").iterdir():
-        if f.name != "config.json":
-            (dst / "soft" / f.name).symlink_to(f)
-    monkeypatch.setattr(base, "WEIGHTS_DIR", tmp_path)
+    src, dst = WEIGHTS_DIR / "caption", _caption_family_copy(tmp_path, monkeypatch)
     names = json.loads((src / "encoder" / "config.json").read_text())["names"]
     _sure_reader(dst / "sevens", names.index("7"))
     _sure_reader(dst / "blank", len(names))                # the background class everywhere
