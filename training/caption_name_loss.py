@@ -28,7 +28,7 @@ import torch
 
 from attention_core.checkpoint import WEIGHTS_DIR
 from attention_core.data.scene_kinds import KINDS, make_kind_scenes
-from attention_core.models.head_bias import head_probabilities
+from attention_core.models.head_bias import gate_probabilities, head_probabilities
 from training.caption_robustness import captioner_captions, captioner_settings, ensemble_logits, glimpse_key, head_name
 from training.captioning import parse_caption
 from training.scene_encoder import ITEM_NAMES
@@ -37,18 +37,13 @@ DECODERS = ("soft", "hard")
 Combine = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def _gate(encoder: torch.Tensor, reader: torch.Tensor) -> torch.Tensor:
-    """The reader's item probabilities plus the encoder's, scaled by the item mass the reader does not claim."""
-    return reader + (1 - reader.sum(-1, keepdim=True)) * encoder
-
-
 # encoder and reader item probabilities [..., classes] (background dropped, as head_probabilities gives) → p_head
 COMBINES: dict[str, Combine] = {
     "mean": lambda e, r: 0.5 * (e + r),
     "reader 0.65": lambda e, r: 0.35 * e + 0.65 * r,
     "reader 0.8": lambda e, r: 0.2 * e + 0.8 * r,
     "reader alone": lambda e, r: r,
-    "gate": _gate,
+    "gate": gate_probabilities,         # the one a captioner declares as head_bias combine "gate"
 }
 
 

@@ -22,7 +22,7 @@ from attention_core.data.scene_kinds import HELDOUT_SEED, KINDS, make_augmented_
 from attention_core.data.scenes import make_scenes
 from attention_core.models.scene_encoder import load_scene_encoder
 from training.caption_robustness import (SCENES_PER_KIND, captioner_counts, head_counts, name_difference, rate,
-                                         scene_features, summary)
+                                         rate_interval, scene_features)
 from training.captioning import SPLITS
 
 DECODERS = ("soft", "hard")
@@ -37,8 +37,8 @@ def compare(scenes: list[dict], new: Path, old: Path, decoders: tuple[str, ...] 
     for d in decoders:
         a, b = sides["new"][d], sides["old"][d]
         out[d] = {"new": round(rate(a, "right", "placed"), 4), "old": round(rate(b, "right", "placed"), 4),
-                  "new_interval": summary(a)["name_accuracy"]["interval"],      # scene bootstrap, 95 %
-                  "old_interval": summary(b)["name_accuracy"]["interval"],
+                  "new_interval": rate_interval(a, "right", "placed"),      # scene bootstrap, 95 %
+                  "old_interval": rate_interval(b, "right", "placed"),
                   "new_minus_old": name_difference(a, b),
                   "object_new_minus_old": round(rate(a, "right", "objects") - rate(b, "right", "objects"), 4),
                   "placed_new": round(rate(a, "placed", "objects"), 4), "placed_old": round(rate(b, "placed", "objects"), 4),

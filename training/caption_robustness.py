@@ -159,6 +159,11 @@ def _interval(values: np.ndarray) -> list[float]:
     return [round(float(v), 4) for v in np.percentile(values, [2.5, 97.5])]
 
 
+def rate_interval(counts: list[dict], num: str, den: str, resamples: int = RESAMPLES, seed: int = 0) -> list[float]:
+    """The 95 % scene-bootstrap interval of :func:`rate` ``num`` / ``den`` over ``counts`` (scenes resampled)."""
+    return _interval(np.array([rate(counts, num, den, d) for d in _draws(len(counts), resamples, seed)]))
+
+
 def name_difference(a: list[dict], b: list[dict], resamples: int = RESAMPLES, seed: int = 0) -> dict[str, object]:
     """Name accuracy of ``a`` minus that of ``b`` on the same scenes, with a paired scene-bootstrap interval;
     ``on_par`` when the interval holds 0."""
@@ -170,12 +175,9 @@ def name_difference(a: list[dict], b: list[dict], resamples: int = RESAMPLES, se
 
 def summary(counts: list[dict], resamples: int = RESAMPLES, seed: int = 0) -> dict[str, object]:
     """Name / object accuracy, invented objects and α mass of per-scene counts, with scene-bootstrap intervals."""
-    every = np.arange(len(counts))
-    draws = _draws(len(counts), resamples, seed)
-
     def stat(num: str, den: str) -> dict[str, object]:
-        value = rate(counts, num, den, every)
-        return {"value": round(value, 4), "interval": _interval(np.array([rate(counts, num, den, d) for d in draws]))}
+        return {"value": round(rate(counts, num, den), 4),
+                "interval": rate_interval(counts, num, den, resamples, seed)}
 
     return {"scenes": len(counts), "objects": sum(c["objects"] for c in counts),
             "name_accuracy": stat("right", "placed"), "object_accuracy": stat("right", "objects"),

@@ -184,8 +184,13 @@ def gated_head_probabilities(encoders: list[torch.Tensor], reader: torch.Tensor)
     the encoders. The reader is the small-item specialist (items wider than its window are background to it) and
     names small items better than the encoder does on items no model has seen (gold box, held-out clothing: 0.921 vs
     0.869). Logits ``[B, R, classes + 1]`` each → ``[B, R, classes]``."""
-    read = head_probabilities(reader)
-    return read + (1 - read.sum(-1, keepdim=True)) * mean_head_probabilities(encoders)
+    return gate_probabilities(mean_head_probabilities(encoders), head_probabilities(reader))
+
+
+def gate_probabilities(encoder: torch.Tensor, reader: torch.Tensor) -> torch.Tensor:
+    """The gate on item probabilities ``[..., classes]`` (background dropped): the reader's, plus the encoder's scaled
+    by the item mass the reader leaves unclaimed (:func:`gated_head_probabilities`)."""
+    return reader + (1 - reader.sum(-1, keepdim=True)) * encoder
 
 
 def encoder_folders(value: Any) -> tuple[str, ...]:
